@@ -1,0 +1,10 @@
+from . import (
+    product_template,
+    res_partner,
+    wisp_connection_request,
+    wisp_cpe_device,
+    wisp_installation_order,
+    wisp_service,
+    wisp_service_installment,
+    wisp_site,
+)

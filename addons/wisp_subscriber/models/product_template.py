@@ -1,0 +1,126 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+SERVICE_TYPES = [("internet", "Internet"), ("iptv", "IPTV"), ("voip", "VoIP")]
+
+BILLING_PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "yearly": 12}
+
+
+class ProductTemplate(models.Model):
+    """A WISP plan (or add-on) is a product, so taxes, pricelists and accounting
+    apply to it as to anything else the company sells."""
+
+    _inherit = "product.template"
+
+    is_wisp_plan = fields.Boolean(string="Is a Service Plan")
+    is_wisp_addon = fields.Boolean(
+        string="Is a Service Add-on",
+        help="Extra billed on top of a plan (static IP, extra TV package...).",
+    )
+    service_type = fields.Selection(SERVICE_TYPES, default="internet")
+    download_kbps = fields.Integer(string="Download (kbit/s)")
+    upload_kbps = fields.Integer(string="Upload (kbit/s)")
+    burst_download_kbps = fields.Integer(string="Burst Download (kbit/s)", help="0 means no burst.")
+    burst_upload_kbps = fields.Integer(string="Burst Upload (kbit/s)")
+    burst_threshold_pct = fields.Integer(
+        string="Burst Threshold (%)",
+        default=75,
+        help="Burst is allowed while the average rate stays below this share of the base rate.",
+    )
+    burst_time_s = fields.Integer(string="Burst Time (s)", default=8)
+    data_cap_gb = fields.Integer(
+        string="Data Cap (GB)", help="Per billing cycle; 0 means unlimited."
+    )
+    fup_download_kbps = fields.Integer(
+        string="Fair-use Download (kbit/s)",
+        help="Speed applied once the data cap is crossed, until the next cycle.",
+    )
+    fup_upload_kbps = fields.Integer(string="Fair-use Upload (kbit/s)")
+    billing_period = fields.Selection(
+        [
+            ("monthly", "Monthly"),
+            ("quarterly", "Quarterly"),
+            ("semiannual", "Every 6 months"),
+            ("yearly", "Yearly"),
+        ],
+        default="monthly",
+    )
+    is_prepaid = fields.Boolean(
+        string="Prepaid", help="Paid in advance for a fixed duration, then it expires."
+    )
+    prepaid_duration_days = fields.Integer(string="Prepaid Duration (days)")
+
+    @api.onchange("is_wisp_plan", "is_wisp_addon")
+    def _onchange_wisp_kind(self):
+        if self.is_wisp_plan or self.is_wisp_addon:
+            self.type = "service"
+
+    @api.constrains(
+        "is_wisp_plan",
+        "is_wisp_addon",
+        "service_type",
+        "download_kbps",
+        "upload_kbps",
+        "burst_download_kbps",
+        "burst_upload_kbps",
+        "burst_threshold_pct",
+        "burst_time_s",
+        "data_cap_gb",
+        "fup_download_kbps",
+        "fup_upload_kbps",
+        "is_prepaid",
+        "prepaid_duration_days",
+    )
+    def _check_wisp_plan(self):
+        for plan in self.filtered(lambda p: p.is_wisp_plan or p.is_wisp_addon):
+            errors = plan._wisp_plan_errors()
+            if errors:
+                raise ValidationError(
+                    self.env._(
+                        "Plan %(plan)s: %(errors)s", plan=plan.display_name, errors=" ".join(errors)
+                    )
+                )
+
+    def _wisp_plan_errors(self):
+        self.ensure_one()
+        errors = []
+        if self.is_wisp_plan and self.is_wisp_addon:
+            errors.append(self.env._("A product is either a plan or an add-on, not both."))
+        numbers = (
+            self.download_kbps,
+            self.upload_kbps,
+            self.burst_download_kbps,
+            self.burst_upload_kbps,
+            self.burst_time_s,
+            self.data_cap_gb,
+            self.fup_download_kbps,
+            self.fup_upload_kbps,
+            self.prepaid_duration_days,
+        )
+        if any(n < 0 for n in numbers):
+            errors.append(
+                self.env._("Speeds, data cap, burst time and duration cannot be negative.")
+            )
+        if not 0 < self.burst_threshold_pct <= 100:
+            errors.append(self.env._("The burst threshold is a percentage between 1 and 100."))
+        if (
+            self.is_wisp_plan
+            and self.service_type == "internet"
+            and not (self.download_kbps > 0 and self.upload_kbps > 0)
+        ):
+            errors.append(self.env._("An internet plan needs a download and an upload speed."))
+        if self.burst_download_kbps and self.burst_download_kbps < self.download_kbps:
+            errors.append(self.env._("The burst download speed is below the download speed."))
+        if self.burst_upload_kbps and self.burst_upload_kbps < self.upload_kbps:
+            errors.append(self.env._("The burst upload speed is below the upload speed."))
+        if self.fup_download_kbps > self.download_kbps or self.fup_upload_kbps > self.upload_kbps:
+            errors.append(self.env._("The fair-use speed cannot exceed the plan's speed."))
+        if self.data_cap_gb and not (self.fup_download_kbps and self.fup_upload_kbps):
+            errors.append(self.env._("A plan with a data cap needs a fair-use speed."))
+        if self.is_prepaid and not self.prepaid_duration_days:
+            errors.append(self.env._("A prepaid plan needs a duration in days."))
+        return errors
+
+    def _billing_period_months(self):
+        self.ensure_one()
+        return BILLING_PERIOD_MONTHS[self.billing_period or "monthly"]

@@ -1,0 +1,80 @@
+from odoo import api, fields, models
+
+from .wisp_service import SERVICE_STATES
+
+# A subscriber's status is its most pressing service status: a suspended
+# branch makes the account "suspended" on lists and filters.
+STATE_PRIORITY = [
+    "suspended",
+    "restricted",
+    "active",
+    "paused",
+    "installation",
+    "confirmed",
+    "draft",
+    "terminated",
+]
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    subscriber_code = fields.Char(copy=False, index=True, readonly=True)
+    service_ids = fields.One2many(
+        "wisp.service",
+        "commercial_partner_id",
+        string="Services",
+        help="Every service of this account, its branches' included.",
+    )
+    service_count = fields.Integer(compute="_compute_service_count")
+    subscriber_state = fields.Selection(
+        SERVICE_STATES,
+        string="Subscriber Status",
+        compute="_compute_subscriber_state",
+        store=True,
+    )
+
+    _subscriber_code_uniq = models.Constraint(
+        "UNIQUE(subscriber_code)", "A subscriber code must be unique."
+    )
+
+    @api.depends("service_ids.state")
+    def _compute_subscriber_state(self):
+        for partner in self:
+            states = set(partner.service_ids.mapped("state"))
+            partner.subscriber_state = next((s for s in STATE_PRIORITY if s in states), False)
+
+    def _compute_service_count(self):
+        counts = dict(
+            self.env["wisp.service"]._read_group(
+                [("commercial_partner_id", "in", self.commercial_partner_id.ids)],
+                ["commercial_partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.service_count = counts.get(partner.commercial_partner_id, 0)
+
+    def _assign_subscriber_code(self):
+        new = self.filtered(lambda p: not p.subscriber_code)
+        if not new:
+            return
+        sequence = self.env["ir.sequence"].search([("code", "=", "wisp.subscriber")], limit=1)
+        for partner in new:
+            partner.subscriber_code = sequence._next()
+
+    def action_make_subscriber(self):
+        self.commercial_partner_id._assign_subscriber_code()
+        return True
+
+    def action_view_services(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "wisp_subscriber.wisp_service_action"
+        )
+        action["domain"] = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {
+            "default_partner_id": self.id,
+            "search_default_group_address": 1,
+        }
+        return action

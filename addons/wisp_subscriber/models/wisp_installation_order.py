@@ -1,0 +1,96 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class WispInstallationOrder(models.Model):
+    """Work order for an installation engineer: go to the address, mount the
+    CPE, and complete the order, which activates the service."""
+
+    _name = "wisp.installation.order"
+    _description = "Installation Order"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "scheduled_date, id"
+    _check_company_auto = True
+
+    name = fields.Char(string="Reference", readonly=True, copy=False, default="/")
+    service_id = fields.Many2one(
+        "wisp.service", required=True, index=True, ondelete="cascade", check_company=True
+    )
+    company_id = fields.Many2one(related="service_id.company_id", store=True)
+    partner_id = fields.Many2one(
+        related="service_id.commercial_partner_id", string="Subscriber", store=True
+    )
+    address_id = fields.Many2one(related="service_id.address_id", store=True)
+    site_id = fields.Many2one(related="service_id.site_id", store=True)
+    phone = fields.Char(related="service_id.partner_id.phone")
+    plan_id = fields.Many2one(related="service_id.plan_id")
+    installer_id = fields.Many2one(
+        "res.users",
+        tracking=True,
+        index=True,
+        domain=lambda self: [
+            ("all_group_ids", "in", self.env.ref("wisp_subscriber.group_wisp_installer").id)
+        ],
+    )
+    scheduled_date = fields.Datetime(tracking=True)
+    duration = fields.Float(string="Duration (hours)", default=2.0)
+    date_done = fields.Datetime(readonly=True, copy=False)
+    state = fields.Selection(
+        [
+            ("draft", "To Schedule"),
+            ("scheduled", "Scheduled"),
+            ("done", "Done"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    note = fields.Html(string="Instructions")
+    report = fields.Text(string="Installer's Report")
+    color = fields.Integer()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("wisp.installation.order")
+        return super().create(vals_list)
+
+    def action_schedule(self):
+        for order in self:
+            if order.state != "draft":
+                raise UserError(self.env._("Only an order to schedule can be scheduled."))
+            if not (order.installer_id and order.scheduled_date):
+                raise UserError(
+                    self.env._(
+                        "Set the installer and the date of %(order)s first.", order=order.name
+                    )
+                )
+        self.write({"state": "scheduled"})
+        self.service_id.filtered(lambda s: s.state == "confirmed").action_schedule_installation()
+        for order in self:
+            order.message_subscribe(partner_ids=order.installer_id.partner_id.ids)
+        return True
+
+    def action_done(self):
+        if self.filtered(lambda o: o.state != "scheduled"):
+            raise UserError(self.env._("Only a scheduled installation can be completed."))
+        self.write({"state": "done", "date_done": fields.Datetime.now()})
+        # The installer may complete his own order without rights on the
+        # service itself: the order is the authority for that activation.
+        self.service_id.filtered(
+            lambda s: s.state in ("confirmed", "installation")
+        ).sudo().action_activate()
+        return True
+
+    def action_cancel(self):
+        if self.filtered(lambda o: o.state == "done"):
+            raise UserError(self.env._("A completed installation cannot be cancelled."))
+        return self.write({"state": "cancelled"})
+
+    def action_reset(self):
+        return self.filtered(lambda o: o.state == "cancelled").write({"state": "draft"})

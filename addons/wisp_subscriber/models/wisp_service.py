@@ -1,0 +1,466 @@
+import re
+import secrets
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from .product_template import SERVICE_TYPES
+from .wisp_cpe_device import normalize_ip
+
+SERVICE_STATES = [
+    ("draft", "Draft"),
+    ("confirmed", "Confirmed"),
+    ("installation", "Installation Scheduled"),
+    ("active", "Active"),
+    ("restricted", "Restricted"),
+    ("suspended", "Suspended"),
+    ("paused", "Paused"),
+    ("terminated", "Terminated"),
+]
+
+# The life cycle: transition -> (states it may start from, state it ends in).
+# Every state change goes through _apply_transition, which enforces this table.
+TRANSITIONS = {
+    "confirm": (("draft",), "confirmed"),
+    "schedule_installation": (("confirmed",), "installation"),
+    "activate": (("confirmed", "installation"), "active"),
+    "restrict": (("active",), "restricted"),
+    "suspend": (("active", "restricted"), "suspended"),
+    "reactivate": (("restricted", "suspended"), "active"),
+    "pause": (("active",), "paused"),
+    "resume": (("paused",), "active"),
+    "terminate": (
+        ("draft", "confirmed", "installation", "active", "restricted", "suspended", "paused"),
+        "terminated",
+    ),
+}
+
+# Cutting a customer off (or back on) is for billing, network and managers,
+# not for support agents or installers. Superuser jobs (dunning cron) pass.
+RESTRICTED_TRANSITION_GROUPS = (
+    "wisp_subscriber.group_wisp_billing",
+    "wisp_subscriber.group_wisp_network",
+)
+RESTRICTED_TRANSITIONS = {"restrict", "suspend", "reactivate", "pause", "resume", "terminate"}
+
+LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
+# No look-alike characters (0/O, 1/l/I) so a password read over the phone works.
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105
+PASSWORD_LENGTH = 12
+
+
+def generate_network_password():
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _i in range(PASSWORD_LENGTH))
+
+
+class WispService(models.Model):
+    """One sub-service of a subscriber (Internet, IPTV or VoIP at one address).
+
+    The subscriber is ``partner_id``; its commercial partner is the account that
+    is billed, so an enterprise with many branches sees every branch's services
+    on the company. Other addons follow the life cycle by overriding
+    :meth:`_on_state_change`, never by writing ``state`` themselves.
+    """
+
+    _name = "wisp.service"
+    _description = "Subscriber Service"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "commercial_partner_id, address_id, id"
+    _check_company_auto = True
+
+    name = fields.Char(string="Reference", readonly=True, copy=False, index="trigram", default="/")
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Subscriber",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id",
+        string="Account",
+        store=True,
+        index=True,
+        help="The commercial entity that is billed for this service.",
+    )
+    address_id = fields.Many2one(
+        "res.partner",
+        string="Service Address",
+        index=True,
+        tracking=True,
+        compute="_compute_address_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        domain="['|', ('id', '=', partner_id), ('parent_id', '=', partner_id)]",
+        help="Where the service is delivered: the subscriber's own address or one "
+        "of its contacts (apartment, office, branch).",
+    )
+    site_id = fields.Many2one("wisp.site", tracking=True, check_company=True)
+    service_type = fields.Selection(SERVICE_TYPES, required=True, default="internet", tracking=True)
+    plan_id = fields.Many2one(
+        "product.product",
+        tracking=True,
+        check_company=True,
+        domain="[('is_wisp_plan', '=', True), ('service_type', '=', service_type)]",
+    )
+    addon_ids = fields.Many2many(
+        "product.product",
+        string="Add-ons",
+        domain="[('is_wisp_addon', '=', True)]",
+    )
+    device_ids = fields.One2many("wisp.cpe.device", "service_id", string="Devices")
+    installment_ids = fields.One2many(
+        "wisp.service.installment", "service_id", string="Installments"
+    )
+    installation_order_ids = fields.One2many(
+        "wisp.installation.order", "service_id", string="Installation Orders"
+    )
+    state = fields.Selection(
+        SERVICE_STATES,
+        string="Status",
+        required=True,
+        default="draft",
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    state_reason = fields.Char(
+        string="Status Reason",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Why the service is restricted, suspended, paused or terminated.",
+    )
+    activation_date = fields.Date(readonly=True, copy=False, tracking=True)
+    expiry_date = fields.Date(
+        copy=False, tracking=True, help="End of the prepaid period or fixed term."
+    )
+    pause_until = fields.Date(
+        copy=False, tracking=True, help="A paused service resumes on this date."
+    )
+    termination_date = fields.Date(readonly=True, copy=False, tracking=True)
+    login = fields.Char(
+        copy=False,
+        tracking=True,
+        index=True,
+        help="PPPoE / hotspot user name on the network. Generated when empty.",
+    )
+    network_password = fields.Char(
+        copy=False,
+        groups="wisp_subscriber.group_wisp_network,wisp_subscriber.group_wisp_installer",
+        help="PPPoE / hotspot password. Never tracked in the chatter.",
+    )
+    ip_address = fields.Char(string="Static IP", tracking=True)
+    is_prepaid = fields.Boolean(related="plan_id.is_prepaid")
+    download_kbps = fields.Integer(related="plan_id.download_kbps")
+    upload_kbps = fields.Integer(related="plan_id.upload_kbps")
+    note = fields.Html()
+    device_count = fields.Integer(compute="_compute_counts")
+    installation_count = fields.Integer(compute="_compute_counts")
+
+    _login_uniq = models.Constraint(
+        "UNIQUE(login)", "This network login is already used by another service."
+    )
+
+    @api.depends("partner_id")
+    def _compute_address_id(self):
+        for service in self:
+            if not service.address_id or service.address_id not in (
+                service.partner_id | service.partner_id.child_ids
+            ):
+                service.address_id = service.partner_id
+
+    def _compute_counts(self):
+        devices = dict(
+            self.env["wisp.cpe.device"]._read_group(
+                [("service_id", "in", self.ids)], ["service_id"], ["__count"]
+            )
+        )
+        orders = dict(
+            self.env["wisp.installation.order"]._read_group(
+                [("service_id", "in", self.ids)], ["service_id"], ["__count"]
+            )
+        )
+        for service in self:
+            service.device_count = devices.get(service, 0)
+            service.installation_count = orders.get(service, 0)
+
+    @api.depends("name", "service_type", "address_id")
+    def _compute_display_name(self):
+        types = dict(SERVICE_TYPES)
+        for service in self:
+            service.display_name = f"{service.name} {types.get(service.service_type, '')}".strip()
+
+    # -------------------------------------------------------------------------
+    # Create / validation
+    # -------------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        sequence = self.env["ir.sequence"].sudo().search(
+            [("code", "=", "wisp.service"), ("company_id", "in", [self.env.company.id, False])],
+            order="company_id",
+            limit=1,
+        )
+        # Installers and network staff may set the password; anyone who takes
+        # an order gets one generated without being able to read it back.
+        may_set_password = self._has_field_access(self._fields["network_password"], "write")
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = sequence._next()
+            if vals.get("login"):
+                vals["login"] = vals["login"].strip().lower()
+            elif vals.get("service_type", "internet") == "internet":
+                vals["login"] = vals["name"].lower().replace("/", "")
+            if vals.get("login") and may_set_password:
+                vals.setdefault("network_password", generate_network_password())
+        self._check_logins([vals.get("login") for vals in vals_list])
+        services = super().create(vals_list)
+        if not may_set_password:
+            for service in services.sudo().filtered("login"):
+                service.network_password = generate_network_password()
+        # The code is bookkeeping, not an edit of the contact by whoever sold.
+        services.commercial_partner_id.sudo()._assign_subscriber_code()
+        return services
+
+    def write(self, vals):
+        if vals.get("login"):
+            vals["login"] = vals["login"].strip().lower()
+            self._check_logins([vals["login"]] * len(self))
+        if "state" in vals and not self.env.context.get("wisp_transition"):
+            raise UserError(
+                self.env._("The status of a service changes only through its life-cycle actions.")
+            )
+        return super().write(vals)
+
+    def _check_logins(self, logins):
+        """Refuse malformed or taken logins before they reach the database.
+
+        The UNIQUE constraint stays the guarantee under concurrency; this gives
+        staff a message that names the service holding the login.
+        """
+        logins = [login for login in logins if login]
+        for login in logins:
+            if not LOGIN_RE.match(login):
+                raise ValidationError(
+                    self.env._(
+                        "Login %(login)r is not valid: use 3 to 64 lower-case letters, digits "
+                        "and . _ @ -, starting with a letter or digit.",
+                        login=login,
+                    )
+                )
+        if len(logins) != len(set(logins)):
+            raise ValidationError(self.env._("Two services cannot share a network login."))
+        taken = logins and self.sudo().search_read(
+            [("login", "in", logins), ("id", "not in", self.ids)], ["login", "name"], limit=1
+        )
+        if taken:
+            raise ValidationError(
+                self.env._(
+                    "Network login %(login)s is already used by service %(service)s.",
+                    login=taken[0]["login"],
+                    service=taken[0]["name"],
+                )
+            )
+
+    @api.constrains("plan_id", "service_type")
+    def _check_plan_type(self):
+        for service in self.filtered("plan_id"):
+            if service.plan_id.service_type != service.service_type:
+                raise ValidationError(
+                    self.env._(
+                        "Plan %(plan)s is for %(plan_type)s, not for this %(type)s service.",
+                        plan=service.plan_id.display_name,
+                        plan_type=service.plan_id.service_type,
+                        type=service.service_type,
+                    )
+                )
+
+    @api.constrains("ip_address")
+    def _check_ip_address(self):
+        for service in self.filtered("ip_address"):
+            normalize_ip(service.env, service.ip_address)
+
+    # -------------------------------------------------------------------------
+    # Life cycle
+    # -------------------------------------------------------------------------
+    def _check_transition(self, transition):
+        """Raise unless every service in ``self`` may go through ``transition``."""
+        allowed_from = TRANSITIONS[transition][0]
+        if (
+            transition in RESTRICTED_TRANSITIONS
+            and not self.env.su
+            and not any(self.env.user.has_group(g) for g in RESTRICTED_TRANSITION_GROUPS)
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only billing, network staff or managers may %(action)s a service.",
+                    action=transition.replace("_", " "),
+                )
+            )
+        illegal = self.filtered(lambda s: s.state not in allowed_from)
+        if illegal:
+            states = dict(SERVICE_STATES)
+            raise UserError(
+                self.env._(
+                    "Cannot %(action)s %(services)s: allowed only from %(allowed)s.",
+                    action=transition.replace("_", " "),
+                    services=", ".join(f"{s.name} ({states[s.state]})" for s in illegal),
+                    allowed=", ".join(states[s] for s in allowed_from),
+                )
+            )
+
+    def _apply_transition(self, transition, values=None):
+        """Move every service in ``self`` through ``transition`` or raise.
+
+        The table in TRANSITIONS is the single source of legal moves; the write
+        is tracked in each service's chatter and then announced through
+        :meth:`_on_state_change`.
+        """
+        self._check_transition(transition)
+        previous_states = {service.id: service.state for service in self}
+        self.with_context(wisp_transition=transition).write(
+            {"state": TRANSITIONS[transition][1], **(values or {})}
+        )
+        self._on_state_change(transition, previous_states)
+        return True
+
+    def _on_state_change(self, transition, previous_states):
+        """Extension point: ``self`` has just gone through ``transition``.
+
+        ``previous_states`` maps each service id to its status before. Billing
+        starts or stops charging here and the network addon queues a router sync;
+        both run inside the same transaction as the status change.
+        """
+
+    def action_confirm(self):
+        self._apply_transition("confirm")
+        self._create_installation_orders()
+        return True
+
+    def _create_installation_orders(self):
+        open_states = ("draft", "scheduled")
+        to_install = self.filtered(
+            lambda s: not s.installation_order_ids.filtered(lambda o: o.state in open_states)
+        )
+        return self.env["wisp.installation.order"].create(
+            [{"service_id": service.id} for service in to_install]
+        )
+
+    def action_schedule_installation(self):
+        """Called when an installation order gets its installer and date."""
+        self._check_transition("schedule_installation")
+        unplanned = self.filtered(
+            lambda s: (
+                not s.installation_order_ids.filtered(
+                    lambda o: o.state == "scheduled" and o.installer_id and o.scheduled_date
+                )
+            )
+        )
+        if unplanned:
+            raise UserError(
+                self.env._(
+                    "Assign an installer and a date on the installation order of "
+                    "%(services)s first.",
+                    services=", ".join(unplanned.mapped("name")),
+                )
+            )
+        return self._apply_transition("schedule_installation")
+
+    def action_activate(self):
+        self._check_transition("activate")
+        missing_plan = self.filtered(lambda s: not s.plan_id)
+        if missing_plan:
+            raise UserError(
+                self.env._(
+                    "Service %(services)s cannot be activated without a plan.",
+                    services=", ".join(missing_plan.mapped("name")),
+                )
+            )
+        today = fields.Date.context_today(self)
+        for service in self:
+            values = {"activation_date": service.activation_date or today, "state_reason": False}
+            if service.plan_id.is_prepaid:
+                values["expiry_date"] = today + relativedelta(
+                    days=service.plan_id.prepaid_duration_days
+                )
+            service._apply_transition("activate", values)
+        return True
+
+    def action_restrict(self, reason=None):
+        return self._apply_transition("restrict", {"state_reason": reason})
+
+    def action_suspend(self, reason=None):
+        return self._apply_transition("suspend", {"state_reason": reason})
+
+    def action_reactivate(self):
+        return self._apply_transition("reactivate", {"state_reason": False})
+
+    def action_pause(self, until=None, reason=None):
+        if until and until <= fields.Date.context_today(self):
+            raise UserError(self.env._("A pause must end in the future."))
+        return self._apply_transition(
+            "pause", {"pause_until": until, "state_reason": reason or self.env._("Vacation")}
+        )
+
+    def action_resume(self):
+        return self._apply_transition("resume", {"pause_until": False, "state_reason": False})
+
+    def action_terminate(self, reason=None):
+        self._apply_transition(
+            "terminate",
+            {"termination_date": fields.Date.context_today(self), "state_reason": reason},
+        )
+        self.installation_order_ids.filtered(
+            lambda o: o.state in ("draft", "scheduled")
+        ).action_cancel()
+        return True
+
+    def action_regenerate_password(self):
+        for service in self.filtered("login"):
+            service.network_password = generate_network_password()
+        self.message_post(body=self.env._("A new network password was generated."))
+        return True
+
+    # -------------------------------------------------------------------------
+    # Scheduled jobs
+    # -------------------------------------------------------------------------
+    @api.model
+    def _cron_expire_and_resume(self):
+        """Suspend prepaid services past their expiry and resume ended pauses."""
+        today = fields.Date.context_today(self)
+        expired = self.search([("state", "=", "active"), ("expiry_date", "<", today)])
+        if expired:
+            expired.action_suspend(reason=self.env._("Prepaid period expired"))
+        to_resume = self.search([("state", "=", "paused"), ("pause_until", "<=", today)])
+        if to_resume:
+            to_resume.action_resume()
+
+    # -------------------------------------------------------------------------
+    # Navigation
+    # -------------------------------------------------------------------------
+    def action_view_devices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "wisp_subscriber.wisp_cpe_device_action"
+        )
+        action["domain"] = [("service_id", "=", self.id)]
+        action["context"] = {"default_service_id": self.id}
+        return action
+
+    def action_view_installation_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "wisp_subscriber.wisp_installation_order_action"
+        )
+        action["domain"] = [("service_id", "=", self.id)]
+        action["context"] = {"default_service_id": self.id}
+        return action

@@ -1,0 +1,9 @@
+from . import (
+    test_access,
+    test_connection_request,
+    test_installation_order,
+    test_plan,
+    test_service_lifecycle,
+    test_service_validation,
+    test_subscriber,
+)

@@ -1,0 +1,34 @@
+from odoo.exceptions import UserError
+
+from .common import WispSubscriberCase
+
+
+class TestInstallationOrder(WispSubscriberCase):
+    def test_schedule_needs_installer_and_date(self):
+        service = self.new_service("confirmed")
+        order = service.installation_order_ids
+        with self.assertRaisesRegex(UserError, "installer and the date"):
+            order.action_schedule()
+        order.write({"installer_id": self.installer.id, "scheduled_date": "2030-03-01 09:00:00"})
+        order.action_schedule()
+        self.assertEqual((order.state, service.state), ("scheduled", "installation"))
+        self.assertIn(self.installer.partner_id, order.message_partner_ids)
+
+    def test_completion_activates_service(self):
+        service = self.new_service("installation")
+        order = service.installation_order_ids
+        order.with_user(self.installer).action_done()
+        self.assertEqual((order.state, service.state), ("done", "active"))
+        self.assertTrue(order.date_done)
+        with self.assertRaisesRegex(UserError, "cannot be cancelled"):
+            order.action_cancel()
+
+    def test_unscheduled_order_cannot_be_completed(self):
+        order = self.new_service("confirmed").installation_order_ids
+        with self.assertRaisesRegex(UserError, "Only a scheduled"):
+            order.action_done()
+
+    def test_service_needs_a_scheduled_order(self):
+        service = self.new_service("confirmed")
+        with self.assertRaisesRegex(UserError, "Assign an installer"):
+            service.action_schedule_installation()

@@ -1,0 +1,57 @@
+from odoo.exceptions import ValidationError
+
+from .common import WispSubscriberCase
+
+
+class TestPlan(WispSubscriberCase):
+    def _plan(self, **vals):
+        return self.env["product.product"].create(
+            {
+                "name": "Plan",
+                "type": "service",
+                "is_wisp_plan": True,
+                "service_type": "internet",
+                "download_kbps": 10000,
+                "upload_kbps": 2000,
+                **vals,
+            }
+        )
+
+    def test_valid_plan_is_a_service_product(self):
+        plan = self._plan(
+            burst_download_kbps=15000, data_cap_gb=100, fup_download_kbps=2000, fup_upload_kbps=500
+        )
+        self.assertEqual(plan.type, "service")
+        self.assertEqual(plan.product_tmpl_id._billing_period_months(), 1)
+
+    def test_negative_speed_refused(self):
+        with self.assertRaisesRegex(ValidationError, "cannot be negative"):
+            self._plan(download_kbps=-1)
+
+    def test_internet_plan_needs_speeds(self):
+        with self.assertRaisesRegex(ValidationError, "needs a download and an upload"):
+            self._plan(upload_kbps=0)
+
+    def test_burst_below_base_refused(self):
+        with self.assertRaisesRegex(ValidationError, "burst download speed is below"):
+            self._plan(burst_download_kbps=5000)
+
+    def test_data_cap_needs_fair_use_speed(self):
+        with self.assertRaisesRegex(ValidationError, "needs a fair-use speed"):
+            self._plan(data_cap_gb=50)
+
+    def test_fair_use_above_plan_refused(self):
+        with self.assertRaisesRegex(ValidationError, "cannot exceed"):
+            self._plan(data_cap_gb=50, fup_download_kbps=20000, fup_upload_kbps=100)
+
+    def test_prepaid_needs_duration(self):
+        with self.assertRaisesRegex(ValidationError, "duration in days"):
+            self._plan(is_prepaid=True)
+
+    def test_plan_and_addon_exclusive(self):
+        with self.assertRaisesRegex(ValidationError, "either a plan or an add-on"):
+            self._plan(is_wisp_addon=True)
+
+    def test_burst_threshold_is_a_percentage(self):
+        with self.assertRaisesRegex(ValidationError, "between 1 and 100"):
+            self._plan(burst_threshold_pct=150)
