@@ -1,0 +1,823 @@
+"""RouterOS backend: provisioning a MikroTik router over its API (librouteros).
+
+The router does PPPoE and hotspot AAA from its own tables; this adapter keeps
+those tables equal to the suite's desired state. It talks to the API service
+(``api-ssl``, port 8729, preferred; plain ``api``, 8728, on trusted links).
+
+Layout on the router for one managed login ``L`` on plan ``P`` (PPPoE menus
+first, hotspot menus in brackets):
+
+* ``/ppp/profile`` (``/ip/hotspot/user/profile``): ``wisp-P`` with the plan's
+  ``rate-limit``; for restricted logins also ``wisp-P-restricted``, the same
+  rate plus ``address-list=wisp-restricted``.
+* ``/ppp/secret`` (``/ip/hotspot/user``): ``name=L password=… profile=wisp-P``
+  (``service=pppoe`` for secrets), ``remote-address`` (``address``) when the
+  service has a static IP, ``comment=wisp:<service comment>``.
+* ``/ip/firewall/address-list``: ``list=wisp-restricted address=<static IP>
+  comment=wisp:L``, only for a restricted service with a static IP.
+
+Design choices:
+
+* **Ownership marker**: a secret or hotspot user is managed when its comment
+  starts with ``wisp:``; address-list entries when they are in
+  ``wisp-restricted`` with a ``wisp:<login>`` comment; profiles whose name
+  starts with ``wisp-`` belong to the suite (the name is the namespace; hotspot
+  user profiles have no comment to carry a marker). Everything else is hand-made
+  and never changed or removed. A desired login that already exists as a
+  hand-made entry is a conflict: it is reported (non-transient
+  :class:`BackendError`, raised after every other login has been applied, with
+  that :class:`ApplyReport` as ``error.report``); an engineer adopts the entry
+  by prefixing its comment with ``wisp:``.
+* **Speed**: one profile per plan, named ``wisp-<plan name>``, carrying the
+  plan's MikroTik ``rate-limit`` (burst included). RouterOS then creates a
+  dynamic simple queue per session, named ``<pppoe-LOGIN>`` or
+  ``<hotspot-LOGIN>``. A plan whose rate changes is updated in place.
+* **Restricted** (suspended) services use the plan's restricted twin profile
+  ``wisp-<plan>-restricted`` whose ``address-list=wisp-restricted`` makes the
+  router put the client's (dynamic) address in that list on every connect; the
+  router's firewall sends that list to the captive page. This is how MikroTik
+  deployments do it, because PPPoE/hotspot addresses are usually dynamic and
+  only the router knows them at connect time. When the service has a static
+  address, a static address-list entry is added as well, so the restriction
+  holds even for traffic that does not come through a session (e.g. a routed
+  CPE); it is skipped when the list already holds that address (a hand-made
+  entry, or the router's entry of a live session: RouterOS refuses a second
+  one). The twin keeps the plan's rate: the walled garden, not the speed, is
+  what restricts.
+* **Session kick**: when a login's profile (speed or restriction) or its
+  disabled flag changes, when the plan's profile is edited, when the login
+  changes kind or is removed, its active session (``/ppp/active`` or
+  ``/ip/hotspot/active``) is removed after the configuration is written, so the
+  client reconnects into the new state at once.
+* **Bulk reads**: ``apply`` reads each menu once (one ``print`` with a
+  ``.proplist``; for a small ``logins`` set, one ``print`` with an OR query on
+  the names), compares in memory and writes only differences. An unchanged
+  router costs five prints and no write, whatever the number of services
+  (``round_trips`` counts the API commands sent).
+* Profiles are never removed: plans are shared and a leftover profile holds no
+  subscriber data. A terminated service leaves no secret/user, no static
+  address-list entry and no session (its dynamic queue and address go with it).
+* **Usage** comes from the dynamic queues' ``bytes`` (``upload/download`` from
+  the subscriber's side). RouterOS creates the queue at connect and drops it at
+  disconnect, so the counters are per session: the caller stores deltas.
+* **Errors**: connection refused, timeouts, resets and TLS handshake failures
+  are transient; bad credentials, a rejected certificate and ``!trap`` answers
+  are not. Messages name the router and the action, never a password, and
+  librouteros's own DEBUG log of every API word is redacted (it logs
+  ``=password=`` words verbatim otherwise).
+* **TLS**: ``api-ssl`` needs a certificate on the router (``/ip service set
+  api-ssl certificate=…``); RouterOS's certificate-less mode uses anonymous
+  Diffie-Hellman, which modern OpenSSL refuses. Verify against the router's CA
+  (``ca_file``/``ca_data``) or, on a lab router, ``verify_tls=False``.
+* Words are sent as UTF-8 so comments with customer names survive.
+"""
+
+import contextlib
+import dataclasses
+import logging
+import re
+import ssl
+import threading
+import weakref
+
+import librouteros
+from librouteros.api import Api
+from librouteros.exceptions import LibRouterosError, MultiTrapError, TrapError
+
+from .base import ApplyReport, Backend, BackendError, PingResult, ServiceState, SpeedProfile, Usage
+
+_logger = logging.getLogger(__name__)
+
+MARKER = "wisp:"  # comment prefix of every managed secret, user and address entry
+PROFILE_PREFIX = "wisp-"
+RESTRICTED_SUFFIX = "-restricted"
+RESTRICTED_LIST = "wisp-restricted"
+ADDRESS_LIST_MENU = "/ip/firewall/address-list"
+QUEUE_MENU = "/queue/simple"
+# Up to this many logins are read with an OR query on their names; more, and a
+# full print of the menu is cheaper than a query the router evaluates per entry.
+QUERY_LIMIT = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class _Kind:
+    """Where one kind of login lives on the router."""
+
+    users: str
+    profiles: str
+    active: str
+    active_login: str  # the field naming the login in the active menu
+    address_field: str  # the static address of a login
+    fixed: tuple = ()  # fields every managed login of this kind carries
+    profile_comment: bool = False  # the profile menu has a comment field
+
+
+KINDS = {
+    "pppoe": _Kind(
+        users="/ppp/secret",
+        profiles="/ppp/profile",
+        active="/ppp/active",
+        active_login="name",
+        address_field="remote-address",
+        fixed=(("service", "pppoe"),),
+        profile_comment=True,
+    ),
+    "hotspot": _Kind(
+        users="/ip/hotspot/user",
+        profiles="/ip/hotspot/user/profile",
+        active="/ip/hotspot/active",
+        active_login="user",
+        address_field="address",
+    ),
+}
+PROFILE_FIELDS = (".id", "name", "rate-limit", "address-list", "comment")
+# Fields whose change must reach a running session (only a reconnect applies them).
+KICK_FIELDS = frozenset({"profile", "disabled"})
+
+
+class _TextApi(Api):
+    """librouteros's Api, but every value stays the text the router sent.
+
+    librouteros turns ``yes``/``true`` into bools and digit strings into ints;
+    a password ``1234`` or a comment ``yes`` would come back as another type
+    and look like drift forever.
+    """
+
+    def readSentence(self):  # librouteros names it so
+        reply_word, words = self.protocol.readSentence()
+        return reply_word, dict(_split_word(word) for word in words)
+
+
+def _split_word(word):
+    body = word[1:] if word.startswith("=") else word  # "=name=x", ".tag=x"
+    key, _, value = body.partition("=")
+    return key, value
+
+
+class _RedactPasswords(logging.Filter):
+    """librouteros logs every API word at DEBUG, passwords included.
+
+    ``=password=`` words are cut, and so is any password a live backend knows
+    (a router may echo a value in a trap message).
+    """
+
+    _SECRET = re.compile(r"(=(?:password|response)=).*")
+
+    def __init__(self):
+        super().__init__()
+        self.backends = weakref.WeakSet()
+        self.lock = threading.Lock()
+
+    def filter(self, record):
+        message = record.getMessage()
+        original = message
+        if "=password=" in message or "=response=" in message:
+            message = self._SECRET.sub(r"\1***", message)
+        with self.lock:
+            backends = list(self.backends)
+        for backend in backends:
+            message = backend._scrub(message)
+        if message != original:
+            record.msg, record.args = message, ()
+        return True
+
+
+def _redactor():
+    """The one filter on librouteros's logger (shared by every backend)."""
+    library_logger = logging.getLogger("librouteros")
+    for existing in library_logger.filters:
+        if type(existing).__name__ == "_RedactPasswords":
+            return existing
+    redactor = _RedactPasswords()
+    library_logger.addFilter(redactor)
+    return redactor
+
+
+class _Conflict(Exception):
+    """A desired login collides with a hand-made router entry."""
+
+
+# ----------------------------------------------------------------- text helpers
+
+
+def _is_on(value):
+    return str(value).lower() in ("yes", "true")
+
+
+def _normal(field, value):
+    """Compare values as RouterOS means them (``yes``/``true`` are the same)."""
+    if field == "disabled":
+        return _is_on(value)
+    return value or ""
+
+
+def _kbps(token):
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmMgG]?)", token.strip())
+    if not match:
+        raise ValueError(f"not a rate: {token!r}")
+    factor = {"": 0.001, "k": 1, "m": 1000, "g": 1000000}[match.group(2).lower()]
+    return round(float(match.group(1)) * factor)
+
+
+def parse_rate_limit(name, value):
+    """A :class:`SpeedProfile` named ``name`` from a MikroTik rate-limit.
+
+    ``up/down [burst-up/burst-down threshold-up/threshold-down time/time]``
+    (rx/tx of the router: the subscriber's upload comes first).
+    """
+    parts = [part.split("/") for part in value.split()]
+    if not parts:
+        return SpeedProfile(name=name, download_kbps=0, upload_kbps=0)
+    up, down = _kbps(parts[0][0]), _kbps(parts[0][-1])
+    fields = {"name": name, "upload_kbps": up, "download_kbps": down}
+    if len(parts) >= 2:
+        fields.update(burst_upload_kbps=_kbps(parts[1][0]), burst_download_kbps=_kbps(parts[1][-1]))
+    if len(parts) >= 3 and down:
+        fields["burst_threshold_pct"] = round(100 * _kbps(parts[2][-1]) / down)
+    if len(parts) >= 4:
+        fields["burst_time_s"] = int(parts[3][0].rstrip("s") or 0)
+    return SpeedProfile(**fields)
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|us|w|d|h|m|s)")
+_UNIT_MS = {
+    "w": 604800000,
+    "d": 86400000,
+    "h": 3600000,
+    "m": 60000,
+    "s": 1000,
+    "ms": 1,
+    "us": 0.001,
+}
+
+
+def parse_ms(text):
+    """RouterOS durations in milliseconds: ``3ms`` (v6), ``3ms250us`` (v7), ``1s5ms``."""
+    text = (text or "").strip().lstrip("<")
+    if not text:
+        return None
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    total = sum(float(number) * _UNIT_MS[unit] for number, unit in _DURATION.findall(text))
+    return round(total, 3)
+
+
+def profile_name(state):
+    """The router profile of a service: ``wisp-<plan>`` or its restricted twin."""
+    name = PROFILE_PREFIX + state.profile.name
+    return name + RESTRICTED_SUFFIX if state.restricted else name
+
+
+def _name_query(field, names):
+    """Query words selecting entries whose ``field`` is one of ``names`` (OR)."""
+    names = sorted(names)
+    return [f"?={field}={name}" for name in names] + ["?#|"] * (len(names) - 1)
+
+
+# ---------------------------------------------------------------------- backend
+
+
+@dataclasses.dataclass
+class _Actual:
+    """What the router holds, as read in bulk."""
+
+    profiles: dict  # kind -> {profile name: row}, wisp- profiles only
+    users: dict  # kind -> {login: row}, managed and hand-made (in scope)
+    blocked: dict  # login -> [managed wisp-restricted address-list rows]
+    listed: set  # addresses already in wisp-restricted through other entries
+
+
+class RouterOSBackend(Backend):
+    """Provision one MikroTik router through its API.
+
+    :param host: router address
+    :param port: API port; default 8729 with TLS, 8728 without
+    :param username: API user (group with read, write, api, test policies)
+    :param password: its password (never logged)
+    :param use_tls: use ``api-ssl``
+    :param timeout: seconds for connecting and for every answer
+    :param verify_tls: check the router's certificate and host name
+    :param ca_file: CA bundle (path) to verify the router's certificate with
+    :param ca_data: the same as PEM text (as stored on the router record)
+    """
+
+    def __init__(
+        self,
+        host,
+        *,
+        port=None,
+        username="admin",
+        password="",
+        use_tls=True,
+        timeout=10.0,
+        verify_tls=True,
+        ca_file=None,
+        ca_data=None,
+    ):
+        self.host = host
+        self.use_tls = use_tls
+        self.port = port or (8729 if use_tls else 8728)
+        self.username = username
+        self._password = password
+        self.timeout = timeout
+        self.verify_tls = verify_tls
+        self.ca_file = ca_file
+        self.ca_data = ca_data
+        self.round_trips = 0  # API commands sent (login included), for tests and benchmarks
+        self._api = None
+        self._apply_passwords = set()
+        redactor = _redactor()
+        with redactor.lock:
+            redactor.backends.add(self)
+
+    def __repr__(self):
+        scheme = "api-ssl" if self.use_tls else "api"
+        return f"<RouterOSBackend {scheme}://{self.username}@{self.host}:{self.port}>"
+
+    # ----------------------------------------------------------- connection
+
+    def _ssl_wrapper(self):
+        if not self.use_tls:
+            return None
+        context = ssl.create_default_context(cafile=self.ca_file, cadata=self.ca_data)
+        if not self.verify_tls:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+
+        def wrap(sock):
+            # librouteros does not close the plain socket when the handshake
+            # fails; a worker retrying for hours would leak a descriptor each time.
+            try:
+                return context.wrap_socket(sock, server_hostname=self.host)
+            except BaseException:
+                sock.close()
+                raise
+
+        return wrap
+
+    def _connection(self):
+        """The logged-in API, connecting on first use (lazily)."""
+        if self._api is not None:
+            return self._api
+        self.round_trips += 1
+        try:
+            self._api = librouteros.connect(
+                self.host,
+                self.username,
+                self._password,
+                port=self.port,
+                timeout=self.timeout,
+                ssl_wrapper=self._ssl_wrapper(),
+                subclass=_TextApi,
+                encoding="utf-8",
+            )
+        except (TrapError, MultiTrapError) as exc:
+            # RouterOS answers a bad login with a trap ("invalid user name or
+            # password"): retrying cannot help until someone fixes the record.
+            raise self._error(f"login as {self.username!r} refused: {exc}", False) from None
+        except ssl.SSLCertVerificationError as exc:
+            raise self._error(
+                f"TLS certificate rejected ({exc.verify_message}); set the router's CA "
+                "or disable verification",
+                False,
+            ) from None
+        except (OSError, LibRouterosError) as exc:
+            raise self._io_error(exc, "connect") from exc
+        return self._api
+
+    def close(self):
+        api, self._api = self._api, None
+        if api is not None:
+            with contextlib.suppress(Exception):
+                api.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _scrub(self, text):
+        for word in sorted({self._password, *self._apply_passwords}, key=len, reverse=True):
+            if word:
+                text = text.replace(word, "***")
+        return text
+
+    def _error(self, message, transient):
+        message = self._scrub(f"router {self.host}:{self.port}: {message}")
+        _logger.warning("%s", message)
+        return BackendError(message, transient=transient)
+
+    def _io_error(self, exc, action):
+        if isinstance(exc, TimeoutError):
+            detail = f"no answer within {self.timeout:g}s"
+        elif isinstance(exc, ConnectionRefusedError):
+            detail = "connection refused (router down or API service disabled?)"
+        elif isinstance(exc, ssl.SSLError):
+            detail = f"TLS failure: {exc.reason or exc}"
+        else:
+            detail = f"{type(exc).__name__}: {exc}"
+        return self._error(f"{action} failed: {detail}", True)
+
+    @contextlib.contextmanager
+    def _session(self, action):
+        """Map every failure inside the block to a BackendError.
+
+        A trap leaves the connection usable (the reply was read to ``!done``);
+        any I/O error may leave half a reply in the socket, so the connection is
+        dropped and the next call reconnects.
+        """
+        try:
+            yield self._connection()
+        except BackendError:
+            raise
+        except (TrapError, MultiTrapError) as exc:
+            raise self._error(f"{action} refused by the router: {exc}", False) from None
+        except (OSError, LibRouterosError) as exc:
+            self.close()
+            raise self._io_error(exc, action) from exc
+
+    # ------------------------------------------------------------ API words
+
+    def _run(self, api, command, *words):
+        self.round_trips += 1
+        return list(api.rawCmd(command, *words))
+
+    def _print(self, api, menu, fields, query=()):
+        return self._run(api, f"{menu}/print", "=.proplist=" + ",".join(fields), *query)
+
+    def _add(self, api, menu, values):
+        words = [f"={key}={value}" for key, value in values.items() if value != ""]
+        rows = self._run(api, f"{menu}/add", *words)
+        return rows[0].get("ret", "") if rows else ""
+
+    def _set(self, api, menu, entry_id, values):
+        words = [f"={key}={value}" for key, value in values.items()]
+        self._run(api, f"{menu}/set", f"=.id={entry_id}", *words)
+
+    def _unset(self, api, menu, entry_id, field):
+        self._run(api, f"{menu}/unset", f"=.id={entry_id}", f"=value-name={field}")
+
+    def _remove(self, api, menu, ids):
+        self._run(api, f"{menu}/remove", "=.id=" + ",".join(ids))
+
+    # ----------------------------------------------------------------- read
+
+    def _read(self, api, scope):
+        """Read every menu once; ``scope`` (a set) limits the logins read."""
+        query = () if scope is None or len(scope) > QUERY_LIMIT else _name_query("name", scope)
+        actual = _Actual(profiles={}, users={}, blocked={}, listed=set())
+        for kind, spec in KINDS.items():
+            fields = PROFILE_FIELDS if spec.profile_comment else PROFILE_FIELDS[:-1]
+            actual.profiles[kind] = {
+                row["name"]: row
+                for row in self._print(api, spec.profiles, fields)
+                if row.get("name", "").startswith(PROFILE_PREFIX)
+            }
+            user_fields = (
+                ".id",
+                "name",
+                "password",
+                "profile",
+                spec.address_field,
+                "comment",
+                "disabled",
+                *(f for f, _ in spec.fixed),
+            )
+            actual.users[kind] = {
+                row["name"]: row
+                for row in self._print(api, spec.users, user_fields, query)
+                if scope is None or row["name"] in scope
+            }
+        for row in self._print(
+            api,
+            ADDRESS_LIST_MENU,
+            (".id", "list", "address", "comment", "disabled", "dynamic"),
+            (f"?=list={RESTRICTED_LIST}",),
+        ):
+            comment = row.get("comment", "")
+            if _is_on(row.get("dynamic")) or not comment.startswith(MARKER):
+                # The router's own per-session entries and hand-made ones: not
+                # ours, but RouterOS refuses a second entry for their address.
+                actual.listed.add(row.get("address"))
+                continue
+            login = comment[len(MARKER) :]
+            if scope is None or login in scope:
+                actual.blocked.setdefault(login, []).append(row)
+        return actual
+
+    def read_state(self):
+        with self._session("read state") as api:
+            actual = self._read(api, None)
+        state = {}
+        for kind, spec in KINDS.items():
+            for login, row in actual.users[kind].items():
+                if not row.get("comment", "").startswith(MARKER):
+                    continue
+                router_profile = row.get("profile", "")
+                profile_row = actual.profiles[kind].get(router_profile, {})
+                restricted = profile_row.get("address-list") == RESTRICTED_LIST
+                plan = router_profile.removeprefix(PROFILE_PREFIX)
+                if restricted:
+                    plan = plan.removesuffix(RESTRICTED_SUFFIX)
+                state[login] = ServiceState(
+                    login=login,
+                    password=row.get("password", ""),
+                    kind=kind,
+                    profile=parse_rate_limit(plan, profile_row.get("rate-limit", "")),
+                    restricted=restricted,
+                    remote_address=row.get(spec.address_field, ""),
+                    comment=row["comment"][len(MARKER) :],
+                )
+        return state
+
+    # ---------------------------------------------------------------- apply
+
+    def _desired(self, desired, scope):
+        wanted = {}
+        for state in desired:
+            if scope is not None and state.login not in scope:
+                continue
+            if state.kind not in KINDS:
+                raise BackendError(
+                    f"unknown service kind {state.kind!r} for {state.login!r}", transient=False
+                )
+            if state.login in wanted:
+                raise BackendError(f"login {state.login!r} is desired twice", transient=False)
+            wanted[state.login] = state
+        return wanted
+
+    def _profiles(self, wanted):
+        """{(kind, router profile name): fields} the desired services need."""
+        profiles = {}
+        for state in wanted.values():
+            name = profile_name(state)
+            fields = {
+                "name": name,
+                "rate-limit": state.profile.rate_limit,
+                "address-list": RESTRICTED_LIST if state.restricted else "",
+            }
+            if KINDS[state.kind].profile_comment:
+                fields["comment"] = f"{MARKER}{state.profile.name}"
+            previous = profiles.setdefault((state.kind, name), fields)
+            if previous != fields:
+                raise BackendError(
+                    f"plan {state.profile.name!r} is given two different speeds", transient=False
+                )
+        return profiles
+
+    @staticmethod
+    def _user_fields(state):
+        spec = KINDS[state.kind]
+        return {
+            "name": state.login,
+            "password": state.password,
+            **dict(spec.fixed),
+            "profile": profile_name(state),
+            spec.address_field: state.remote_address,
+            "comment": MARKER + state.comment,
+            "disabled": "no",
+        }
+
+    def _ensure(self, api, menu, want, have, owned):
+        """Make the entry ``have`` (or a new one) hold ``want``; returns the changed fields.
+
+        A duplicate-name trap on add means someone created the entry since we
+        read (a concurrent job, an engineer): re-read it, and update it if it is
+        ours; otherwise it is a conflict.
+        """
+        if have is None:
+            try:
+                self._add(api, menu, want)
+                return set(want)
+            except TrapError as exc:
+                if "already" not in str(exc):
+                    raise
+                rows = self._print(api, menu, (".id", *want), (f"?=name={want['name']}",))
+                if not rows:
+                    raise
+                have = rows[0]
+                if not owned(have):
+                    raise _Conflict(f"{menu} {want['name']!r} exists but is not managed") from None
+        changed = {f for f, v in want.items() if _normal(f, have.get(f, "")) != _normal(f, v)}
+        values = {f: want[f] for f in changed if want[f] != ""}
+        if values:
+            self._set(api, menu, have[".id"], values)
+        for field in sorted(changed - set(values)):
+            self._unset(api, menu, have[".id"], field)  # RouterOS clears a value with unset
+        return changed
+
+    def _sync_profiles(self, api, wanted, actual):
+        """Create/repair the profiles in use; returns those whose limits changed."""
+        edited = set()
+        for (kind, name), fields in sorted(self._profiles(wanted).items()):
+            have = actual.profiles[kind].get(name)
+            changed = self._ensure(api, KINDS[kind].profiles, fields, have, lambda row: True)
+            if have is not None and changed & {"rate-limit", "address-list"}:
+                edited.add((kind, name))
+            if changed:
+                _logger.info(
+                    "router %s: %s profile %s", self.host, "updated" if have else "created", name
+                )
+        return edited
+
+    def _sync_login(self, api, login, state, actual, edited):
+        """Bring one login to ``state`` (None: remove it). Returns (wrote, existed, kick)."""
+        wrote = existed = kick = False
+        for kind, spec in KINDS.items():
+            have = actual.users[kind].get(login)
+            wanted_here = state is not None and state.kind == kind
+            if have is not None and not have.get("comment", "").startswith(MARKER):
+                if wanted_here:
+                    raise _Conflict(f"{spec.users} {login!r} exists but is not managed")
+                continue  # hand-made, in the other menu: not ours
+            existed = existed or have is not None
+            if not wanted_here:
+                if have is not None:
+                    self._remove(api, spec.users, [have[".id"]])
+                    wrote = kick = True
+                continue
+            changed = self._ensure(
+                api,
+                spec.users,
+                self._user_fields(state),
+                have,
+                lambda row: row.get("comment", "").startswith(MARKER),
+            )
+            wrote = wrote or bool(changed)
+            if have is not None and changed & KICK_FIELDS:
+                kick = True
+            if (kind, profile_name(state)) in edited:
+                wrote = kick = True  # its plan's limits were rewritten for it
+        wrote |= self._sync_blocked(api, login, state, actual)
+        existed = existed or bool(actual.blocked.get(login))
+        return wrote, existed, kick
+
+    def _sync_blocked(self, api, login, state, actual):
+        """Static wisp-restricted entries of a restricted service with a static IP."""
+        want = set()
+        if state is not None and state.restricted and state.remote_address:
+            want.add(state.remote_address)
+        extra = []
+        for row in actual.blocked.get(login, []):
+            if row.get("address") in want and not _is_on(row.get("disabled")):
+                want.discard(row["address"])  # present and effective: keep (once)
+            else:
+                extra.append(row[".id"])
+        if extra:
+            self._remove(api, ADDRESS_LIST_MENU, extra)
+        added = False
+        # An address the list already holds (hand-made, or the router's entry
+        # for a live session) is restricted already; a static twin would trap.
+        for address in sorted(want - actual.listed):
+            entry = {"list": RESTRICTED_LIST, "address": address, "comment": MARKER + login}
+            try:
+                self._add(api, ADDRESS_LIST_MENU, entry)
+                added = True
+            except TrapError as exc:
+                if "already" not in str(exc):
+                    raise
+                # A session connected since we read: the router listed it itself.
+        return bool(extra or added)
+
+    def apply(self, desired, logins=None):
+        scope = set(logins) if logins is not None else None
+        wanted = self._desired(desired, scope)
+        report = ApplyReport()
+        if scope is not None and not scope:
+            return report
+        self._apply_passwords = {state.password for state in wanted.values()}
+        conflicts, kicks = [], set()
+        try:
+            with self._session("apply") as api:
+                actual = self._read(api, scope)
+                edited = self._sync_profiles(api, wanted, actual)
+                managed = {
+                    login
+                    for users in actual.users.values()
+                    for login, row in users.items()
+                    if row.get("comment", "").startswith(MARKER)
+                } | set(actual.blocked)
+                for login in sorted(set(wanted) | managed):
+                    state = wanted.get(login)
+                    try:
+                        wrote, existed, kick = self._sync_login(api, login, state, actual, edited)
+                    except _Conflict as exc:
+                        conflicts.append(str(exc))
+                        continue
+                    if kick:
+                        kicks.add(login)
+                    if not wrote:
+                        continue
+                    outcome = (
+                        report.removed
+                        if state is None
+                        else report.updated
+                        if existed
+                        else report.created
+                    )
+                    outcome.append(login)
+                    _logger.info(
+                        "router %s: %s %s",
+                        self.host,
+                        "removed" if state is None else "updated" if existed else "created",
+                        login,
+                    )
+                if kicks:
+                    self._kick(api, kicks)
+            if conflicts:
+                error = self._error(
+                    "hand-made entries block these logins (prefix their comment with "
+                    f"{MARKER!r} to let the suite manage them): " + "; ".join(conflicts),
+                    False,
+                )
+                error.report = report  # what was applied for the other logins
+                raise error
+            return report
+        finally:
+            self._apply_passwords = set()
+
+    # ------------------------------------------------------------- sessions
+
+    def _kick(self, api, logins):
+        """Remove the active sessions of ``logins``; returns how many were dropped."""
+        dropped = 0
+        for spec in KINDS.values():
+            query = _name_query(spec.active_login, logins) if len(logins) <= QUERY_LIMIT else ()
+            ids = [
+                row[".id"]
+                for row in self._print(api, spec.active, (".id", spec.active_login), query)
+                if row.get(spec.active_login) in logins
+            ]
+            if not ids:
+                continue
+            try:
+                self._remove(api, spec.active, ids)
+            except TrapError:
+                # A session ended between print and remove ("no such item"):
+                # drop the others one by one.
+                for entry_id in ids:
+                    with contextlib.suppress(TrapError):
+                        self._remove(api, spec.active, [entry_id])
+            dropped += len(ids)
+            _logger.info(
+                "router %s: disconnected %s session(s) of %s",
+                self.host,
+                len(ids),
+                ", ".join(sorted(logins)) if len(logins) <= 10 else f"{len(logins)} logins",
+            )
+        return dropped
+
+    def disconnect(self, login):
+        with self._session(f"disconnect {login!r}") as api:
+            return self._kick(api, {login}) > 0
+
+    # ----------------------------------------------------------- operations
+
+    def ping(self, address, count=5):
+        with self._session(f"ping {address}") as api:
+            rows = self._run(api, "/ping", f"=address={address}", f"=count={int(count)}")
+        times, sent, received = [], 0, 0
+        for row in rows:
+            sent = max(sent, int(row.get("sent") or 0))
+            received = max(received, int(row.get("received") or 0))
+            if row.get("time") and not row.get("status"):
+                times.append(parse_ms(row["time"]))
+        if not times and received and rows:
+            # No per-packet times: fall back on the router's summary.
+            last = rows[-1]
+            times = [parse_ms(last.get(f)) or 0.0 for f in ("min-rtt", "avg-rtt", "max-rtt")]
+        if not times:
+            return PingResult(
+                sent=sent or int(count), received=0, min_ms=0.0, avg_ms=0.0, max_ms=0.0
+            )
+        return PingResult(
+            sent=sent or int(count),
+            received=received,
+            min_ms=min(times),
+            avg_ms=round(sum(times) / len(times), 3),
+            max_ms=max(times),
+        )
+
+    def read_usage(self):
+        with self._session("read usage") as api:
+            rows = self._print(api, QUEUE_MENU, ("name", "bytes"))
+        totals = {}
+        for row in rows:
+            match = re.fullmatch(r"<(?:pppoe|hotspot)-(.+)>", row.get("name", ""))
+            if not match:
+                continue
+            up, _, down = row.get("bytes", "0/0").partition("/")
+            login = match.group(1)
+            prev_up, prev_down = totals.get(login, (0, 0))
+            totals[login] = (prev_up + int(up or 0), prev_down + int(down or 0))
+        return [
+            Usage(login=login, download_bytes=down, upload_bytes=up)
+            for login, (up, down) in sorted(totals.items())
+        ]
+
+    def system_resource(self):
+        """``/system/resource`` (version, uptime, board...): a cheap reachability check."""
+        with self._session("read system resource") as api:
+            rows = self._run(api, "/system/resource/print")
+        return rows[0] if rows else {}

@@ -1,0 +1,484 @@
+"""A real FreeRADIUS on loopback, for the RADIUS adapter's tests.
+
+Pieces, each usable as a context manager from pytest fixtures:
+
+* :func:`postgres_database` creates a throw-away PostgreSQL database holding
+  FreeRADIUS's own PostgreSQL schema (the Debian package's ``schema.sql``) and
+  drops it afterwards.
+* :class:`RadiusServer` copies Debian's ``/etc/freeradius/3.0`` into a private
+  directory, enables the ``sql`` module for PostgreSQL on that database, keeps
+  only a loopback client with a test secret, and runs ``freeradius -X`` in the
+  foreground on free loopback ports until the test module ends. It also sends
+  real Access-Requests and Accounting-Requests (pyrad, Debian's dictionaries).
+* :class:`CoaListener` plays the NAS side of RFC 5176: a UDP socket on loopback
+  that checks the Request Authenticator of Disconnect-Requests and answers
+  Disconnect-ACK (or NAK for the logins told to refuse).
+
+Needs Debian's ``freeradius`` and ``freeradius-postgresql`` packages (the suite's
+test command installs them) and a local PostgreSQL that the current user may
+create databases on. A missing piece fails the tests with a message saying what
+to install; nothing is skipped silently. The temp directory (with the ``-X``
+debug log, which shows test passwords) is deleted when the server stops.
+
+Running radiusd as root on loopback needed these changes to the stock config:
+``user``/``group`` commented out (radiusd would drop to ``freerad``, which
+cannot write the root-owned temp directory), ``logdir``/``run_dir`` moved into the temp
+directory, ``proxy_requests = no`` (no proxy socket on ``*``),
+``reject_delay = 0`` (rejects answer at once), and the ``listen`` sections of
+``sites-enabled/default`` and ``inner-tunnel`` replaced by one auth and one
+acct listener on 127.0.0.1 (``-i``/``-p`` on the command line is no use: it
+hands requests to the empty global server, which rejects everyone).
+"""
+
+import contextlib
+import os
+import pathlib
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+import psycopg2
+import psycopg2.extensions
+
+FREERADIUS_ETC = pathlib.Path("/etc/freeradius/3.0")
+SCHEMA_SQL = FREERADIUS_ETC / "mods-config/sql/main/postgresql/schema.sql"
+DICTIONARY_DIR = pathlib.Path("/usr/share/freeradius")
+POSTGRESQL_DRIVER = pathlib.Path("/usr/lib/freeradius/rlm_sql_postgresql.so")
+INSTALL_HINT = (
+    "FreeRADIUS is needed for these tests: install Debian's packages "
+    "`apt-get install -y freeradius freeradius-postgresql freeradius-utils`"
+)
+# libpq connection string of a database where the test user may CREATE DATABASE
+ADMIN_DSN = os.environ.get("WISP_TEST_PG_DSN", "dbname=postgres")
+
+
+class HarnessError(RuntimeError):
+    """The test set-up could not be built; the message says what is missing."""
+
+
+def require_freeradius():
+    """Return the radiusd binary, or raise :class:`HarnessError` with an install hint."""
+    binary = shutil.which("freeradius") or shutil.which("radiusd")
+    if binary is None:
+        for candidate in ("/usr/sbin/freeradius", "/usr/sbin/radiusd"):
+            if os.access(candidate, os.X_OK):
+                binary = candidate
+                break
+    missing = []
+    if binary is None:
+        missing.append("the freeradius binary")
+    if not SCHEMA_SQL.exists():
+        missing.append(str(SCHEMA_SQL))
+    if not POSTGRESQL_DRIVER.exists():
+        missing.append(f"{POSTGRESQL_DRIVER} (package freeradius-postgresql)")
+    if missing:
+        raise HarnessError(f"{INSTALL_HINT}; missing: {', '.join(missing)}")
+    return binary
+
+
+def free_port_pair(host="127.0.0.1"):
+    """Two consecutive free UDP ports (radiusd -p uses port and port + 1)."""
+    for _attempt in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind((host, 0))
+            port = probe.getsockname()[1]
+        if port >= 65535:
+            continue
+        try:
+            with (
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as first,
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as second,
+            ):
+                first.bind((host, port))
+                second.bind((host, port + 1))
+        except OSError:
+            continue
+        return port
+    raise HarnessError("no two consecutive free UDP ports on loopback")
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+def _admin_connection():
+    try:
+        conn = psycopg2.connect(ADMIN_DSN, connect_timeout=5)
+    except psycopg2.OperationalError as exc:
+        raise HarnessError(
+            f"cannot reach PostgreSQL with {ADMIN_DSN!r} (set WISP_TEST_PG_DSN): {exc}"
+        ) from None
+    conn.autocommit = True
+    return conn
+
+
+def load_freeradius_schema(dsn, schema=None):
+    """Load Debian's FreeRADIUS PostgreSQL schema into ``dsn`` (optionally a schema)."""
+    text = SCHEMA_SQL.read_text()
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            if schema:
+                cur.execute(f'CREATE SCHEMA "{schema}"')
+                cur.execute(f'SET search_path TO "{schema}"')
+            cur.execute(text)
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def postgres_database(prefix="wisp_radius_test"):
+    """A new database with FreeRADIUS's schema; yields its libpq DSN, drops it after."""
+    require_freeradius()  # the schema comes from the Debian package
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = _admin_connection()
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        params = psycopg2.extensions.parse_dsn(admin.dsn)
+        params.pop("connect_timeout", None)
+        params["dbname"] = name
+        params.setdefault("host", admin.info.host)
+        params.setdefault("port", str(admin.info.port))
+        params.setdefault("user", admin.info.user)
+        dsn = psycopg2.extensions.make_dsn(**params)
+        try:
+            load_freeradius_schema(dsn)
+            yield dsn
+        finally:
+            with admin.cursor() as cur:
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.close()
+
+
+# ----------------------------------------------------------------- radiusd
+
+
+def radius_dictionary():
+    """pyrad dictionary built from FreeRADIUS's own dictionary files."""
+    import pyrad.dictionary
+
+    files = [
+        "dictionary.rfc2865",
+        "dictionary.rfc2866",
+        "dictionary.rfc2869",
+        "dictionary.rfc3576",
+        "dictionary.rfc5176",
+        "dictionary.mikrotik",
+    ]
+    return pyrad.dictionary.Dictionary(*(str(DICTIONARY_DIR / f) for f in files))
+
+
+def packet_attributes(packet):
+    """``{attribute name: [values]}`` of a pyrad packet (names it could decode)."""
+    # pyrad's keys() decodes attribute names; iterating the dict gives raw codes
+    names = [key for key in packet.keys() if isinstance(key, str)]  # noqa: SIM118
+    return {name: list(packet[name]) for name in names}
+
+
+def _sub(text, pattern, replacement, count=0):
+    new, found = re.subn(pattern, replacement, text, count=count, flags=re.MULTILINE)
+    if not found:
+        raise HarnessError(f"stock FreeRADIUS config changed: no match for {pattern!r}")
+    return new
+
+
+def strip_listen_sections(text):
+    """Remove every (uncommented) ``listen { ... }`` block of a site file."""
+    out = []
+    depth = 0
+    for line in text.splitlines(keepends=True):
+        code = line.split("#", 1)[0]
+        if depth == 0 and re.match(r"\s*listen\s*\{", code):
+            depth = code.count("{") - code.count("}")
+            continue
+        if depth > 0:
+            depth += code.count("{") - code.count("}")
+            continue
+        out.append(line)
+    return "".join(out)
+
+
+class RadiusServer:
+    """``freeradius -X`` on loopback with the sql module on ``dsn``."""
+
+    host = "127.0.0.1"
+
+    def __init__(self, dsn, secret=None):
+        self.dsn = dsn
+        self.secret = secret or "harness-" + secrets.token_hex(8)
+        self.binary = require_freeradius()
+        self.tmp = None
+        self.confdir = None
+        self.log_path = None
+        self.auth_port = self.acct_port = None
+        self.process = None
+        self._log = None
+        self._dictionary = None
+
+    # -- configuration
+
+    def _write_config(self):
+        self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="wisp-radiusd-"))
+        self.confdir = self.tmp / "raddb"
+        shutil.copytree(FREERADIUS_ETC, self.confdir, symlinks=True)
+        for sub in ("log", "log/radacct", "run"):
+            (self.tmp / sub).mkdir(exist_ok=True)
+
+        conf = self.confdir / "radiusd.conf"
+        text = conf.read_text()
+        text = _sub(text, r"^(\s*)(user|group)\s*=", r"\1# \2 =")
+        text = _sub(text, r"^logdir\s*=.*$", f"logdir = {self.tmp / 'log'}")
+        text = _sub(text, r"^run_dir\s*=.*$", f"run_dir = {self.tmp / 'run'}")
+        text = _sub(text, r"^proxy_requests\s*=.*$", "proxy_requests = no")
+        text = _sub(text, r"^(\s*)reject_delay\s*=.*$", r"\1reject_delay = 0")
+        conf.write_text(text)
+
+        sql_text = (self.confdir / "mods-available/sql").read_text()
+        conninfo = self.dsn.replace('"', "")
+        sql_text = _sub(sql_text, r'^(\s*)dialect\s*=\s*"sqlite"', r'\1dialect = "postgresql"', 1)
+        sql_text = _sub(sql_text, r"^(\s*)driver\s*=.*$", r'\1driver = "rlm_sql_${dialect}"', 1)
+        sql_text = _sub(
+            sql_text, r'^(\s*)radius_db\s*=\s*"radius"', rf'\1radius_db = "{conninfo}"', 1
+        )
+        enabled = self.confdir / "mods-enabled/sql"
+        if enabled.exists() or enabled.is_symlink():
+            enabled.unlink()
+        enabled.write_text(sql_text)
+
+        (self.confdir / "clients.conf").write_text(
+            "client wisp-harness {\n"
+            f"\tipaddr = {self.host}\n"
+            f"\tsecret = {self.secret}\n"
+            "\tshortname = wisp-harness\n"
+            "\tnas_type = other\n"
+            "}\n"
+        )
+
+    def _write_sites(self):
+        """Listen on loopback only: the stock listen sections are replaced."""
+        listens = (
+            "\tlisten {\n\t\ttype = auth\n"
+            f"\t\tipaddr = {self.host}\n\t\tport = {self.auth_port}\n\t}}\n"
+            "\tlisten {\n\t\ttype = acct\n"
+            f"\t\tipaddr = {self.host}\n\t\tport = {self.acct_port}\n\t}}\n"
+        )
+        for site in ("default", "inner-tunnel"):
+            path = self.confdir / "sites-enabled" / site
+            text = strip_listen_sections((self.confdir / "sites-available" / site).read_text())
+            if site == "default":
+                text = _sub(text, r"^server default \{\n", lambda m: m.group(0) + listens, 1)
+            path.unlink()
+            path.write_text(text)
+
+    # -- life cycle
+
+    def start(self, timeout=30):
+        self.auth_port = free_port_pair(self.host)
+        self.acct_port = self.auth_port + 1
+        self._write_config()
+        self._write_sites()
+        self.log_path = self.tmp / "radiusd.log"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "-X",
+                "-d",
+                str(self.confdir),
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                log = self.log_tail()
+                self.stop()
+                raise HarnessError(f"radiusd exited with {self.process.returncode}:\n{log}")
+            try:
+                self.authenticate("wisp-harness-probe", "probe", timeout=0.3, retries=1)
+            except Exception:  # not answering yet
+                time.sleep(0.1)
+                continue
+            return self
+        log = self.log_tail()
+        self.stop()
+        raise HarnessError(f"radiusd did not answer within {timeout}s:\n{log}")
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def log_tail(self, lines=60):
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    # -- RADIUS requests
+
+    @property
+    def dictionary(self):
+        if self._dictionary is None:
+            self._dictionary = radius_dictionary()
+        return self._dictionary
+
+    def client(self, timeout=2.0, retries=2):
+        import pyrad.client
+
+        return pyrad.client.Client(
+            server=self.host,
+            authport=self.auth_port,
+            acctport=self.acct_port,
+            secret=self.secret.encode(),
+            dict=self.dictionary,
+            timeout=timeout,
+            retries=retries,
+        )
+
+    def authenticate(self, login, password, timeout=2.0, retries=2, **attributes):
+        """Send a PAP Access-Request; returns ``(accepted, {attribute: [values]})``."""
+        import pyrad.packet
+
+        client = self.client(timeout, retries)
+        request = client.CreateAuthPacket(
+            code=pyrad.packet.AccessRequest,
+            User_Name=login,
+            NAS_IP_Address=self.host,
+            NAS_Port=1,
+            Service_Type="Framed-User",
+            Framed_Protocol="PPP",
+            message_authenticator=True,
+            **attributes,
+        )
+        request["User-Password"] = request.PwCrypt(password)
+        try:
+            reply = client.SendPacket(request)
+        finally:
+            client._CloseSocket()
+        return reply.code == pyrad.packet.AccessAccept, packet_attributes(reply)
+
+    def account(self, status, login, session_id, input_octets=0, output_octets=0, **attributes):
+        """Send an Accounting-Request (Start, Interim-Update, Stop); True when answered."""
+        import pyrad.packet
+
+        client = self.client()
+        request = client.CreateAcctPacket(
+            User_Name=login,
+            NAS_IP_Address=self.host,
+            NAS_Port=1,
+            Acct_Status_Type=status,
+            Acct_Session_Id=session_id,
+            Acct_Input_Octets=input_octets % 2**32,
+            Acct_Output_Octets=output_octets % 2**32,
+            Acct_Input_Gigawords=input_octets // 2**32,
+            Acct_Output_Gigawords=output_octets // 2**32,
+            **attributes,
+        )
+        try:
+            reply = client.SendPacket(request)
+        finally:
+            client._CloseSocket()
+        return reply.code == pyrad.packet.AccountingResponse
+
+
+# -------------------------------------------------------------- CoA / NAS
+
+
+class CoaListener:
+    """The NAS end of RFC 5176 on loopback: answers Disconnect-Requests.
+
+    Every request is kept in ``requests`` as a dict of its attributes plus
+    ``"_code"`` and ``"_valid"`` (Request Authenticator checked with the secret).
+    Logins in ``refuse`` get a Disconnect-NAK (Error-Cause 503, no session);
+    requests with a bad authenticator are dropped, as a NAS does.
+    """
+
+    host = "127.0.0.1"
+
+    def __init__(self, secret=None):
+        self.secret = secret or "coa-" + secrets.token_hex(8)
+        self.refuse = set()
+        self.requests = []
+        self._sock = None
+        self._thread = None
+        self._stop = threading.Event()
+        self._dictionary = None
+        self.port = None
+
+    def start(self):
+        self._dictionary = radius_dictionary()
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.bind((self.host, 0))
+        self._sock.settimeout(0.2)
+        self.port = self._sock.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, name="coa-listener", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(2)
+        if self._sock is not None:
+            self._sock.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def _serve(self):
+        import pyrad.packet
+
+        while not self._stop.is_set():
+            try:
+                data, peer = self._sock.recvfrom(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            try:
+                request = pyrad.packet.CoAPacket(
+                    packet=data, secret=self.secret.encode(), dict=self._dictionary
+                )
+            except pyrad.packet.PacketError:
+                continue
+            valid = request.VerifyCoARequest()
+            seen = packet_attributes(request)
+            seen.update(_code=request.code, _valid=valid)
+            self.requests.append(seen)
+            if not valid or request.code != pyrad.packet.DisconnectRequest:
+                continue
+            reply = request.CreateReply()
+            login = (request.get("User-Name") or [""])[0]
+            if login in self.refuse:
+                reply.code = pyrad.packet.DisconnectNAK
+                reply["Error-Cause"] = 503
+            self._sock.sendto(reply.ReplyPacket(), peer)
