@@ -620,7 +620,8 @@ class _WritePlan:
             changed = changed or bool(extra)
         return changed
 
-    def write(self, backend, cur):
+    # Not an Odoo model: pylint-odoo mistakes this write for ORM.write.
+    def write(self, backend, cur):  # pylint: disable=method-required-super
         if self.remove_logins:
             for table in ("radcheck", "radreply", "radusergroup"):
                 backend._execute(

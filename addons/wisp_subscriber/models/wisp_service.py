@@ -387,13 +387,15 @@ class WispService(models.Model):
             )
         today = fields.Date.context_today(self)
         for service in self:
-            values = {"activation_date": service.activation_date or today, "state_reason": False}
+            dates = {"activation_date": service.activation_date or today}
             if service.plan_id.is_prepaid:
-                values["expiry_date"] = today + relativedelta(
+                dates["expiry_date"] = today + relativedelta(
                     days=service.plan_id.prepaid_duration_days
                 )
-            service._apply_transition("activate", values)
-        return True
+            service.write(dates)
+        # One transition for the whole batch: one event for billing (one
+        # invoice for services activated together) and for the network.
+        return self._apply_transition("activate", {"state_reason": False})
 
     def action_restrict(self, reason=None):
         return self._apply_transition("restrict", {"state_reason": reason})

@@ -1,0 +1,27 @@
+{
+    "name": "WISP Network",
+    "summary": "Routers (MikroTik RouterOS API, FreeRADIUS) provisioned from each "
+    "service's desired state: sync jobs, reconcile, circuit test, usage and caps",
+    "version": "19.0.1.0.0",
+    "category": "Services/WISP",
+    "website": "https://github.com/wisp-suite/wisp",
+    "author": "WISP suite developers",
+    "license": "AGPL-3",
+    "depends": ["mail", "wisp_subscriber"],
+    "external_dependencies": {"python": ["librouteros", "psycopg2"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "security/wisp_network_rules.xml",
+        "data/ir_config_parameter_data.xml",
+        "data/ir_cron_data.xml",
+        "views/wisp_router_views.xml",
+        "views/wisp_network_job_views.xml",
+        "views/wisp_circuit_test_views.xml",
+        "views/wisp_service_usage_views.xml",
+        "views/wisp_service_views.xml",
+        "views/wisp_site_views.xml",
+        "views/wisp_network_menus.xml",
+    ],
+    "demo": ["demo/wisp_router_demo.xml"],
+    "installable": True,
+}

@@ -1,0 +1,8 @@
+from . import (
+    wisp_circuit_test,
+    wisp_network_job,
+    wisp_router,
+    wisp_service,
+    wisp_service_usage,
+    wisp_site,
+)

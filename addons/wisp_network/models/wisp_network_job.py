@@ -1,0 +1,374 @@
+"""The provisioning outbox: a job is written in the business transaction, the
+router I/O happens later, in the job runner, after that transaction committed.
+
+Runner (``_cron_process_jobs``), one batch at a time:
+
+1. **claim**: one ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)``
+   marks due jobs ``running`` (attempts + 1, ``claimed_at``) and is committed,
+   so concurrent runners never take the same job and no row lock is held
+   during router I/O. A ``running`` job whose claim is older than the lease
+   (the server died mid-job) is claimed again: jobs are idempotent.
+2. **I/O** per router, outside any transaction that could roll it back: the
+   desired state is computed from the committed data *now* (a job says "sync
+   this service", not what to write), and one ``apply`` covers every service
+   of the batch. The adapter diffs, so a repeated job writes nothing.
+3. **record** the outcome and commit: done, or pending again with exponential
+   backoff for a transient error, or failed (after the configured number of
+   attempts, or at once for a refusal) with an activity for the network team.
+
+A change that happens while a job runs queues a new job (only *pending* jobs
+absorb new changes), so no change is ever lost; several pending jobs of one
+service collapse into one sync.
+
+Tests call ``_cron_process_jobs(commit=False)``: the same code path without
+the intermediate commits, which a test transaction forbids.
+"""
+
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..adapters.base import BackendError
+from ..adapters.routeros import RouterOSBackend
+
+_logger = logging.getLogger(__name__)
+
+# RouterOS's apply already removes the sessions of logins it changed; other
+# backends (RADIUS) only write their tables, so the runner kicks for them.
+SELF_KICKING_BACKENDS = (RouterOSBackend,)
+CLAIM_LEASE = timedelta(minutes=15)
+BATCH_SIZE = 500
+MAX_BACKOFF_SECONDS = 3600
+DEFAULT_MAX_ATTEMPTS = 6
+DEFAULT_BACKOFF_SECONDS = 30
+
+JOB_KINDS = [
+    ("sync", "Sync Service"),
+    ("disconnect", "Disconnect Session"),
+    ("reconcile", "Reconcile Router"),
+]
+JOB_STATES = [
+    ("pending", "Pending"),
+    ("running", "Running"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+]
+
+
+class WispNetworkJob(models.Model):
+    _name = "wisp.network.job"
+    _description = "Network Provisioning Job"
+    _order = "id desc"
+
+    service_id = fields.Many2one("wisp.service", index=True, ondelete="cascade", readonly=True)
+    router_id = fields.Many2one(
+        "wisp.router", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    company_id = fields.Many2one(related="router_id.company_id", store=True)
+    kind = fields.Selection(JOB_KINDS, required=True, default="sync", readonly=True)
+    state = fields.Selection(JOB_STATES, required=True, default="pending", readonly=True)
+    kick_session = fields.Boolean(
+        readonly=True, help="Disconnect the active session so a new speed or status applies now."
+    )
+    stale_login = fields.Char(
+        readonly=True, help="A login the service no longer uses: removed from this router."
+    )
+    attempts = fields.Integer(default=0, readonly=True)
+    next_try = fields.Datetime(
+        required=True, readonly=True, default=fields.Datetime.now, index=True
+    )
+    claimed_at = fields.Datetime(readonly=True)
+    done_date = fields.Datetime(readonly=True)
+    result = fields.Char(readonly=True)
+    last_error = fields.Text(readonly=True)
+
+    _due_idx = models.Index("(state, next_try) WHERE state IN ('pending', 'running')")
+
+    @api.depends("kind", "service_id", "router_id")
+    def _compute_display_name(self):
+        kinds = dict(JOB_KINDS)
+        for job in self:
+            target = job.service_id.display_name or job.router_id.display_name
+            job.display_name = f"{kinds[job.kind]} {target or ''}".strip()
+
+    # -------------------------------------------------------------------------
+    # Enqueue (inside the business transaction)
+    # -------------------------------------------------------------------------
+    @api.model
+    def _enqueue(self, vals_list):
+        """Queue jobs, folding each into a pending job of the same target if any.
+
+        Only routers with provisioning enabled get jobs. The job cron is
+        triggered so the change reaches the router within seconds of the commit.
+        """
+        Router = self.env["wisp.router"].sudo()
+        vals_list = [
+            vals for vals in vals_list if Router.browse(vals["router_id"]).provisioning_enabled
+        ]
+        if not vals_list:
+            return self.browse()
+        pending = self.sudo().search(
+            [
+                ("state", "=", "pending"),
+                ("router_id", "in", [vals["router_id"] for vals in vals_list]),
+            ]
+        )
+        by_target = {(job.kind, job.router_id.id, job.service_id.id): job for job in pending}
+        jobs, to_create = self.browse(), []
+        now = fields.Datetime.now()
+        for vals in vals_list:
+            key = (vals.get("kind", "sync"), vals["router_id"], vals.get("service_id") or False)
+            job = by_target.get(key)
+            if job and not (vals.get("stale_login") and job.stale_login):
+                # A new change deserves a try now, even if the job was backing off.
+                update = {"next_try": now}
+                if vals.get("kick_session"):
+                    update["kick_session"] = True
+                if vals.get("stale_login"):
+                    update["stale_login"] = vals["stale_login"]
+                job.write(update)
+                jobs |= job
+            else:
+                to_create.append(vals)
+        created = self.sudo().create(to_create)
+        self.env.ref("wisp_network.ir_cron_wisp_network_jobs").sudo()._trigger()
+        return (jobs | created).sudo()
+
+    # -------------------------------------------------------------------------
+    # Runner
+    # -------------------------------------------------------------------------
+    @api.model
+    def _cron_process_jobs(self, commit=True, batch_size=BATCH_SIZE):
+        """Run due jobs until none is left (or the cron's time is up).
+
+        ``commit=False`` runs everything in the caller's transaction (tests).
+        Returns the number of jobs processed.
+        """
+        processed = 0
+        while True:
+            jobs = self._claim(batch_size)
+            if not jobs:
+                return processed
+            if commit:
+                self.env["ir.cron"]._commit_progress()
+            for router, router_jobs in jobs.grouped("router_id").items():
+                router_jobs._run_on(router)
+                processed += len(router_jobs)
+                if commit and not self.env["ir.cron"]._commit_progress(len(router_jobs)):
+                    return processed
+
+    @api.model
+    def _claim(self, limit):
+        """Mark up to ``limit`` due jobs running and return them (see module doc)."""
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE wisp_network_job SET state = 'running', claimed_at = %(now)s,
+                       attempts = COALESCE(attempts, 0) + 1
+                 WHERE id IN (
+                     SELECT job.id FROM wisp_network_job job
+                       JOIN wisp_router router ON router.id = job.router_id
+                      WHERE router.provisioning_enabled
+                        AND ((job.state = 'pending' AND job.next_try <= %(now)s)
+                             OR (job.state = 'running' AND job.claimed_at < %(stale)s))
+                      ORDER BY job.next_try, job.id
+                      LIMIT %(limit)s
+                        FOR UPDATE OF job SKIP LOCKED)
+                RETURNING id
+                """,
+                now=now,
+                stale=now - CLAIM_LEASE,
+                limit=limit,
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        self.invalidate_model(["state", "claimed_at", "attempts"])
+        return self.sudo().browse(sorted(ids))
+
+    def _run_on(self, router):
+        """Do the router I/O of these claimed jobs (one router) and record it."""
+        backend = None
+        try:
+            backend = router.sudo()._get_backend()
+            reconciles = self.filtered(lambda j: j.kind == "reconcile")
+            if reconciles:
+                # One full reconcile covers every service: the other jobs ride along.
+                report = router._reconcile(backend)
+                self._done(self.env._("reconciled: %s", _report_text(report)))
+            else:
+                self._sync(router, backend)
+            router._record_contact(synced=True)
+        except BackendError as exc:
+            self.filtered(lambda j: j.state == "running")._failed(exc)
+            router._record_contact(exc)
+        finally:
+            if backend is not None:
+                backend.close()
+
+    def _sync(self, router, backend):
+        """Sync the services of these jobs with one ``apply``, then kick sessions."""
+        primary = self._coalesce()
+        syncs = primary.filtered(lambda j: j.kind == "sync")
+        changed = set()
+        if syncs:
+            try:
+                changed = syncs._apply(router, backend, stale_logins=self.mapped("stale_login"))
+            except BackendError as exc:
+                if exc.transient or len(syncs) == 1:
+                    raise
+                # A refusal (e.g. a hand-made entry holding a login) concerns
+                # one login: isolate it so the other services still converge.
+                for job in syncs:
+                    job._run_alone(router, backend)
+                syncs = self.browse()
+        (syncs.filtered("kick_session") | (primary - syncs))._kick(backend, changed)
+
+    def _run_alone(self, router, backend):
+        try:
+            changed = self._apply(router, backend, stale_logins=[self.stale_login])
+        except BackendError as exc:
+            self._failed(exc)
+        else:
+            self.filtered("kick_session")._kick(backend, changed)
+
+    def _apply(self, router, backend, stale_logins):
+        """One scoped apply; marks the jobs done and returns the logins changed.
+
+        The scope is the jobs' logins plus the logins their services dropped;
+        the desired set is every service of this router holding one of them,
+        so a login freed by one service and taken by another stays provisioned.
+        """
+        Service = self.env["wisp.service"].sudo()
+        scope = {login for login in self.service_id.sudo().mapped("login") if login}
+        scope |= {login for login in stale_logins if login}
+        holders = Service.search([("router_id", "=", router.id), ("login", "in", list(scope))])
+        states = holders._network_states()
+        report = backend.apply([state for state in states.values() if state], logins=scope)
+        self._done(_report_text(report))
+        return set(report.created) | set(report.updated) | set(report.removed)
+
+    def _coalesce(self):
+        """Keep one job per service; the others are done, merged into it."""
+        primary = self.browse()
+        for jobs in self.grouped(lambda j: j.service_id or j).values():
+            keep = jobs.filtered(lambda j: j.kind == "sync")[:1] or jobs[:1]
+            merged = jobs - keep
+            if merged:
+                if not keep.kick_session and (
+                    any(merged.mapped("kick_session")) or "disconnect" in merged.mapped("kind")
+                ):
+                    keep.kick_session = True
+                merged._done(self.env._("merged into job %s", keep.id))
+            primary |= keep
+        return primary
+
+    def _kick(self, backend, changed_logins):
+        """Disconnect the sessions of logins whose speed or status changed.
+
+        A backend that kicks by itself (RouterOS) is only asked for explicit
+        disconnect jobs; the others for the logins their apply changed. A
+        kick that fails leaves a ``disconnect`` job to retry: the router's
+        configuration is already right, only the session must go.
+        """
+        for job in self:
+            logins = {job.service_id.sudo().login, job.stale_login} - {False, None}
+            if job.kind != "disconnect":
+                if isinstance(backend, SELF_KICKING_BACKENDS):
+                    continue
+                logins &= changed_logins
+            try:
+                dropped = [login for login in sorted(logins) if backend.disconnect(login)]
+            except BackendError as exc:
+                job.kind = "disconnect"
+                job._failed(exc)
+                continue
+            if job.kind == "disconnect":
+                job._done(self.env._("session dropped") if dropped else self.env._("no session"))
+            elif dropped:
+                job.result = self.env._("%s; session dropped", job.result)
+
+    # -------------------------------------------------------------------------
+    # Outcome
+    # -------------------------------------------------------------------------
+    def _done(self, result):
+        self.write(
+            {
+                "state": "done",
+                "result": result,
+                "last_error": False,
+                "done_date": fields.Datetime.now(),
+                "claimed_at": False,
+            }
+        )
+
+    def _failed(self, error):
+        """Retry later with exponential backoff, or give up and tell the network team."""
+        params = self.env["ir.config_parameter"].sudo()
+        max_attempts = int(params.get_param("wisp_network.job_max_attempts", DEFAULT_MAX_ATTEMPTS))
+        base = int(params.get_param("wisp_network.job_backoff_seconds", DEFAULT_BACKOFF_SECONDS))
+        now = fields.Datetime.now()
+        message = str(error)
+        for job in self:
+            if error.transient and job.attempts < max_attempts:
+                delay = min(base * 2 ** (job.attempts - 1), MAX_BACKOFF_SECONDS)
+                job.write(
+                    {
+                        "state": "pending",
+                        "next_try": now + timedelta(seconds=delay),
+                        "last_error": message,
+                        "claimed_at": False,
+                    }
+                )
+            else:
+                job.write({"state": "failed", "last_error": message, "claimed_at": False})
+                job._notify_failure()
+        _logger.warning("%s network job(s) not done: %s", len(self), message)
+
+    def _notify_failure(self):
+        self.ensure_one()
+        user = (
+            self.router_id.responsible_id
+            or self.env.ref("wisp_subscriber.group_wisp_network").user_ids.filtered(
+                lambda u: u.active and not u.share
+            )[:1]
+        )
+        target = self.service_id or self.router_id
+        if not user:
+            _logger.warning("network job %s failed and no network engineer exists", self.id)
+            return
+        target.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            user_id=user.id,
+            summary=self.env._("Router sync failed: %(router)s", router=self.router_id.name),
+            note=self.env._(
+                "Job %(job)s (%(kind)s) failed after %(attempts)s attempt(s): %(error)s",
+                job=self.id,
+                kind=dict(JOB_KINDS)[self.kind],
+                attempts=self.attempts,
+                error=self.last_error,
+            ),
+        )
+
+    # -------------------------------------------------------------------------
+    # Buttons
+    # -------------------------------------------------------------------------
+    def action_retry(self):
+        """Put failed jobs back in the queue with a fresh attempt count."""
+        failed = self.filtered(lambda j: j.state == "failed")
+        failed.sudo().write({"state": "pending", "attempts": 0, "next_try": fields.Datetime.now()})
+        if failed:
+            self.env.ref("wisp_network.ir_cron_wisp_network_jobs").sudo()._trigger()
+        return True
+
+
+def _report_text(report):
+    if not report.changed:
+        return "in sync, nothing written"
+    return (
+        f"{len(report.created)} created, {len(report.updated)} updated, "
+        f"{len(report.removed)} removed"
+    )

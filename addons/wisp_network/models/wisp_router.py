@@ -1,0 +1,322 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..adapters.base import BackendError
+from ..adapters.radius import RadiusBackend
+from ..adapters.routeros import RouterOSBackend
+
+_logger = logging.getLogger(__name__)
+
+NETWORK_GROUP = "wisp_subscriber.group_wisp_network"
+
+
+class WispRouter(models.Model):
+    """A NAS: the router that authenticates and shapes the services of a site.
+
+    Credentials (API password, RADIUS DSN, CoA secret) are readable by network
+    engineers only (field ``groups``); they are never tracked, never shown in
+    the chatter and never logged: the adapters scrub them from their errors.
+    """
+
+    _name = "wisp.router"
+    _description = "Router (NAS)"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "site_id, sequence, id"
+
+    name = fields.Char(required=True, tracking=True)
+    sequence = fields.Integer(default=10, help="The first router of a site serves new services.")
+    active = fields.Boolean(default=True)
+    site_id = fields.Many2one("wisp.site", required=True, index=True, tracking=True)
+    company_id = fields.Many2one(related="site_id.company_id", store=True, index=True)
+    backend = fields.Selection(
+        [("routeros", "MikroTik RouterOS API"), ("radius", "FreeRADIUS (SQL)")],
+        required=True,
+        default="routeros",
+        tracking=True,
+        help="RouterOS: the router's own PPP secrets / hotspot users are provisioned "
+        "over its API. FreeRADIUS: the router does AAA against FreeRADIUS, whose SQL "
+        "tables are provisioned.",
+    )
+    provisioning_enabled = fields.Boolean(
+        default=True,
+        tracking=True,
+        help="Off: the suite queues nothing for this router and never connects to it "
+        "(a router being commissioned, or demo data).",
+    )
+    responsible_id = fields.Many2one(
+        "res.users",
+        string="Responsible Engineer",
+        tracking=True,
+        help="Gets an activity when a sync job for this router fails for good; "
+        "without one, the first network engineer does.",
+    )
+
+    # RouterOS API (for a RADIUS router: optional, used to ping and to kick sessions)
+    host = fields.Char(required=True, tracking=True, help="Address of the router's API.")
+    api_port = fields.Integer(
+        string="API Port", help="Empty: 8729 with TLS (api-ssl), 8728 without (api)."
+    )
+    use_tls = fields.Boolean(string="Use TLS (api-ssl)", default=True, tracking=True)
+    tls_verify = fields.Boolean(
+        string="Verify Certificate",
+        default=True,
+        help="Check the router's certificate against the CA below (or the system's).",
+    )
+    tls_ca = fields.Text(string="Router CA (PEM)")
+    username = fields.Char(string="API User", groups=NETWORK_GROUP)
+    password = fields.Char(string="API Password", copy=False, groups=NETWORK_GROUP)
+    timeout = fields.Float(default=10.0, help="Seconds to connect and for each answer.")
+
+    # FreeRADIUS
+    radius_dsn = fields.Char(
+        string="RADIUS Database",
+        copy=False,
+        groups=NETWORK_GROUP,
+        help="libpq connection string of the FreeRADIUS PostgreSQL database, "
+        "e.g. host=radius.lan dbname=radius user=wisp password=...",
+    )
+    radius_schema = fields.Char(
+        string="RADIUS Schema",
+        help="Schema holding the FreeRADIUS tables; empty: the database's search path. "
+        "One router per database/schema: a reconcile removes every managed login "
+        "the router does not serve.",
+    )
+    coa_secret = fields.Char(string="RADIUS Shared Secret", copy=False, groups=NETWORK_GROUP)
+    coa_port = fields.Integer(string="CoA Port", default=3799)
+
+    # State, written by the job runner
+    reachability = fields.Selection(
+        [
+            ("unknown", "Unknown"),
+            ("reachable", "Reachable"),
+            ("unreachable", "Unreachable"),
+            ("error", "Refusing"),
+        ],
+        default="unknown",
+        readonly=True,
+        copy=False,
+        help="Unreachable: no answer (retried). Refusing: it answers but refuses "
+        "(credentials, a command): an engineer must look.",
+    )
+    last_contact = fields.Datetime(readonly=True, copy=False)
+    last_error = fields.Char(readonly=True, copy=False)
+    last_sync_date = fields.Datetime(string="Last Sync", readonly=True, copy=False)
+    last_reconcile_date = fields.Datetime(readonly=True, copy=False)
+    last_reconcile_created = fields.Integer(readonly=True, copy=False)
+    last_reconcile_updated = fields.Integer(readonly=True, copy=False)
+    last_reconcile_removed = fields.Integer(readonly=True, copy=False)
+    service_ids = fields.One2many("wisp.service", "router_id")
+    service_count = fields.Integer(compute="_compute_counts")
+    failed_job_count = fields.Integer(compute="_compute_counts")
+
+    def _compute_counts(self):
+        services = dict(
+            self.env["wisp.service"]._read_group(
+                [("router_id", "in", self.ids), ("state", "!=", "terminated")],
+                ["router_id"],
+                ["__count"],
+            )
+        )
+        failed = dict(
+            self.env["wisp.network.job"]._read_group(
+                [("router_id", "in", self.ids), ("state", "=", "failed")],
+                ["router_id"],
+                ["__count"],
+            )
+        )
+        for router in self:
+            router.service_count = services.get(router, 0)
+            router.failed_job_count = failed.get(router, 0)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        routers = super().create(vals_list)
+        # Services of the site that had no router get this one; one reconcile
+        # job then provisions them all instead of a job per service.
+        for router in routers:
+            orphans = self.env["wisp.service"].search(
+                [("site_id", "=", router.site_id.id), ("router_id", "=", False)]
+            )
+            orphans.with_context(wisp_network_no_sync=True).write({"router_id": router.id})
+        routers.filtered("provisioning_enabled")._enqueue_reconcile()
+        return routers
+
+    # -------------------------------------------------------------------------
+    # Backend
+    # -------------------------------------------------------------------------
+    def _get_backend(self):
+        """The adapter for this router; nothing connects until it is used.
+
+        Reads the credentials, so callers outside the network group go
+        through ``sudo()``; the backend object never leaves the server.
+        """
+        self.ensure_one()
+        api = self._routeros_api()
+        if self.backend == "routeros":
+            return api
+        if not self.radius_dsn:
+            raise BackendError(f"router {self.name}: no RADIUS database configured", False)
+        return RadiusBackend(
+            self.radius_dsn,
+            schema=self.radius_schema or None,
+            nas_host=self.host,
+            secret=self.coa_secret or None,
+            coa_port=self.coa_port or 3799,
+            ping_via=api,
+            timeout=self.timeout,
+            connect_timeout=max(1, round(self.timeout)),
+        )
+
+    def _routeros_api(self):
+        """The RouterOS API adapter, or None for a RADIUS router without API access."""
+        if self.backend == "radius" and not (self.username and self.password):
+            return None
+        return RouterOSBackend(
+            self.host,
+            port=self.api_port or None,
+            username=self.username or "admin",
+            password=self.password or "",
+            use_tls=self.use_tls,
+            timeout=self.timeout,
+            verify_tls=self.tls_verify,
+            ca_data=self.tls_ca or None,
+        )
+
+    def _record_contact(self, error=None, synced=False):
+        """Remember whether the router answered (after every backend call)."""
+        now = fields.Datetime.now()
+        if error is not None:
+            values = {
+                "reachability": "unreachable" if error.transient else "error",
+                "last_error": str(error)[:500],
+            }
+        else:
+            values = {"reachability": "reachable", "last_contact": now, "last_error": False}
+            if synced:
+                values["last_sync_date"] = now
+        self.sudo().write(values)
+
+    # -------------------------------------------------------------------------
+    # Desired state and reconcile
+    # -------------------------------------------------------------------------
+    def _served_services(self):
+        """Every service this router must hold (one query, whatever the count)."""
+        self.ensure_one()
+        return (
+            self.env["wisp.service"]
+            .sudo()
+            .search(
+                [
+                    ("router_id", "=", self.id),
+                    ("service_type", "=", "internet"),
+                    ("state", "in", list(self.env["wisp.service"]._network_present_states())),
+                ]
+            )
+        )
+
+    def _reconcile(self, backend):
+        """Full apply: repair drift, remove leftovers; records and returns the report."""
+        self.ensure_one()
+        desired = [s for s in self._served_services()._network_states().values() if s]
+        report = backend.apply(desired)
+        now = fields.Datetime.now()
+        self.sudo().write(
+            {
+                "last_reconcile_date": now,
+                "last_sync_date": now,
+                "last_reconcile_created": len(report.created),
+                "last_reconcile_updated": len(report.updated),
+                "last_reconcile_removed": len(report.removed),
+            }
+        )
+        if report.changed:
+            self.sudo().message_post(body=self._reconcile_summary(report, len(desired)))
+        return report
+
+    def _reconcile_summary(self, report, total):
+        def names(logins):
+            shown = ", ".join(sorted(logins)[:20])
+            return shown + (" ..." if len(logins) > 20 else "")
+
+        lines = [self.env._("Reconcile of %(count)s services repaired drift:", count=total)]
+        for label, logins in (
+            (self.env._("created"), report.created),
+            (self.env._("updated"), report.updated),
+            (self.env._("removed"), report.removed),
+        ):
+            if logins:
+                lines.append(f"{label} ({len(logins)}): {names(logins)}")
+        return "\n".join(lines)
+
+    def _enqueue_reconcile(self):
+        return self.env["wisp.network.job"]._enqueue(
+            [{"router_id": router.id, "kind": "reconcile"} for router in self]
+        )
+
+    @api.model
+    def _cron_reconcile(self):
+        """Queue a reconcile for every router; the job runner does the I/O."""
+        self.search([("provisioning_enabled", "=", True)])._enqueue_reconcile()
+
+    # -------------------------------------------------------------------------
+    # Buttons
+    # -------------------------------------------------------------------------
+    def action_reconcile(self):
+        disabled = self.filtered(lambda r: not r.provisioning_enabled)
+        if disabled:
+            raise UserError(
+                self.env._(
+                    "Enable provisioning on %(routers)s first.",
+                    routers=", ".join(disabled.mapped("name")),
+                )
+            )
+        self._enqueue_reconcile()
+        return True
+
+    def action_check_connection(self):
+        """Talk to the router now and show whether it answers."""
+        self.ensure_one()
+        backend = None
+        try:
+            backend = self.sudo()._get_backend()
+            if self.backend == "radius":
+                backend.read_state()
+                api = backend.ping_via
+            else:
+                api = backend
+            if api is not None:
+                api.system_resource()
+        except BackendError as exc:
+            self._record_contact(exc)
+            message, kind = str(exc), "danger"
+        else:
+            self._record_contact()
+            message, kind = self.env._("%(router)s answers.", router=self.name), "success"
+        finally:
+            if backend is not None:
+                backend.close()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": message, "type": kind, "sticky": kind == "danger"},
+        }
+
+    def action_view_services(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "wisp_subscriber.wisp_service_action"
+        )
+        action["domain"] = [("router_id", "=", self.id)]
+        action["context"] = {"default_router_id": self.id, "search_default_not_terminated": 1}
+        return action
+
+    def action_view_failed_jobs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "wisp_network.wisp_network_job_action"
+        )
+        action["domain"] = [("router_id", "=", self.id)]
+        action["context"] = {"search_default_failed": 1}
+        return action

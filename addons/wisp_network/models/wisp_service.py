@@ -1,0 +1,298 @@
+import ipaddress
+import re
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..adapters.base import ServiceState, SpeedProfile
+
+# Status -> what the router holds. Paused (vacation) is restricted rather than
+# removed: the login and its profile stay, the customer lands on the captive
+# page that says the service is paused, and resuming is a one-entry change.
+RESTRICTED_STATES = ("restricted", "suspended", "paused")
+PRESENT_STATES = ("active", *RESTRICTED_STATES)
+# Fields whose change alters the desired router state; the first set also
+# changes the speed, so the running session is kicked for it to apply.
+SPEED_FIELDS = {"plan_id", "cap_exceeded"}
+NETWORK_FIELDS = SPEED_FIELDS | {"login", "network_password", "ip_address", "router_id"}
+MB = 10**6
+
+
+def profile_slug(plan):
+    """A router-safe profile name per plan, unique by the plan's id."""
+    slug = re.sub(r"[^a-z0-9]+", "-", (plan.name or "").lower()).strip("-")
+    return f"{slug or 'plan'}-{plan.id}"
+
+
+class WispService(models.Model):
+    _inherit = "wisp.service"
+
+    router_id = fields.Many2one(
+        "wisp.router",
+        index=True,
+        groups="base.group_user",
+        tracking=True,
+        compute="_compute_router_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        domain="[('site_id', '=?', site_id)]",
+        help="The NAS that authenticates this service; by default its site's first router.",
+    )
+    # Back-office only: the portal (subscribers) has no access to these models.
+    network_job_ids = fields.One2many(
+        "wisp.network.job", "service_id", string="Network Jobs", groups="base.group_user"
+    )
+    circuit_test_ids = fields.One2many(
+        "wisp.circuit.test", "service_id", string="Circuit Tests", groups="base.group_user"
+    )
+    usage_ids = fields.One2many("wisp.service.usage", "service_id")
+    data_cap_gb = fields.Integer(related="plan_id.data_cap_gb")
+    cap_exceeded = fields.Boolean(
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="The data cap of the current cycle is crossed: the fair-use speed applies "
+        "until the next cycle starts.",
+    )
+    cap_exceeded_date = fields.Date(readonly=True, copy=False)
+    usage_counter_download = fields.Float(
+        readonly=True, copy=False, help="Last cumulative byte counter read from the router."
+    )
+    usage_counter_upload = fields.Float(readonly=True, copy=False)
+    cycle_start_date = fields.Date(compute="_compute_cycle_usage", string="Cycle Start")
+    cycle_usage_gb = fields.Float(
+        compute="_compute_cycle_usage", string="Cycle Usage (GB)", digits=(16, 2)
+    )
+    network_job_failed = fields.Boolean(compute="_compute_network_job_failed")
+
+    @api.depends("site_id")
+    def _compute_router_id(self):
+        for service in self:
+            routers = service.site_id.router_ids
+            if not service.router_id or service.router_id not in routers:
+                service.router_id = routers[:1]
+
+    @api.depends("usage_ids.total_mb", "activation_date")
+    def _compute_cycle_usage(self):
+        today = fields.Date.context_today(self)
+        totals = self.filtered("id")._cycle_usage_mb(today)  # new records: none yet
+        for service in self:
+            service.cycle_start_date = service._cycle_start(today)
+            service.cycle_usage_gb = totals.get(service.id, 0.0) / 1000
+
+    def _compute_network_job_failed(self):
+        failed = (
+            self.env["wisp.network.job"]
+            .sudo()
+            .search([("service_id", "in", self.ids), ("state", "=", "failed")])
+        )
+        for service in self:
+            service.network_job_failed = service in failed.service_id
+
+    # -------------------------------------------------------------------------
+    # Desired router state
+    # -------------------------------------------------------------------------
+    @api.model
+    def _network_present_states(self):
+        return PRESENT_STATES
+
+    def _network_states(self):
+        """``{service: ServiceState or None}``: what each service's router must hold.
+
+        None means nothing (not internet, not yet active, terminated, no plan
+        or login). Reads in bulk through the prefetch, never a query per
+        service; callers use ``sudo()`` because the password is protected.
+        """
+        states = {}
+        for service in self:
+            plan = service.plan_id
+            present = (
+                service.service_type == "internet"
+                and service.state in PRESENT_STATES
+                and plan
+                and service.login
+                and service.network_password
+            )
+            states[service] = (
+                ServiceState(
+                    login=service.login,
+                    password=service.network_password,
+                    kind="hotspot" if plan.is_prepaid else "pppoe",
+                    profile=service._speed_profile(),
+                    restricted=service.state in RESTRICTED_STATES,
+                    remote_address=_ipv4(service.ip_address),
+                    comment=f"{service.name} {service.partner_id.name or ''}".strip(),
+                )
+                if present
+                else None
+            )
+        return states
+
+    def _speed_profile(self):
+        plan = self.plan_id
+        if self.cap_exceeded and plan.data_cap_gb:
+            return SpeedProfile(
+                name=f"{profile_slug(plan)}-fup",
+                download_kbps=plan.fup_download_kbps,
+                upload_kbps=plan.fup_upload_kbps,
+            )
+        return SpeedProfile(
+            name=profile_slug(plan),
+            download_kbps=plan.download_kbps,
+            upload_kbps=plan.upload_kbps,
+            burst_download_kbps=plan.burst_download_kbps,
+            burst_upload_kbps=plan.burst_upload_kbps,
+            burst_threshold_pct=plan.burst_threshold_pct or 75,
+            burst_time_s=plan.burst_time_s,
+        )
+
+    # -------------------------------------------------------------------------
+    # Sync jobs (outbox: written in the same transaction as the change)
+    # -------------------------------------------------------------------------
+    def _on_state_change(self, transition, previous_states):
+        result = super()._on_state_change(transition, previous_states)
+        touched = self.filtered(
+            lambda s: s.state in PRESENT_STATES or previous_states.get(s.id) in PRESENT_STATES
+        )
+        touched._enqueue_network_sync(kick=True)
+        return result
+
+    def write(self, vals):
+        watched = NETWORK_FIELDS & vals.keys()
+        if not watched or self.env.context.get("wisp_network_no_sync"):
+            return super().write(vals)
+        before = {s.id: (s.router_id, s.login) for s in self.sudo()}
+        result = super().write(vals)
+        provisioned = self.filtered(lambda s: s.state in PRESENT_STATES)
+        provisioned._enqueue_network_sync(kick=bool(SPEED_FIELDS & watched), before=before)
+        return result
+
+    def _enqueue_network_sync(self, kick=False, before=None):
+        """Queue a sync job per service (and per router it left) after a change."""
+        vals_list = []
+        for service in self.sudo().filtered(lambda s: s.service_type == "internet"):
+            old_router, old_login = (before or {}).get(service.id, (service.router_id, None))
+            stale = old_login if old_login and old_login != service.login else False
+            if old_router and old_router != service.router_id:
+                vals_list.append(
+                    {
+                        "service_id": service.id,
+                        "router_id": old_router.id,
+                        "stale_login": old_login or False,
+                        "kick_session": True,
+                    }
+                )
+                stale = False
+            if service.router_id:
+                vals_list.append(
+                    {
+                        "service_id": service.id,
+                        "router_id": service.router_id.id,
+                        "stale_login": stale,
+                        "kick_session": kick or bool(stale),
+                    }
+                )
+        return self.env["wisp.network.job"]._enqueue(vals_list)
+
+    # -------------------------------------------------------------------------
+    # Usage and data caps
+    # -------------------------------------------------------------------------
+    def _cycle_start(self, today):
+        """First day of the current usage cycle: monthly, on the activation day."""
+        anchor = (self.activation_date or today.replace(day=1)).day
+        start = today + relativedelta(day=anchor)
+        if start > today:
+            start = today - relativedelta(months=1) + relativedelta(day=anchor)
+        return start
+
+    def _cycle_usage_mb(self, today):
+        """``{service id: MB used in its current cycle}``.
+
+        One grouped query per distinct cycle start (at most 31), not per service.
+        """
+        totals = {}
+        Usage = self.env["wisp.service.usage"].sudo()
+        for start, services in self.grouped(lambda s: s._cycle_start(today)).items():
+            rows = Usage._read_group(
+                [("service_id", "in", services.ids), ("date", ">=", start)],
+                ["service_id"],
+                ["total_mb:sum"],
+            )
+            totals.update((service.id, total) for service, total in rows)
+        return totals
+
+    def _check_data_caps(self, today):
+        """Switch services whose cycle usage crossed their plan's cap to fair use."""
+        capped = self.filtered(lambda s: s.plan_id.data_cap_gb and not s.cap_exceeded)
+        totals = capped._cycle_usage_mb(today)
+        crossed = capped.filtered(lambda s: totals.get(s.id, 0.0) >= s.plan_id.data_cap_gb * 1000)
+        if crossed:
+            crossed.sudo().write({"cap_exceeded": True, "cap_exceeded_date": today})
+        return crossed
+
+    @api.model
+    def _cron_reset_usage_cycles(self, today=None):
+        """Back to the plan's speed for services whose new cycle has started."""
+        today = today or fields.Date.context_today(self)
+        capped = self.sudo().search([("cap_exceeded", "=", True)])
+        renewed = capped.filtered(lambda s: s.cap_exceeded_date < s._cycle_start(today))
+        if renewed:
+            renewed.write({"cap_exceeded": False, "cap_exceeded_date": False})
+        return renewed
+
+    # -------------------------------------------------------------------------
+    # Circuit test
+    # -------------------------------------------------------------------------
+    def _circuit_test_address(self):
+        self.ensure_one()
+        device = self.device_ids.filtered("ip_address")[:1]
+        return device.ip_address or self.ip_address
+
+    def action_circuit_test(self):
+        """Ping the CPE from the service's router and keep the result on the service."""
+        self.ensure_one()
+        if not self.router_id:
+            raise UserError(self.env._("Service %s has no router to test from.", self.name))
+        address = self._circuit_test_address()
+        if not address:
+            raise UserError(
+                self.env._(
+                    "Service %s has no address to ping: give a device a management IP "
+                    "or the service a static IP.",
+                    self.name,
+                )
+            )
+        test = self.env["wisp.circuit.test"].create(
+            {"service_id": self.id, "router_id": self.router_id.id, "address": address}
+        )
+        test._run()
+        self.message_post(body=test._summary())
+        return True
+
+    # -------------------------------------------------------------------------
+    # Navigation
+    # -------------------------------------------------------------------------
+    def action_view_usage(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "wisp_network.wisp_service_usage_action"
+        )
+        action["domain"] = [("service_id", "=", self.id)]
+        action["context"] = {"default_service_id": self.id}
+        return action
+
+    def action_sync_network(self):
+        """Queue a sync now (e.g. after fixing a router)."""
+        self._enqueue_network_sync(kick=False)
+        return True
+
+
+def _ipv4(value):
+    """The static address as the NAS takes it (IPv4 only), or empty."""
+    try:
+        return str(ipaddress.IPv4Address((value or "").strip()))
+    except ValueError:
+        return ""

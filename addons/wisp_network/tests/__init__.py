@@ -1,0 +1,9 @@
+from . import (
+    test_circuit_test,
+    test_job_queue,
+    test_provisioning,
+    test_radius,
+    test_reconcile,
+    test_security,
+    test_usage,
+)

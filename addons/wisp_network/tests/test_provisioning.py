@@ -1,0 +1,138 @@
+from .common import WispNetworkCase
+
+
+class TestProvisioningRouterOS(WispNetworkCase):
+    """Life-cycle changes reach the (emulated) RouterOS router through sync jobs."""
+
+    def test_activation_queues_a_job_and_provisions_the_secret(self):
+        service = self.new_service("active", ip_address="10.9.0.5")
+        job = self.jobs_of(service)
+        self.assertEqual((job.kind, job.state, job.router_id), ("sync", "pending", self.router))
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search(
+                [("cron_id", "=", self.env.ref("wisp_network.ir_cron_wisp_network_jobs").id)]
+            ),
+            "the job cron is triggered so the change reaches the router within seconds",
+        )
+        self.assertIsNone(self.secret(service), "no router I/O inside the business transaction")
+
+        self.assertEqual(self.run_jobs(), 1)
+        self.assertEqual(job.state, "done")
+        secret = self.secret(service)
+        self.assertEqual(secret["password"], service.sudo().network_password)
+        self.assertEqual(secret["service"], "pppoe")
+        self.assertEqual(secret["remote-address"], "10.9.0.5")
+        self.assertTrue(secret["comment"].startswith(f"wisp:{service.name}"))
+        self.assertEqual(
+            self.profile_of(service)["rate-limit"], "4000k/20000k 6000k/30000k 3000k/15000k 8/8"
+        )
+        self.assertEqual(self.router.reachability, "reachable")
+        self.assertTrue(self.router.last_sync_date)
+
+    def test_suspend_restricts_and_reactivate_restores(self):
+        service = self.new_service("active", ip_address="10.9.0.6")
+        self.run_jobs()
+        self.emu.connect_session(service.login)
+
+        service.with_user(self.billing).action_suspend(reason="Overdue")
+        self.run_jobs()
+        self.assertTrue(self.secret(service)["profile"].endswith("-restricted"))
+        self.assertEqual(self.profile_of(service)["address-list"], "wisp-restricted")
+        entry = self.emu.row("/ip/firewall/address-list", comment=f"wisp:{service.login}")
+        self.assertEqual(entry["address"], "10.9.0.6")
+        self.assertEqual(self.emu.sessions(), [], "the session is kicked into the captive page")
+
+        service.with_user(self.billing).action_reactivate()
+        self.run_jobs()
+        self.assertFalse(self.secret(service)["profile"].endswith("-restricted"))
+        self.assertIsNone(
+            self.emu.row("/ip/firewall/address-list", comment=f"wisp:{service.login}")
+        )
+
+    def test_pause_restricts_terminate_removes(self):
+        service = self.new_service("active")
+        self.run_jobs()
+        service.with_user(self.billing).action_pause()
+        self.run_jobs()
+        self.assertTrue(self.secret(service)["profile"].endswith("-restricted"))
+        service.with_user(self.network).action_terminate(reason="Moved away")
+        self.run_jobs()
+        self.assertIsNone(self.secret(service), "a terminated service leaves nothing behind")
+
+    def test_services_before_activation_are_not_queued(self):
+        service = self.new_service("confirmed")
+        self.assertFalse(self.jobs_of(service))
+        service.action_terminate()
+        self.assertFalse(self.jobs_of(service))
+
+    def test_plan_change_switches_profile_and_kicks_session(self):
+        service = self.new_service("active")
+        self.run_jobs()
+        self.emu.connect_session(service.login)
+        faster = self.env["product.product"].create(
+            {
+                "name": "Test Home 50",
+                "type": "service",
+                "is_wisp_plan": True,
+                "download_kbps": 50000,
+                "upload_kbps": 4000,
+            }
+        )
+        service.plan_id = faster
+        self.assertTrue(self.jobs_of(service).filtered(lambda j: j.state == "pending").kick_session)
+        self.run_jobs()
+        self.assertEqual(self.profile_of(service)["rate-limit"].split()[0], "4000k/50000k")
+        self.assertEqual(self.emu.sessions(), [])
+
+    def test_prepaid_plan_is_a_hotspot_user(self):
+        service = self.new_service("active", plan=self.plan_prepaid)
+        self.run_jobs()
+        self.assertIsNone(self.secret(service))
+        user = self.emu.row("/ip/hotspot/user", service.login)
+        self.assertEqual(user["password"], service.sudo().network_password)
+
+    def test_pending_changes_coalesce_into_one_sync(self):
+        service = self.new_service("active")
+        service.with_user(self.billing).action_suspend()
+        service.with_user(self.billing).action_reactivate()
+        service.ip_address = "10.9.0.7"
+        pending = self.jobs_of(service)
+        self.assertEqual(len(pending), 1, "changes fold into the pending job")
+        # A second job can still appear (e.g. queued by a concurrent transaction).
+        extra = self.Job.create({"service_id": service.id, "router_id": self.router.id})
+        self.emu.reset_stats()
+        self.run_jobs()
+        self.assertEqual(len(self.emu.commands("add")), 2, "one profile and one secret, once")
+        self.assertEqual(extra.state, "done")
+        self.assertIn("merged", extra.result)
+        self.assertEqual(self.secret(service)["remote-address"], "10.9.0.7")
+
+    def test_repeated_sync_writes_nothing(self):
+        service = self.new_service("active")
+        self.run_jobs()
+        self.emu.reset_stats()
+        service.action_sync_network()
+        self.run_jobs()
+        self.assertEqual(self.emu.writes(), [])
+        self.assertEqual(self.jobs_of(service)[0].result, "in sync, nothing written")
+
+    def test_login_change_removes_the_old_login(self):
+        service = self.new_service("active")
+        self.run_jobs()
+        old_login = service.login
+        service.login = "renamed.user"
+        self.run_jobs()
+        self.assertIsNone(self.emu.row("/ppp/secret", old_login))
+        self.assertTrue(self.emu.row("/ppp/secret", "renamed.user"))
+
+    def test_moving_to_another_router_removes_it_from_the_first(self):
+        service = self.new_service("active")
+        self.run_jobs()
+        other = self.router.copy({"name": "Other NAS", "password": "x"})
+        self.Job.search([("kind", "=", "reconcile")]).unlink()
+        service.router_id = other
+        jobs = self.jobs_of(service).filtered(lambda j: j.state == "pending")
+        self.assertEqual(jobs.router_id, self.router | other)
+        self.Job.search([("router_id", "=", other.id)]).unlink()  # no second emulator here
+        self.run_jobs()
+        self.assertIsNone(self.secret(service))

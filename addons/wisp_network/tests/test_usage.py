@@ -1,0 +1,68 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
+
+from ..models.wisp_service_usage import counter_delta
+from .common import WispNetworkCase
+
+GB = 10**9
+
+
+class TestUsage(WispNetworkCase):
+    def collect(self, today=None):
+        self.env["wisp.service.usage"]._cron_collect(commit=False, today=today)
+
+    def test_counter_delta_handles_reset(self):
+        self.assertEqual(counter_delta(150, 100), 50)
+        self.assertEqual(counter_delta(30, 100), 30, "counter restarted from zero")
+
+    def test_daily_rows_store_deltas(self):
+        service = self.new_service("active")
+        self.run_jobs()
+        self.emu.connect_session(service.login)
+        self.emu.add_traffic(service.login, upload=2 * 10**6, download=10 * 10**6)
+        self.collect()
+        self.emu.add_traffic(service.login, upload=10**6, download=5 * 10**6)
+        self.collect()
+        usage = service.usage_ids
+        self.assertEqual(len(usage), 1, "one row per service and day")
+        self.assertEqual((usage.download_mb, usage.upload_mb), (15.0, 3.0))
+        self.assertAlmostEqual(service.cycle_usage_gb, 0.02, places=2)
+        # Reconnecting starts a new queue: the counter resets, nothing is lost.
+        self.emu.delete("/ppp/active", self.emu.table("/ppp/active")[0][".id"])
+        self.emu.connect_session(service.login)
+        self.emu.add_traffic(service.login, upload=0, download=4 * 10**6)
+        self.collect()
+        self.assertEqual(usage.download_mb, 19.0)
+
+    def test_cap_crossing_switches_to_fair_use_and_new_cycle_restores(self):
+        service = self.new_service("active", plan=self.plan_capped)
+        self.run_jobs()
+        self.emu.connect_session(service.login)
+        plan_rate = self.profile_of(service)["rate-limit"]
+        self.emu.add_traffic(service.login, upload=GB // 10, download=GB // 2)
+        self.collect()
+        self.assertFalse(service.cap_exceeded, "0.6 GB of a 1 GB cap")
+
+        self.emu.add_traffic(service.login, upload=0, download=GB // 2)
+        self.collect()
+        self.assertTrue(service.cap_exceeded)
+        self.assertTrue(self.jobs_of(service).filtered(lambda j: j.state == "pending").kick_session)
+        self.run_jobs()
+        self.assertEqual(self.profile_of(service)["rate-limit"], "500k/2000k")
+        self.assertEqual(self.emu.sessions(), [], "kicked so the fair-use speed applies now")
+
+        today = fields.Date.context_today(service)
+        self.env["wisp.service"]._cron_reset_usage_cycles(today=today)
+        self.assertTrue(service.cap_exceeded, "same cycle: still capped")
+        next_cycle = service._cycle_start(today) + relativedelta(months=1)
+        self.env["wisp.service"]._cron_reset_usage_cycles(today=next_cycle)
+        self.assertFalse(service.cap_exceeded)
+        self.run_jobs()
+        self.assertEqual(self.profile_of(service)["rate-limit"], plan_rate)
+
+    def test_cycle_starts_on_the_activation_day(self):
+        service = self.new_service("active")
+        service.activation_date = "2030-01-31"
+        self.assertEqual(str(service._cycle_start(fields.Date.to_date("2030-03-15"))), "2030-02-28")
+        self.assertEqual(str(service._cycle_start(fields.Date.to_date("2030-03-31"))), "2030-03-31")
