@@ -24,31 +24,56 @@ def main():
     rng = random.Random(42)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-        plans = env["product.product"].create([
-            {"name": f"Bench {n}M", "type": "service", "is_wisp_plan": True, "list_price": n,
-             "download_kbps": n * 1000, "upload_kbps": n * 200}
-            for n in (10, 25, 50)
-        ])
-        iptv = env["product.product"].create({"name": "Bench TV", "type": "service",
-                                              "is_wisp_plan": True, "service_type": "iptv"})
+        plans = env["product.product"].create(
+            [
+                {
+                    "name": f"Bench {n}M",
+                    "type": "service",
+                    "is_wisp_plan": True,
+                    "list_price": n,
+                    "download_kbps": n * 1000,
+                    "upload_kbps": n * 200,
+                }
+                for n in (10, 25, 50)
+            ]
+        )
+        iptv = env["product.product"].create(
+            {"name": "Bench TV", "type": "service", "is_wisp_plan": True, "service_type": "iptv"}
+        )
         site = env["wisp.site"].create({"name": "Bench tower", "code": "BENCH"})
         env.flush_all()
         partners = services = 0
         with measure() as figures:
             for start in range(0, args.subscribers, args.batch):
                 size = min(args.batch, args.subscribers - start)
-                batch = env["res.partner"].create([
-                    {"name": f"Bench Subscriber {start + i}", "street": f"{start + i} Bench Rd",
-                     "city": "Benchville"}
-                    for i in range(size)
-                ])
+                batch = env["res.partner"].create(
+                    [
+                        {
+                            "name": f"Bench Subscriber {start + i}",
+                            "street": f"{start + i} Bench Rd",
+                            "city": "Benchville",
+                        }
+                        for i in range(size)
+                    ]
+                )
                 vals = []
                 for partner in batch:
-                    vals.append({"partner_id": partner.id, "plan_id": rng.choice(plans).id,
-                                 "site_id": site.id})
+                    vals.append(
+                        {
+                            "partner_id": partner.id,
+                            "plan_id": rng.choice(plans).id,
+                            "site_id": site.id,
+                        }
+                    )
                     for _extra in range(rng.randint(0, 2)):
-                        vals.append({"partner_id": partner.id, "plan_id": iptv.id,
-                                     "service_type": "iptv", "site_id": site.id})
+                        vals.append(
+                            {
+                                "partner_id": partner.id,
+                                "plan_id": iptv.id,
+                                "service_type": "iptv",
+                                "site_id": site.id,
+                            }
+                        )
                 env["wisp.service"].create(vals)
                 env.flush_all()
                 env.invalidate_all()
@@ -63,8 +88,10 @@ def main():
     print(f"wall time                {seconds:.1f} s")
     print(f"records/second           {records / seconds:.0f}  (subscribers + services)")
     print(f"services/second          {services / seconds:.0f}")
-    print(f"SQL queries per service  {figures['queries'] / services:.2f}"
-          f"  ({figures['queries']} in all, partners included)")
+    print(
+        f"SQL queries per service  {figures['queries'] / services:.2f}"
+        f"  ({figures['queries']} in all, partners included)"
+    )
     print(f"peak RSS                 {figures['peak_rss_mib']:.0f} MiB")
 
 

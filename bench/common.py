@@ -6,13 +6,15 @@ figures and leaves the database as it found it (work is rolled back).
 
 import os
 import pathlib
+import resource
 import subprocess
 import sys
 import time
-import resource
 from contextlib import contextmanager
 
-ADDONS = os.environ.get("WISP_ADDONS") or str(pathlib.Path(__file__).resolve().parent.parent / "addons")
+ADDONS = os.environ.get("WISP_ADDONS") or str(
+    pathlib.Path(__file__).resolve().parent.parent / "addons"
+)
 
 
 def database_exists(name):
@@ -28,8 +30,18 @@ def odoo_env(database, modules):
     if not database_exists(database):
         print(f"creating benchmark database {database} with {modules}", flush=True)
         subprocess.run(
-            [sys.executable, "-m", "odoo", f"--addons-path={ADDONS}", "-d", database,
-             "-i", modules, "--stop-after-init", "--log-level=warn"],
+            [
+                sys.executable,
+                "-m",
+                "odoo",
+                f"--addons-path={ADDONS}",
+                "-d",
+                database,
+                "-i",
+                modules,
+                "--stop-after-init",
+                "--log-level=warn",
+            ],
             check=True,
         )
     import odoo

@@ -1,0 +1,16 @@
+from . import (
+    account_move,
+    account_move_autopay,
+    account_move_line,
+    payment_token,
+    payment_transaction,
+    res_company,
+    res_config_settings,
+    res_partner,
+    wisp_billing_adjustment,
+    wisp_billing_run,
+    wisp_billing_run_chunk,
+    wisp_gift_card,
+    wisp_service,
+    wisp_service_installment,
+)

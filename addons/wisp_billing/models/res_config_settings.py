@@ -1,0 +1,29 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    wisp_billing_day = fields.Integer(related="company_id.wisp_billing_day", readonly=False)
+    wisp_payment_days = fields.Integer(related="company_id.wisp_payment_days", readonly=False)
+    wisp_reminder_days = fields.Integer(related="company_id.wisp_reminder_days", readonly=False)
+    wisp_grace_days = fields.Integer(related="company_id.wisp_grace_days", readonly=False)
+    wisp_overdue_action = fields.Selection(related="company_id.wisp_overdue_action", readonly=False)
+    wisp_billing_chunk_size = fields.Integer(
+        related="company_id.wisp_billing_chunk_size", readonly=False
+    )
+    wisp_autopay_retry_days = fields.Char(
+        related="company_id.wisp_autopay_retry_days", readonly=False
+    )
+    wisp_wallet_journal_id = fields.Many2one(
+        related="company_id.wisp_wallet_journal_id", readonly=False
+    )
+    wisp_promo_account_id = fields.Many2one(
+        related="company_id.wisp_promo_account_id", readonly=False
+    )
+    wisp_compensation_account_id = fields.Many2one(
+        related="company_id.wisp_compensation_account_id", readonly=False
+    )
+    wisp_gift_card_account_id = fields.Many2one(
+        related="company_id.wisp_gift_card_account_id", readonly=False
+    )

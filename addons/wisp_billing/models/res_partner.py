@@ -1,0 +1,179 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools.proration import cycle_bounds
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    wisp_billing_day = fields.Integer(
+        string="Billing Day",
+        company_dependent=False,
+        help="Day of the month (1-28) this subscriber's cycle starts; 0 follows the "
+        "company's default.",
+    )
+    wisp_billing_mode = fields.Selection(
+        [("advance", "Prepaid (in advance)"), ("postpaid", "Postpaid (in arrears)")],
+        string="Billing Mode",
+        default="advance",
+        help="In advance: each invoice covers the cycle that starts. Postpaid: each "
+        "invoice covers the cycle that ended.",
+    )
+    wisp_next_billing_date = fields.Date(
+        string="Next Billing Date",
+        copy=False,
+        help="The billing run bills this subscriber on this date; it then moves to "
+        "the next cycle start.",
+    )
+    wisp_wallet_auto_apply = fields.Boolean(
+        string="Pay Invoices from Wallet",
+        help="New invoices are paid from the wallet balance first.",
+    )
+    wisp_wallet_balance = fields.Monetary(
+        string="Wallet Balance",
+        compute="_compute_wisp_wallet_balance",
+        currency_field="currency_id",
+        help="Customer credit not yet used: top-ups, overpayments, promotional "
+        "credits and gift cards, read from the accounting.",
+    )
+    wisp_autopay = fields.Boolean(
+        string="Autopay",
+        help="Charge the saved card on the due date of each invoice.",
+    )
+    wisp_autopay_token_id = fields.Many2one(
+        "payment.token",
+        string="Autopay Card",
+        domain="[('partner_id', 'child_of', id)]",
+        copy=False,
+    )
+    wisp_payment_flagged = fields.Boolean(
+        string="Payment Dispute",
+        copy=False,
+        help="Set when a card payment was disputed (chargeback).",
+    )
+
+    @api.constrains("wisp_billing_day")
+    def _check_wisp_billing_day(self):
+        for partner in self:
+            if not 0 <= partner.wisp_billing_day <= 28:
+                raise UserError(
+                    self.env._("The billing day must be between 1 and 28 (0: company default).")
+                )
+
+    def _wisp_effective_billing_day(self):
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        return (
+            commercial.wisp_billing_day
+            or commercial.company_id.wisp_billing_day
+            or (self.env.company.wisp_billing_day)
+        )
+
+    def _wisp_current_cycle(self, day):
+        """(start, end) of this subscriber's billing cycle that contains ``day``."""
+        return cycle_bounds(day, self._wisp_effective_billing_day())
+
+    # -------------------------------------------------------------------------
+    # Wallet: the balance IS the customer's unreconciled credit in receivable.
+    # -------------------------------------------------------------------------
+    def _wisp_wallet_credit_lines(self):
+        """Posted receivable lines of the account that still hold credit."""
+        self.ensure_one()
+        return self.env["account.move.line"].search(
+            [
+                ("partner_id", "=", self.commercial_partner_id.id),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("amount_residual", "<", 0),
+                ("company_id", "=", self.env.company.id),
+            ],
+            order="date, id",
+        )
+
+    @api.depends_context("company")
+    def _compute_wisp_wallet_balance(self):
+        commercial = self.commercial_partner_id
+        balances = dict(
+            self.env["account.move.line"]._read_group(
+                [
+                    ("partner_id", "in", commercial.ids),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                    ("reconciled", "=", False),
+                    ("amount_residual", "<", 0),
+                    ("company_id", "=", self.env.company.id),
+                ],
+                ["partner_id"],
+                ["amount_residual:sum"],
+            )
+        )
+        for partner in self:
+            partner.wisp_wallet_balance = -balances.get(partner.commercial_partner_id, 0.0)
+
+    def _wisp_lock(self):
+        """Serialize wallet operations of these accounts (two clicks, two workers)."""
+        self.env.cr.execute(
+            "SELECT id FROM res_partner WHERE id IN %s ORDER BY id FOR UPDATE",
+            [tuple(self.commercial_partner_id.ids)],
+        )
+        self.env["account.move.line"].invalidate_model(
+            ["amount_residual", "reconciled", "matched_debit_ids", "matched_credit_ids"]
+        )
+
+    def action_wisp_wallet_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "wisp_billing.action_wisp_wallet_history"
+        )
+        action["domain"] = [
+            ("partner_id", "=", self.commercial_partner_id.id),
+            ("account_id.account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+        ]
+        return action
+
+    def action_wisp_bill_now(self):
+        """Bill these subscribers today, outside the scheduled run."""
+        invoices = self.env["wisp.billing.run"]._bill_subscribers(
+            self.commercial_partner_id, fields.Date.context_today(self)
+        )
+        return invoices._get_records_action(name=self.env._("Invoices")) if invoices else True
+
+    def _wisp_wallet_grant(self, amount, kind, label):
+        """Credit the wallet with a posted entry: the company's ``kind`` account
+        (promotional or compensation expense, gift card liability) against the
+        subscriber's receivable. Returns the entry."""
+        self.ensure_one()
+        if amount <= 0:
+            raise UserError(self.env._("A wallet credit must be positive."))
+        account = self.commercial_partner_id
+        journal, counterpart = self.env.company._wisp_wallet_accounts(kind)
+        move = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": journal.id,
+                "ref": label,
+                "wisp_wallet_kind": kind,
+                "line_ids": [
+                    fields.Command.create(
+                        {
+                            "name": label,
+                            "account_id": counterpart.id,
+                            "debit": amount,
+                        }
+                    ),
+                    fields.Command.create(
+                        {
+                            "name": label,
+                            "account_id": account.property_account_receivable_id.id,
+                            "partner_id": account.id,
+                            "credit": amount,
+                        }
+                    ),
+                ],
+            }
+        )
+        move.action_post()
+        return move

@@ -1,0 +1,313 @@
+import logging
+import time
+from collections import defaultdict
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models, modules
+
+from ..tools.proration import cycle_bounds
+from .wisp_service import BILLABLE_STATES
+
+_logger = logging.getLogger(__name__)
+
+# A worker stops taking chunks after this long and re-triggers itself, so a
+# cron run stays well below Odoo's cron time limit.
+WORKER_TIME_BUDGET = 240
+
+
+class WispBillingRun(models.Model):
+    """One billing day: the subscribers due that day, cut into chunks.
+
+    Chunks are billed by worker crons that claim them with ``FOR UPDATE SKIP
+    LOCKED`` and commit one chunk at a time, so several cron threads (or Odoo
+    nodes on one database) share a run, and a crash loses at most the chunk in
+    progress, which stays pending and is billed on the next pass. Billing a
+    subscriber twice for a cycle is impossible: each subscriber's due date and
+    each service's ``billed_until`` move in the same transaction as its invoice.
+    """
+
+    _name = "wisp.billing.run"
+    _description = "Billing Run"
+    _order = "date desc, id desc"
+
+    name = fields.Char(compute="_compute_name")
+    date = fields.Date(required=True, default=fields.Date.context_today, index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    chunk_ids = fields.One2many("wisp.billing.run.chunk", "run_id")
+    state = fields.Selection(
+        [("running", "Running"), ("done", "Done"), ("failed", "With Errors")],
+        compute="_compute_progress",
+        store=True,
+    )
+    subscriber_count = fields.Integer(compute="_compute_progress", store=True)
+    invoice_count = fields.Integer(compute="_compute_progress", store=True)
+    chunks_pending = fields.Integer(compute="_compute_progress", store=True)
+
+    @api.depends("date")
+    def _compute_name(self):
+        for run in self:
+            run.name = self.env._("Billing %(date)s", date=run.date)
+
+    @api.depends("chunk_ids.state", "chunk_ids.invoice_count")
+    def _compute_progress(self):
+        for run in self:
+            states = run.chunk_ids.mapped("state")
+            run.chunks_pending = states.count("pending")
+            run.subscriber_count = sum(len(c.partner_ids) for c in run.chunk_ids)
+            run.invoice_count = sum(run.chunk_ids.mapped("invoice_count"))
+            if "pending" in states:
+                run.state = "running"
+            else:
+                run.state = "failed" if "failed" in states else "done"
+
+    # -------------------------------------------------------------------------
+    # Scheduling
+    # -------------------------------------------------------------------------
+    @api.model
+    def _cron_schedule(self):
+        """Daily: cut today's due subscribers into chunks and wake the workers."""
+        today = fields.Date.context_today(self)
+        for company in self.env["res.company"].search([]):
+            self.with_company(company)._schedule(today)
+
+    def _schedule(self, day):
+        company = self.env.company
+        queued = (
+            self.env["wisp.billing.run.chunk"]
+            .search([("state", "=", "pending"), ("run_id.company_id", "=", company.id)])
+            .partner_ids
+        )
+        due = self.env["res.partner"].search(
+            [
+                ("wisp_next_billing_date", "<=", day),
+                ("subscriber_code", "!=", False),
+                ("id", "not in", queued.ids),
+                "|",
+                ("company_id", "=", company.id),
+                ("company_id", "=", False),
+            ],
+            order="id",
+        )
+        if not due:
+            return self.browse()
+        size = company.wisp_billing_chunk_size
+        run = self.create(
+            {
+                "date": day,
+                "company_id": company.id,
+                "chunk_ids": [
+                    Command.create({"partner_ids": [Command.set(due[i : i + size].ids)]})
+                    for i in range(0, len(due), size)
+                ],
+            }
+        )
+        self.env.ref("wisp_billing.ir_cron_wisp_billing_worker")._trigger()
+        self.env.ref("wisp_billing.ir_cron_wisp_billing_worker_2")._trigger()
+        return run
+
+    @api.model
+    def _cron_process_chunks(self):
+        """Worker: bill pending chunks one by one, committing after each."""
+        auto_commit = not modules.module.current_test  # as Odoo's mail queue does
+        started = time.monotonic()
+        Chunk = self.env["wisp.billing.run.chunk"]
+        while True:
+            Chunk.flush_model(["state"])
+            self.env.cr.execute(
+                "SELECT id FROM wisp_billing_run_chunk WHERE state = 'pending' "
+                "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
+            )
+            row = self.env.cr.fetchone()
+            if not row:
+                return
+            Chunk.browse(row[0])._process()
+            if auto_commit:
+                # one chunk, one commit: a crash loses at most the chunk in progress
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            if time.monotonic() - started > WORKER_TIME_BUDGET:
+                self.env.ref("wisp_billing.ir_cron_wisp_billing_worker")._trigger()
+                return
+
+    # -------------------------------------------------------------------------
+    # Billing one set of subscribers
+    # -------------------------------------------------------------------------
+    @api.model
+    def _bill_subscribers(self, partners, day):
+        """Create and post the consolidated invoices of ``partners`` for ``day``.
+
+        In advance, a service is charged up to the end of the cycle containing
+        ``day`` (or of its plan's longer period); postpaid, up to the end of the
+        cycle before. Pending adjustments and one installment per plan and
+        cycle join the same invoice. Running it again for the same day bills
+        nothing. Returns the invoices created.
+        """
+        accounts = partners.commercial_partner_id
+        if not accounts:
+            return self.env["account.move"]
+        Service = self.env["wisp.service"]
+        services = Service.search(
+            [
+                ("commercial_partner_id", "in", accounts.ids),
+                ("state", "in", BILLABLE_STATES),
+                ("plan_id", "!=", False),
+                ("billed_until", "!=", False),
+            ]
+        )
+        services_by_account = defaultdict(lambda: Service)
+        for service in services:
+            services_by_account[service.commercial_partner_id] |= service
+        adjustments_by_account = defaultdict(list)
+        for adjustment in self.env["wisp.billing.adjustment"].search(
+            [("partner_id", "in", accounts.ids), ("state", "=", "pending")]
+        ):
+            adjustments_by_account[adjustment.partner_id].append(adjustment)
+        installments_by_account = defaultdict(list)
+        for installment in self.env["wisp.service.installment"].search(
+            [
+                ("service_id", "in", services.ids),
+                ("is_done", "=", False),
+            ]
+        ):
+            installments_by_account[installment.partner_id].append(installment)
+
+        invoice_vals, billed_until, installment_updates, next_dates = [], {}, [], {}
+        for account in accounts:
+            cycle_start, cycle_end = account._wisp_current_cycle(day)
+            lines = []
+            for service in services_by_account[account]:
+                period = self._billable_period(account, service, cycle_start, cycle_end)
+                if period:
+                    lines += service._wisp_charge_lines(*period)
+                    billed_until[service] = period[1]
+            lines += [adj._to_line_vals() for adj in adjustments_by_account[account]]
+            for installment in self._installments_due(
+                installments_by_account[account], cycle_start
+            ):
+                lines.append(self._installment_line(installment))
+                installment_updates.append((installment, cycle_start))
+            if not account.wisp_next_billing_date or account.wisp_next_billing_date <= day:
+                next_dates[account] = cycle_end + timedelta(days=1)
+            if lines:
+                invoice_vals.append(self._invoice_vals(account, day, cycle_start, cycle_end, lines))
+
+        invoices = self.env["account.move"].create(invoice_vals)
+        invoices.action_post()
+        self._write_grouped(billed_until, "billed_until")
+        self._write_grouped(next_dates, "wisp_next_billing_date")
+        for installment, cycle_start in installment_updates:
+            installment.write(
+                {
+                    "paid_count": installment.paid_count + 1,
+                    "last_billed_date": cycle_start,
+                }
+            )
+        auto_apply = invoices.filtered(
+            lambda inv: (
+                inv.move_type == "out_invoice" and inv.commercial_partner_id.wisp_wallet_auto_apply
+            )
+        )
+        if auto_apply:
+            auto_apply._wisp_apply_wallet()
+        return invoices
+
+    @api.model
+    def _billable_period(self, account, service, cycle_start, cycle_end):
+        """The (start, end) still to charge for ``service`` now, or None."""
+        start = service.billed_until + timedelta(days=1)
+        billing_day = account._wisp_effective_billing_day()
+        months = service.plan_id.product_tmpl_id._billing_period_months()
+        period_end = (
+            cycle_bounds(start, billing_day)[0] + relativedelta(months=months) - timedelta(days=1)
+        )
+        if account.wisp_billing_mode == "advance":
+            end = max(cycle_end, period_end) if start <= cycle_end else None
+        else:
+            # In arrears: only what ended before this cycle, and a long period
+            # only once it has run its whole course.
+            end = cycle_start - timedelta(days=1)
+            if months > 1 and period_end > end:
+                end = None
+        if end is None or end < start:
+            return None
+        return start, end
+
+    @api.model
+    def _installments_due(self, installments, cycle_start):
+        """At most one installment per plan and cycle."""
+        return [
+            installment
+            for installment in installments
+            if not installment.last_billed_date or installment.last_billed_date < cycle_start
+        ]
+
+    @api.model
+    def _installment_line(self, installment):
+        product = installment.product_id or self.env.ref("wisp_billing.product_installment")
+        return {
+            "product_id": product.id,
+            "name": self.env._(
+                "%(name)s - installment %(number)s of %(count)s (%(service)s)",
+                name=installment.name,
+                number=installment.paid_count + 1,
+                count=installment.installment_count,
+                service=installment.service_id.name,
+            ),
+            "quantity": 1,
+            "price_unit": installment.amount,
+            "wisp_service_id": installment.service_id.id,
+            "wisp_installment_id": installment.id,
+        }
+
+    @api.model
+    def _invoice_vals(self, account, day, cycle_start, cycle_end, lines):
+        """One consolidated invoice (a credit note when credits outweigh
+        charges), its lines grouped under one section per service address."""
+        move_type = "out_invoice"
+        if sum(line["price_unit"] for line in lines) < 0:
+            move_type = "out_refund"
+            lines = [{**line, "price_unit": -line["price_unit"]} for line in lines]
+        Service = self.env["wisp.service"]
+        by_address = defaultdict(list)
+        for line in lines:
+            address = Service.browse(line["wisp_service_id"]).address_id
+            by_address[address].append(line)
+        commands = []
+        for address, address_lines in by_address.items():
+            commands.append(
+                Command.create(
+                    {
+                        "display_type": "line_section",
+                        "name": address._display_address(without_company=True).replace("\n", ", ")
+                        or address.display_name,
+                    }
+                )
+            )
+            commands += [Command.create(line) for line in address_lines]
+        vals = {
+            "move_type": move_type,
+            "partner_id": account.id,
+            "invoice_date": day,
+            "invoice_origin": self.env._(
+                "WISP billing %(start)s to %(end)s", start=cycle_start, end=cycle_end
+            ),
+            "wisp_cycle_start": cycle_start,
+            "wisp_cycle_end": cycle_end,
+            "invoice_line_ids": commands,
+        }
+        if not account.property_payment_term_id:
+            vals["invoice_date_due"] = day + timedelta(days=self.env.company.wisp_payment_days)
+        return vals
+
+    @api.model
+    def _write_grouped(self, values_by_record, field_name):
+        """One write per distinct value instead of one per record."""
+        by_value = defaultdict(list)
+        for record, value in values_by_record.items():
+            by_value[value].append(record.id)
+        for value, ids in by_value.items():
+            model = next(iter(values_by_record))._name
+            self.env[model].browse(ids).write({field_name: value})

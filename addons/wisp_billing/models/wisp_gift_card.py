@@ -1,0 +1,106 @@
+import re
+import secrets
+
+from psycopg2.errors import LockNotAvailable
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+# No look-alike characters; 16 of 31 symbols is ~79 bits, not guessable.
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 16
+
+
+def generate_gift_code():
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def normalize_gift_code(code):
+    raw = re.sub(r"[\s-]", "", (code or "").upper())
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+class WispGiftCard(models.Model):
+    """A prepaid code redeemed once into a subscriber's wallet.
+
+    Selling one books its value on the gift card liability account (sell a
+    product whose income account is that liability); redeeming moves it from
+    the liability to the subscriber's receivable credit.
+    """
+
+    _name = "wisp.gift.card"
+    _description = "Gift Card"
+    _order = "id desc"
+    _rec_name = "code"
+
+    code = fields.Char(
+        required=True, readonly=True, copy=False, default=lambda self: generate_gift_code()
+    )
+    batch = fields.Char(readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    amount = fields.Monetary(required=True)
+    expiry_date = fields.Date()
+    state = fields.Selection(
+        [("new", "Valid"), ("redeemed", "Redeemed"), ("void", "Void")],
+        default="new",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    partner_id = fields.Many2one("res.partner", string="Redeemed By", readonly=True)
+    redeemed_date = fields.Datetime(readonly=True)
+    move_id = fields.Many2one("account.move", string="Wallet Entry", readonly=True)
+
+    _code_uniq = models.Constraint("UNIQUE(code)", "Gift card codes are unique.")
+    _amount_positive = models.Constraint("CHECK(amount > 0)", "A gift card has a positive value.")
+
+    @api.model
+    def _redeem(self, code, partner):
+        """Credit ``partner``'s wallet with the card ``code``; once, ever.
+
+        The card row is locked without waiting: a second redemption at the same
+        moment fails at once instead of crediting twice.
+        """
+        code = normalize_gift_code(code)
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute(
+                    "SELECT id FROM wisp_gift_card WHERE code = %s FOR UPDATE NOWAIT", [code]
+                )
+                row = self.env.cr.fetchone()
+        except LockNotAvailable:
+            raise UserError(
+                self.env._("This gift card is being redeemed right now; try again.")
+            ) from None
+        card = self.browse(row[0]) if row else self.browse()
+        if not card:
+            raise UserError(self.env._("This gift card code is not valid."))
+        card.invalidate_recordset()
+        if card.state != "new":
+            raise UserError(self.env._("This gift card was already used or is void."))
+        if card.expiry_date and card.expiry_date < fields.Date.context_today(self):
+            raise UserError(
+                self.env._("This gift card expired on %(date)s.", date=card.expiry_date)
+            )
+        move = partner.commercial_partner_id._wisp_wallet_grant(
+            card.amount, "gift_card", self.env._("Gift card %(code)s", code=card.code)
+        )
+        card.write(
+            {
+                "state": "redeemed",
+                "partner_id": partner.commercial_partner_id.id,
+                "redeemed_date": fields.Datetime.now(),
+                "move_id": move.id,
+            }
+        )
+        return card
+
+    def action_void(self):
+        if self.filtered(lambda c: c.state != "new"):
+            raise UserError(self.env._("Only a valid, unused gift card can be voided."))
+        self.state = "void"
+        return True

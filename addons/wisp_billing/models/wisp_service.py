@@ -1,0 +1,205 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools.proration import prorate
+
+# Services that are charged: a restricted or suspended customer still owes the
+# service (dunning cuts access, not the contract); paused ones do not.
+BILLABLE_STATES = ("active", "restricted", "suspended")
+
+
+class WispService(models.Model):
+    _inherit = "wisp.service"
+
+    billed_until = fields.Date(
+        copy=False,
+        readonly=True,
+        help="Last day already charged (or credited back) at the current plan. "
+        "The billing run charges from the day after.",
+    )
+    next_plan_id = fields.Many2one(
+        "product.product",
+        string="Scheduled Plan",
+        copy=False,
+        tracking=True,
+        domain="[('is_wisp_plan', '=', True), ('service_type', '=', service_type)]",
+    )
+    plan_change_date = fields.Date(copy=False, tracking=True)
+    billing_adjustment_ids = fields.One2many("wisp.billing.adjustment", "service_id")
+    invoice_line_ids = fields.One2many("account.move.line", "wisp_service_id")
+    blocking_invoice_ids = fields.Many2many(
+        "account.move",
+        "account_move_wisp_blocked_service_rel",
+        "service_id",
+        "move_id",
+        string="Blocked By",
+        readonly=True,
+        copy=False,
+        help="Overdue invoices for which this service was restricted or suspended.",
+    )
+
+    def _wisp_cycle_price(self, product):
+        """Price of ``product`` per its billing period for this subscriber."""
+        pricelist = self.commercial_partner_id.property_product_pricelist
+        if pricelist:
+            return pricelist._get_product_price(product, 1.0)
+        return product.lst_price
+
+    def _wisp_charge_lines(self, start, end, sign=1, plan=None):
+        """Invoice line values charging (sign 1) or crediting (sign -1) the plan
+        and add-ons of this service for the days ``start``..``end``."""
+        self.ensure_one()
+        plan = plan or self.plan_id
+        billing_day = self.commercial_partner_id._wisp_effective_billing_day()
+        months = plan.product_tmpl_id._billing_period_months()
+        currency = self.company_id.currency_id
+        lines = []
+        for product in plan | self.addon_ids:
+            amount = currency.round(
+                sign * prorate(self._wisp_cycle_price(product), months, start, end, billing_day)
+            )
+            if currency.is_zero(amount):
+                continue
+            label = self.env._("Credit: %(name)s", name=product.name) if sign < 0 else product.name
+            lines.append(
+                {
+                    "product_id": product.id,
+                    "name": self.env._(
+                        "%(label)s - %(service)s, %(start)s to %(end)s",
+                        label=label,
+                        service=self.name,
+                        start=fields.Date.to_string(start),
+                        end=fields.Date.to_string(end),
+                    ),
+                    "quantity": 1,
+                    "price_unit": amount,
+                    "wisp_service_id": self.id,
+                    "wisp_period_start": start,
+                    "wisp_period_end": end,
+                }
+            )
+        return lines
+
+    def _wisp_close_billing_segment(self, day):
+        """Settle the current plan up to the day before ``day``.
+
+        Days already billed from ``day`` on are credited back; days used but
+        not yet billed are charged. Both become pending adjustments that the
+        next invoice of the subscriber carries. Afterwards billed_until is the
+        day before ``day``, so nothing is billed twice.
+        """
+        adjustments = []
+        last = day - timedelta(days=1)
+        for service in self.filtered(lambda s: s.plan_id and s.billed_until):
+            if service.billed_until > last:
+                lines = service._wisp_charge_lines(day, service.billed_until, sign=-1)
+            elif service.billed_until < last:
+                lines = service._wisp_charge_lines(service.billed_until + timedelta(days=1), last)
+            else:
+                lines = []
+            adjustments += [
+                {"service_id": service.id, "partner_id": service.commercial_partner_id.id, **line}
+                for line in lines
+            ]
+        self.env["wisp.billing.adjustment"].create(
+            [self.env["wisp.billing.adjustment"]._from_line_vals(vals) for vals in adjustments]
+        )
+        self.filtered("billed_until").write({"billed_until": last})
+
+    def _on_state_change(self, transition, previous_states):
+        res = super()._on_state_change(transition, previous_states)
+        today = fields.Date.context_today(self)
+        if transition == "activate":
+            self._wisp_start_billing()
+        elif transition in ("pause", "terminate"):
+            self.filtered(
+                lambda s: previous_states[s.id] in BILLABLE_STATES
+            )._wisp_close_billing_segment(today)
+        elif transition == "resume":
+            # The paused days are not charged: billing restarts today.
+            for service in self.filtered("billed_until"):
+                service.billed_until = max(service.billed_until, today - timedelta(days=1))
+        return res
+
+    def _wisp_start_billing(self):
+        """Billing starts on activation; in-advance subscribers get their first,
+        prorated invoice at once."""
+        for service in self:
+            if not service.billed_until or service.billed_until < service.activation_date:
+                service.billed_until = service.activation_date - timedelta(days=1)
+        today = fields.Date.context_today(self)
+        accounts = self.commercial_partner_id
+        for account in accounts.filtered(lambda p: not p.wisp_next_billing_date):
+            account.wisp_next_billing_date = account._wisp_current_cycle(today)[1] + timedelta(
+                days=1
+            )
+        in_advance = accounts.filtered(lambda p: p.wisp_billing_mode == "advance")
+        if in_advance:
+            self.env["wisp.billing.run"]._bill_subscribers(in_advance, today)
+
+    # -------------------------------------------------------------------------
+    # Plan changes
+    # -------------------------------------------------------------------------
+    def action_change_plan(self, plan, effective_date=None):
+        """Change the plan now (prorated at once) or schedule it for a date."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        effective_date = effective_date or today
+        if plan == self.plan_id:
+            raise UserError(
+                self.env._(
+                    "Service %(service)s is already on plan %(plan)s.",
+                    service=self.name,
+                    plan=plan.display_name,
+                )
+            )
+        if not plan.is_wisp_plan or plan.service_type != self.service_type:
+            raise UserError(
+                self.env._(
+                    "%(plan)s is not a %(type)s plan.",
+                    plan=plan.display_name,
+                    type=self.service_type,
+                )
+            )
+        if effective_date < today:
+            raise UserError(self.env._("A plan change cannot take effect in the past."))
+        if self.state == "terminated":
+            raise UserError(self.env._("A terminated service cannot change plan."))
+        if effective_date > today:
+            self.write({"next_plan_id": plan.id, "plan_change_date": effective_date})
+            return True
+        old_plan = self.plan_id
+        if self.state in BILLABLE_STATES:
+            self._wisp_close_billing_segment(today)
+        self.write({"plan_id": plan.id, "next_plan_id": False, "plan_change_date": False})
+        self.message_post(
+            body=self.env._(
+                "Plan changed from %(old)s to %(new)s.",
+                old=old_plan.display_name,
+                new=plan.display_name,
+            )
+        )
+        return True
+
+    @api.model
+    def _cron_apply_plan_changes(self):
+        today = fields.Date.context_today(self)
+        for service in self.search(
+            [("plan_change_date", "<=", today), ("next_plan_id", "!=", False)]
+        ):
+            service.action_change_plan(service.next_plan_id)
+
+    @api.model
+    def _wisp_demo_start_billing(self):
+        """Demo data: bill every running demo service for the current cycle."""
+        today = fields.Date.context_today(self)
+        services = self.search([("state", "in", BILLABLE_STATES), ("billed_until", "=", False)])
+        for account in services.commercial_partner_id:
+            cycle_start = account._wisp_current_cycle(today)[0]
+            services.filtered(lambda s, a=account: s.commercial_partner_id == a).write(
+                {"billed_until": cycle_start - timedelta(days=1)}
+            )
+            account.wisp_next_billing_date = cycle_start
+        self.env["wisp.billing.run"]._bill_subscribers(services.commercial_partner_id, today)

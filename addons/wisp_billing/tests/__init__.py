@@ -1,0 +1,9 @@
+from . import (
+    test_billing_run,
+    test_dunning,
+    test_gift_card,
+    test_payment,
+    test_proration,
+    test_stripe_webhook,
+    test_wallet,
+)

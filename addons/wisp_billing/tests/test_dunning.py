@@ -1,0 +1,93 @@
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import D, WispBillingCase
+
+
+@tagged("post_install", "-at_install")
+class TestDunning(WispBillingCase):
+    """Invoice of Apr 1, due Apr 11: reminder from Apr 8, suspension after
+    the 5 grace days (Apr 17), reactivation the moment it is paid."""
+
+    def setUp(self):
+        super().setUp()
+        with freeze_time("2026-04-01"):
+            self.service = self.new_service(activate=False)
+            self.tv = self.new_service(plan=self.plan_tv, activate=False)
+            (self.service | self.tv).action_activate()
+        self.invoice = self.invoices()
+        self.assertEqual(len(self.invoice), 1)
+        self.assertEqual(self.invoice.invoice_date_due, D(2026, 4, 11))
+
+    def dun(self, day):
+        with freeze_time(day):
+            self.env["account.move"].sudo()._cron_wisp_dunning()  # crons run as root
+
+    def messages(self, subject_part):
+        return self.invoice.message_ids.filtered(lambda m: subject_part in (m.subject or ""))
+
+    def test_timeline_reminder_then_suspension(self):
+        self.dun("2026-04-07")
+        self.assertFalse(self.invoice.wisp_reminder_sent)
+        self.dun("2026-04-08")
+        self.assertTrue(self.invoice.wisp_reminder_sent)
+        self.assertEqual(len(self.messages("Reminder")), 1)
+        self.dun("2026-04-09")
+        self.assertEqual(len(self.messages("Reminder")), 1, "reminded once")
+        self.dun("2026-04-16")  # due + 5 days: still in grace
+        self.assertEqual(self.service.state, "active")
+        self.dun("2026-04-17")
+        self.assertEqual((self.service.state, self.tv.state), ("suspended", "suspended"))
+        self.assertIn(self.invoice.name, self.service.state_reason)
+        self.assertEqual(self.invoice.wisp_blocked_service_ids, self.service | self.tv)
+        self.assertEqual(len(self.messages("limited")), 1)
+        self.dun("2026-04-18")
+        self.assertEqual(len(self.messages("limited")), 1, "suspended once")
+
+    def test_restrict_instead_of_suspend(self):
+        self.company.wisp_overdue_action = "restrict"
+        self.dun("2026-04-17")
+        self.assertEqual(self.service.state, "restricted")
+
+    def test_paid_by_payment_reactivates_in_the_same_transaction(self):
+        self.dun("2026-04-17")
+        with freeze_time("2026-04-18"):
+            self.pay(self.invoice)
+        self.assertIn(self.invoice.payment_state, ("paid", "in_payment"))
+        self.assertEqual((self.service.state, self.tv.state), ("active", "active"))
+        self.assertFalse(self.invoice.wisp_blocked_service_ids)
+        self.assertEqual(len(self.messages("active again")), 1)
+
+    def test_partial_payment_keeps_the_service_blocked(self):
+        self.dun("2026-04-17")
+        with freeze_time("2026-04-18"):
+            self.pay(self.invoice, amount=10.0)
+        self.assertEqual(self.service.state, "suspended")
+
+    def test_paid_from_wallet_reactivates(self):
+        self.dun("2026-04-17")
+        self.subscriber._wisp_wallet_grant(100.0, "compensation", "Outage credit")
+        self.invoice.action_wisp_apply_wallet()
+        self.assertIn(self.invoice.payment_state, ("paid", "in_payment"))
+        self.assertEqual(self.service.state, "active")
+
+    def test_service_blocked_by_two_invoices_waits_for_both(self):
+        self.dun("2026-04-17")
+        with freeze_time("2026-05-01"):
+            may = self.bill(D(2026, 5, 1))
+        self.dun("2026-05-17")
+        self.assertEqual(
+            may.wisp_blocked_service_ids,
+            self.env["wisp.service"],
+            "already suspended: nothing new to block",
+        )
+        # block explicitly through both invoices, as a restricted-then-suspended path would
+        may.wisp_blocked_service_ids = self.service
+        with freeze_time("2026-05-18"):
+            self.pay(self.invoice)
+        self.assertEqual(self.service.state, "suspended", "May is still overdue")
+        self.assertEqual(self.tv.state, "active")
+        with freeze_time("2026-05-18"):
+            self.pay(may)
+        self.assertEqual(self.service.state, "active")
