@@ -279,11 +279,7 @@ class WispBillingRun(models.Model):
         for address, address_lines in by_address.items():
             commands.append(
                 Command.create(
-                    {
-                        "display_type": "line_section",
-                        "name": address._display_address(without_company=True).replace("\n", ", ")
-                        or address.display_name,
-                    }
+                    {"display_type": "line_section", "name": self._address_label(address)}
                 )
             )
             commands += [Command.create(line) for line in address_lines]
@@ -301,6 +297,12 @@ class WispBillingRun(models.Model):
         if not account.property_payment_term_id:
             vals["invoice_date_due"] = day + timedelta(days=self.env.company.wisp_payment_days)
         return vals
+
+    @api.model
+    def _address_label(self, address):
+        """'Branch name, street, zip city': what tells the subscriber where."""
+        city = " ".join(filter(None, [address.zip, address.city]))
+        return ", ".join(filter(None, [address.name, address.street, address.street2, city]))
 
     @api.model
     def _write_grouped(self, values_by_record, field_name):
