@@ -1,0 +1,260 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
+
+# helpdesk_mgmt's priorities, repeated here for the fields that mirror them.
+PRIORITIES = [
+    ("0", "Low"),
+    ("1", "Medium"),
+    ("2", "High"),
+    ("3", "Very High"),
+]
+RECENT_JOBS = 5
+CIRCUIT_TEST_GROUPS = (
+    "wisp_subscriber.group_wisp_support",
+    "wisp_subscriber.group_wisp_network",
+)
+
+
+class HelpdeskTicket(models.Model):
+    _inherit = "helpdesk.ticket"
+
+    wisp_service_id = fields.Many2one(
+        "wisp.service",
+        string="Service",
+        index="btree_not_null",
+        tracking=True,
+        domain="[('commercial_partner_id', '=?', commercial_partner_id)]",
+        help="The subscriber's sub-service this ticket is about.",
+    )
+    wisp_router_id = fields.Many2one(
+        "wisp.router",
+        string="Router",
+        index="btree_not_null",
+        compute="_compute_wisp_router_id",
+        store=True,
+        readonly=False,
+        groups="base.group_user",
+    )
+    wisp_network_job_id = fields.Many2one(
+        "wisp.network.job",
+        string="Failed Job",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_user",
+        help="The provisioning job whose failure opened (or last updated) this ticket.",
+    )
+    wisp_category_kind = fields.Selection(related="category_id.wisp_kind")
+    # What the agent sees of the service, without leaving the ticket.
+    wisp_service_state = fields.Selection(related="wisp_service_id.state", string="Status")
+    wisp_service_state_reason = fields.Char(
+        related="wisp_service_id.state_reason", string="Status Reason"
+    )
+    wisp_plan_id = fields.Many2one(related="wisp_service_id.plan_id", string="Plan")
+    wisp_device_ids = fields.One2many(related="wisp_service_id.device_ids", string="Devices")
+    wisp_cycle_usage_gb = fields.Float(
+        related="wisp_service_id.cycle_usage_gb", string="Cycle Usage (GB)"
+    )
+    wisp_data_cap_gb = fields.Integer(related="wisp_service_id.data_cap_gb", string="Data Cap (GB)")
+    wisp_cap_exceeded = fields.Boolean(
+        related="wisp_service_id.cap_exceeded", string="Cap Exceeded"
+    )
+    wisp_recent_job_ids = fields.Many2many(
+        "wisp.network.job",
+        string="Recent Router Jobs",
+        compute="_compute_wisp_service_info",
+        groups="base.group_user",
+    )
+    wisp_explanation = fields.Text(
+        string="Explanation",
+        compute="_compute_wisp_service_info",
+        groups="base.group_user",
+        help="What the suite knows that explains an outage: a suspension or restriction "
+        "and its reason, a failed router job, an unreachable router, a data cap.",
+    )
+    wisp_first_response_date = fields.Datetime(
+        string="First Response",
+        readonly=True,
+        copy=False,
+        help="First public reply of an agent, or the first move out of an unattended stage.",
+    )
+    wisp_escalation_ids = fields.One2many(
+        "wisp.helpdesk.escalation",
+        "ticket_id",
+        string="Escalations",
+        readonly=True,
+        groups="base.group_user",
+    )
+
+    @api.depends("wisp_service_id")
+    def _compute_wisp_router_id(self):
+        for ticket in self:
+            if ticket.wisp_service_id:
+                ticket.wisp_router_id = ticket.wisp_service_id.sudo().router_id
+
+    @api.depends("wisp_service_id", "wisp_router_id")
+    def _compute_wisp_service_info(self):
+        Job = self.env["wisp.network.job"]
+        for ticket in self:
+            service = ticket.wisp_service_id
+            if service:
+                jobs = Job.search([("service_id", "=", service.id)], limit=RECENT_JOBS)
+            elif ticket.wisp_router_id:
+                jobs = Job.search([("router_id", "=", ticket.wisp_router_id.id)], limit=RECENT_JOBS)
+            else:
+                jobs = Job
+            ticket.wisp_recent_job_ids = jobs
+            ticket.wisp_explanation = "\n".join(ticket._wisp_explain()) or False
+
+    def _wisp_explain(self):
+        """Lines explaining why the subscriber may have no (or slow) internet."""
+        self.ensure_one()
+        service = self.wisp_service_id.sudo()
+        router = (service.router_id or self.wisp_router_id).sudo()
+        lines = []
+        states = dict(service._fields["state"]._description_selection(self.env))
+        if service.state in ("restricted", "suspended", "paused"):
+            lines.append(
+                self.env._(
+                    "Service is %(state)s: %(reason)s",
+                    state=states[service.state].lower(),
+                    reason=service.state_reason or self.env._("no reason recorded"),
+                )
+            )
+        elif service.state in ("draft", "confirmed", "installation"):
+            state = states[service.state].lower()
+            lines.append(self.env._("Service is not active yet (%s).", state))
+        elif service.state == "terminated":
+            ended = service.termination_date or "?"
+            lines.append(self.env._("Service was terminated on %s.", ended))
+        domain = [("state", "=", "failed")]
+        if service:
+            domain.append(("service_id", "=", service.id))
+        elif router:
+            domain.append(("router_id", "=", router.id))
+        failed = (service or router) and self.env["wisp.network.job"].sudo().search(domain, limit=1)
+        if failed:
+            lines.append(
+                self.env._(
+                    "Router sync failed: job %(job)s on %(router)s after %(attempts)s "
+                    "attempt(s): %(error)s",
+                    job=failed.id,
+                    router=failed.router_id.name,
+                    attempts=failed.attempts,
+                    error=failed.last_error or "?",
+                )
+            )
+        if router and router.reachability == "unreachable":
+            lines.append(self.env._("Router %s does not answer.", router.name))
+        if service.cap_exceeded:
+            lines.append(self.env._("Data cap reached: fair-use speed until the next cycle."))
+        return lines
+
+    # -------------------------------------------------------------------------
+    # Subscriber / service consistency
+    # -------------------------------------------------------------------------
+    @api.constrains("wisp_service_id", "partner_id")
+    def _check_wisp_service_partner(self):
+        for ticket in self.filtered(lambda t: t.wisp_service_id and t.partner_id):
+            service = ticket.wisp_service_id.sudo()
+            if service.commercial_partner_id != ticket.partner_id.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "Service %(service)s does not belong to %(partner)s.",
+                        service=service.name,
+                        partner=ticket.partner_id.display_name,
+                    )
+                )
+
+    @api.onchange("wisp_service_id")
+    def _onchange_wisp_service_id(self):
+        if self.wisp_service_id and not self.partner_id:
+            self.partner_id = self.wisp_service_id.partner_id
+            self._onchange_partner_id()
+
+    @api.onchange("category_id")
+    def _onchange_category_wisp_defaults(self):
+        category = self.category_id
+        if category.wisp_default_team_id:
+            self.team_id = category.wisp_default_team_id
+        if category.wisp_default_priority:
+            self.priority = category.wisp_default_priority
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        Category = self.env["helpdesk.ticket.category"]
+        Service = self.env["wisp.service"].sudo()
+        for vals in vals_list:
+            category = Category.browse(vals.get("category_id"))
+            if category and category.wisp_default_team_id and not vals.get("team_id"):
+                vals["team_id"] = category.wisp_default_team_id.id
+            if category and category.wisp_default_priority and not vals.get("priority"):
+                vals["priority"] = category.wisp_default_priority
+            service = Service.browse(vals.get("wisp_service_id"))
+            if service and not vals.get("partner_id"):
+                vals["partner_id"] = service.partner_id.id
+                vals.setdefault("partner_name", service.partner_id.name)
+                vals.setdefault("partner_email", service.partner_id.email)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("stage_id"):
+            stage = self.env["helpdesk.ticket.stage"].browse(vals["stage_id"])
+            if not stage.unattended:
+                self.filtered(lambda t: not t.wisp_first_response_date)._wisp_mark_responded()
+        return super().write(vals)
+
+    def _wisp_mark_responded(self):
+        if self:
+            self.sudo().with_context(tracking_disable=True).write(
+                {"wisp_first_response_date": fields.Datetime.now()}
+            )
+
+    def message_post(self, **kwargs):
+        message = super().message_post(**kwargs)
+        author_users = message.sudo().author_id.user_ids
+        if (
+            message.message_type == "comment"
+            and message.subtype_id == self.env.ref("mail.mt_comment")
+            and author_users.filtered(lambda u: not u.share)
+        ):
+            self.filtered(lambda t: not t.wisp_first_response_date)._wisp_mark_responded()
+        return message
+
+    # -------------------------------------------------------------------------
+    # SLA: helpdesk_mgmt_sla matches team, category and tags; add the priority
+    # -------------------------------------------------------------------------
+    def _get_sla_ticket_domain(self):
+        domain = super()._get_sla_ticket_domain()
+        return domain & Domain.OR(
+            [Domain("wisp_priority", "=", False), Domain("wisp_priority", "=", self.priority)]
+        )
+
+    # -------------------------------------------------------------------------
+    # Buttons
+    # -------------------------------------------------------------------------
+    def action_wisp_circuit_test(self):
+        """Ping the service's CPE through wisp_network and post the result here."""
+        self.ensure_one()
+        if not self.env.su and not any(self.env.user.has_group(g) for g in CIRCUIT_TEST_GROUPS):
+            raise AccessError(
+                self.env._("Only support agents and network engineers run circuit tests.")
+            )
+        if not self.wisp_service_id:
+            raise UserError(self.env._("Choose the service to test first."))
+        service = self.wisp_service_id
+        service.action_circuit_test()
+        # The newest test (a cached one2many would keep its old order).
+        test = self.env["wisp.circuit.test"].search([("service_id", "=", service.id)], limit=1)
+        self.message_post(body=test._summary(), subtype_xmlid="mail.mt_note")
+        return True
+
+    def action_wisp_view_service(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "wisp.service",
+            "res_id": self.wisp_service_id.id,
+            "view_mode": "form",
+        }

@@ -1,0 +1,33 @@
+from odoo import fields, models
+
+
+class WispService(models.Model):
+    _inherit = "wisp.service"
+
+    helpdesk_ticket_ids = fields.One2many(
+        "helpdesk.ticket", "wisp_service_id", string="Tickets", groups="base.group_user"
+    )
+    helpdesk_ticket_count = fields.Integer(
+        compute="_compute_helpdesk_ticket_count", groups="base.group_user"
+    )
+
+    def _compute_helpdesk_ticket_count(self):
+        counts = dict(
+            self.env["helpdesk.ticket"]._read_group(
+                [("wisp_service_id", "in", self.ids)], ["wisp_service_id"], ["__count"]
+            )
+        )
+        for service in self:
+            service.helpdesk_ticket_count = counts.get(service, 0)
+
+    def action_view_helpdesk_tickets(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "helpdesk_mgmt.helpdesk_ticket_action"
+        )
+        action["domain"] = [("wisp_service_id", "=", self.id)]
+        action["context"] = {
+            "default_wisp_service_id": self.id,
+            "default_partner_id": self.partner_id.id,
+        }
+        return action

@@ -1,0 +1,8 @@
+from . import (
+    test_category,
+    test_escalation,
+    test_failed_job_ticket,
+    test_portal,
+    test_report,
+    test_ticket_service,
+)

@@ -1,0 +1,1 @@
+from . import wisp_helpdesk_report_wizard
