@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..tools.proration import cycle_bounds
 
@@ -57,7 +57,7 @@ class ResPartner(models.Model):
     def _check_wisp_billing_day(self):
         for partner in self:
             if not 0 <= partner.wisp_billing_day <= 28:
-                raise UserError(
+                raise ValidationError(
                     self.env._("The billing day must be between 1 and 28 (0: company default).")
                 )
 
