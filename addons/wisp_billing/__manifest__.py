@@ -10,6 +10,7 @@
     "depends": ["wisp_subscriber", "account_payment", "payment_stripe"],
     "external_dependencies": {"python": ["num2words"]},
     "data": [
+        "security/wisp_voucher_security.xml",
         "security/ir.model.access.csv",
         "security/wisp_billing_rules.xml",
         "data/product_data.xml",
@@ -25,7 +26,10 @@
         "views/wisp_billing_run_views.xml",
         "views/wisp_gift_card_views.xml",
         "report/report_invoice.xml",
+        "views/wisp_voucher_views.xml",
+        "views/wisp_voucher_settings_views.xml",
         "views/wisp_billing_menus.xml",
+        "data/wisp_voucher_cron_data.xml",
         "data/payment_data.xml",
         "views/payment_views.xml",
     ],

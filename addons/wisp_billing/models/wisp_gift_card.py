@@ -1,24 +1,22 @@
-import re
-import secrets
-
 from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-# No look-alike characters; 16 of 31 symbols is ~79 bits, not guessable.
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+from ..tools.codes import CODE_ALPHABET, generate_code, normalize_code
+
+# 16 random symbols of 32 is 80 bits: not guessable. (CODE_ALPHABET is
+# re-exported for callers of this module.)
+__all__ = ["CODE_ALPHABET", "CODE_LENGTH", "generate_gift_code", "normalize_gift_code"]
 CODE_LENGTH = 16
 
 
 def generate_gift_code():
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
-    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+    return generate_code(CODE_LENGTH)
 
 
 def normalize_gift_code(code):
-    raw = re.sub(r"[\s-]", "", (code or "").upper())
-    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+    return normalize_code(code)
 
 
 class WispGiftCard(models.Model):

@@ -6,5 +6,6 @@ from . import (
     test_payment,
     test_proration,
     test_stripe_webhook,
+    test_voucher,
     test_wallet,
 )
