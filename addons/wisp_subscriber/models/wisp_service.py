@@ -205,10 +205,14 @@ class WispService(models.Model):
     # -------------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
-        sequence = self.env["ir.sequence"].sudo().search(
-            [("code", "=", "wisp.service"), ("company_id", "in", [self.env.company.id, False])],
-            order="company_id",
-            limit=1,
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search(
+                [("code", "=", "wisp.service"), ("company_id", "in", [self.env.company.id, False])],
+                order="company_id",
+                limit=1,
+            )
         )
         # Installers and network staff may set the password; anyone who takes
         # an order gets one generated without being able to read it back.
