@@ -3,10 +3,23 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
 SETTLED_STATES = ("paid", "in_payment", "reversed")
+# Transactions of an invoice that mean "a charge is already on its way".
+IN_FLIGHT_STATES = ("pending", "authorized")
+
+
+def parse_retry_days(value):
+    """``"1,3,5"`` -> ``[1, 3, 5]``: positive day offsets, sorted, invalid parts ignored."""
+    days = set()
+    for raw in (value or "").split(","):
+        part = raw.strip()
+        if part.isdigit() and int(part) > 0:
+            days.add(int(part))
+    return sorted(days)
 
 
 class AccountMove(models.Model):
@@ -44,6 +57,11 @@ class AccountMove(models.Model):
     def _invoice_paid_hook(self):
         res = super()._invoice_paid_hook()
         self._wisp_release_blocked_services()
+        referred = self.filtered(
+            lambda m: m.move_type == "out_invoice" and m.commercial_partner_id.wisp_referred_by_id
+        )
+        if referred:
+            referred.commercial_partner_id._wisp_reward_referral()
         return res
 
     def _wisp_release_blocked_services(self):
@@ -169,3 +187,248 @@ class AccountMove(models.Model):
         """Installment plans billed on this invoice with their progress."""
         self.ensure_one()
         return self.invoice_line_ids.wisp_installment_id
+
+    # -------------------------------------------------------------------------
+    # Autopay: charge the subscriber's saved card on the due date, retry on a schedule.
+    # The daily cron charges every posted, unpaid customer invoice due today or earlier whose
+    # subscriber (commercial partner) enabled autopay with a saved token. A failed charge is
+    # retried on the company's ``wisp_autopay_retry_days`` schedule counted from the first
+    # failure ("1,3,5": one, three and five days after it), each failure is mailed to the
+    # subscriber and leaves an activity to the billing team; after the last retry autopay stops
+    # for that invoice (dunning goes on as for any unpaid invoice).
+
+    wisp_autopay_attempts = fields.Integer(
+        string="Failed Autopay Charges",
+        readonly=True,
+        copy=False,
+    )
+    wisp_autopay_first_failure = fields.Date(
+        string="First Autopay Failure",
+        readonly=True,
+        copy=False,
+    )
+    wisp_autopay_next_date = fields.Date(
+        string="Next Autopay Retry",
+        readonly=True,
+        copy=False,
+        help="The autopay cron charges the saved card again on this day.",
+    )
+    wisp_autopay_stopped = fields.Boolean(
+        string="Autopay Stopped",
+        readonly=True,
+        copy=False,
+        help="Every scheduled retry failed: the card is no longer charged for this invoice.",
+    )
+
+    # ------------------------------------------------------------------
+    # Cron
+    # ------------------------------------------------------------------
+    @api.model
+    def _wisp_autopay_domain(self, today):
+        return [
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("invoice_date_due", "<=", today),
+            ("commercial_partner_id.wisp_autopay", "=", True),
+            ("commercial_partner_id.wisp_autopay_token_id", "!=", False),
+            ("wisp_autopay_stopped", "=", False),
+            "|",
+            ("wisp_autopay_next_date", "=", False),
+            ("wisp_autopay_next_date", "<=", today),
+        ]
+
+    @api.model
+    def _cron_wisp_autopay(self, limit=None):
+        """Charge the saved cards of the invoices due for autopay (daily cron).
+
+        Run as a cron, every charge is committed on its own (the transaction is committed
+        before the provider is called, see ``_wisp_autopay_charge``), so a crash never loses
+        a charge that the provider made.
+        """
+        today = fields.Date.context_today(self)
+        invoices = self.search(
+            self._wisp_autopay_domain(today), order="invoice_date_due, id", limit=limit
+        )
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        if in_cron:
+            self.env["ir.cron"]._commit_progress(remaining=len(invoices))
+        charged = self.env["payment.transaction"]
+        for invoice in invoices:
+            charged |= invoice._wisp_autopay_charge()
+            if in_cron and not self.env["ir.cron"]._commit_progress(1):
+                break  # Out of time: the cron is triggered again for the rest.
+        return charged
+
+    # ------------------------------------------------------------------
+    # Charge
+    # ------------------------------------------------------------------
+    def _wisp_autopay_token(self):
+        """The saved card to charge for this invoice, or an empty recordset."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        token = commercial.wisp_autopay_token_id.sudo()
+        if (
+            not commercial.wisp_autopay
+            or not token.active
+            or token.partner_id.commercial_partner_id != commercial
+            or token.provider_id.state == "disabled"
+            or token.provider_id.company_id != self.company_id
+        ):
+            return self.env["payment.token"]
+        return token
+
+    def _wisp_autopay_lock(self):
+        """Lock this invoice for charging; False when another worker holds it."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL("SELECT id FROM account_move WHERE id = %s FOR UPDATE SKIP LOCKED", self.id)
+        )
+        return bool(self.env.cr.fetchone())
+
+    def _wisp_autopay_in_flight(self):
+        """Transactions of this invoice that may still take (or have taken) the money."""
+        self.ensure_one()
+        return self.sudo().transaction_ids.filtered(
+            lambda tx: (
+                tx.state in IN_FLIGHT_STATES
+                or (tx.state == "done" and not tx.payment_id and tx.operation != "validation")
+                or (tx.state == "draft" and tx.wisp_autopay)
+            )
+        )
+
+    def _wisp_autopay_charge(self):
+        """Charge the saved card for the residual amount of this invoice.
+
+        Never two charges at once: the invoice row is locked (a second worker skips it), and an
+        invoice with a pending/authorized transaction, or a confirmed one not booked yet, is not
+        charged again. A draft autopay transaction left by a crash is sent again rather than
+        replaced: providers deduplicate on its reference (Stripe idempotency key).
+
+        :return: the transaction charged, or an empty recordset
+        :rtype: payment.transaction
+        """
+        self.ensure_one()
+        Tx = self.env["payment.transaction"].sudo()
+        if not self._wisp_autopay_lock():
+            _logger.info("Invoice %s is being charged by another worker; skipped.", self.name)
+            return Tx
+        self.invalidate_recordset(["payment_state", "amount_residual"])
+        if self.payment_state not in ("not_paid", "partial") or self.state != "posted":
+            return Tx
+        token = self._wisp_autopay_token()
+        if not token:
+            return Tx
+        in_flight = self._wisp_autopay_in_flight()
+        draft = in_flight.filtered(lambda tx: tx.state == "draft")
+        if in_flight - draft:
+            _logger.info(
+                "Invoice %s has a charge in progress (%s); not charged again.",
+                self.name,
+                ", ".join((in_flight - draft).mapped("reference")),
+            )
+            return Tx
+        tx = draft[:1]
+        if not tx:
+            tx = Tx.create(
+                {
+                    "provider_id": token.provider_id.id,
+                    "payment_method_id": token.payment_method_id.id,
+                    "amount": self.amount_residual,
+                    "currency_id": self.currency_id.id,
+                    "partner_id": self.partner_id.id,
+                    "token_id": token.id,
+                    "operation": "offline",
+                    "invoice_ids": [Command.set(self.ids)],
+                    "wisp_autopay": True,
+                }
+            )
+            if self.env.context.get("ir_cron_progress_id"):
+                # Keep the transaction whatever happens next, before the provider charges;
+                # the commit releases the lock, take it again before charging.
+                self.env["ir.cron"]._commit_progress()
+                if not self._wisp_autopay_lock():
+                    return Tx
+        tx._charge_with_token()
+        if tx.state == "draft" and tx.provider_reference:
+            # The provider answered but wants the card holder (e.g. 3-D Secure): an
+            # off-session charge cannot go on; the subscriber must pay online.
+            tx._set_error(
+                self.env._("The bank asks the card holder to confirm this payment online.")
+            )
+        tx._wisp_post_process_now()
+        return tx
+
+    # ------------------------------------------------------------------
+    # Outcome (called from payment.transaction._post_process)
+    # ------------------------------------------------------------------
+    def _wisp_autopay_succeeded(self, tx):
+        self.write(
+            {
+                "wisp_autopay_attempts": 0,
+                "wisp_autopay_first_failure": False,
+                "wisp_autopay_next_date": False,
+                "wisp_autopay_stopped": False,
+            }
+        )
+        self.activity_feedback(
+            ["wisp_billing.mail_activity_type_autopay_failed"],
+            feedback=self.env._("Paid by the saved card (%(ref)s).", ref=tx.reference),
+        )
+
+    def _wisp_autopay_failed(self, tx):
+        """Count the failure, schedule the next retry (or stop), tell the subscriber."""
+        template = self.env.ref(
+            "wisp_billing.mail_template_autopay_failed", raise_if_not_found=False
+        )
+        today = fields.Date.context_today(self)
+        for invoice in self:
+            schedule = parse_retry_days(invoice.company_id.wisp_autopay_retry_days)
+            attempts = invoice.wisp_autopay_attempts + 1
+            first_failure = invoice.wisp_autopay_first_failure or today
+            next_date = False
+            if attempts <= len(schedule):
+                next_date = max(
+                    first_failure + timedelta(days=schedule[attempts - 1]),
+                    today + timedelta(days=1),
+                )
+            invoice.write(
+                {
+                    "wisp_autopay_attempts": attempts,
+                    "wisp_autopay_first_failure": first_failure,
+                    "wisp_autopay_next_date": next_date,
+                    "wisp_autopay_stopped": not next_date,
+                }
+            )
+            invoice._wisp_autopay_notify_failure(tx, template)
+
+    def _wisp_autopay_notify_failure(self, tx, template):
+        self.ensure_one()
+        if template:
+            self.sudo().message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        if self.wisp_autopay_next_date:
+            summary = self.env._(
+                "Autopay failed, retry on %(date)s", date=self.wisp_autopay_next_date
+            )
+        else:
+            summary = self.env._("Autopay failed, no retry left")
+        note = self.env._(
+            "The saved card of %(partner)s was declined for %(amount)s (%(ref)s): %(reason)s",
+            partner=self.commercial_partner_id.display_name,
+            amount=tx.currency_id.format(tx.amount),
+            ref=tx.reference,
+            reason=tx.state_message or self.env._("no reason given"),
+        )
+        activity_type = "wisp_billing.mail_activity_type_autopay_failed"
+        existing = self.activity_ids.filtered(
+            lambda act: act.activity_type_id == self.env.ref(activity_type)
+        )
+        if existing:
+            existing.write({"summary": summary, "note": note})
+        else:
+            self.activity_schedule(
+                activity_type,
+                summary=summary,
+                note=note,
+                user_id=(self.invoice_user_id or self.env.user).id,
+            )

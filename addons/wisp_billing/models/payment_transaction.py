@@ -22,7 +22,7 @@ class PaymentTransaction(models.Model):
       customer credit, which is what the wallet balance reads.
     * Autopay: a transaction made by the autopay cron from the subscriber's saved token
       (``offline`` operation), flagged ``wisp_autopay``; its outcome drives the retry schedule
-      of the invoice (see ``account_move_autopay.py``).
+      of the invoice (see the autopay section of ``account_move.py``).
     * Chargeback: ``_wisp_register_dispute`` reverses the booked payment.
 
     A transaction books at most one ``account.payment``: ``_create_payment`` locks the

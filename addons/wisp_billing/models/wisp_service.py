@@ -40,6 +40,15 @@ class WispService(models.Model):
         help="Overdue invoices for which this service was restricted or suspended.",
     )
 
+    wisp_voucher_funded = fields.Boolean(
+        string="Paid by Voucher",
+        readonly=True,
+        copy=False,
+        help="Created by a voucher redemption: its time is paid by vouchers, never "
+        "by the recurring billing.",
+    )
+    wisp_voucher_ids = fields.One2many("wisp.voucher", "service_id", string="Vouchers")
+
     def _wisp_cycle_price(self, product):
         """Price of ``product`` per its billing period for this subscriber."""
         pricelist = self.commercial_partner_id.property_product_pricelist
@@ -125,16 +134,16 @@ class WispService(models.Model):
 
     def _wisp_start_billing(self):
         """Billing starts on activation; in-advance subscribers get their first,
-        prorated invoice at once."""
-        for service in self:
+        prorated invoice at once. Services paid by vouchers are never billed."""
+        services = self.filtered(lambda s: not s.wisp_voucher_funded)
+        for service in services:
             if not service.billed_until or service.billed_until < service.activation_date:
                 service.billed_until = service.activation_date - timedelta(days=1)
         today = fields.Date.context_today(self)
-        accounts = self.commercial_partner_id
+        accounts = services.commercial_partner_id
         for account in accounts.filtered(lambda p: not p.wisp_next_billing_date):
-            account.wisp_next_billing_date = account._wisp_current_cycle(today)[1] + timedelta(
-                days=1
-            )
+            cycle_end = account._wisp_current_cycle(today)[1]
+            account.wisp_next_billing_date = cycle_end + timedelta(days=1)
         in_advance = accounts.filtered(lambda p: p.wisp_billing_mode == "advance")
         if in_advance:
             self.env["wisp.billing.run"]._bill_subscribers(in_advance, today)
