@@ -38,14 +38,16 @@ class WispBillingRun(models.Model):
         "res.company", required=True, default=lambda self: self.env.company
     )
     chunk_ids = fields.One2many("wisp.billing.run.chunk", "run_id")
+    # Progress is read from the chunks, never stored on the run: a stored
+    # roll-up would make every worker's chunk commit update this one row, and
+    # concurrent workers would then fail each other's commits.
     state = fields.Selection(
         [("running", "Running"), ("done", "Done"), ("failed", "With Errors")],
         compute="_compute_progress",
-        store=True,
     )
-    subscriber_count = fields.Integer(compute="_compute_progress", store=True)
-    invoice_count = fields.Integer(compute="_compute_progress", store=True)
-    chunks_pending = fields.Integer(compute="_compute_progress", store=True)
+    subscriber_count = fields.Integer(compute="_compute_progress")
+    invoice_count = fields.Integer(compute="_compute_progress")
+    chunks_pending = fields.Integer(compute="_compute_progress")
 
     @api.depends("date")
     def _compute_name(self):
@@ -54,15 +56,23 @@ class WispBillingRun(models.Model):
 
     @api.depends("chunk_ids.state", "chunk_ids.invoice_count")
     def _compute_progress(self):
+        Chunk = self.env["wisp.billing.run.chunk"]
+        stats = {
+            (run, state): (count, invoices)
+            for run, state, count, invoices in Chunk._read_group(
+                [("run_id", "in", self.ids)],
+                ["run_id", "state"],
+                ["__count", "invoice_count:sum"],
+            )
+        }
         for run in self:
-            states = run.chunk_ids.mapped("state")
-            run.chunks_pending = states.count("pending")
-            run.subscriber_count = sum(len(c.partner_ids) for c in run.chunk_ids)
-            run.invoice_count = sum(run.chunk_ids.mapped("invoice_count"))
-            if "pending" in states:
-                run.state = "running"
-            else:
-                run.state = "failed" if "failed" in states else "done"
+            pending, failed, done = (
+                stats.get((run, state), (0, 0)) for state in ("pending", "failed", "done")
+            )
+            run.chunks_pending = pending[0]
+            run.invoice_count = pending[1] + failed[1] + done[1]
+            run.subscriber_count = sum(len(chunk.partner_ids) for chunk in run.chunk_ids)
+            run.state = "running" if pending[0] else "failed" if failed[0] else "done"
 
     # -------------------------------------------------------------------------
     # Scheduling

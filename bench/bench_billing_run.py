@@ -1,0 +1,709 @@
+"""Bill 10,000 subscribers (1-3 services each) with our billing run, then the
+same data with OCA ``contract``; print invoices/second, peak memory and the ratio.
+
+Ours: ``wisp.billing.run._schedule(day)`` cuts the due subscribers into chunks,
+then ``--workers`` separate processes (each with its own registry, like cron
+workers or Odoo nodes) call ``_cron_process_chunks()``, which commits per chunk.
+OCA: ``contract.contract.cron_recurring_create_invoice()``, its single cron, in
+one process; it leaves draft invoices, so posting them is timed as well and
+both figures are printed.
+
+The data is built once through the ORM into PostgreSQL template databases and
+kept for later runs; every measurement bills a fresh copy (CREATE DATABASE ...
+TEMPLATE ...) that is dropped afterwards:
+
+    wisp_bench_billing            wisp_billing installed, no data
+    wisp_bench_billing_tpl_N      + N subscribers (partner ref BBENCH-...)
+    wisp_bench_billing_oca        OCA contract installed, no data
+    wisp_bench_billing_oca_tpl_N  + the same N partners, one contract each
+    wisp_bench_billing_run, wisp_bench_billing_oca_run   the measured copies
+
+    bin/wisp bench --only billing -- --subscribers 10000 --workers 2
+
+OCA contract (PyPI ``odoo-addon-contract``, 19.0 series) is pip-installed into
+this Python on first use, without dependencies: its only requirement is Odoo
+itself, and resolving that would upgrade Odoo's own libraries.
+"""
+
+import argparse
+import hashlib
+import importlib
+import json
+import os
+import pathlib
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from importlib import metadata
+
+from common import ADDONS, database_exists
+
+BASE_DB = "wisp_bench_billing"
+OCA_BASE_DB = "wisp_bench_billing_oca"
+REF_PREFIX = "BBENCH-"
+FINGERPRINT_KEY = "wisp_bench.source_fingerprint"
+OCA_REQUIREMENT = "odoo-addon-contract>=19.0,<19.1"
+BATCH = 500
+# (name, service type, monthly price, download kbit/s); the plans are untaxed.
+PLANS = [
+    ("Bench billing 10M", "internet", 19.0, 10_000),
+    ("Bench billing 25M", "internet", 29.0, 25_000),
+    ("Bench billing 50M", "internet", 45.0, 50_000),
+    ("Bench billing TV", "iptv", 9.5, 0),
+]
+
+
+def subscriber_plans(count):
+    """Plan indexes of each subscriber's services: one internet plan and 0-2 TV."""
+    rng = random.Random(42)
+    return [[rng.randrange(3)] + [3] * rng.randint(0, 2) for _i in range(count)]
+
+
+# ---------------------------------------------------------------------------
+# Databases
+# ---------------------------------------------------------------------------
+def pg_execute(sql, params=None, dbname="postgres"):
+    import psycopg2
+
+    conn = psycopg2.connect(dbname=dbname)
+    conn.autocommit = True  # CREATE / DROP DATABASE refuse to run in a transaction
+    try:
+        with conn.cursor() as cr:
+            cr.execute(sql, params)
+            return cr.fetchall() if cr.description else None
+    finally:
+        conn.close()
+
+
+def filestore(database):
+    from odoo.tools import config
+
+    return config.filestore(database)
+
+
+def drop_database(name):
+    pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    shutil.rmtree(filestore(name), ignore_errors=True)
+
+
+def copy_database(template, name):
+    """A fresh copy of ``template`` (and of its filestore) named ``name``."""
+    drop_database(name)
+    pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    source = filestore(template)
+    if os.path.isdir(source):
+        shutil.copytree(source, filestore(name))
+
+
+def install(database, module, addons_path):
+    if database_exists(database):
+        return
+    print(f"creating {database} with {module} (no demo data)", flush=True)
+    try:
+        odoo_command(database, "-i", module, addons_path)
+    except BaseException:
+        drop_database(database)
+        raise
+    store_fingerprint(database)
+
+
+def odoo_command(database, option, module, addons_path):
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            f"--addons-path={addons_path}",
+            "-d",
+            database,
+            option,
+            module,
+            "--stop-after-init",
+            "--log-level=warn",
+        ],
+        check=True,
+    )
+
+
+def source_fingerprint(database):
+    """Hash of the sources of our addons installed in ``database``."""
+    installed = {
+        name
+        for (name,) in pg_execute(
+            "SELECT name FROM ir_module_module WHERE state = 'installed'", dbname=database
+        )
+    }
+    digest = hashlib.sha256()
+    for path in sorted(pathlib.Path(ADDONS).glob("*/**/*")):
+        module = path.relative_to(ADDONS).parts[0]
+        if module in installed and path.suffix in {".py", ".xml", ".csv"}:
+            digest.update(str(path.relative_to(ADDONS)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def store_fingerprint(database):
+    pg_execute(
+        "INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s) "
+        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        [FINGERPRINT_KEY, source_fingerprint(database)],
+        database,
+    )
+
+
+def ensure_upgraded(database, module):
+    """Upgrade ``module`` in ``database`` unless it was made from our addons' current code."""
+    stored = pg_execute(
+        "SELECT value FROM ir_config_parameter WHERE key = %s", [FINGERPRINT_KEY], database
+    )
+    if stored and stored[0][0] == source_fingerprint(database):
+        return
+    print(f"our addons changed since {database} was made: upgrading {module}", flush=True)
+    odoo_command(database, "-u", module, ADDONS)
+    store_fingerprint(database)
+
+
+def ensure_template(base, template, role, addons_path, *, subscribers, run_date):
+    """Build ``template`` from ``base`` with the benchmark data, unless it exists."""
+    if database_exists(template):
+        return
+    building = f"{template}_building"
+    copy_database(base, building)
+    print(f"building {template}: {subscribers} subscribers", flush=True)
+    try:
+        result = call_role(role, building, addons_path, subscribers, run_date)
+        print(f"chart of accounts: {result['chart']}", flush=True)
+        pg_execute(f'ALTER DATABASE "{building}" RENAME TO "{template}"')
+        if os.path.isdir(filestore(building)):
+            os.rename(filestore(building), filestore(template))
+    finally:
+        drop_database(building)
+
+
+def single_value(database, sql):
+    return pg_execute(sql, dbname=database)[0][0]
+
+
+# ---------------------------------------------------------------------------
+# Roles run in child processes: each bootstraps its own registry
+# ---------------------------------------------------------------------------
+def call_role(role, database, addons_path, subscribers=0, run_date=None):
+    """Run ``role`` in a child process and return the JSON it prints last."""
+    done = subprocess.run(
+        role_command(role, database, addons_path, subscribers, run_date),
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def role_command(role, database, addons_path, subscribers=0, run_date=None):
+    return [
+        sys.executable,
+        __file__,
+        f"--role={role}",
+        f"--database={database}",
+        f"--addons-path={addons_path}",
+        f"--subscribers={subscribers}",
+        f"--run-date={run_date or ''}",
+    ]
+
+
+def registry_for(database, addons_path):
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+
+    config.parse_config([f"--addons-path={addons_path}", "-d", database, "--log-level=warn"])
+    return Registry(database)
+
+
+def role_main(args):
+    from odoo import SUPERUSER_ID, api
+
+    registry = registry_for(args.database, args.addons_path)
+    run_date = date.fromisoformat(args.run_date) if args.run_date else None
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        if args.role == "worker":
+            print("ready", flush=True)
+            sys.stdin.readline()  # "go": the run is scheduled
+            cpu = cpu_seconds()
+            result = work_chunks(env)
+            result["cpu_seconds"] = cpu_seconds() - cpu
+        elif args.role == "oca-run":
+            cpu = cpu_seconds()
+            result = oca_run(env, run_date)
+            result["cpu_seconds"] = cpu_seconds() - cpu
+        else:
+            env = env(context={"tracking_disable": True, "mail_notrack": True})
+            result = {"chart": ensure_chart(env)}
+            populate = populate_wisp if args.role == "populate-wisp" else populate_oca
+            populate(env, args.subscribers, run_date)
+            cr.commit()
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result), flush=True)
+
+
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def ensure_chart(env):
+    """The main company needs a chart of accounts; say where it came from."""
+    company = env.company
+    if company.chart_template:
+        return f"{company.chart_template} (installed by Odoo)"
+    env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
+    return "generic_coa (loaded by the benchmark)"
+
+
+def create_plans(env, extra):
+    from odoo import Command
+
+    return env["product.product"].create(
+        [
+            {
+                "name": name,
+                "type": "service",
+                "list_price": price,
+                "taxes_id": [Command.clear()],
+                **extra(service_type, kbps),
+            }
+            for name, service_type, price, kbps in PLANS
+        ]
+    )
+
+
+def create_partners(env, count, start, extra):
+    return env["res.partner"].create(
+        [
+            {"name": f"Bench billing subscriber {i}", "ref": f"{REF_PREFIX}{i:06d}", **extra}
+            for i in range(start, min(start + BATCH, count))
+        ]
+    )
+
+
+def populate_wisp(env, count, run_date):
+    """Active services billed up to the day before ``run_date``, all due that day.
+
+    Everything is written in bulk: activating services one by one would bill them.
+    """
+    plans = create_plans(
+        env,
+        lambda service_type, kbps: {
+            "is_wisp_plan": True,
+            "service_type": service_type,
+            "download_kbps": kbps,
+            "upload_kbps": kbps // 5,
+        },
+    )
+    Service = env["wisp.service"].with_context(wisp_transition="bench")
+    layout = subscriber_plans(count)
+    for start in range(0, count, BATCH):
+        partners = create_partners(
+            env, count, start, {"wisp_billing_day": 1, "wisp_billing_mode": "advance"}
+        )
+        services = Service.create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "plan_id": plans[index].id,
+                    "service_type": plans[index].service_type,
+                }
+                for partner, indexes in zip(partners, layout[start:], strict=False)
+                for index in indexes
+            ]
+        )
+        services.write(
+            {
+                "state": "active",
+                "activation_date": run_date - timedelta(days=40),
+                "billed_until": run_date - timedelta(days=1),
+            }
+        )
+        partners.write({"wisp_next_billing_date": run_date})
+        env.flush_all()
+        env.invalidate_all()
+
+
+def populate_oca(env, count, run_date):
+    """The same partners and prices: one monthly pre-paid contract each."""
+    from odoo import Command
+
+    products = create_plans(env, lambda service_type, kbps: {})
+    layout = subscriber_plans(count)
+    for start in range(0, count, BATCH):
+        partners = create_partners(env, count, start, {})
+        env["contract.contract"].create(
+            [
+                {
+                    "name": f"Bench contract {partner.ref}",
+                    "partner_id": partner.id,
+                    "date_start": run_date,
+                    "recurring_rule_type": "monthly",
+                    "recurring_interval": 1,
+                    "recurring_invoicing_type": "pre-paid",
+                    "contract_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": products[index].id,
+                                "name": products[index].name,
+                                "quantity": 1,
+                                "automatic_price": False,
+                                "price_unit": products[index].list_price,
+                                "date_start": run_date,
+                                "recurring_next_date": run_date,
+                            }
+                        )
+                        for index in indexes
+                    ],
+                }
+                for partner, indexes in zip(partners, layout[start:], strict=False)
+            ]
+        )
+        env.flush_all()
+        env.invalidate_all()
+
+
+def work_chunks(env):
+    """A billing worker: take chunks until none is left for it (real commits).
+
+    A chunk whose commit hits a serialization failure is rolled back and stays
+    pending; Odoo's cron runner would log the failure and end that worker run,
+    this worker counts it and goes on, as a re-triggered cron would.
+    """
+    from psycopg2.errors import SerializationFailure
+
+    started, conflicts = time.perf_counter(), 0
+    while True:
+        try:
+            env["wisp.billing.run"]._cron_process_chunks()
+        except SerializationFailure:
+            env.cr.rollback()
+            conflicts += 1
+            continue
+        env.cr.execute(
+            "SELECT id FROM wisp_billing_run_chunk WHERE state = 'pending' "
+            "LIMIT 1 FOR UPDATE SKIP LOCKED"
+        )
+        left = env.cr.fetchone()
+        env.cr.rollback()
+        if not left:  # the chunks still pending are being billed by other workers
+            return {"seconds": time.perf_counter() - started, "conflicts": conflicts}
+
+
+def oca_run(env, run_date):
+    """OCA's recurring invoice cron for ``run_date``, then posting its drafts."""
+    started = time.perf_counter()
+    env["contract.contract"].cron_recurring_create_invoice(date_ref=run_date)
+    env.cr.commit()
+    created = time.perf_counter()
+    drafts = env["account.move"].search(
+        [("move_type", "=", "out_invoice"), ("state", "=", "draft")]
+    )
+    drafts.action_post()
+    env.cr.commit()
+    posted = time.perf_counter()
+    return {
+        "load": os.getloadavg()[0],
+        "create_seconds": created - started,
+        "post_seconds": posted - created,
+        "check": check_invoices(env.cr, OCA_EXPECTED),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------------
+# What each side should bill: its bench subscribers, their services (contract
+# lines) and the sum of their plans' monthly prices (untaxed, whole cycles).
+WISP_EXPECTED = """
+    SELECT count(DISTINCT p.id), count(*), sum(t.list_price)
+      FROM wisp_service s
+      JOIN res_partner p ON p.id = s.commercial_partner_id
+      JOIN product_product pp ON pp.id = s.plan_id
+      JOIN product_template t ON t.id = pp.product_tmpl_id
+     WHERE p.ref LIKE %s AND s.state = 'active'"""
+OCA_EXPECTED = """
+    SELECT count(DISTINCT p.id), count(*), sum(t.list_price)
+      FROM contract_line l
+      JOIN contract_contract c ON c.id = l.contract_id
+      JOIN res_partner p ON p.id = c.partner_id
+      JOIN product_product pp ON pp.id = l.product_id
+      JOIN product_template t ON t.id = pp.product_tmpl_id
+     WHERE p.ref LIKE %s"""
+
+
+def check_invoices(cr, expected_sql):
+    """The bench subscribers' customer invoices against what they should be."""
+    cr.execute(expected_sql, [f"{REF_PREFIX}%"])
+    subscribers, services, expected = cr.fetchone()
+    cr.execute(
+        """SELECT count(m.id), count(DISTINCT m.partner_id),
+                  count(m.id) FILTER (WHERE m.state = 'posted'),
+                  coalesce(sum(m.amount_untaxed), 0), coalesce(sum(m.amount_total), 0)
+             FROM account_move m JOIN res_partner p ON p.id = m.partner_id
+            WHERE p.ref LIKE %s AND m.move_type = 'out_invoice'""",
+        [f"{REF_PREFIX}%"],
+    )
+    invoices, invoiced, posted, untaxed, total = cr.fetchone()
+    return {
+        "subscribers": subscribers,
+        "services": services,
+        "expected": round(float(expected), 2),
+        "invoices": invoices,
+        "invoiced_subscribers": invoiced,
+        "posted": posted,
+        "untaxed": round(float(untaxed), 2),
+        "total": round(float(total), 2),
+    }
+
+
+def check_problems(check):
+    """What is wrong with a run, from :func:`check_invoices` (empty: all right)."""
+    problems = []
+    if not check["invoices"] == check["posted"] == check["invoiced_subscribers"]:
+        problems.append(
+            f"{check['invoices']} invoices, {check['posted']} posted, for "
+            f"{check['invoiced_subscribers']} subscribers: not one posted invoice each"
+        )
+    if check["invoiced_subscribers"] != check["subscribers"]:
+        problems.append(f"{check['invoiced_subscribers']} of {check['subscribers']} invoiced")
+    if not check["expected"] == check["untaxed"] == check["total"]:
+        problems.append(
+            f"invoiced {check['untaxed']} untaxed / {check['total']} total, "
+            f"expected {check['expected']}"
+        )
+    return problems
+
+
+# ---------------------------------------------------------------------------
+# Measurements
+# ---------------------------------------------------------------------------
+def measure_wisp(template, args, run_date):
+    """Schedule the run here, bill it with ``args.workers`` worker processes.
+
+    The clock starts once every registry is loaded, as cron workers' are.
+    """
+    from odoo import SUPERUSER_ID, api, sql_db
+    from odoo.modules.registry import Registry
+
+    database = f"{BASE_DB}_run"
+    copy_database(template, database)
+    workers = []
+    try:
+        workers = [
+            subprocess.Popen(
+                role_command("worker", database, ADDONS),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _i in range(args.workers)
+        ]
+        registry = Registry(database)
+        for worker in workers:
+            if worker.stdout.readline().strip() != "ready":
+                raise RuntimeError("a billing worker did not start")
+        load = os.getloadavg()[0]
+        started = time.perf_counter()
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            if args.chunk_size:
+                env.company.wisp_billing_chunk_size = args.chunk_size
+            chunk_size = env.company.wisp_billing_chunk_size
+            env["wisp.billing.run"]._schedule(run_date)
+        for worker in workers:
+            worker.stdin.write("go\n")
+            worker.stdin.flush()
+        outputs = [worker.communicate()[0] for worker in workers]
+        wall = time.perf_counter() - started
+        if any(worker.returncode for worker in workers):
+            raise RuntimeError("a billing worker failed")
+        with registry.cursor() as cr:
+            check = check_invoices(cr, WISP_EXPECTED)
+            cr.execute("SELECT state, count(*) FROM wisp_billing_run_chunk GROUP BY state")
+            chunks = dict(cr.fetchall())
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+        Registry.delete(database)
+        sql_db.close_db(database)
+        drop_database(database)
+    results = [json.loads(output.strip().splitlines()[-1]) for output in outputs]
+    return {
+        "wall": wall,
+        "chunk_size": chunk_size,
+        "peak_rss_mib": max(result["peak_rss_mib"] for result in results),
+        "conflicts": sum(result["conflicts"] for result in results),
+        "cpu_seconds": sum(result["cpu_seconds"] for result in results),
+        "load": (load, os.getloadavg()[0]),
+        "check": check,
+        "chunks": chunks,
+    }
+
+
+def measure_oca(args, run_date):
+    """OCA contract's cron on a copy of its data template, or None without OCA 19.0."""
+    addons_path = oca_addons_path()
+    if addons_path is None:
+        print(f"OCA contract: no release matches {OCA_REQUIREMENT} on PyPI; nothing measured")
+        return None
+    install(OCA_BASE_DB, "contract", addons_path)
+    template = f"{OCA_BASE_DB}_tpl_{args.subscribers}"
+    if args.rebuild or (database_exists(template) and oca_date(template) != run_date):
+        drop_database(template)
+    ensure_template(
+        OCA_BASE_DB,
+        template,
+        "populate-oca",
+        addons_path,
+        subscribers=args.subscribers,
+        run_date=run_date,
+    )
+    print("billing the same data with OCA contract", flush=True)
+    database = f"{OCA_BASE_DB}_run"
+    copy_database(template, database)
+    try:
+        return call_role("oca-run", database, addons_path, run_date=run_date)
+    finally:
+        drop_database(database)
+
+
+def oca_addons_path():
+    """Where OCA contract 19.0 is installed (pip-installing it when missing), or None."""
+    try:
+        version = metadata.version("odoo-addon-contract")
+    except metadata.PackageNotFoundError:
+        version = None
+    if not (version or "").startswith("19.0."):
+        print(f"installing OCA contract for the benchmark: pip install {OCA_REQUIREMENT}")
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--no-deps", OCA_REQUIREMENT], check=False
+        )
+        if done.returncode:
+            return None
+        importlib.invalidate_caches()
+    return str(metadata.distribution("odoo-addon-contract").locate_file("odoo/addons"))
+
+
+def wisp_date(template):
+    return single_value(
+        template,
+        "SELECT max(wisp_next_billing_date) FROM res_partner WHERE ref LIKE 'BBENCH-%%'",
+    )
+
+
+def oca_date(template):
+    return single_value(template, "SELECT max(recurring_next_date) FROM contract_line")
+
+
+# ---------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------
+def report(args, ours, oca):
+    check = ours["check"]
+    ours_rate = check["invoices"] / ours["wall"]
+    print()
+    print(
+        f"billing run: {check['subscribers']} subscribers, {check['services']} services, "
+        f"{args.workers} workers, chunks of {ours['chunk_size']}"
+    )
+    print(
+        f"  wisp_billing  invoices/s {ours_rate:6.1f}   wall {ours['wall']:6.1f} s"
+        f"   CPU {ours['cpu_seconds']:5.0f} s   peak RSS {ours['peak_rss_mib']:4.0f} MiB/worker"
+        "   (created and posted)"
+    )
+    if ours["conflicts"]:
+        print(
+            f"                {ours['conflicts']} chunk commits lost to serialization "
+            "conflicts between workers (rolled back, billed again)"
+        )
+    loads = list(ours["load"])
+    if oca is None:
+        print("  OCA contract  not measured")
+    else:
+        loads.append(oca["load"])
+        invoices, create = oca["check"]["invoices"], oca["create_seconds"]
+        wall = create + oca["post_seconds"]
+        print(
+            f"  OCA contract  invoices/s {invoices / create:6.1f}   wall {create:6.1f} s"
+            f"               peak RSS {oca['peak_rss_mib']:4.0f} MiB          (its cron: drafts)"
+        )
+        print(
+            f"  OCA contract  invoices/s {invoices / wall:6.1f}   wall {wall:6.1f} s"
+            f"   CPU {oca['cpu_seconds']:5.0f} s                          (cron + posting them)"
+        )
+        print(
+            f"  ratio         {ours_rate / (invoices / wall):.2f}x against OCA cron + posting"
+            f" ({ours_rate / (invoices / create):.2f}x against its cron alone)"
+        )
+    cores = os.cpu_count()
+    if max(loads) > cores:
+        print(
+            f"  load average  up to {max(loads):.1f} on {cores} cores: other processes "
+            "competed for the CPU, the figures are low"
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--subscribers", type=int, default=10000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--chunk-size", type=int, help="default: the company's setting")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the data templates")
+    parser.add_argument("--no-oca", action="store_true", help="measure wisp_billing only")
+    parser.add_argument("--role", help=argparse.SUPPRESS)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
+    parser.add_argument("--addons-path", help=argparse.SUPPRESS)
+    parser.add_argument("--run-date", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.role:
+        return role_main(args)
+
+    from odoo.tools import config
+
+    config.parse_config([f"--addons-path={ADDONS}", "--log-level=warn"])
+    template = f"{BASE_DB}_tpl_{args.subscribers}"
+    if args.rebuild:
+        drop_database(template)
+
+    install(BASE_DB, "wisp_billing", ADDONS)
+    ensure_upgraded(BASE_DB, "wisp_billing")
+    ensure_template(
+        BASE_DB,
+        template,
+        "populate-wisp",
+        ADDONS,
+        subscribers=args.subscribers,
+        run_date=date.today().replace(day=1),
+    )
+    ensure_upgraded(template, "wisp_billing")
+    run_date = wisp_date(template)
+    print(f"billing {args.subscribers} subscribers on {run_date}", flush=True)
+    ours = measure_wisp(template, args, run_date)
+    problems = check_problems(ours["check"])
+    if set(ours["chunks"]) != {"done"}:
+        problems.append(f"chunks by state: {ours['chunks']}")
+
+    oca = None if args.no_oca else measure_oca(args, run_date)
+    if oca:
+        problems += [f"OCA: {problem}" for problem in check_problems(oca["check"])]
+
+    report(args, ours, oca)
+    for problem in problems:
+        print(f"  CHECK FAILED  {problem}")
+    if not problems:
+        print("  checks        one posted invoice each, totals as expected, no failed chunk")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
