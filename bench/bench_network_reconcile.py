@@ -17,12 +17,11 @@ import argparse
 import importlib.util
 import pathlib
 import select
-import subprocess
 import sys
 import threading
 import time
 
-from common import ADDONS, database_exists, measure, odoo_env
+from common import measure, odoo_env
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH_PASSWORD = "bench-api-pw"
@@ -35,31 +34,6 @@ def load_emulator():
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
-
-
-def ensure_module(database, module):
-    import psycopg2
-
-    with psycopg2.connect(dbname=database) as conn, conn.cursor() as cr:
-        cr.execute("SELECT state FROM ir_module_module WHERE name = %s", [module])
-        row = cr.fetchone()
-    if not row or row[0] != "installed":
-        print(f"installing {module} on {database}", flush=True)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "odoo",
-                f"--addons-path={ADDONS}",
-                "-d",
-                database,
-                "-i",
-                module,
-                "--stop-after-init",
-                "--log-level=warn",
-            ],
-            check=True,
-        )
 
 
 class CronWorker(threading.Thread):
@@ -97,8 +71,6 @@ def main():
     parser.add_argument("--database", default="wisp_bench")
     args = parser.parse_args()
 
-    if database_exists(args.database):
-        ensure_module(args.database, "wisp_network")
     registry = odoo_env(args.database, "wisp_network")
     from odoo import SUPERUSER_ID, api
 

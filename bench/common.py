@@ -25,10 +25,27 @@ def database_exists(name):
         return bool(cr.fetchone())
 
 
-def odoo_env(database, modules):
-    """Return (registry, cursor-factory) for ``database`` with ``modules`` installed."""
+def missing_modules(database, modules):
+    """Names in ``modules`` (comma-separated) not installed in ``database``."""
+    import psycopg2
+
+    names = modules.split(",")
     if not database_exists(database):
-        print(f"creating benchmark database {database} with {modules}", flush=True)
+        return names
+    with psycopg2.connect(dbname=database) as conn, conn.cursor() as cr:
+        cr.execute(
+            "SELECT name FROM ir_module_module WHERE name IN %s AND state = 'installed'",
+            [tuple(names)],
+        )
+        installed = {row[0] for row in cr.fetchall()}
+    return [name for name in names if name not in installed]
+
+
+def odoo_env(database, modules):
+    """Return the registry of ``database``, installing ``modules`` first if needed."""
+    missing = missing_modules(database, modules)
+    if missing:
+        print(f"installing {','.join(missing)} on benchmark database {database}", flush=True)
         subprocess.run(
             [
                 sys.executable,
@@ -38,7 +55,7 @@ def odoo_env(database, modules):
                 "-d",
                 database,
                 "-i",
-                modules,
+                ",".join(missing),
                 "--stop-after-init",
                 "--log-level=warn",
             ],

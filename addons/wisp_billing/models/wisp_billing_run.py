@@ -1,4 +1,3 @@
-import logging
 import time
 from collections import defaultdict
 from datetime import timedelta
@@ -9,8 +8,6 @@ from odoo import Command, api, fields, models, modules
 
 from ..tools.proration import cycle_bounds
 from .wisp_service import BILLABLE_STATES
-
-_logger = logging.getLogger(__name__)
 
 # A worker stops taking chunks after this long and re-triggers itself, so a
 # cron run stays well below Odoo's cron time limit.
@@ -158,6 +155,9 @@ class WispBillingRun(models.Model):
         accounts = partners.commercial_partner_id
         if not accounts:
             return self.env["account.move"]
+        # Two billings of one subscriber at once (a worker and "Bill Now", two
+        # clicks) wait for each other instead of both charging the same days.
+        accounts._wisp_lock()
         Service = self.env["wisp.service"]
         services = Service.search(
             [

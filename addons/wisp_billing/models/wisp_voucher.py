@@ -1,4 +1,3 @@
-import logging
 from datetime import datetime, timedelta
 
 from psycopg2.errors import LockNotAvailable
@@ -8,8 +7,6 @@ from odoo.exceptions import AccessError, UserError
 
 from ..tools.codes import has_valid_check, normalize_code, random_symbols, strip_code
 from .wisp_voucher_batch import VOUCHER_CODE_LENGTH
-
-_logger = logging.getLogger(__name__)
 
 VOUCHER_STATES = [
     ("new", "In Stock"),

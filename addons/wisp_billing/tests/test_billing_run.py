@@ -1,5 +1,6 @@
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -212,3 +213,27 @@ class TestBillingRun(WispBillingCase):
                 self.assertFalse(self.bill(D(2026, month, 1)))
         with freeze_time("2026-07-01"):
             self.assertAlmostEqual(self.bill(D(2026, 7, 1)).amount_total, 90.0)
+
+    def test_plan_change_refuses_bad_requests(self):
+        with freeze_time("2026-04-01"):
+            service = self.new_service()
+        with freeze_time("2026-04-10"):
+            with self.assertRaisesRegex(UserError, "already on plan"):
+                service.action_change_plan(self.plan_31)
+            with self.assertRaisesRegex(UserError, "not a internet plan"):
+                service.action_change_plan(self.plan_tv)
+            with self.assertRaisesRegex(UserError, "in the past"):
+                service.action_change_plan(self.plan_62, effective_date=D(2026, 4, 9))
+            service.action_terminate()
+            with self.assertRaisesRegex(UserError, "terminated service"):
+                service.action_change_plan(self.plan_62)
+        self.assertEqual(service.plan_id, self.plan_31)
+        self.assertEqual(len(service.billing_adjustment_ids), 1, "only the termination credit")
+
+    def test_bill_now_twice_bills_once(self):
+        with freeze_time("2026-03-01"):
+            self.new_service()
+        with freeze_time("2026-04-01"):
+            self.subscriber.action_wisp_bill_now()
+            self.subscriber.action_wisp_bill_now()
+        self.assertEqual(len(self.invoices()), 2, "March at activation, April once")

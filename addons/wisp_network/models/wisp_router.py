@@ -1,13 +1,9 @@
-import logging
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..adapters.base import BackendError
 from ..adapters.radius import RadiusBackend
 from ..adapters.routeros import RouterOSBackend
-
-_logger = logging.getLogger(__name__)
 
 NETWORK_GROUP = "wisp_subscriber.group_wisp_network"
 
