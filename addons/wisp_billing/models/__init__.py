@@ -9,6 +9,7 @@ from . import (
     wisp_billing_adjustment,
     wisp_billing_run,
     wisp_billing_run_chunk,
+    wisp_connection_request,
     wisp_gift_card,
     wisp_reseller_location,
     wisp_reseller_statement,
@@ -17,5 +18,6 @@ from . import (
     wisp_voucher,
     wisp_voucher_attempt,
     wisp_voucher_batch,
+    wisp_voucher_purchase,
     wisp_voucher_sale,
 )

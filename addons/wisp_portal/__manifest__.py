@@ -1,0 +1,32 @@
+{
+    "name": "WISP Portal",
+    "summary": "Subscriber self-care on Odoo's portal: services dashboard with usage, "
+    "invoices, wallet, plan change with proration preview, access codes, captive and "
+    "hotspot pages, reseller portal, connection request form",
+    "version": "19.0.1.0.0",
+    "category": "Services/WISP",
+    "website": "https://github.com/wisp-suite/wisp",
+    "author": "WISP suite developers",
+    "license": "AGPL-3",
+    "depends": ["website", "account_payment", "wisp_billing", "wisp_network"],
+    "data": [
+        "security/ir.model.access.csv",
+        "views/portal_templates.xml",
+        "views/account_portal_templates.xml",
+        "views/hotspot_templates.xml",
+        "views/captive_templates.xml",
+        "views/connection_request_templates.xml",
+        "views/reseller_templates.xml",
+        "views/website_menus.xml",
+    ],
+    "demo": ["demo/wisp_portal_demo.xml"],
+    "assets": {
+        "web.assets_frontend": [
+            "wisp_portal/static/src/scss/wisp_portal.scss",
+        ],
+        "web.assets_tests": [
+            "wisp_portal/static/tests/tours/*.js",
+        ],
+    },
+    "installable": True,
+}

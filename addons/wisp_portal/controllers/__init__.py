@@ -1,0 +1,1 @@
+from . import captive, connection_request, hotspot, portal, reseller

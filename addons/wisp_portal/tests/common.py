@@ -1,0 +1,141 @@
+"""Shared set-up of the portal suites: a company with a chart of accounts and the
+demo payment provider, the default website working for that company, plans, two
+portal subscribers with services and a router on the emulated RouterOS API.
+
+HTTP requests go through ``self.url_open`` after ``self.authenticate(login,
+login)``; every portal user's password is its login.
+"""
+
+from odoo import Command
+from odoo.addons.wisp_billing.tests.payment_common import WispPaymentCommon
+from odoo.addons.wisp_network.tests.common import ROUTER_PASSWORD, load_network_fixture
+from odoo.tests import HttpCase, new_test_user
+
+
+class WispPortalCase(WispPaymentCommon, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
+        cls.website = cls.env.ref("website.default_website")
+        cls.website.company_id = cls.company
+        cls.company.write(
+            {
+                "wisp_billing_day": 1,
+                "wisp_payment_days": 10,
+                "wisp_reminder_days": 3,
+                "wisp_grace_days": 5,
+                "wisp_overdue_action": "suspend",
+            }
+        )
+        Product = cls.env["product.product"]
+        plan_vals = {"type": "service", "is_wisp_plan": True, "taxes_id": [], "company_id": False}
+        cls.plan_20 = Product.create(
+            {
+                **plan_vals,
+                "name": "Home 20",
+                "service_type": "internet",
+                "list_price": 30.0,
+                "download_kbps": 20000,
+                "upload_kbps": 4000,
+                "data_cap_gb": 100,
+            }
+        )
+        cls.plan_50 = Product.create(
+            {
+                **plan_vals,
+                "name": "Home 50",
+                "service_type": "internet",
+                "list_price": 60.0,
+                "download_kbps": 50000,
+                "upload_kbps": 10000,
+            }
+        )
+        cls.plan_prepaid = Product.create(
+            {
+                **plan_vals,
+                "name": "Hotspot Day",
+                "service_type": "internet",
+                "list_price": 2.0,
+                "download_kbps": 5000,
+                "upload_kbps": 1000,
+                "is_prepaid": True,
+                "prepaid_duration_days": 1,
+            }
+        )
+        cls.site = cls.env["wisp.site"].create({"name": "Portal Tower", "code": "PT"})
+        emulator = load_network_fixture("routeros_emulator")
+        cls.emu = emulator.RouterOSEmulator(username="wisp", password=ROUTER_PASSWORD).start()
+        cls.addClassCleanup(cls.emu.stop)
+        cls.router = cls.env["wisp.router"].create(
+            {
+                "name": "Portal NAS",
+                "site_id": cls.site.id,
+                "backend": "routeros",
+                "host": "127.0.0.1",
+                "api_port": cls.emu.port,
+                "use_tls": False,
+                "username": "wisp",
+                "password": ROUTER_PASSWORD,
+                "timeout": 1.0,
+            }
+        )
+        cls.env["wisp.network.job"].search([]).unlink()
+
+        # Two residential subscribers, each with a portal login (password = login).
+        cls.alice_user = cls._portal_user("alice", "Alice Portal")
+        cls.alice = cls.alice_user.partner_id
+        cls.bob_user = cls._portal_user("bob", "Bob Portal")
+        cls.bob = cls.bob_user.partner_id
+
+    @classmethod
+    def _portal_user(cls, login, name, **partner_vals):
+        user = new_test_user(
+            cls.env,
+            login=login,
+            password=login,
+            name=name,
+            email=f"{login}@example.com",
+            groups="base.group_portal",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        user.partner_id.write(
+            {
+                "street": f"{len(login)} Antenna Road",
+                "city": "Relay",
+                "wisp_billing_mode": "advance",
+                "property_product_pricelist": False,
+                **partner_vals,
+            }
+        )
+        return user
+
+    def new_service(self, partner, plan=None, state="active", **vals):
+        """A service of ``partner`` brought to ``state`` through the real transitions."""
+        plan = plan or self.plan_20
+        service = self.env["wisp.service"].create(
+            {
+                "partner_id": partner.id,
+                "plan_id": plan.id,
+                "service_type": plan.service_type,
+                "site_id": self.site.id,
+                **vals,
+            }
+        )
+        service.action_confirm()
+        if state != "confirmed":
+            service.action_activate()
+        if state == "restricted":
+            service.action_restrict()
+        elif state == "suspended":
+            service.action_suspend()
+        self.assertEqual(service.state, state)
+        return service
+
+    def run_jobs(self):
+        return self.env["wisp.network.job"]._cron_process_jobs(commit=False)
+
+    def assert_refused(self, response, msg=None):
+        """Another subscriber's record: 403 or 404, and nothing of it in the page."""
+        self.assertIn(response.status_code, (403, 404), msg)
