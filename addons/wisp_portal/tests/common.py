@@ -17,6 +17,10 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
+        # the accountant of AccountTestInvoicingCommon also runs the WISP
+        cls.env.user.sudo().group_ids = [
+            Command.link(cls.env.ref("wisp_subscriber.group_wisp_manager").id)
+        ]
         cls.website = cls.env.ref("website.default_website")
         cls.website.company_id = cls.company
         cls.company.write(
@@ -39,6 +43,8 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
                 "download_kbps": 20000,
                 "upload_kbps": 4000,
                 "data_cap_gb": 100,
+                "fup_download_kbps": 2000,
+                "fup_upload_kbps": 500,
             }
         )
         cls.plan_50 = Product.create(
