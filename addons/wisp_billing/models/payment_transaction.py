@@ -23,6 +23,8 @@ class PaymentTransaction(models.Model):
     * Autopay: a transaction made by the autopay cron from the subscriber's saved token
       (``offline`` operation), flagged ``wisp_autopay``; its outcome drives the retry schedule
       of the invoice (see the autopay section of ``account_move.py``).
+    * Access code purchase: a transaction on the invoice of a ``wisp.voucher.purchase``; once
+      it is confirmed and booked (the invoice paid), its post-processing delivers the code.
     * Chargeback: ``_wisp_register_dispute`` reverses the booked payment.
 
     A transaction books at most one ``account.payment``: ``_create_payment`` locks the
@@ -42,6 +44,14 @@ class PaymentTransaction(models.Model):
         readonly=True,
         copy=False,
         help="Charged automatically from the saved card on the invoice due date.",
+    )
+    wisp_voucher_purchase_id = fields.Many2one(
+        "wisp.voucher.purchase",
+        string="Access Code Purchase",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The online purchase of an access code this transaction pays (with its invoice).",
     )
     wisp_dispute_ref = fields.Char(
         string="Dispute Reference",
@@ -162,7 +172,8 @@ class PaymentTransaction(models.Model):
             to_process._post_process()
 
     def _post_process(self):
-        """Drive the autopay schedule of the invoices from the outcome of their charge."""
+        """Drive the autopay schedule of the invoices from the outcome of their charge, and
+        deliver the access codes paid by confirmed transactions."""
         autopay_txs = self.filtered(lambda tx: tx.wisp_autopay and not tx.is_post_processed)
         res = super()._post_process()
         for tx in autopay_txs:
@@ -171,6 +182,7 @@ class PaymentTransaction(models.Model):
                 invoices._wisp_autopay_succeeded(tx)
             elif tx.state in ("error", "cancel"):
                 invoices._wisp_autopay_failed(tx)
+        self.filtered(lambda tx: tx.state == "done").wisp_voucher_purchase_id._wisp_deliver()
         return res
 
     def _create_payment(self, **extra_create_values):

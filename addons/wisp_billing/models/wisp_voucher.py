@@ -247,7 +247,7 @@ class WispVoucher(models.Model):
 
     def _redeem_error(self):
         self.ensure_one()
-        if self.state == "active":
+        if self.state == "active" or (self.state == "expired" and self.activation_datetime):
             return self.env._("This code was already used.")
         if self.state == "expired" or (
             self.use_by and self.use_by < fields.Date.context_today(self)
@@ -261,10 +261,9 @@ class WispVoucher(models.Model):
         self.ensure_one()
         now = fields.Datetime.now()
         result = {"voucher": self}
-        if self.state == "assigned":
-            # sold for cash by the reseller without telling us: the
-            # redemption is the proof of sale
-            self._wisp_record_sales()
+        # sold for cash by the reseller without telling us: the redemption is
+        # the proof of sale (recorded once the service step cannot refuse)
+        record_sale = self.state == "assigned"
         if partner:
             account = partner.commercial_partner_id
             service = service.sudo() if service else self._find_service(account)
@@ -282,6 +281,8 @@ class WispVoucher(models.Model):
             )
             service = self._new_service(account, login=login)
             result.update(login=service.login, password=service.network_password)
+        if record_sale:
+            self._wisp_record_sales()
         # the service runs through its expiry date (the subscriber cron
         # suspends it the day after)
         ends = datetime.combine(service.expiry_date + timedelta(days=1), datetime.min.time())

@@ -1,1 +1,411 @@
-# placeholder: filled in by its owner
+"""Prepaid access on the website: the hotspot login page (redeem an access code, buy one by
+card), registration of anonymous hotspot accounts, and the subscriber's access codes page.
+
+The hotspot page is reached through the router's walled garden: MikroTik's hotspot sends the
+client here with ``link-login-only`` (the router's login URL), ``dst``, ``mac`` and ``ip``;
+``site`` (a ``wisp.site`` code, set in the router's ``login.html``) says which router serves
+the new hotspot account. These parameters are kept in the session, so that buying a code and
+coming back still ends with the one-click login form to the router.
+"""
+
+from urllib.parse import urlsplit
+
+from werkzeug.exceptions import NotFound
+
+from odoo.addons.account_payment.controllers.payment import PaymentPortal
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.fields import Command
+from odoo.http import request, route
+from odoo.tools.mail import single_email_re
+
+SESSION_HOTSPOT = "wisp_hotspot"
+# the hotspot account made by the last anonymous redemption of this browser: the only
+# account /hotspot/register may update (never a partner id sent by the form)
+SESSION_ACCOUNT = "wisp_hotspot_partner_id"
+ROUTER_PARAMS = {"link-login-only": "link_login_only", "dst": "dst", "site": "site"}
+REGISTER_FIELDS = ("name", "email", "phone", "street", "city", "zip")
+
+
+class WispHotspot(PaymentPortal):
+    # -------------------------------------------------------------------------
+    # Helpers
+    # -------------------------------------------------------------------------
+    def _wisp_hotspot_params(self, params):
+        """The router's hotspot parameters from ``params`` (query string or form, under the
+        MikroTik or the form's names), falling back to those kept in the session."""
+        kept = dict(request.session.get(SESSION_HOTSPOT) or {})
+        for name, key in ROUTER_PARAMS.items():
+            value = (params.get(name) or params.get(key) or "").strip()
+            if value:
+                kept[key] = value
+        login_url = urlsplit(kept.get("link_login_only", ""))
+        # credentials are only ever posted to a web URL of the router, never elsewhere
+        if login_url.scheme not in ("http", "https") or not login_url.netloc:
+            kept.pop("link_login_only", None)
+        if kept != request.session.get(SESSION_HOTSPOT):
+            request.session[SESSION_HOTSPOT] = kept
+        return kept
+
+    def _wisp_client_key(self):
+        return request.httprequest.remote_addr or "unknown"
+
+    def _wisp_online_plans(self):
+        return request.env["wisp.voucher.purchase"]._wisp_online_plans(request.website.company_id)
+
+    def _wisp_render_hotspot(self, values, status=200):
+        user = request.env.user
+        return request.render(
+            "wisp_portal.hotspot_page",
+            {
+                "hotspot": self._wisp_hotspot_params({}),
+                "plans": self._wisp_online_plans(),
+                "logged_in": not user._is_public(),
+                "code": "",
+                "error": None,
+                **values,
+            },
+            status=status,
+        )
+
+    def _wisp_place_service(self, service, site_code=None):
+        """Give a service created by a code its router: the site named by the hotspot's
+        ``site`` parameter, else the first provisioned router of the service's company."""
+        service = service.sudo()
+        if service.router_id:
+            return
+        company = service.company_id
+        site = (
+            request.env["wisp.site"]
+            .sudo()
+            .search(
+                [
+                    ("code", "=", site_code),
+                    ("company_id", "in", (False, company.id)),
+                    ("router_ids", "!=", False),
+                ],
+                limit=1,
+            )
+            if site_code
+            else None
+        )
+        router = (
+            site.router_ids[:1]
+            if site
+            else request.env["wisp.router"]
+            .sudo()
+            .search([("company_id", "=", company.id), ("provisioning_enabled", "=", True)], limit=1)
+        )
+        if router:
+            service.write({"site_id": router.site_id.id, "router_id": router.id})
+
+    def _wisp_redeem(self, code, partner=None, service=None, site_code=None):
+        """Redeem ``code``; returns (result, error, status).
+
+        No savepoint is needed around it: ``_redeem`` checks everything before writing (its
+        attempt log commits on its own cursor), except that a reseller's consigned card is
+        recorded as sold once a customer types it in, which it is.
+        """
+        client_key = self._wisp_client_key()
+        throttled = request.env["wisp.voucher.attempt"].sudo()._is_throttled(client_key)
+        try:
+            result = (
+                request.env["wisp.voucher"]
+                .sudo()
+                ._redeem(code, partner=partner, service=service, client_key=client_key)
+            )
+        except UserError as error:
+            return None, error.args[0], 429 if throttled else 400
+        self._wisp_place_service(result["service"], site_code)
+        return result, None, 200
+
+    def _wisp_render_secret(self, template, values):
+        """A page showing a code or a password: kept out of browser and proxy caches."""
+        response = request.render(template, values)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def _wisp_purchase_check_access(self, purchase_id, access_token):
+        try:
+            return self._document_check_access("wisp.voucher.purchase", purchase_id, access_token)
+        except (AccessError, MissingError):
+            raise NotFound() from None
+
+    # -------------------------------------------------------------------------
+    # Hotspot login page: redeem a code
+    # -------------------------------------------------------------------------
+    @route("/hotspot", type="http", auth="public", website=True, sitemap=False, methods=["GET"])
+    def hotspot(self, code="", **kwargs):
+        self._wisp_hotspot_params(kwargs)
+        return self._wisp_render_hotspot({"code": code.strip()})
+
+    @route(
+        "/hotspot/redeem", type="http", auth="public", website=True, sitemap=False, methods=["POST"]
+    )
+    def hotspot_redeem(self, code="", **kwargs):
+        hotspot = self._wisp_hotspot_params(kwargs)
+        user = request.env.user
+        partner = None if user._is_public() else user.partner_id
+        result, error, status = self._wisp_redeem(
+            code, partner=partner, site_code=hotspot.get("site")
+        )
+        if error:
+            return self._wisp_render_hotspot({"code": code, "error": error}, status=status)
+        service = result["service"].sudo()
+        if not partner:
+            request.session[SESSION_ACCOUNT] = result["partner"].id
+        return self._wisp_render_secret(
+            "wisp_portal.hotspot_result",
+            {
+                "hotspot": hotspot,
+                "service": service,
+                "expiry_date": result["expiry_date"],
+                # the buyer's own new credential, shown once on this page
+                "login": result.get("login") or service.login,
+                "password": result.get("password") or service.network_password,
+                "can_register": not partner,
+            },
+        )
+
+    # -------------------------------------------------------------------------
+    # Registration of an anonymous hotspot account
+    # -------------------------------------------------------------------------
+    def _wisp_hotspot_account(self):
+        partner_id = request.session.get(SESSION_ACCOUNT)
+        account = request.env["res.partner"].sudo().browse(partner_id).exists()
+        if not account or not account.wisp_anonymous_prepaid:
+            raise NotFound()
+        return account
+
+    @route(
+        "/hotspot/register",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=["GET", "POST"],
+    )
+    def hotspot_register(self, **post):
+        account = self._wisp_hotspot_account()
+        values = {"account": account, "errors": {}, "form": post, "done": False}
+        if request.httprequest.method == "GET":
+            values["form"] = {}
+            return request.render("wisp_portal.hotspot_register", values)
+        vals = {key: (post.get(key) or "").strip() for key in REGISTER_FIELDS}
+        errors = {}
+        if not vals["name"]:
+            errors["name"] = request.env._("Give your name.")
+        if not single_email_re.match(vals["email"]):
+            errors["email"] = request.env._("Give a valid e-mail address.")
+        if errors:
+            values["errors"] = errors
+            return request.render("wisp_portal.hotspot_register", values, status=400)
+        bonus = request.website.company_id.wisp_registration_bonus
+        granted = account._wisp_register_prepaid(vals)
+        values.update(done=True, bonus=bool(granted) and bonus)
+        return request.render("wisp_portal.hotspot_register", values)
+
+    # -------------------------------------------------------------------------
+    # Buying a code by card
+    # -------------------------------------------------------------------------
+    @route(
+        "/hotspot/buy",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=["GET", "POST"],
+    )
+    def hotspot_buy(self, **post):
+        plans = self._wisp_online_plans()
+        user = request.env.user
+        logged_in = not user._is_public()
+        values = {"plans": plans, "logged_in": logged_in, "errors": {}, "form": post}
+        if request.httprequest.method == "GET":
+            values["form"] = {"plan_id": post.get("plan_id")}
+            return request.render("wisp_portal.hotspot_buy", values)
+        plan_id = self._cast_as_int(post.get("plan_id"))
+        plan = plans.filtered(lambda p: p.id == plan_id)
+        name = (post.get("name") or "").strip()
+        email = (post.get("email") or "").strip()
+        errors = {}
+        if not plan:
+            errors["plan_id"] = request.env._("Choose one of the plans on sale.")
+        if not logged_in:
+            if not name:
+                errors["name"] = request.env._("Give your name.")
+            if not single_email_re.match(email):
+                errors["email"] = request.env._(
+                    "Give a valid e-mail address: the code is sent to it."
+                )
+        if errors:
+            values["errors"] = errors
+            return request.render("wisp_portal.hotspot_buy", values, status=400)
+        purchase = request.env["wisp.voucher.purchase"]._wisp_create_purchase(
+            plan,
+            partner=user.partner_id if logged_in else None,
+            name=name,
+            email=email,
+            company=request.website.company_id,
+        )
+        return request.redirect(purchase._wisp_landing_url())
+
+    @route(
+        "/hotspot/purchase/<int:purchase_id>",
+        type="http",
+        auth="public",
+        website=True,
+        sitemap=False,
+        methods=["GET"],
+    )
+    def hotspot_purchase(self, purchase_id, access_token=None, **kwargs):
+        purchase = self._wisp_purchase_check_access(purchase_id, access_token)
+        # a payment confirmed but not booked yet (the customer came back before the
+        # post-processing cron): book it now, which delivers the code
+        purchase.transaction_ids._wisp_post_process_now()
+        values = {
+            "purchase": purchase,
+            "hotspot": self._wisp_hotspot_params({}),
+            "waiting": purchase._wisp_awaiting_confirmation(),
+            "failed_tx": purchase.transaction_ids.filtered(
+                lambda tx: tx.state in ("error", "cancel")
+            )[:1],
+        }
+        if purchase.state == "draft" and not values["waiting"]:
+            values.update(self._wisp_purchase_payment_values(purchase))
+        return self._wisp_render_secret("wisp_portal.hotspot_purchase", values)
+
+    def _wisp_purchase_payment_values(self, purchase):
+        """The rendering context of ``payment.form`` for the purchase's invoice."""
+        invoice = purchase.invoice_id
+        partner = purchase.partner_id
+        company = purchase.company_id
+        amount = invoice.amount_residual
+        providers = (
+            request.env["payment.provider"]
+            .sudo()
+            ._get_compatible_providers(
+                company.id, partner.id, amount, currency_id=invoice.currency_id.id
+            )
+        )
+        logged_in = not request.env.user._is_public()
+        return {
+            "amount": amount,
+            "currency": invoice.currency_id,
+            "partner_id": partner.id,
+            "providers_sudo": providers,
+            "payment_methods_sudo": request.env["payment.method"]
+            .sudo()
+            ._get_compatible_payment_methods(
+                providers.ids, partner.id, currency_id=invoice.currency_id.id
+            ),
+            # saved cards only for the logged-in owner
+            "tokens_sudo": request.env["payment.token"]
+            .sudo()
+            ._get_available_tokens(providers.ids, partner.id)
+            if logged_in
+            else request.env["payment.token"],
+            "show_tokenize_input_mapping": {
+                provider.id: logged_in and provider.allow_tokenization for provider in providers
+            },
+            "transaction_route": f"/hotspot/purchase/{purchase.id}/transaction",
+            "landing_route": purchase._wisp_landing_url(),
+            "access_token": purchase.access_token,
+        }
+
+    @route("/hotspot/purchase/<int:purchase_id>/transaction", type="jsonrpc", auth="public")
+    def hotspot_purchase_transaction(self, purchase_id, access_token, **kwargs):
+        """Create the card transaction of a purchase, on its invoice; return its processing
+        values. The amount, partner and landing page come from the purchase, not the client."""
+        try:
+            purchase = self._document_check_access(
+                "wisp.voucher.purchase", purchase_id, access_token
+            )
+        except (AccessError, MissingError):
+            raise ValidationError(request.env._("The access token is invalid.")) from None
+        if purchase.state != "draft" or purchase._wisp_awaiting_confirmation():
+            raise ValidationError(request.env._("This purchase is already paid or being paid."))
+        self._validate_transaction_kwargs(kwargs)
+        invoice = purchase.invoice_id
+        kwargs.update(
+            is_validation=False,
+            amount=invoice.amount_residual,
+            currency_id=invoice.currency_id.id,
+            partner_id=purchase.partner_id.id,
+            landing_route=purchase._wisp_landing_url(),
+        )
+        if request.env.user._is_public():
+            kwargs["tokenization_requested"] = False
+        tx_sudo = self._create_transaction(
+            custom_create_values={
+                "invoice_ids": [Command.set(invoice.ids)],
+                "wisp_voucher_purchase_id": purchase.id,
+            },
+            **kwargs,
+        )
+        return tx_sudo._get_processing_values()
+
+    # -------------------------------------------------------------------------
+    # Where to buy for cash
+    # -------------------------------------------------------------------------
+    def _wisp_reseller_locations(self):
+        # record rule: published locations only, for portal and public users
+        return request.env["wisp.reseller.location"].search([])
+
+    @route("/access-codes/where-to-buy", type="http", auth="public", website=True)
+    def access_codes_where_to_buy(self, **kwargs):
+        return request.render(
+            "wisp_portal.access_codes_where_to_buy",
+            {"locations": self._wisp_reseller_locations()},
+        )
+
+    # -------------------------------------------------------------------------
+    # My access codes (portal)
+    # -------------------------------------------------------------------------
+    def _wisp_my_prepaid_services(self):
+        # the record rule limits the search to the user's own services; plans are read in
+        # sudo (portal users do not read products)
+        services = request.env["wisp.service"].search([("state", "in", ("active", "suspended"))])
+        return services.sudo().filtered(lambda s: s.plan_id.is_prepaid)
+
+    def _wisp_access_codes_values(self, **values):
+        account = request.env.user.partner_id.commercial_partner_id
+        return {
+            **self._prepare_portal_layout_values(),
+            "page_name": "access_codes",
+            "services": self._wisp_my_prepaid_services(),
+            "vouchers": request.env["wisp.voucher"]
+            .sudo()
+            .search([("redeemed_partner_id", "=", account.id)], limit=50),
+            "purchases": request.env["wisp.voucher.purchase"]
+            .sudo()
+            .search([("partner_id", "child_of", account.id)], limit=50),
+            "locations": self._wisp_reseller_locations(),
+            "plans": self._wisp_online_plans(),
+            "code": "",
+            "service_id": None,
+            "error": None,
+            "result": None,
+            **values,
+        }
+
+    @route("/my/access-codes", type="http", auth="user", website=True, methods=["GET"])
+    def my_access_codes(self, **kwargs):
+        return request.render(
+            "wisp_portal.portal_my_access_codes", self._wisp_access_codes_values()
+        )
+
+    @route("/my/access-codes/redeem", type="http", auth="user", website=True, methods=["POST"])
+    def my_access_codes_redeem(self, code="", service_id=None, **kwargs):
+        service = request.env["wisp.service"]
+        service_id = self._cast_as_int(service_id)
+        if service_id:
+            service = self._wisp_my_prepaid_services().filtered(lambda s: s.id == service_id)
+            if not service:
+                raise NotFound()
+        result, error, status = self._wisp_redeem(
+            code, partner=request.env.user.partner_id, service=service
+        )
+        values = self._wisp_access_codes_values(
+            code="" if result else code, service_id=service_id, error=error, result=result
+        )
+        return request.render("wisp_portal.portal_my_access_codes", values, status=status)
