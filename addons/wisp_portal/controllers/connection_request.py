@@ -1,1 +1,149 @@
-# placeholder: filled in by its owner
+"""Connection requests from prospects: the public ``/connect`` form, and the
+form fields and checks it shares with the reseller sign-up (``reseller.py``)."""
+
+import re
+
+from odoo import http
+from odoo.http import request
+from odoo.tools import email_normalize
+
+PROSPECT_FIELDS = (
+    "contact_name",
+    "email",
+    "phone",
+    "street",
+    "street2",
+    "zip",
+    "city",
+    "country_id",
+    "plan_id",
+    "note",
+)
+MAX_LENGTHS = {"note": 2000}
+DEFAULT_MAX_LENGTH = 120
+PHONE_RE = re.compile(r"^\+?[0-9 ()./-]+$")
+MIN_PHONE_DIGITS = 6
+
+
+def read_prospect_form(params):
+    """The posted prospect fields as stripped strings (re-rendered on error)."""
+    return {name: (params.get(name) or "").strip() for name in PROSPECT_FIELDS}
+
+
+def prospect_form_errors(env, values, plans, plan_required=False, countries=None):
+    """``{field: message}`` for every wrong field of ``values`` (empty: all good).
+
+    ``plans`` are the plans the form offers; ``countries`` the accepted
+    countries (None: the country field is not on the form).
+    """
+    errors = {}
+    for name, label in (
+        ("contact_name", env._("Name")),
+        ("street", env._("Street")),
+        ("city", env._("City")),
+        ("phone", env._("Phone")),
+        ("email", env._("E-mail")),
+    ):
+        if not values[name]:
+            errors[name] = env._("%(field)s is required.", field=label)
+    for name, value in values.items():
+        limit = MAX_LENGTHS.get(name, DEFAULT_MAX_LENGTH)
+        if len(value) > limit:
+            errors[name] = env._("Keep it under %(limit)s characters.", limit=limit)
+    if values["email"] and "email" not in errors and not email_normalize(values["email"]):
+        errors["email"] = env._("This is not a valid e-mail address, like name@example.com.")
+    if values["phone"] and "phone" not in errors:
+        digits = sum(char.isdigit() for char in values["phone"])
+        if not PHONE_RE.match(values["phone"]) or digits < MIN_PHONE_DIGITS:
+            errors["phone"] = env._(
+                "Enter a phone number of at least %(count)s digits (+, spaces, dashes allowed).",
+                count=MIN_PHONE_DIGITS,
+            )
+    if values["plan_id"]:
+        if _as_id(values["plan_id"]) not in plans.ids:
+            errors["plan_id"] = env._("Choose one of the plans in the list.")
+    elif plan_required:
+        errors["plan_id"] = env._("Choose the plan to install.")
+    country_id = values["country_id"]
+    if countries is not None and country_id and _as_id(country_id) not in countries.ids:
+        errors["country_id"] = env._("Choose a country in the list.")
+    return errors
+
+
+def prospect_request_vals(values, plans):
+    """Create values of a ``wisp.connection.request`` from checked form values."""
+    plan = plans.browse(_as_id(values["plan_id"]))
+    vals = {
+        name: values[name] or False
+        for name in ("contact_name", "email", "phone", "street", "street2", "zip", "city", "note")
+    }
+    vals["country_id"] = _as_id(values["country_id"]) or False
+    vals["plan_id"] = plan.id or False
+    if plan:
+        vals["service_type"] = plan.service_type
+    return vals
+
+
+def _as_id(value):
+    return int(value) if value and value.isdigit() else 0
+
+
+class WispConnectionRequestForm(http.Controller):
+    @http.route("/connect", type="http", auth="public", methods=["GET"], website=True, sitemap=True)
+    def wisp_connect(self, plan_id=None, **kwargs):
+        values = dict.fromkeys(PROSPECT_FIELDS, "")
+        user = request.env.user
+        if not user._is_public():
+            # an existing subscriber asking for another place: start from its details
+            partner = user.partner_id
+            values.update(
+                contact_name=partner.name or "",
+                email=partner.email or "",
+                phone=partner.phone or "",
+                street=partner.street or "",
+                street2=partner.street2 or "",
+                zip=partner.zip or "",
+                city=partner.city or "",
+                country_id=str(partner.country_id.id or ""),
+            )
+        if not values["country_id"]:
+            values["country_id"] = str(request.website.company_id.country_id.id or "")
+        values["plan_id"] = plan_id or ""
+        return request.render("wisp_portal.connect_page", self._wisp_connect_context(values, {}))
+
+    @http.route(
+        "/connect", type="http", auth="public", methods=["POST"], website=True, sitemap=False
+    )
+    def wisp_connect_submit(self, **post):
+        values = read_prospect_form(post)
+        context = self._wisp_connect_context(values, {})
+        errors = prospect_form_errors(
+            request.env, values, context["plans"], countries=context["countries"]
+        )
+        if errors:
+            context["errors"] = errors
+            return request.render("wisp_portal.connect_page", context, status=400)
+        vals = prospect_request_vals(values, context["plans"])
+        vals["source"] = "website"
+        user = request.env.user
+        if not user._is_public():
+            # the request converts into this account instead of a new subscriber
+            vals["partner_id"] = user.commercial_partner_id.id
+        # sudo after validation: visitors have no access to connection requests
+        connection_request = self._wisp_requests().create(vals)
+        return request.render(
+            "wisp_portal.connect_thanks", {"connection_request": connection_request}
+        )
+
+    def _wisp_requests(self):
+        return (
+            request.env["wisp.connection.request"].sudo().with_company(request.website.company_id)
+        )
+
+    def _wisp_connect_context(self, values, errors):
+        return {
+            "values": values,
+            "errors": errors,
+            "plans": self._wisp_requests()._wisp_offered_plans("internet"),
+            "countries": request.env["res.country"].sudo().search([]),
+        }
