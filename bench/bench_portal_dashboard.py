@@ -58,6 +58,8 @@ def ensure_subscriber(registry, services):
                         "download_kbps": speed * 1000,
                         "upload_kbps": speed * 200,
                         "data_cap_gb": 200,
+                        "fup_download_kbps": 2000,
+                        "fup_upload_kbps": 500,
                         "taxes_id": [],
                     }
                     for index, speed in enumerate((10, 25, 50, 100))

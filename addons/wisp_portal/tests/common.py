@@ -6,10 +6,15 @@ HTTP requests go through ``self.url_open`` after ``self.authenticate(login,
 login)``; every portal user's password is its login.
 """
 
-from odoo import Command
+from datetime import timedelta
+
+from odoo import Command, fields
 from odoo.addons.wisp_billing.tests.payment_common import WispPaymentCommon
 from odoo.addons.wisp_network.tests.common import ROUTER_PASSWORD, load_network_fixture
 from odoo.tests import HttpCase, new_test_user
+
+# the test server sees its clients (the tests, Chromium) at the loopback address
+CLIENT_IP = "127.0.0.1"
 
 
 class WispPortalCase(WispPaymentCommon, HttpCase):
@@ -138,6 +143,49 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
             service.action_suspend()
         self.assertEqual(service.state, state)
         return service
+
+    def overdue_invoice(self, service, amount=30.0):
+        """A posted recurring invoice of ``service``, 20 days past due."""
+        today = fields.Date.context_today(self.env.user)
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": service.partner_id.id,
+                "invoice_date": today - timedelta(days=30),
+                "invoice_date_due": today - timedelta(days=20),
+                "wisp_cycle_start": today - timedelta(days=30),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": service.plan_id.name,
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                            "wisp_service_id": service.id,
+                        }
+                    )
+                ],
+            }
+        )
+        invoice.action_post()
+        return invoice
+
+    def overdue_service(self, partner, ip_address=CLIENT_IP):
+        """An active service on the router, then suspended by the dunning for an
+        overdue invoice; returns (service, invoice)."""
+        service = self.new_service(partner, self.plan_20, "active", ip_address=ip_address)
+        invoice = self.overdue_invoice(service)
+        self.env["account.move"]._wisp_dunning(
+            self.company, fields.Date.context_today(self.env.user)
+        )
+        self.assertEqual(service.state, "suspended")
+        self.assertEqual(service.blocking_invoice_ids, invoice)
+        self.run_jobs()
+        self.assertTrue(self.router_secret(service)["profile"].endswith("-restricted"))
+        return service, invoice
+
+    def router_secret(self, service):
+        return self.emu.row("/ppp/secret", service.login)
 
     def run_jobs(self):
         return self.env["wisp.network.job"]._cron_process_jobs(commit=False)

@@ -1,14 +1,10 @@
 import re
-from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import WispPortalCase
-
-# the test server sees its clients (this test) at the loopback address
-CLIENT_IP = "127.0.0.1"
+from .common import CLIENT_IP, WispPortalCase
 
 
 @tagged("post_install", "-at_install")
@@ -19,46 +15,6 @@ class TestCaptive(WispPortalCase):
         super().setUp()
         self.emu.reset()
         self.today = fields.Date.context_today(self.env.user)
-
-    def overdue_invoice(self, service, amount=30.0):
-        """A posted recurring invoice of ``service``, 20 days past due."""
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": service.partner_id.id,
-                "invoice_date": self.today - timedelta(days=30),
-                "invoice_date_due": self.today - timedelta(days=20),
-                "wisp_cycle_start": self.today - timedelta(days=30),
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": service.plan_id.name,
-                            "quantity": 1,
-                            "price_unit": amount,
-                            "tax_ids": [Command.clear()],
-                            "wisp_service_id": service.id,
-                        }
-                    )
-                ],
-            }
-        )
-        invoice.action_post()
-        return invoice
-
-    def overdue_service(self, partner, ip_address=CLIENT_IP):
-        """An active service on the router, then suspended by the dunning for an
-        overdue invoice; returns (service, invoice)."""
-        service = self.new_service(partner, self.plan_20, "active", ip_address=ip_address)
-        invoice = self.overdue_invoice(service)
-        self.env["account.move"]._wisp_dunning(self.company, self.today)
-        self.assertEqual(service.state, "suspended")
-        self.assertEqual(service.blocking_invoice_ids, invoice)
-        self.run_jobs()
-        self.assertTrue(self.router_secret(service)["profile"].endswith("-restricted"))
-        return service, invoice
-
-    def router_secret(self, service):
-        return self.emu.row("/ppp/secret", service.login)
 
     def captive(self, url="/captive"):
         response = self.url_open(url)

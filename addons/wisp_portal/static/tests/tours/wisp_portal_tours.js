@@ -81,3 +81,19 @@ registry.category("web_tour.tours").add("wisp_portal_hotspot", {
         { content: "One click to the router", trigger: "#o_wisp_hotspot_router_submit" },
     ],
 });
+
+// Overdue: the router sends the suspended subscriber to the captive page, which says why and
+// takes the payment; the status page then follows the router job restoring access.
+registry.category("web_tour.tours").add("wisp_portal_overdue", {
+    url: "/captive",
+    steps: () => [
+        { content: "Identified, access limited", trigger: "#o_wisp_captive[data-state='limited']" },
+        { content: "Why", trigger: ".o_wisp_captive_reason:contains('overdue')" },
+        { content: "How much", trigger: ".o_wisp_captive_amount:contains('30.00')" },
+        ...payWithDemo(),
+        {
+            content: "Paid: access is being restored on the router",
+            trigger: "#o_wisp_captive_status[data-status='restoring']",
+        },
+    ],
+});
