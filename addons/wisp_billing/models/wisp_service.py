@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -191,6 +193,46 @@ class WispService(models.Model):
             )
         )
         return True
+
+    def _wisp_plan_change_preview(self, plan, effective_date=None):
+        """What changing to ``plan`` on ``effective_date`` puts on the invoices.
+
+        Same lines as :meth:`_wisp_close_billing_segment` and the next billing
+        run: days from ``effective_date`` already billed at the current plan are
+        credited back and charged again at ``plan``. When nothing is billed
+        beyond that day (a change at the next cycle, postpaid accounts), there
+        is nothing to credit and the charge is ``plan`` for the period the
+        billing run will charge from that day. Services that are not billed
+        (not running yet, paused, paid by vouchers) change at no cost.
+
+        :return: ``{credit, charge, net, days, start, end, currency}``, credit as a
+            positive amount, ``net = charge - credit``
+        """
+        self.ensure_one()
+        start = end = effective_date or fields.Date.context_today(self)
+        credit_lines, charge_lines = [], []
+        billed = self.state in BILLABLE_STATES and self.billed_until and self.plan_id
+        if billed:
+            if self.billed_until >= start:
+                end = self.billed_until
+                credit_lines = self._wisp_charge_lines(start, end, sign=-1)
+            else:
+                months = plan.product_tmpl_id._billing_period_months()
+                cycle_start = self.commercial_partner_id._wisp_current_cycle(start)[0]
+                end = cycle_start + relativedelta(months=months) - timedelta(days=1)
+            charge_lines = self._wisp_charge_lines(start, end, plan=plan)
+        currency = self.company_id.currency_id
+        credit = currency.round(-sum(line["price_unit"] for line in credit_lines))
+        charge = currency.round(sum(line["price_unit"] for line in charge_lines))
+        return {
+            "credit": credit,
+            "charge": charge,
+            "net": currency.round(charge - credit),
+            "days": (end - start).days + 1 if billed else 0,
+            "start": start,
+            "end": end,
+            "currency": currency,
+        }
 
     @api.model
     def _cron_apply_plan_changes(self):

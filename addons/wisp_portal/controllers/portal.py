@@ -1,1 +1,368 @@
-# placeholder: filled in by its owner
+import math
+
+from werkzeug.exceptions import Forbidden, NotFound
+
+from odoo import fields, http
+from odoo.addons.payment import utils as payment_utils
+from odoo.addons.payment.controllers.portal import PaymentPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.http import request
+
+# A card top-up above this is a typing mistake rather than a prepayment.
+WALLET_TOPUP_MAX = 10000.0
+WALLET_LINES_PER_PAGE = 20
+SERVICES_HISTORY = "my_wisp_services_history"
+
+
+class WispCustomerPortal(PaymentPortal):
+    """Subscriber self-care: services dashboard, service page, plan change, wallet."""
+
+    # -------------------------------------------------------------------------
+    # Portal home
+    # -------------------------------------------------------------------------
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "wisp_service_count" in counters:
+            Service = request.env["wisp.service"]
+            values["wisp_service_count"] = (
+                Service.search_count(self._wisp_services_domain())
+                if Service.has_access("read")
+                else 0
+            )
+        return values
+
+    def _wisp_account(self):
+        """The subscriber's account (commercial partner), sudo."""
+        return request.env.user.partner_id.commercial_partner_id.sudo()
+
+    def _wisp_services_domain(self):
+        return [
+            ("commercial_partner_id", "=", self._wisp_account().id),
+            ("state", "!=", "terminated"),
+        ]
+
+    def _wisp_base_values(self, page_name, **values):
+        return {
+            **self._prepare_portal_layout_values(),
+            "page_name": page_name,
+            "has_helpdesk": "helpdesk.ticket" in request.env,
+            **values,
+        }
+
+    # -------------------------------------------------------------------------
+    # Dashboard and service page
+    # -------------------------------------------------------------------------
+    @http.route("/my/services", type="http", auth="user", website=True)
+    def wisp_services(self, **kwargs):
+        # Searched as the subscriber: the portal record rule keeps it to its account.
+        services = request.env["wisp.service"].search(self._wisp_services_domain())
+        request.session[SERVICES_HISTORY] = services.ids[:100]
+        account = self._wisp_account()
+        values = self._wisp_base_values(
+            "wisp_services",
+            data=services._portal_dashboard_data(account),
+            referral_code=request.env.user.partner_id._wisp_referral_code_get(),
+            referral_credit=request.env.company.wisp_referral_credit,
+        )
+        return request.render("wisp_portal.portal_my_services", values)
+
+    def _wisp_service_check_access(self, service_id):
+        """The subscriber's own service (sudo), else 404 without a word about it."""
+        try:
+            service_sudo = self._document_check_access("wisp.service", service_id)
+        except (AccessError, MissingError):
+            raise NotFound() from None
+        if service_sudo.commercial_partner_id != self._wisp_account():
+            raise NotFound()
+        return service_sudo
+
+    def _wisp_service_values(self, service_sudo, page_name, **values):
+        data = service_sudo._portal_dashboard_data(self._wisp_account())
+        values = self._wisp_base_values(
+            page_name, service=data["services"][0], summary=data["summary"], **values
+        )
+        return self._get_page_view_values(service_sudo, None, values, SERVICES_HISTORY, False)
+
+    @http.route("/my/services/<int:service_id>", type="http", auth="user", website=True)
+    def wisp_service(self, service_id, message=None, **kwargs):
+        service_sudo = self._wisp_service_check_access(service_id)
+        values = self._wisp_service_values(
+            service_sudo,
+            "wisp_service",
+            invoice_lines=service_sudo._portal_invoice_lines(),
+            message=message,
+        )
+        return request.render("wisp_portal.portal_my_service", values)
+
+    # -------------------------------------------------------------------------
+    # Plan change
+    # -------------------------------------------------------------------------
+    def _wisp_plan_page(self, service_sudo, error=None, status=200, **form):
+        account = self._wisp_account()
+        today = fields.Date.context_today(service_sudo)
+        next_date = account.wisp_next_billing_date
+        if next_date and next_date <= today:
+            next_date = None  # the next cycle starts today: "now" is that change
+        plans = service_sudo._portal_plan_options()
+        prices = service_sudo._portal_prices(account, plans)
+        options = [
+            {
+                **service_sudo._portal_plan_values(plan, prices),
+                "is_upgrade": plan.download_kbps > service_sudo.plan_id.download_kbps,
+                "now": service_sudo._wisp_plan_change_preview(plan, today),
+                "next_cycle": next_date and service_sudo._wisp_plan_change_preview(plan, next_date),
+            }
+            for plan in plans
+        ]
+        values = self._wisp_service_values(
+            service_sudo,
+            "wisp_plan",
+            plans=options,
+            next_date=next_date,
+            error=error,
+            form=form,
+        )
+        return request.render("wisp_portal.portal_my_service_plan", values, status=status)
+
+    @http.route(
+        "/my/services/<int:service_id>/plan",
+        type="http",
+        auth="user",
+        methods=["GET"],
+        website=True,
+    )
+    def wisp_service_plan(self, service_id, **kwargs):
+        return self._wisp_plan_page(self._wisp_service_check_access(service_id))
+
+    @http.route(
+        "/my/services/<int:service_id>/plan",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def wisp_service_plan_submit(self, service_id, plan_id=None, when=None, **kwargs):
+        service_sudo = self._wisp_service_check_access(service_id)
+        try:
+            plan, effective_date = self._wisp_plan_change_parse(service_sudo, plan_id, when)
+            with request.env.cr.savepoint():
+                # uid stays the subscriber's: the chatter says who asked for it
+                service_sudo.with_user(request.env.user).sudo().action_change_plan(
+                    plan, effective_date
+                )
+        except UserError as exc:
+            return self._wisp_plan_page(
+                service_sudo, error=exc.args[0], status=400, plan_id=plan_id, when=when
+            )
+        message = "plan_scheduled" if effective_date else "plan_changed"
+        return request.redirect(f"/my/services/{service_sudo.id}?message={message}")
+
+    def _wisp_plan_change_parse(self, service_sudo, plan_id, when):
+        """``(plan, effective date or None for now)`` from the form, or a UserError
+        saying what is wrong."""
+        if not service_sudo._portal_can_change_plan():
+            raise UserError(request.env._("The plan of this service cannot be changed online."))
+        plan_id = self._cast_as_int(plan_id)
+        if not plan_id:
+            raise UserError(request.env._("Choose one of the plans listed."))
+        if plan_id == service_sudo.plan_id.id:
+            raise UserError(request.env._("Your service is already on this plan."))
+        plan = service_sudo._portal_plan_options().filtered(lambda p: p.id == plan_id)
+        if not plan:
+            raise UserError(request.env._("This plan is not available for your service."))
+        if when not in ("now", "next_cycle"):
+            raise UserError(request.env._("Choose when the change takes effect."))
+        effective_date = None
+        if when == "next_cycle":
+            effective_date = self._wisp_account().wisp_next_billing_date
+            if not effective_date:
+                raise UserError(
+                    request.env._("Your next billing date is not set: change the plan now.")
+                )
+            if effective_date <= fields.Date.context_today(service_sudo):
+                effective_date = None
+        return plan, effective_date
+
+    # -------------------------------------------------------------------------
+    # Wallet
+    # -------------------------------------------------------------------------
+    @http.route(
+        ["/my/wallet", "/my/wallet/page/<int:page>"], type="http", auth="user", website=True
+    )
+    def wisp_wallet(self, page=1, applied=None, **kwargs):
+        return self._wisp_wallet_page(page=page, applied=applied)
+
+    def _wisp_wallet_page(self, page=1, applied=None, error=None, status=200, **values):
+        account = self._wisp_account()
+        Line = request.env["account.move.line"].sudo()
+        domain = [
+            ("partner_id", "=", account.id),
+            ("account_id.account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("company_id", "=", request.env.company.id),
+        ]
+        pager = portal_pager(
+            url="/my/wallet",
+            total=Line.search_count(domain),
+            page=page,
+            step=WALLET_LINES_PER_PAGE,
+        )
+        lines = Line.search(
+            domain, order="date desc, id desc", limit=WALLET_LINES_PER_PAGE, offset=pager["offset"]
+        )
+        summary = request.env["wisp.service"]._portal_account_summary(account)
+        applied_invoice = self._wisp_own_invoice(applied)
+        values = self._wisp_base_values(
+            "wisp_wallet",
+            summary=summary,
+            movements=[self._wisp_movement_values(line) for line in lines],
+            pager=pager,
+            applied_invoice=applied_invoice,
+            error=error,
+            topup_max=WALLET_TOPUP_MAX,
+            **values,
+        )
+        return request.render("wisp_portal.portal_my_wallet", values, status=status)
+
+    def _wisp_movement_values(self, line):
+        move = line.move_id
+        is_invoice = move.move_type in ("out_invoice", "out_refund")
+        return {
+            "date": line.date,
+            "label": line.name or move.ref or move.name,
+            "document": move.name,
+            # invoices have a portal page; payments and credits have none
+            "url": move.access_url if is_invoice else None,
+            "amount_in": line.credit,
+            "amount_out": line.debit,
+        }
+
+    def _wisp_own_invoice(self, invoice_id):
+        """The subscriber's posted customer invoice ``invoice_id`` (sudo) or an empty
+        recordset."""
+        invoice_id = self._cast_as_int(invoice_id)
+        invoice = request.env["account.move"].sudo().browse(invoice_id or []).exists()
+        if (
+            not invoice
+            or invoice.commercial_partner_id != self._wisp_account()
+            or invoice.move_type != "out_invoice"
+            or invoice.state != "posted"
+        ):
+            return request.env["account.move"]
+        return invoice
+
+    @http.route("/my/wallet/apply", type="http", auth="user", methods=["POST"], website=True)
+    def wisp_wallet_apply(self, invoice_id=None, **kwargs):
+        if self._cast_as_int(invoice_id) is None:
+            return self._wisp_wallet_page(
+                error=request.env._("Choose one of your open invoices."), status=400
+            )
+        invoice = self._wisp_own_invoice(invoice_id)
+        if not invoice:
+            raise NotFound()
+        if invoice.payment_state not in ("not_paid", "partial"):
+            return self._wisp_wallet_page(
+                error=request.env._("Invoice %(name)s is already paid.", name=invoice.name),
+                status=400,
+            )
+        try:
+            with request.env.cr.savepoint():
+                invoice.action_wisp_apply_wallet()
+        except UserError as exc:
+            return self._wisp_wallet_page(error=exc.args[0], status=400)
+        return request.redirect(f"/my/wallet?applied={invoice.id}")
+
+    def _wisp_topup_amount(self, amount):
+        """The top-up amount rounded to the currency, or a clear UserError."""
+        currency = request.env.company.currency_id
+        value = self._cast_as_float(amount)
+        if value is None or not math.isfinite(value):
+            raise UserError(request.env._("Enter the amount to add to your wallet, e.g. 25.00."))
+        value = currency.round(value)
+        if not 0 < value <= WALLET_TOPUP_MAX:
+            raise UserError(
+                request.env._(
+                    "The top-up amount must be more than 0 and at most %(max)s.",
+                    max=currency.format(WALLET_TOPUP_MAX),
+                )
+            )
+        return value
+
+    @http.route("/my/wallet/topup", type="http", auth="user", methods=["GET"], website=True)
+    def wisp_wallet_topup(self, amount=None, **kwargs):
+        """Odoo's payment form for a top-up of ``amount`` (as payment's /payment/pay)."""
+        try:
+            amount = self._wisp_topup_amount(amount)
+        except UserError as exc:
+            return self._wisp_wallet_page(error=exc.args[0], status=400, topup_amount=amount)
+        partner_sudo = request.env.user.partner_id
+        company = request.env.company
+        currency = company.currency_id
+        availability_report = {}
+        providers_sudo = (
+            request.env["payment.provider"]
+            .sudo()
+            ._get_compatible_providers(
+                company.id,
+                partner_sudo.id,
+                amount,
+                currency_id=currency.id,
+                report=availability_report,
+            )
+        )
+        payment_methods_sudo = (
+            request.env["payment.method"]
+            .sudo()
+            ._get_compatible_payment_methods(
+                providers_sudo.ids,
+                partner_sudo.id,
+                currency_id=currency.id,
+                report=availability_report,
+            )
+        )
+        tokens_sudo = (
+            request.env["payment.token"]
+            .sudo()
+            ._get_available_tokens(providers_sudo.ids, partner_sudo.id)
+        )
+        values = self._wisp_base_values(
+            "wisp_topup",
+            amount=amount,
+            currency=currency,
+            partner_id=partner_sudo.id,
+            providers_sudo=providers_sudo,
+            payment_methods_sudo=payment_methods_sudo,
+            tokens_sudo=tokens_sudo,
+            availability_report=availability_report,
+            show_tokenize_input_mapping=self._compute_show_tokenize_input_mapping(providers_sudo),
+            transaction_route="/my/wallet/transaction",
+            landing_route="/my/wallet",
+            # binds the transaction route to this partner, amount and currency
+            access_token=payment_utils.generate_access_token(partner_sudo.id, amount, currency.id),
+            wallet_balance=self._wisp_account().wisp_wallet_balance,
+        )
+        return request.render("wisp_portal.portal_my_wallet_topup", values)
+
+    @http.route("/my/wallet/transaction", type="jsonrpc", auth="user")
+    def wisp_wallet_transaction(self, amount, access_token, **kwargs):
+        """Create the draft top-up transaction of the payment form."""
+        partner_sudo = request.env.user.partner_id
+        currency = request.env.company.currency_id
+        try:
+            amount = self._wisp_topup_amount(amount)
+        except UserError as exc:
+            raise ValidationError(exc.args[0]) from None
+        if not payment_utils.check_access_token(access_token, partner_sudo.id, amount, currency.id):
+            raise Forbidden()
+        self._validate_transaction_kwargs(kwargs)
+        kwargs.update(landing_route="/my/wallet", is_validation=False)
+        tx_sudo = self._create_transaction(
+            amount=amount,
+            currency_id=currency.id,
+            partner_id=partner_sudo.id,
+            # partner_id again for the WALLET-<account> reference
+            custom_create_values={"wisp_wallet_topup": True, "partner_id": partner_sudo.id},
+            **kwargs,
+        )
+        return tx_sudo._get_processing_values()

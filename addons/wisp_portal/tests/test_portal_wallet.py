@@ -1,1 +1,146 @@
-# placeholder: filled in by its owner
+import re
+
+from odoo import http
+from odoo.tests import tagged
+from odoo.tests.common import JsonRpcException
+
+from .common import WispPortalCase
+
+
+@tagged("post_install", "-at_install")
+class TestPortalWallet(WispPortalCase):
+    def setUp(self):
+        super().setUp()
+        self.new_service(self.alice, self.plan_20)
+        self.new_service(self.bob, self.plan_50)
+        Move = self.env["account.move"]
+        self.alice_invoice = Move.search([("partner_id", "=", self.alice.id)])
+        self.bob_invoice = Move.search([("partner_id", "=", self.bob.id)])
+        self.assertTrue(self.alice_invoice.amount_residual and self.bob_invoice.amount_residual)
+        self.authenticate("alice", "alice")
+
+    def wallet(self, partner=None):
+        partner = partner or self.alice
+        partner.invalidate_recordset(["wisp_wallet_balance"])
+        return partner.wisp_wallet_balance
+
+    def topup_txs(self):
+        return self.env["payment.transaction"].search(
+            [("partner_id", "=", self.alice.id), ("wisp_wallet_topup", "=", True)]
+        )
+
+    def post(self, url, csrf=True, **data):
+        if csrf:
+            data["csrf_token"] = http.Request.csrf_token(self)
+        return self.url_open(url, data=data, allow_redirects=False)
+
+    def test_wallet_page(self):
+        self.alice._wisp_wallet_grant(7.0, "promo", "Welcome credit")
+        response = self.url_open("/my/wallet")
+        self.assertEqual(response.status_code, 200)
+        body = response.text
+        self.assertIn("Welcome credit", body)
+        self.assertIn(f'href="/my/invoices/{self.alice_invoice.id}"', body)
+        self.assertIn("o_wisp_wallet_apply", body)
+        self.assertIn('id="o_wisp_topup_form"', body)
+        self.assertNotIn(self.bob_invoice.name, body)
+        self.assertNotIn("Bob Portal", body)
+
+    def test_topup_by_card_credits_the_wallet(self):
+        response = self.url_open("/my/wallet/topup?amount=25")
+        self.assertEqual(response.status_code, 200)
+        body = response.text
+        self.assertIn('data-transaction-route="/my/wallet/transaction"', body)
+        access_token = re.search(r'data-access-token="([^"]+)"', body).group(1)
+        values = self.make_jsonrpc_request(
+            "/my/wallet/transaction",
+            {
+                "provider_id": self.demo.id,
+                "payment_method_id": self.payment_method_id,
+                "token_id": None,
+                "amount": 25,
+                "flow": "direct",
+                "tokenization_requested": False,
+                "landing_route": "https://evil.example.com",
+                "is_validation": False,
+                "access_token": access_token,
+            },
+        )
+        tx = self.topup_txs()
+        self.assertEqual(len(tx), 1)
+        self.assertEqual(values["reference"], tx.reference)
+        self.assertTrue(tx.reference.startswith(f"WALLET-{self.alice.id}"))
+        self.assertEqual((tx.amount, tx.state), (25.0, "draft"))
+        self.assertFalse(tx.invoice_ids)
+        self.assertTrue(tx.landing_route.startswith("/my/wallet"))
+        # what the demo payment form sends, then the status page books it
+        self.make_jsonrpc_request(
+            "/payment/demo/simulate_payment",
+            {"reference": tx.reference, "payment_details": "4242", "simulated_state": "done"},
+        )
+        tx._wisp_post_process_now()
+        self.assertEqual(tx.state, "done")
+        self.assertEqual(self.wallet(), 25.0)
+        self.assertIn(tx.reference, self.url_open("/my/wallet").text)
+
+    def test_topup_bad_amounts(self):
+        for amount in ("abc", "0", "-5", "", "nan", "1e9"):
+            with self.subTest(amount=amount):
+                response = self.url_open(f"/my/wallet/topup?amount={amount}")
+                self.assertEqual(response.status_code, 400)
+                self.assertIn("o_wisp_form_error", response.text)
+                self.assertNotIn("o_payment_form", response.text)
+
+    def test_transaction_route_checks_amount_and_token(self):
+        body = self.url_open("/my/wallet/topup?amount=25").text
+        access_token = re.search(r'data-access-token="([^"]+)"', body).group(1)
+        params = {
+            "provider_id": self.demo.id,
+            "payment_method_id": self.payment_method_id,
+            "token_id": None,
+            "flow": "direct",
+            "tokenization_requested": False,
+            "landing_route": "/my/wallet",
+            "is_validation": False,
+            "access_token": access_token,
+        }
+        for amount in (2500, -25, 0, "x"):
+            with self.subTest(amount=amount), self.assertRaises(JsonRpcException):
+                self.make_jsonrpc_request("/my/wallet/transaction", {**params, "amount": amount})
+        with self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(
+                "/my/wallet/transaction", {**params, "amount": 25, "invoice_ids": [1]}
+            )
+        self.assertFalse(self.topup_txs())
+
+    def test_apply_wallet_pays_the_invoice(self):
+        self.alice._wisp_wallet_grant(500.0, "promo", "Big credit")
+        response = self.post("/my/wallet/apply", invoice_id=str(self.alice_invoice.id))
+        self.assertEqual(response.status_code, 303)
+        self.assertIn(f"/my/wallet?applied={self.alice_invoice.id}", response.headers["Location"])
+        self.assertIn(self.alice_invoice.payment_state, ("paid", "in_payment"))
+        self.assertAlmostEqual(self.wallet(), 500.0 - self.alice_invoice.amount_total)
+        body = self.url_open(response.headers["Location"]).text
+        self.assertIn("o_wisp_wallet_applied", body)
+
+    def test_apply_bad_input(self):
+        self.alice._wisp_wallet_grant(500.0, "promo", "Big credit")
+        self.bob._wisp_wallet_grant(500.0, "promo", "Bob credit")
+        response = self.post("/my/wallet/apply", invoice_id="abc")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Choose one of your open invoices.", response.text)
+        for invoice_id in (self.bob_invoice.id, 999999999):
+            response = self.post("/my/wallet/apply", invoice_id=str(invoice_id))
+            self.assert_refused(response)
+            self.assertNotIn(self.bob_invoice.name, response.text)
+        response = self.post("/my/wallet/apply", csrf=False, invoice_id=str(self.alice_invoice.id))
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.bob_invoice.payment_state, "not_paid")
+        self.assertEqual(self.alice_invoice.payment_state, "not_paid")
+        self.assertEqual(self.wallet(), 500.0)
+
+    def test_apply_without_balance(self):
+        response = self.post("/my/wallet/apply", invoice_id=str(self.alice_invoice.id))
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("no wallet balance", response.text)
+        self.assertEqual(self.alice_invoice.payment_state, "not_paid")
