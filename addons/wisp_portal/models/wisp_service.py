@@ -144,8 +144,9 @@ class WispService(models.Model):
             "overdue": bool(invoice.invoice_date_due and invoice.invoice_date_due < today),
             "amount_residual": invoice.amount_residual,
             "url": invoice.access_url,
-            # account_payment's invoice page opens its payment dialog with ?payment=
-            "pay_url": f"{invoice.access_url}?payment=1",
+            # account_payment's invoice page opens its payment dialog with ?payment=; its
+            # transaction route wants the invoice's access token even from its owner
+            "pay_url": invoice.get_portal_url(query_string="&payment=1"),
         }
 
     def _portal_usage_charts(self, today):

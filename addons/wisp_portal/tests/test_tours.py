@@ -23,6 +23,7 @@ class TestPortalTours(TourRunnerMixin, WispPortalCase):
             "/hotspot?link-login-only=http://10.5.50.1/login&dst=http://example.com/",
             "wisp_portal_hotspot",
         )
+        self.env.invalidate_all()
         purchase = self.env["wisp.voucher.purchase"].search([("email", "=", "visitor@example.com")])
         self.assertEqual(purchase.state, "delivered")
         self.assertIn(purchase.invoice_id.payment_state, ("paid", "in_payment"))
@@ -39,6 +40,7 @@ class TestPortalTours(TourRunnerMixin, WispPortalCase):
         service, invoice = self.overdue_service(self.alice)
         self.capture("/captive", "captive")
         self.start_tour("/captive", "wisp_portal_overdue")
+        self.env.invalidate_all()
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         self.assertEqual(service.state, "active")
         self.run_jobs()
@@ -49,3 +51,68 @@ class TestPortalTours(TourRunnerMixin, WispPortalCase):
         page = self.url_open(status_url).text
         self.assertRegex(page, r'id="o_wisp_captive_status"[^>]*data-status="restored"')
         self.capture(status_url, "captive-restored")
+
+    def test_residential_pay_save_card_service_active(self):
+        """Residential: log in, pay the open invoice, save the card, see the service active."""
+        service = self.new_service(self.alice)
+        self.run_jobs()
+        invoice = self.env["account.move"].search([("partner_id", "=", self.alice.id)])
+        self.assertEqual(len(invoice), 1, "activation in advance made the first invoice")
+        self.capture("/my/services", "dashboard", login="alice")
+        self.start_tour("/web/login", "wisp_portal_residential")
+        self.env.invalidate_all()
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        token = self.env["payment.token"].search([("partner_id", "=", self.alice.id)])
+        self.assertEqual(len(token), 1, "the card was saved as a payment token")
+        self.assertEqual(service.state, "active")
+
+    def test_enterprise_consolidated_view_and_invoice(self):
+        """Enterprise: branches rolled up, per-service breakdown, one consolidated invoice."""
+        company = self.env["res.partner"].create(
+            {
+                "name": "Carol Logistics",
+                "is_company": True,
+                "street": "1 Harbour Road",
+                "city": "Relay",
+                "wisp_billing_mode": "advance",
+                "property_product_pricelist": False,
+            }
+        )
+        carol = self._portal_user("carol", "Carol Admin")
+        carol.partner_id.parent_id = company
+        branches = self.env["res.partner"].create(
+            [
+                {"name": name, "parent_id": company.id, "type": "other", "street": street}
+                for name, street in (("North Depot", "2 North St"), ("South Yard", "9 South St"))
+            ]
+        )
+        services = self.env["wisp.service"].create(
+            [
+                {
+                    "partner_id": company.id,
+                    "address_id": branch.id,
+                    "plan_id": plan.id,
+                    "service_type": "internet",
+                    "site_id": self.site.id,
+                }
+                for branch in branches
+                for plan in (self.plan_20, self.plan_50)
+            ]
+        )
+        services.action_confirm()
+        services.action_activate()
+        invoice = self.env["account.move"].search([("partner_id", "=", company.id)])
+        self.assertEqual(len(invoice), 1, "one consolidated invoice for the four services")
+        self.capture("/my/services", "dashboard-enterprise", login="carol")
+        self.start_tour("/web/login?redirect=/my/services", "wisp_portal_enterprise")
+
+    def test_plan_change_with_proration(self):
+        """Plan change: the prorated preview, then the change as the billing rules say."""
+        service = self.new_service(self.alice)
+        self.plan_50.name = "Tour Fifty"  # a name no demo plan shares
+        preview = service._wisp_plan_change_preview(self.plan_50)
+        self.start_tour("/web/login?redirect=/my/services", "wisp_portal_plan_change")
+        self.env.invalidate_all()
+        self.assertEqual(service.plan_id, self.plan_50)
+        credit = -sum(service.billing_adjustment_ids.mapped("amount"))
+        self.assertAlmostEqual(credit, preview["credit"])

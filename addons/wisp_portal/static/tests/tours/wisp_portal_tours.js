@@ -97,3 +97,113 @@ registry.category("web_tour.tours").add("wisp_portal_overdue", {
         },
     ],
 });
+
+function goTo(url) {
+    return {
+        content: `Open ${url}`,
+        trigger: "body",
+        run: () => {
+            window.location.href = url;
+        },
+        expectUnloadPage: true,
+    };
+}
+
+// Residential: log in, pay the open invoice with a card saved for later, see the service
+// active and the card among the saved payment methods.
+registry.category("web_tour.tours").add("wisp_portal_residential", {
+    url: "/web/login",
+    steps: () => [
+        ...logIn("alice"),
+        {
+            content: "Internet services tile on the portal home",
+            trigger: ".o_portal_docs a[href='/my/services']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        { content: "Balance due shown", trigger: "#o_wisp_balance_due" },
+        {
+            content: "Pay the open invoice",
+            trigger: "a.o_wisp_pay_link",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        ...payWithDemo({ saveCard: true }),
+        { content: "Invoice paid", trigger: ".badge:contains('Paid')" },
+        goTo("/my/services"),
+        {
+            content: "The service is active",
+            trigger: ".o_wisp_service_card[data-state='active'] .o_wisp_service_state",
+        },
+        { content: "Nothing left to pay", trigger: "body:not(:has(a.o_wisp_pay_link))" },
+        {
+            content: "Saved cards are Odoo's own page",
+            trigger: "a.o_wisp_cards_link",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The card is saved",
+            trigger: "[name='o_payment_option']:contains('4242')",
+        },
+    ],
+});
+
+// Enterprise: one login sees every branch rolled up, then each service, and the single
+// consolidated invoice with a section per address.
+registry.category("web_tour.tours").add("wisp_portal_enterprise", {
+    url: "/web/login?redirect=/my/services",
+    steps: () => [
+        ...logIn("carol"),
+        { content: "Roll-up per address", trigger: "#o_wisp_enterprise_summary" },
+        {
+            content: "Both branches listed",
+            trigger: ".o_wisp_address_row:contains('North Depot') ~ .o_wisp_address_row",
+        },
+        {
+            content: "Per-service breakdown",
+            trigger: "section:contains('South Yard') .o_wisp_service_card",
+        },
+        {
+            trigger: "a.o_wisp_invoices_link",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Open the consolidated invoice",
+            trigger: "a[href^='/my/invoices/']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "One invoice, a section per address",
+            trigger: ":iframe body:contains('North Depot'):contains('South Yard')",
+        },
+    ],
+});
+
+// Plan change: compare the prorated prices, change now, see the new plan.
+registry.category("web_tour.tours").add("wisp_portal_plan_change", {
+    url: "/web/login?redirect=/my/services",
+    steps: () => [
+        ...logIn("alice"),
+        {
+            content: "Upgrade offer",
+            trigger: ".o_wisp_upsell_plan:contains('Tour Fifty') a.o_wisp_change_plan_link",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The prorated price of changing now",
+            trigger: ".o_wisp_plan_option:contains('Tour Fifty') .o_wisp_plan_preview_now .o_wisp_preview_net",
+        },
+        {
+            trigger: ".o_wisp_plan_option:contains('Tour Fifty') input[name='plan_id']",
+            run: "check",
+        },
+        { trigger: "#o_wisp_when_now", run: "check" },
+        { trigger: "#o_wisp_plan_submit", run: "click", expectUnloadPage: true },
+        { content: "Confirmed", trigger: "#o_wisp_service_message" },
+        { content: "New plan in place", trigger: "#o_wisp_service:contains('Tour Fifty')" },
+    ],
+});
