@@ -32,28 +32,35 @@ def load_network_fixture(name):
     return sys.modules[module_name]
 
 
+def start_emulated_router(case, site, name="Test NAS"):
+    """Start a RouterOS API emulator for the test class ``case`` (stopped after the
+    class) and create the router record of ``site`` on it: ``(emulator, router)``."""
+    emulator = load_network_fixture("routeros_emulator")
+    emu = emulator.RouterOSEmulator(username="wisp", password=ROUTER_PASSWORD).start()
+    case.addClassCleanup(emu.stop)
+    router = case.env["wisp.router"].create(
+        {
+            "name": name,
+            "site_id": site.id,
+            "backend": "routeros",
+            "host": "127.0.0.1",
+            "api_port": emu.port,
+            "use_tls": False,
+            "username": "wisp",
+            "password": ROUTER_PASSWORD,
+            "timeout": 1.0,
+        }
+    )
+    # Its creation queued a router-wide reconcile; the tests start from an empty queue.
+    case.env["wisp.network.job"].search([]).unlink()
+    return emu, router
+
+
 class WispNetworkCase(WispSubscriberCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        emulator = load_network_fixture("routeros_emulator")
-        cls.emu = emulator.RouterOSEmulator(username="wisp", password=ROUTER_PASSWORD).start()
-        cls.addClassCleanup(cls.emu.stop)
-        cls.router = cls.env["wisp.router"].create(
-            {
-                "name": "Test NAS",
-                "site_id": cls.site.id,
-                "backend": "routeros",
-                "host": "127.0.0.1",
-                "api_port": cls.emu.port,
-                "use_tls": False,
-                "username": "wisp",
-                "password": ROUTER_PASSWORD,
-                "timeout": 1.0,
-            }
-        )
-        # Its creation queued a router-wide reconcile; the tests start from an empty queue.
-        cls.env["wisp.network.job"].search([]).unlink()
+        cls.emu, cls.router = start_emulated_router(cls, cls.site)
         cls.plan.write({"burst_download_kbps": 30000, "burst_upload_kbps": 6000})
         cls.plan_capped = cls.env["product.product"].create(
             {

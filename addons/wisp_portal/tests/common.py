@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.addons.wisp_billing.tests.payment_common import WispPaymentCommon
-from odoo.addons.wisp_network.tests.common import ROUTER_PASSWORD, load_network_fixture
+from odoo.addons.wisp_network.tests.common import start_emulated_router
 from odoo.tests import HttpCase, new_test_user
 
 # the test server sees its clients (the tests, Chromium) at the loopback address
@@ -75,23 +75,7 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
             }
         )
         cls.site = cls.env["wisp.site"].create({"name": "Portal Tower", "code": "PT"})
-        emulator = load_network_fixture("routeros_emulator")
-        cls.emu = emulator.RouterOSEmulator(username="wisp", password=ROUTER_PASSWORD).start()
-        cls.addClassCleanup(cls.emu.stop)
-        cls.router = cls.env["wisp.router"].create(
-            {
-                "name": "Portal NAS",
-                "site_id": cls.site.id,
-                "backend": "routeros",
-                "host": "127.0.0.1",
-                "api_port": cls.emu.port,
-                "use_tls": False,
-                "username": "wisp",
-                "password": ROUTER_PASSWORD,
-                "timeout": 1.0,
-            }
-        )
-        cls.env["wisp.network.job"].search([]).unlink()
+        cls.emu, cls.router = start_emulated_router(cls, cls.site, "Portal NAS")
 
         # Two residential subscribers, each with a portal login (password = login).
         cls.alice_user = cls._portal_user("alice", "Alice Portal")
@@ -100,14 +84,14 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
         cls.bob = cls.bob_user.partner_id
 
     @classmethod
-    def _portal_user(cls, login, name, **partner_vals):
+    def _portal_user(cls, login, name, groups="base.group_portal", **partner_vals):
         user = new_test_user(
             cls.env,
             login=login,
             password=login,
             name=name,
             email=f"{login}@example.com",
-            groups="base.group_portal",
+            groups=groups,
             company_id=cls.company.id,
             company_ids=[Command.set(cls.company.ids)],
         )

@@ -103,7 +103,10 @@ class TestPortalDashboard(WispPortalCase):
         body = self.url_open("/my/services").text
         self.assertIn('data-state="suspended"', body)
         self.assertIn(f"Invoice {invoice.name} overdue", body)
-        self.assertIn(f"/my/invoices/{invoice.id}?payment=1", body)
+        invoice.invalidate_recordset(["access_token"])  # given by the page's request
+        self.assertIn(
+            f"/my/invoices/{invoice.id}?access_token={invoice.access_token}&amp;payment=1", body
+        )
         # the invoice page tells which services it blocks
         body = self.url_open(f"/my/invoices/{invoice.id}").text
         self.assertIn("o_wisp_invoice_blocked", body)

@@ -9,6 +9,8 @@ from .common import WispPortalCase
 
 
 @tagged("post_install", "-at_install")
+# midday: "today" is the same date in UTC and in the subscriber's time zone
+@freeze_time("2026-11-18 12:00:00", tick=True)
 class TestPortalPlanChange(WispPortalCase):
     def setUp(self):
         super().setUp()

@@ -1,8 +1,8 @@
 import re
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from .common import WispPortalCase
@@ -66,14 +66,8 @@ class TestResellerPortal(WispPortalCase):
     @classmethod
     def _reseller_user(cls, login, shop):
         """A clerk of ``shop``: its commercial partner is the reseller."""
-        user = new_test_user(
-            cls.env,
-            login=login,
-            password=login,
-            name=f"{shop.name} clerk",
-            groups="wisp_billing.group_wisp_reseller",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
+        user = cls._portal_user(
+            login, f"{shop.name} clerk", groups="wisp_billing.group_wisp_reseller"
         )
         user.partner_id.parent_id = shop
         return user

@@ -3,6 +3,8 @@
 database and on the emulated router. Each story also saves screenshots of its
 key pages at desktop and phone width (see ``tour_runner.py``)."""
 
+from freezegun import freeze_time
+
 from odoo.tests import tagged
 
 from .common import WispPortalCase
@@ -106,11 +108,16 @@ class TestPortalTours(TourRunnerMixin, WispPortalCase):
         self.capture("/my/services", "dashboard-enterprise", login="carol")
         self.start_tour("/web/login?redirect=/my/services", "wisp_portal_enterprise")
 
+    # midday: "today" is the same date in UTC and in the subscriber's time zone
+    @freeze_time("2026-11-18 12:00:00", tick=True)
     def test_plan_change_with_proration(self):
         """Plan change: the prorated preview, then the change as the billing rules say."""
         service = self.new_service(self.alice)
         self.plan_50.name = "Tour Fifty"  # a name no demo plan shares
-        preview = service._wisp_plan_change_preview(self.plan_50)
+        # "today" in the subscriber's time zone, as the page computes it
+        preview = service.with_context(tz=self.alice_user.tz)._wisp_plan_change_preview(
+            self.plan_50
+        )
         self.start_tour("/web/login?redirect=/my/services", "wisp_portal_plan_change")
         self.env.invalidate_all()
         self.assertEqual(service.plan_id, self.plan_50)
