@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class WispConnectionRequest(models.Model):
@@ -12,6 +13,58 @@ class WispConnectionRequest(models.Model):
         tracking=True,
         help="The reseller who brought this prospect; it follows the request on its portal.",
     )
+
+    referral_code = fields.Char(
+        tracking=True,
+        help="Code of the subscriber who recommended us. When the request makes a new "
+        "account, that account is recorded as referred: both get the referral credit once "
+        "its first invoice is paid.",
+    )
+
+    @api.model
+    def _wisp_referrer_of(self, code):
+        """The account whose referral code is ``code`` (typed by a person: spaces and
+        case do not matter), or an empty recordset."""
+        code = (code or "").strip().upper()
+        Partner = self.env["res.partner"].sudo()
+        if not code:
+            return Partner
+        return Partner.search([("wisp_referral_code", "=", code)], limit=1)
+
+    @api.constrains("referral_code")
+    def _check_referral_code(self):
+        for request in self.filtered("referral_code"):
+            if not self._wisp_referrer_of(request.referral_code):
+                raise ValidationError(
+                    self.env._("Referral code %(code)s does not exist.", code=request.referral_code)
+                )
+
+    def action_convert(self):
+        res = super().action_convert()
+        for request in self.filtered("referral_code"):
+            account = request.partner_id.commercial_partner_id
+            referrer = self._wisp_referrer_of(request.referral_code)
+            # only a new account can be referred (conversion itself invoices nothing):
+            # an existing subscriber typing a friend's code gets nothing
+            invoiced = (
+                self.env["account.move"]
+                .sudo()
+                .search_count(
+                    [("commercial_partner_id", "=", account.id), ("move_type", "=", "out_invoice")],
+                    limit=1,
+                )
+            )
+            if invoiced or account.wisp_referred_by_id or referrer == account:
+                request.message_post(
+                    body=self.env._(
+                        "Referral code %(code)s not applied: %(account)s is not a new account.",
+                        code=request.referral_code,
+                        account=account.display_name,
+                    )
+                )
+                continue
+            account._wisp_set_referrer(request.referral_code)
+        return res
 
     @api.model
     def _wisp_offered_plans(self, service_type=None):

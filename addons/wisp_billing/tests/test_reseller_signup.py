@@ -1,5 +1,7 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
+
+from .common import WispBillingCase
 
 
 @tagged("post_install", "-at_install")
@@ -111,3 +113,29 @@ class TestResellerSignup(TransactionCase):
         internet = Request._wisp_offered_plans("internet")
         self.assertIn(home, internet)
         self.assertNotIn(tv, internet)
+
+
+@tagged("post_install", "-at_install")
+class TestReferralSignup(WispBillingCase):
+    """A referral code typed on a connection request refers the new account only."""
+
+    def test_referral_code_only_for_new_accounts(self):
+        referrer = self.env["res.partner"].create({"name": "Referrer"})
+        code = referrer._wisp_referral_code_get()
+        Request = self.env["wisp.connection.request"]
+        prospect = {"contact_name": "Friend", "street": "5 Oak Road", "city": "Relay"}
+        with self.assertRaisesRegex(ValidationError, "does not exist"):
+            Request.create({**prospect, "referral_code": "ZZZZ2222"})
+        # an existing, already invoiced subscriber is not "referred" by typing a code
+        self.new_service()
+        self.assertTrue(self.invoices())
+        request = Request.create(
+            {**prospect, "partner_id": self.subscriber.id, "referral_code": code}
+        )
+        request.action_convert()
+        self.assertFalse(self.subscriber.wisp_referred_by_id)
+        self.assertIn("not applied", request.message_ids[:1].body)
+        # a new account is
+        request = Request.create({**prospect, "email": "new@example.com", "referral_code": code})
+        request.action_convert()
+        self.assertEqual(request.partner_id.wisp_referred_by_id, referrer)

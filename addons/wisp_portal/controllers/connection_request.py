@@ -23,6 +23,7 @@ MAX_LENGTHS = {"note": 2000}
 DEFAULT_MAX_LENGTH = 120
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]+$")
 MIN_PHONE_DIGITS = 6
+REFERRAL_CODE_MAX = 20
 
 
 def read_prospect_form(params):
@@ -90,7 +91,7 @@ def _as_id(value):
 
 class WispConnectionRequestForm(http.Controller):
     @http.route("/connect", type="http", auth="public", methods=["GET"], website=True, sitemap=True)
-    def wisp_connect(self, plan_id=None, **kwargs):
+    def wisp_connect(self, plan_id=None, ref=None, **kwargs):
         values = dict.fromkeys(PROSPECT_FIELDS, "")
         user = request.env.user
         if not user._is_public():
@@ -109,6 +110,8 @@ class WispConnectionRequestForm(http.Controller):
         if not values["country_id"]:
             values["country_id"] = str(request.website.company_id.country_id.id or "")
         values["plan_id"] = plan_id or ""
+        # a subscriber's share link (/connect?ref=CODE) fills in its referral code
+        values["referral_code"] = (ref or "").strip()[:REFERRAL_CODE_MAX]
         return request.render("wisp_portal.connect_page", self._wisp_connect_context(values, {}))
 
     @http.route(
@@ -116,15 +119,23 @@ class WispConnectionRequestForm(http.Controller):
     )
     def wisp_connect_submit(self, **post):
         values = read_prospect_form(post)
+        values["referral_code"] = (post.get("referral_code") or "").strip()
         context = self._wisp_connect_context(values, {})
         errors = prospect_form_errors(
             request.env, values, context["plans"], countries=context["countries"]
         )
+        if values["referral_code"] and not self._wisp_requests()._wisp_referrer_of(
+            values["referral_code"][:REFERRAL_CODE_MAX]
+        ):
+            errors["referral_code"] = request.env._(
+                "This referral code does not exist: check it with your friend, or leave it empty."
+            )
         if errors:
             context["errors"] = errors
             return request.render("wisp_portal.connect_page", context, status=400)
         vals = prospect_request_vals(values, context["plans"])
         vals["source"] = "website"
+        vals["referral_code"] = values["referral_code"].upper() or False
         user = request.env.user
         if not user._is_public():
             # the request converts into this account instead of a new subscriber

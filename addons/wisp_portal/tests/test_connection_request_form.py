@@ -137,3 +137,31 @@ class TestConnectionRequestForm(WispPortalCase):
         created = self.requests_for("alice@example.com")
         self.assertEqual(created.partner_id, self.alice)
         self.assertEqual(created.street, "1 Beach Road")
+
+    def test_referral_code_from_share_link_to_credit(self):
+        """A subscriber's share link -> a prospect's request with its code -> the new
+        account is referred; its first paid invoice credits both wallets once."""
+        self.company.wisp_referral_credit = 7.0
+        code = self.alice._wisp_referral_code_get()
+        self.assertIn(f'value="{code}"', self.url_open(f"/connect?ref={code}").text)
+        self.post({**self.valid, "referral_code": code.lower()})
+        request = self.requests_for("prospect@example.com")
+        self.assertEqual(request.referral_code, code)
+        request.action_convert()
+        account = request.partner_id
+        self.assertEqual(account.wisp_referred_by_id, self.alice)
+        service = request.service_id
+        service.action_activate()
+        invoice = self.env["account.move"].search([("partner_id", "=", account.id)])
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
+        self.assertAlmostEqual(account.wisp_wallet_balance, 7.0)
+        self.assertAlmostEqual(self.alice.wisp_wallet_balance, 7.0)
+
+    def test_unknown_referral_code_is_refused(self):
+        response = self.post({**self.valid, "referral_code": "NOPE1234"})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("o_wisp_error_referral_code", response.text)
+        self.assertIn('value="NOPE1234"', response.text, "what was typed is kept")
+        self.assertFalse(self.requests_for("prospect@example.com"))
