@@ -223,7 +223,7 @@ def registry_for(database, addons_path):
 
 
 def role_main(args):
-    from odoo import SUPERUSER_ID, api
+    from odoo import SUPERUSER_ID, api, sql_db
 
     registry = registry_for(args.database, args.addons_path)
     run_date = date.fromisoformat(args.run_date) if args.run_date else None
@@ -232,13 +232,15 @@ def role_main(args):
         if args.role == "worker":
             print("ready", flush=True)
             sys.stdin.readline()  # "go": the run is scheduled
-            cpu = cpu_seconds()
+            cpu, queries = cpu_seconds(), sql_db.sql_counter
             result = work_chunks(env)
             result["cpu_seconds"] = cpu_seconds() - cpu
+            result["queries"] = sql_db.sql_counter - queries
         elif args.role == "oca-run":
-            cpu = cpu_seconds()
+            cpu, queries = cpu_seconds(), sql_db.sql_counter
             result = oca_run(env, run_date)
             result["cpu_seconds"] = cpu_seconds() - cpu
+            result["queries"] = sql_db.sql_counter - queries
         else:
             env = env(context={"tracking_disable": True, "mail_notrack": True})
             result = {"chart": ensure_chart(env)}
@@ -544,6 +546,7 @@ def measure_wisp(template, args, run_date):
         "peak_rss_mib": max(result["peak_rss_mib"] for result in results),
         "conflicts": sum(result["conflicts"] for result in results),
         "cpu_seconds": sum(result["cpu_seconds"] for result in results),
+        "queries": sum(result["queries"] for result in results),
         "load": (load, os.getloadavg()[0]),
         "check": check,
         "chunks": chunks,
@@ -608,6 +611,15 @@ def oca_date(template):
 # ---------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------
+def per_invoice(side, invoices):
+    """SQL queries and CPU of the billing processes per invoice: steadier than
+    the wall clock on a shared machine (the database server's CPU is not in it)."""
+    return (
+        f"                per invoice: {side['queries'] / invoices:4.1f} SQL queries,"
+        f" {1000 * side['cpu_seconds'] / invoices:5.1f} ms CPU"
+    )
+
+
 def report(args, ours, oca):
     check = ours["check"]
     ours_rate = check["invoices"] / ours["wall"]
@@ -621,6 +633,7 @@ def report(args, ours, oca):
         f"   CPU {ours['cpu_seconds']:5.0f} s   peak RSS {ours['peak_rss_mib']:4.0f} MiB/worker"
         "   (created and posted)"
     )
+    print(per_invoice(ours, check["invoices"]))
     if ours["conflicts"]:
         print(
             f"                {ours['conflicts']} chunk commits lost to serialization "
@@ -641,6 +654,7 @@ def report(args, ours, oca):
             f"  OCA contract  invoices/s {invoices / wall:6.1f}   wall {wall:6.1f} s"
             f"   CPU {oca['cpu_seconds']:5.0f} s                          (cron + posting them)"
         )
+        print(per_invoice(oca, invoices))
         print(
             f"  ratio         {ours_rate / (invoices / wall):.2f}x against OCA cron + posting"
             f" ({ours_rate / (invoices / create):.2f}x against its cron alone)"

@@ -1,3 +1,5 @@
+import copy
+
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError
@@ -237,3 +239,69 @@ class TestBillingRun(WispBillingCase):
             self.subscriber.action_wisp_bill_now()
             self.subscriber.action_wisp_bill_now()
         self.assertEqual(len(self.invoices()), 2, "March at activation, April once")
+
+    def test_batch_invoices_equal_standard_ones(self):
+        """The run hands account.move.create the journal, line amounts and empty
+        analytics it would otherwise look up line by line: every invoice must
+        come out exactly as a plain create() makes it, taxed or not."""
+        included = self.tax_sale_a.copy({"name": "Incl.", "price_include_override": "tax_included"})
+        self.plan_31.taxes_id = self.tax_sale_a
+        self.plan_tv.taxes_id = included
+        other = self.env["res.partner"].create({"name": "Untaxed Subscriber"})
+        with freeze_time("2026-03-01"):
+            internet = self.new_service(activate=False, addon_ids=[(6, 0, self.addon_ip.ids)])
+            tv = self.new_service(activate=False, plan=self.plan_tv)
+            plain = self.new_service(activate=False, plan=self.plan_62, partner=other)
+        Run = self.env["wisp.billing.run"]
+        start, end = D(2026, 4, 1), D(2026, 4, 30)
+        mixed = internet._wisp_charge_lines(start, end) + tv._wisp_charge_lines(start, end)
+        untaxed = plain._wisp_charge_lines(D(2026, 4, 11), end)
+        credits = plain._wisp_charge_lines(D(2026, 4, 21), end, sign=-1)
+        vals_list = [
+            Run._invoice_vals(self.subscriber, start, start, end, mixed),
+            Run._invoice_vals(other, start, start, end, untaxed),
+            Run._invoice_vals(other, start, start, end, credits),
+        ]
+
+        def content(invoice):
+            lines = sorted(
+                (
+                    line.display_type,
+                    line.name or "",
+                    line.account_id.id,
+                    line.product_id.id,
+                    tuple(line.tax_ids.ids),
+                    tuple(line.tax_tag_ids.ids),
+                    line.balance,
+                    line.amount_currency,
+                    line.price_subtotal,
+                    line.price_total,
+                    str(line.date_maturity),
+                    str(line.analytic_distribution),
+                )
+                for line in invoice.line_ids
+            )
+            return (
+                invoice.move_type,
+                invoice.journal_id,
+                invoice.currency_id,
+                invoice.amount_untaxed,
+                invoice.amount_tax,
+                invoice.amount_total,
+                invoice.invoice_date_due,
+                lines,
+            )
+
+        # the test case mutes the chatter: turn it on to see what a real run logs
+        chatty = dict.fromkeys(
+            ("tracking_disable", "mail_create_nolog", "mail_create_nosubscribe", "mail_notrack"),
+            False,
+        )
+        standard = self.env["account.move"].with_context(**chatty).create(copy.deepcopy(vals_list))
+        batch = Run.with_context(**chatty)._create_invoices(copy.deepcopy(vals_list))
+        self.assertEqual(batch.mapped("move_type"), ["out_invoice", "out_invoice", "out_refund"])
+        self.assertTrue(batch[0].amount_tax, "the mixed invoice is taxed")
+        self.assertTrue(standard[0].message_ids)
+        self.assertFalse(batch.message_ids, "no creation note on a recurring invoice")
+        for expected, invoice in zip(standard, batch, strict=True):
+            self.assertEqual(content(invoice), content(expected))
