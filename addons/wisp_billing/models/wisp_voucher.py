@@ -226,7 +226,9 @@ class WispVoucher(models.Model):
         if error:
             Attempt._log(client_key, code, "refused")
             raise UserError(error)
-        result = voucher._redeem_locked(partner, service)
+        # all of the redemption or nothing, whatever the caller does with an error
+        with self.env.cr.savepoint():
+            result = voucher._redeem_locked(partner, service)
         Attempt._log(client_key, code, "success")
         return result
 
