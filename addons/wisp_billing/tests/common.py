@@ -4,6 +4,15 @@ from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.tests import new_test_user
 
+# billed on the 1st, due after 10 days, reminded 3 days before, suspended 5 days after
+BILLING_SETTINGS = {
+    "wisp_billing_day": 1,
+    "wisp_payment_days": 10,
+    "wisp_reminder_days": 3,
+    "wisp_grace_days": 5,
+    "wisp_overdue_action": "suspend",
+}
+
 
 class WispBillingCase(AccountTestInvoicingCommon):
     """A company with a chart of accounts, untaxed plans and a subscriber
@@ -61,15 +70,7 @@ class WispBillingCase(AccountTestInvoicingCommon):
             }
         )
         cls.company = cls.env.company
-        cls.company.write(
-            {
-                "wisp_billing_day": 1,
-                "wisp_payment_days": 10,
-                "wisp_reminder_days": 3,
-                "wisp_grace_days": 5,
-                "wisp_overdue_action": "suspend",
-            }
-        )
+        cls.company.write(BILLING_SETTINGS)
         cls.subscriber = cls.env["res.partner"].create(
             {
                 "name": "Billing Subscriber",

@@ -9,6 +9,7 @@ login)``; every portal user's password is its login.
 from datetime import timedelta
 
 from odoo import Command, fields
+from odoo.addons.wisp_billing.tests.common import BILLING_SETTINGS
 from odoo.addons.wisp_billing.tests.payment_common import WispPaymentCommon
 from odoo.addons.wisp_network.tests.common import start_emulated_router
 from odoo.tests import HttpCase, new_test_user
@@ -28,15 +29,7 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
         ]
         cls.website = cls.env.ref("website.default_website")
         cls.website.company_id = cls.company
-        cls.company.write(
-            {
-                "wisp_billing_day": 1,
-                "wisp_payment_days": 10,
-                "wisp_reminder_days": 3,
-                "wisp_grace_days": 5,
-                "wisp_overdue_action": "suspend",
-            }
-        )
+        cls.company.write(BILLING_SETTINGS)
         Product = cls.env["product.product"]
         plan_vals = {"type": "service", "is_wisp_plan": True, "taxes_id": [], "company_id": False}
         cls.plan_20 = Product.create(
