@@ -57,6 +57,11 @@ class AccountMove(models.Model):
     def _invoice_paid_hook(self):
         res = super()._invoice_paid_hook()
         self._wisp_release_blocked_services()
+        # an access code bought online is delivered however its invoice gets paid
+        # (card, bank reconciliation, wallet), once: see wisp.voucher.purchase._wisp_deliver
+        self.env["wisp.voucher.purchase"].sudo().search(
+            [("invoice_id", "in", self.ids), ("state", "in", ("draft", "paid"))]
+        )._wisp_deliver()
         referred = self.filtered(
             lambda m: m.move_type == "out_invoice" and m.commercial_partner_id.wisp_referred_by_id
         )
@@ -124,12 +129,19 @@ class AccountMove(models.Model):
         blockable = ("active",) if action == "restrict" else ("active", "restricted")
         template = self.env.ref("wisp_billing.mail_template_wisp_suspension")
         for invoice in overdue:
-            services = invoice.invoice_line_ids.wisp_service_id.filtered(
-                lambda s, b=blockable: s.state in b
+            # Every running service the invoice bills is held by it, also one already
+            # blocked by an older invoice: paying that one alone must not release it.
+            held = (
+                invoice.invoice_line_ids.wisp_service_id.filtered(
+                    lambda s: s.state in ("active", "restricted", "suspended")
+                )
+                - invoice.wisp_blocked_service_ids
             )
+            if held:
+                invoice.wisp_blocked_service_ids = [Command.link(s.id) for s in held]
+            services = held.filtered(lambda s, b=blockable: s.state in b)
             if not services:
                 continue
-            invoice.wisp_blocked_service_ids = [Command.link(s.id) for s in services]
             reason = self.env._("Invoice %(invoice)s overdue", invoice=invoice.name)
             getattr(services.sudo(), f"action_{action}")(reason=reason)
             invoice.with_context(wisp_service_ids=services.ids).message_post_with_source(
@@ -232,6 +244,11 @@ class AccountMove(models.Model):
             ("invoice_date_due", "<=", today),
             ("commercial_partner_id.wisp_autopay", "=", True),
             ("commercial_partner_id.wisp_autopay_token_id", "!=", False),
+            # a chargeback flags the account: never charge that card again by itself
+            ("commercial_partner_id.wisp_payment_flagged", "=", False),
+            # recurring invoices only: an open card checkout (e.g. an access code) is not
+            # the subscriber's to be charged automatically
+            ("wisp_cycle_start", "!=", False),
             ("wisp_autopay_stopped", "=", False),
             "|",
             ("wisp_autopay_next_date", "=", False),

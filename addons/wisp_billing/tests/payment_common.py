@@ -31,13 +31,15 @@ class WispPaymentCommon(AccountPaymentCommon):
         )
         cls.partner = cls.subscriber
 
-    def _new_invoice(self, amount=100.0, due="2030-03-10", partner=None):
+    def _new_invoice(self, amount=100.0, due="2030-03-10", partner=None, recurring=True):
+        """A posted invoice; ``recurring``: a subscription cycle's (autopay charges those)."""
         invoice = self.env["account.move"].create(
             {
                 "move_type": "out_invoice",
                 "partner_id": (partner or self.subscriber).id,
                 "invoice_date": due,
                 "invoice_date_due": due,
+                "wisp_cycle_start": due if recurring else False,
                 "invoice_line_ids": [
                     Command.create(
                         {

@@ -217,6 +217,14 @@ class TestAutopay(WispPaymentCommon):
         self.assertFalse(self._run_autopay(DUE))
         self.assertEqual(invoice.payment_state, "not_paid")
 
+    def test_autopay_skips_one_off_invoices_and_disputed_accounts(self):
+        one_off = self._new_invoice(60.0, due=DUE, recurring=False)
+        self.assertFalse(self._run_autopay(DUE), "a card checkout is not charged by autopay")
+        recurring = self._new_invoice(60.0, due=DUE)
+        self.subscriber.wisp_payment_flagged = True  # as a chargeback does
+        self.assertFalse(self._run_autopay(DUE), "never charge a disputed card by itself")
+        self.assertEqual((one_off | recurring).mapped("payment_state"), ["not_paid"] * 2)
+
     def test_autopay_failure_retries_on_schedule_then_succeeds(self):
         self.token.demo_simulated_state = "error"
         invoice = self._new_invoice(60.0, due=DUE)
