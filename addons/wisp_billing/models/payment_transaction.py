@@ -182,7 +182,6 @@ class PaymentTransaction(models.Model):
                 invoices._wisp_autopay_succeeded(tx)
             elif tx.state in ("error", "cancel"):
                 invoices._wisp_autopay_failed(tx)
-        self.filtered(lambda tx: tx.state == "done").wisp_voucher_purchase_id._wisp_deliver()
         return res
 
     def _create_payment(self, **extra_create_values):

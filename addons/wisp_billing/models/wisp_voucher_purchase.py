@@ -320,8 +320,10 @@ class WispVoucherPurchase(models.Model):
         """Cancel unpaid purchases: their invoice and unfinished transactions too."""
         for purchase in self.sudo():
             purchase._wisp_lock()
-            if purchase.state != "draft" or any(
-                tx.state in LIVE_TX_STATES for tx in purchase.transaction_ids
+            if (
+                purchase.state != "draft"
+                or purchase.invoice_id.payment_state != "not_paid"
+                or any(tx.state in LIVE_TX_STATES for tx in purchase.transaction_ids)
             ):
                 raise UserError(
                     self.env._(
