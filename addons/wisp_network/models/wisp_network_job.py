@@ -196,9 +196,15 @@ class WispNetworkJob(models.Model):
             backend = router.sudo()._get_backend()
             reconciles = self.filtered(lambda j: j.kind == "reconcile")
             if reconciles:
-                # One full reconcile covers every service: the other jobs ride along.
+                # One full reconcile covers every service's configuration: the other jobs
+                # ride along, but sessions to drop are still dropped.
                 report = router._reconcile(backend)
-                self._done(self.env._("reconciled: %s", _report_text(report)))
+                kicks = self.filtered(lambda j: j.kind == "disconnect" or j.kick_session)
+                (self - kicks.filtered(lambda j: j.kind == "disconnect"))._done(
+                    self.env._("reconciled: %s", _report_text(report))
+                )
+                changed = set(report.created) | set(report.updated) | set(report.removed)
+                kicks._kick(backend, changed)
             else:
                 self._sync(router, backend)
             router._record_contact(synced=True)

@@ -16,7 +16,14 @@ PRESENT_STATES = ("active", *RESTRICTED_STATES)
 # Fields whose change alters the desired router state; the first set also
 # changes the speed, so the running session is kicked for it to apply.
 SPEED_FIELDS = {"plan_id", "cap_exceeded"}
-NETWORK_FIELDS = SPEED_FIELDS | {"login", "network_password", "ip_address", "router_id"}
+# site_id: its compute moves router_id without a write() of it
+NETWORK_FIELDS = SPEED_FIELDS | {
+    "login",
+    "network_password",
+    "ip_address",
+    "router_id",
+    "site_id",
+}
 MB = 10**6
 
 

@@ -56,3 +56,15 @@ class TestReconcile(WispNetworkCase):
         router = self.router.copy({"name": "New NAS", "site_id": site.id, "password": "x"})
         self.assertEqual(service.router_id, router)
         self.assertEqual(self.Job.search([("router_id", "=", router.id)]).kind, "reconcile")
+
+    def test_disconnect_claimed_with_a_reconcile_still_drops_the_session(self):
+        service = self.new_service("active")
+        self.run_jobs()
+        self.emu.connect_session(service.login)
+        disconnect = self.Job.create(
+            {"router_id": self.router.id, "service_id": service.id, "kind": "disconnect"}
+        )
+        self.env["wisp.router"]._cron_reconcile()
+        self.run_jobs()
+        self.assertEqual(disconnect.state, "done")
+        self.assertEqual(self.emu.sessions(), [], "the reconcile did not swallow the kick")
