@@ -64,7 +64,7 @@ class WispHelpdeskEscalationRule(models.Model):
     # -------------------------------------------------------------------------
     @api.model
     def _cron_escalate(self, now=None):
-        """Escalate every running SLA whose rule triggers; returns the steps taken."""
+        """Escalate every running or expired SLA whose rule triggers; returns the steps taken."""
         now = now or fields.Datetime.now()
         rules = self.sudo().search([])
         if not rules:
@@ -73,7 +73,9 @@ class WispHelpdeskEscalationRule(models.Model):
             self.env["helpdesk.ticket.sla"]
             .sudo()
             .search(
-                Domain("state", "=", "in_progress")
+                # helpdesk_mgmt_sla marks a late SLA "expired" on the ticket's next
+                # stage change: that one must still escalate
+                Domain("state", "in", ("in_progress", "expired"))
                 & Domain("ticket_id.active", "=", True)
                 & Domain("ticket_id.stage_id.closed", "=", False)
                 & Domain("ticket_id.team_id.use_sla", "=", True)

@@ -99,3 +99,12 @@ class TestEscalation(WispHelpdeskCase):
             steps = self.env["wisp.helpdesk.escalation.rule"]._cron_escalate()
         self.assertEqual(steps.ticket_id, outage, "only the rule's category, from 50%")
         self.assertFalse(slow.wisp_escalation_ids)
+
+    def test_sla_expired_by_a_stage_change_still_escalates(self):
+        ticket = self.new_ticket(category_id=self.cat_slow.id)
+        ticket_sla = ticket.ticket_sla_ids
+        # what helpdesk_mgmt_sla records when a late ticket moves to another stage
+        ticket_sla.state = "expired"
+        steps = self.escalate_at(ticket, 5)
+        self.assertIn(self.rule_breach, steps.rule_id)
+        self.assertFalse(self.escalate_at(ticket, 6), "once")
