@@ -362,9 +362,15 @@ class WispHotspot(PaymentPortal):
     # My access codes (portal)
     # -------------------------------------------------------------------------
     def _wisp_my_prepaid_services(self):
-        # the record rule limits the search to the user's own services; plans are read in
-        # sudo (portal users do not read products)
-        services = request.env["wisp.service"].search([("state", "in", ("active", "suspended"))])
+        # the user's own account, also for staff (whom record rules let read every
+        # service); plans are read in sudo (portal users do not read products)
+        account = request.env.user.partner_id.commercial_partner_id
+        services = request.env["wisp.service"].search(
+            [
+                ("commercial_partner_id", "=", account.id),
+                ("state", "in", ("active", "suspended")),
+            ]
+        )
         return services.sudo().filtered(lambda s: s.plan_id.is_prepaid)
 
     def _wisp_access_codes_values(self, **values):
@@ -403,7 +409,11 @@ class WispHotspot(PaymentPortal):
             if not service:
                 raise NotFound()
         result, error, status = self._wisp_redeem(
-            code, partner=request.env.user.partner_id, service=service
+            code,
+            partner=request.env.user.partner_id,
+            service=service,
+            # the hotspot this browser came from, if any, serves a new service
+            site_code=self._wisp_hotspot_params({}).get("site"),
         )
         values = self._wisp_access_codes_values(
             code="" if result else code, service_id=service_id, error=error, result=result
