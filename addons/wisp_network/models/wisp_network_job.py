@@ -154,7 +154,7 @@ class WispNetworkJob(models.Model):
             if commit:
                 self.env["ir.cron"]._commit_progress()
             for router, router_jobs in jobs.grouped("router_id").items():
-                router_jobs._run_on(router)
+                router_jobs._run_on_isolated(router)
                 processed += len(router_jobs)
                 if commit and not self.env["ir.cron"]._commit_progress(len(router_jobs)):
                     return processed
@@ -188,6 +188,17 @@ class WispNetworkJob(models.Model):
         ids = [row[0] for row in self.env.cr.fetchall()]
         self.invalidate_model(["state", "claimed_at", "attempts"])
         return self.sudo().browse(sorted(ids))
+
+    def _run_on_isolated(self, router):
+        """``_run_on`` in a savepoint: an unexpected error (a bug, a database conflict)
+        rolls back this router's work only and counts as a failed attempt, so the jobs
+        back off and finally give up and notify instead of staying claimed."""
+        try:
+            with self.env.cr.savepoint():
+                self._run_on(router)
+        except Exception as exc:
+            _logger.exception("network jobs of router %s stopped by an error", router.id)
+            self._failed(BackendError(self.env._("unexpected error: %s", exc)))
 
     def _run_on(self, router):
         """Do the router I/O of these claimed jobs (one router) and record it."""

@@ -1,6 +1,9 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
+from odoo.addons.wisp_network.adapters.routeros import RouterOSBackend
+from odoo.tools import mute_logger
 
 from .common import WispNetworkCase
 
@@ -73,6 +76,27 @@ class TestJobQueue(WispNetworkCase):
         job.with_user(self.network).action_retry()
         self.run_jobs()
         self.assertEqual(job.state, "done")
+
+    def test_unexpected_error_backs_off_then_gives_up(self):
+        self.env["ir.config_parameter"].set_param("wisp_network.job_max_attempts", "3")
+        service = self.new_service("active")
+        job = self.jobs_of(service)
+        with (
+            patch.object(RouterOSBackend, "apply", side_effect=ValueError("adapter bug")),
+            mute_logger("odoo.addons.wisp_network.models.wisp_network_job"),
+        ):
+            self.run_jobs()
+            self.assertEqual((job.state, job.attempts), ("pending", 1), "not left running")
+            self.assertIn("adapter bug", job.last_error)
+            for _attempt in range(2):
+                self.time_passes()
+                self.run_jobs()
+        self.assertEqual(job.state, "failed")
+        self.time_passes()
+        job.with_user(self.network).action_retry()
+        self.run_jobs()
+        self.assertEqual(job.state, "done")
+        self.assertTrue(self.secret(service))
 
     def test_refusal_fails_at_once(self):
         self.router.password = "wrong"  # noqa: S105 - test data
