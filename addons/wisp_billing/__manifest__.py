@@ -8,7 +8,7 @@
     "author": "WISP suite developers",
     "license": "AGPL-3",
     "depends": ["wisp_subscriber", "account_payment", "payment_stripe"],
-    "external_dependencies": {"python": ["num2words"]},
+    "external_dependencies": {"python": ["num2words", "stripe"]},
     "data": [
         "security/wisp_voucher_security.xml",
         "security/ir.model.access.csv",

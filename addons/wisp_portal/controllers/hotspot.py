@@ -22,6 +22,8 @@ SESSION_HOTSPOT = "wisp_hotspot"
 # the hotspot account made by the last anonymous redemption of this browser: the only
 # account /hotspot/register may update (never a partner id sent by the form)
 SESSION_ACCOUNT = "wisp_hotspot_partner_id"
+# the checkout this browser left open: sent again (double click, back button), it is reused
+SESSION_PURCHASE = "wisp_open_purchase_id"
 ROUTER_PARAMS = {"link-login-only": "link_login_only", "dst": "dst", "site": "site"}
 REGISTER_FIELDS = ("name", "email", "phone", "street", "city", "zip")
 
@@ -240,14 +242,39 @@ class WispHotspot(PaymentPortal):
         if errors:
             values["errors"] = errors
             return request.render("wisp_portal.hotspot_buy", values, status=400)
-        purchase = request.env["wisp.voucher.purchase"]._wisp_create_purchase(
-            plan,
-            partner=user.partner_id if logged_in else None,
-            name=name,
-            email=email,
-            company=request.website.company_id,
-        )
+        purchase = self._wisp_open_purchase(plan, user.partner_id if logged_in else None, email)
+        if not purchase:
+            purchase = request.env["wisp.voucher.purchase"]._wisp_create_purchase(
+                plan,
+                partner=user.partner_id if logged_in else None,
+                name=name,
+                email=email,
+                company=request.website.company_id,
+            )
+            request.session[SESSION_PURCHASE] = purchase.id
         return request.redirect(purchase._wisp_landing_url())
+
+    def _wisp_open_purchase(self, plan, partner, email):
+        """This browser's unpaid checkout of the same plan and buyer, if any."""
+        purchase = (
+            request.env["wisp.voucher.purchase"]
+            .sudo()
+            .browse(request.session.get(SESSION_PURCHASE) or [])
+            .exists()
+        )
+        buyer = partner.commercial_partner_id if partner else None
+        if (
+            purchase.state == "draft"
+            and purchase.plan_id == plan
+            and purchase.invoice_id.payment_state == "not_paid"
+            and (
+                purchase.partner_id.commercial_partner_id == buyer
+                if buyer
+                else purchase.partner_id.email == email
+            )
+        ):
+            return purchase
+        return purchase.browse()
 
     @route(
         "/hotspot/purchase/<int:purchase_id>",

@@ -121,6 +121,16 @@ class TestAccessCodePurchase(WispPortalCase):
         redeem = self.url_open(f"/hotspot?code={voucher.code}")
         self.assertIn(f'value="{voucher.code}"', redeem.text)
 
+    def test_form_sent_twice_makes_one_purchase(self):
+        data = {"plan_id": str(self.plan_prepaid.id), "name": "Twice", "email": "twice@example.com"}
+        first = self.buy(**data)
+        second = self.buy(**data)
+        purchase = self.purchase_of("twice@example.com")
+        self.assertEqual(len(purchase), 1, "one partner, one posted invoice")
+        self.assertEqual(first.url, second.url, "back on the same checkout")
+        self.buy(**{**data, "email": "other@example.com"})
+        self.assertEqual(len(self.purchase_of("other@example.com")), 1, "another buyer")
+
     def test_access_token_is_required(self):
         self.buy(plan_id=str(self.plan_prepaid.id), name="Walk In", email="walk.in@example.com")
         purchase = self.purchase_of("walk.in@example.com")
