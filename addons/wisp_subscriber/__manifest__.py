@@ -2,7 +2,7 @@
     "name": "WISP Subscribers",
     "summary": "Subscribers with many sub-services, plans, CPE devices, "
     "installations and the service life cycle of a wireless ISP",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",
     "author": "WISP suite developers",

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.addons.wisp_subscriber.tools.access import NETWORK, SUPPORT, check_groups
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
 # helpdesk_mgmt's priorities, repeated here for the fields that mirror them.
@@ -10,10 +11,8 @@ PRIORITIES = [
     ("3", "Very High"),
 ]
 RECENT_JOBS = 5
-CIRCUIT_TEST_GROUPS = (
-    "wisp_subscriber.group_wisp_support",
-    "wisp_subscriber.group_wisp_network",
-)
+# The agents who work tickets with the network: circuit tests, the service form.
+AGENT_GROUPS = (SUPPORT, NETWORK)
 
 
 class HelpdeskTicket(models.Model):
@@ -46,19 +45,31 @@ class HelpdeskTicket(models.Model):
         help="The provisioning job whose failure opened (or last updated) this ticket.",
     )
     wisp_category_kind = fields.Selection(related="category_id.wisp_kind")
-    # What the agent sees of the service, without leaving the ticket.
-    wisp_service_state = fields.Selection(related="wisp_service_id.state", string="Status")
+    # What the agent sees of the service, without leaving the ticket. Related
+    # fields are read as superuser: staff-only, so that a ticket never shows more
+    # of a service than its reader may see on the service itself.
+    wisp_service_state = fields.Selection(
+        related="wisp_service_id.state", string="Status", groups="base.group_user"
+    )
     wisp_service_state_reason = fields.Char(
-        related="wisp_service_id.state_reason", string="Status Reason"
+        related="wisp_service_id.state_reason", string="Status Reason", groups="base.group_user"
     )
-    wisp_plan_id = fields.Many2one(related="wisp_service_id.plan_id", string="Plan")
-    wisp_device_ids = fields.One2many(related="wisp_service_id.device_ids", string="Devices")
+    wisp_plan_id = fields.Many2one(
+        related="wisp_service_id.plan_id", string="Plan", groups="base.group_user"
+    )
+    wisp_device_ids = fields.One2many(
+        related="wisp_service_id.device_ids", string="Devices", groups="base.group_user"
+    )
     wisp_cycle_usage_gb = fields.Float(
-        related="wisp_service_id.cycle_usage_gb", string="Cycle Usage (GB)"
+        related="wisp_service_id.cycle_usage_gb",
+        string="Cycle Usage (GB)",
+        groups="base.group_user",
     )
-    wisp_data_cap_gb = fields.Integer(related="wisp_service_id.data_cap_gb", string="Data Cap (GB)")
+    wisp_data_cap_gb = fields.Integer(
+        related="wisp_service_id.data_cap_gb", string="Data Cap (GB)", groups="base.group_user"
+    )
     wisp_cap_exceeded = fields.Boolean(
-        related="wisp_service_id.cap_exceeded", string="Cap Exceeded"
+        related="wisp_service_id.cap_exceeded", string="Cap Exceeded", groups="base.group_user"
     )
     wisp_recent_job_ids = fields.Many2many(
         "wisp.network.job",
@@ -77,6 +88,7 @@ class HelpdeskTicket(models.Model):
         string="First Response",
         readonly=True,
         copy=False,
+        groups="base.group_user",
         help="First public reply of an agent, or the first move out of an unattended stage.",
     )
     wisp_escalation_ids = fields.One2many(
@@ -142,7 +154,7 @@ class HelpdeskTicket(models.Model):
                     job=failed.id,
                     router=failed.router_id.name,
                     attempts=failed.attempts,
-                    error=failed.last_error or "?",
+                    error=failed.router_id._scrub_access(failed.last_error or "?"),
                 )
             )
         if router and router.reachability == "unreachable":
@@ -184,26 +196,34 @@ class HelpdeskTicket(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         Category = self.env["helpdesk.ticket.category"]
-        Service = self.env["wisp.service"].sudo()
         for vals in vals_list:
             category = Category.browse(vals.get("category_id"))
             if category and category.wisp_default_team_id and not vals.get("team_id"):
                 vals["team_id"] = category.wisp_default_team_id.id
             if category and category.wisp_default_priority and not vals.get("priority"):
                 vals["priority"] = category.wisp_default_priority
-            service = Service.browse(vals.get("wisp_service_id"))
-            if service and not vals.get("partner_id"):
-                vals["partner_id"] = service.partner_id.id
-                vals.setdefault("partner_name", service.partner_id.name)
-                vals.setdefault("partner_email", service.partner_id.email)
+            service = self.env["wisp.service"].browse(vals.get("wisp_service_id"))
+            if not service:
+                continue
+            # a service tells whose it is only to who may read it
+            service.check_access("read")
+            # tickets from failed router jobs are internal work: no customer
+            if not vals.get("partner_id") and not vals.get("wisp_network_job_id"):
+                subscriber = service.sudo().partner_id
+                vals["partner_id"] = subscriber.id
+                vals.setdefault("partner_name", subscriber.name)
+                vals.setdefault("partner_email", subscriber.email)
         return super().create(vals_list)
 
     def write(self, vals):
+        responded = self.browse()
         if vals.get("stage_id"):
             stage = self.env["helpdesk.ticket.stage"].browse(vals["stage_id"])
             if not stage.unattended:
-                self.filtered(lambda t: not t.wisp_first_response_date)._wisp_mark_responded()
-        return super().write(vals)
+                responded = self.filtered(lambda t: not t.sudo().wisp_first_response_date)
+        result = super().write(vals)
+        responded._wisp_mark_responded()
+        return result
 
     def _wisp_mark_responded(self):
         if self:
@@ -211,16 +231,31 @@ class HelpdeskTicket(models.Model):
                 {"wisp_first_response_date": fields.Datetime.now()}
             )
 
-    def message_post(self, **kwargs):
-        message = super().message_post(**kwargs)
+    def _message_post_after_hook(self, message, msg_values):
+        result = super()._message_post_after_hook(message, msg_values)
         author_users = message.sudo().author_id.user_ids
         if (
             message.message_type == "comment"
             and message.subtype_id == self.env.ref("mail.mt_comment")
             and author_users.filtered(lambda u: not u.share)
         ):
-            self.filtered(lambda t: not t.wisp_first_response_date)._wisp_mark_responded()
-        return message
+            self.filtered(lambda t: not t.sudo().wisp_first_response_date)._wisp_mark_responded()
+        return result
+
+    # -------------------------------------------------------------------------
+    # Portal
+    # -------------------------------------------------------------------------
+    def _wisp_portal_attachments(self):
+        """The attachments the ticket's customer may see: those of the messages the
+        portal shows and those a customer sent; not staff uploads nor internal notes'."""
+        self.ensure_one()
+        ticket = self.sudo()
+        public = ticket.message_ids.filtered_domain(
+            self.env["mail.message"]._get_search_domain_share()
+        )
+        return ticket.attachment_ids.filtered(
+            lambda a: a in public.attachment_ids or a.create_uid.share
+        )
 
     # -------------------------------------------------------------------------
     # SLA: helpdesk_mgmt_sla matches team, category and tags; add the priority
@@ -236,11 +271,9 @@ class HelpdeskTicket(models.Model):
     # -------------------------------------------------------------------------
     def action_wisp_circuit_test(self):
         """Ping the service's CPE through wisp_network and post the result here."""
+        check_groups(self.env, AGENT_GROUPS)
+        self.check_access("read")
         self.ensure_one()
-        if not self.env.su and not any(self.env.user.has_group(g) for g in CIRCUIT_TEST_GROUPS):
-            raise AccessError(
-                self.env._("Only support agents and network engineers run circuit tests.")
-            )
         if not self.wisp_service_id:
             raise UserError(self.env._("Choose the service to test first."))
         service = self.wisp_service_id
@@ -251,6 +284,8 @@ class HelpdeskTicket(models.Model):
         return True
 
     def action_wisp_view_service(self):
+        check_groups(self.env, AGENT_GROUPS)
+        self.check_access("read")
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",

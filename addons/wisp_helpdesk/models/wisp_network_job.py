@@ -29,23 +29,30 @@ class WispNetworkJob(models.Model):
         )
 
     def _wisp_open_ticket(self):
-        """Open (or update) the network team's ticket about this failed job."""
+        """Open (or update) the network team's ticket about this failed job.
+
+        The ticket is internal work: it has no customer (the subscriber is not
+        told about it, nor sees it on the portal) and its description is neutral.
+        The error goes to an internal note, scrubbed of the router's access
+        (address, port, users, passwords, RADIUS database), which stays on the
+        job for the network engineers.
+        """
         self.ensure_one()
         Ticket = self.env["helpdesk.ticket"].sudo()
         job = self.sudo()
         ticket = Ticket.search(self._wisp_ticket_domain(), order="id desc", limit=1)
-        body = self.env._(
+        note = self.env._(
             "Provisioning job %(job)s (%(kind)s) on router %(router)s failed after "
             "%(attempts)s attempt(s): %(error)s",
             job=job.id,
             kind=dict(job._fields["kind"]._description_selection(self.env))[job.kind],
             router=job.router_id.name,
             attempts=job.attempts,
-            error=job.last_error or "?",
+            error=job.router_id._scrub_access(job.last_error or "?"),
         )
         if ticket:
             ticket.write({"wisp_network_job_id": job.id})
-            ticket.message_post(body=body, subtype_xmlid="mail.mt_note")
+            ticket.message_post(body=note, subtype_xmlid="mail.mt_note")
             return ticket
         team = self.env.ref("wisp_helpdesk.team_network", raise_if_not_found=False)
         category = self.env.ref("wisp_helpdesk.category_no_internet", raise_if_not_found=False)
@@ -53,7 +60,11 @@ class WispNetworkJob(models.Model):
         ticket = Ticket.create(
             {
                 "name": self.env._("Router sync failed: %s", target),
-                "description": body,
+                "description": self.env._(
+                    "The network could not apply the latest change of %s. "
+                    "The details are in the internal notes.",
+                    target,
+                ),
                 "team_id": team.id if team else False,
                 "category_id": category.id if category else False,
                 "priority": "2",
@@ -66,4 +77,5 @@ class WispNetworkJob(models.Model):
                 ).id,
             }
         )
+        ticket.message_post(body=note, subtype_xmlid="mail.mt_note")
         return ticket

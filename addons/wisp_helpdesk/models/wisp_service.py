@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.addons.wisp_subscriber.tools.access import NETWORK, SUPPORT, check_groups
 
 
 class WispService(models.Model):
@@ -21,6 +22,8 @@ class WispService(models.Model):
             service.helpdesk_ticket_count = counts.get(service, 0)
 
     def action_view_helpdesk_tickets(self):
+        check_groups(self.env, (SUPPORT, NETWORK))
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "helpdesk_mgmt.helpdesk_ticket_action"

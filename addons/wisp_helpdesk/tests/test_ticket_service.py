@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form
+from odoo.tests import Form, new_test_user
 
 from .common import WispHelpdeskCase
 
@@ -98,3 +98,59 @@ class TestTicketService(WispHelpdeskCase):
         other = self.new_ticket(category_id=self.cat_other.id)
         other.stage_id = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_in_progress")
         self.assertTrue(other.wisp_first_response_date)
+
+    def test_portal_reads_no_agent_field_of_its_ticket(self):
+        portal_user = new_test_user(
+            self.env, login="t_tk_portal", groups="base.group_portal", partner_id=self.subscriber.id
+        )
+        ticket = self.new_ticket(
+            category_id=self.cat_no_internet.id, wisp_service_id=self.service.id
+        )
+        Ticket = ticket.with_user(portal_user)
+        self.assertEqual(Ticket.read(["name"])[0]["name"], "Ticket")
+        for field in (
+            "wisp_service_state_reason",
+            "wisp_device_ids",
+            "wisp_first_response_date",
+            "wisp_explanation",
+            "wisp_network_job_id",
+        ):
+            with self.subTest(field=field), self.assertRaises(AccessError):
+                Ticket.read([field])
+        with self.assertRaises(AccessError):
+            Ticket.search_read([], ["wisp_first_response_date"])
+        with self.assertRaises(AccessError):
+            Ticket.formatted_read_group([], ["wisp_first_response_date:day"], ["__count"])
+
+    def test_roles_outside_their_scope_are_refused(self):
+        ticket = self.new_ticket(
+            category_id=self.cat_no_internet.id, wisp_service_id=self.service.id
+        )
+        portal_user = new_test_user(
+            self.env,
+            login="t_tk_portal2",
+            groups="base.group_portal",
+            partner_id=self.subscriber.id,
+        )
+        calls = (
+            (ticket, "action_wisp_circuit_test", (portal_user, self.installer, self.billing)),
+            (ticket, "action_wisp_view_service", (portal_user, self.installer, self.billing)),
+            (self.service, "action_view_helpdesk_tickets", (portal_user, self.installer)),
+        )
+        for records, method, users in calls:
+            for user in users:
+                with self.subTest(method=method, user=user.login), self.assertRaises(AccessError):
+                    getattr(records.with_user(user), method)()
+        self.assertFalse(self.service.circuit_test_ids)
+        self.assertEqual(
+            ticket.with_user(self.support).action_wisp_view_service()["res_id"], self.service.id
+        )
+
+    def test_a_service_fills_the_subscriber_only_for_who_may_read_it(self):
+        helpdesk_only = new_test_user(
+            self.env, login="t_tk_helpdesk", groups="helpdesk_mgmt.group_helpdesk_user"
+        )
+        with self.assertRaises(AccessError):
+            self.Ticket.with_user(helpdesk_only).create(
+                {"name": "Who owns this?", "description": "x", "wisp_service_id": self.service.id}
+            )

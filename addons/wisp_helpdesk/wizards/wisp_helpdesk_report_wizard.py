@@ -11,6 +11,7 @@ class WispHelpdeskReportWizard(models.TransientModel):
     date_to = fields.Date(required=True, default=fields.Date.context_today)
 
     def action_print(self):
+        self.check_access("read")  # helpdesk managers only (ACL)
         self.ensure_one()
         return self.env.ref("wisp_helpdesk.action_report_helpdesk_summary").report_action(
             self,

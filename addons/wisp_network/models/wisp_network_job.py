@@ -28,6 +28,7 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.addons.wisp_subscriber.tools.access import NETWORK, check_groups
 from odoo.tools import SQL
 
 from ..adapters.base import BackendError
@@ -375,6 +376,8 @@ class WispNetworkJob(models.Model):
     # -------------------------------------------------------------------------
     def action_retry(self):
         """Put failed jobs back in the queue with a fresh attempt count."""
+        check_groups(self.env, (NETWORK,))
+        self.check_access("read")
         failed = self.filtered(lambda j: j.state == "failed")
         failed.sudo().write({"state": "pending", "attempts": 0, "next_try": fields.Datetime.now()})
         if failed:

@@ -1,11 +1,44 @@
+import ipaddress
+import re
+
+import psycopg2.extensions
+
 from odoo import api, fields, models
+from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
 from odoo.exceptions import UserError
 
 from ..adapters.base import BackendError
 from ..adapters.radius import RadiusBackend
 from ..adapters.routeros import RouterOSBackend
 
-NETWORK_GROUP = "wisp_subscriber.group_wisp_network"
+# What an error text may still hold of a router's access once the router's own
+# values are cut: libpq key=value pairs, quoted names (hosts, users, databases,
+# sockets in libpq's messages), ports; IP addresses are matched separately.
+SCRUB_PATTERNS = [
+    (re.compile(r"\b(\w+)=('[^']*'|\S+)"), r"\1=***"),
+    (re.compile(r'"[^"]*"'), '"***"'),
+    (re.compile(r"(?i)\bport\s+\d+"), "port ***"),
+]
+ADDRESS_RE = re.compile(r"[0-9A-Fa-f:.]*[:.][0-9A-Fa-f:.]*")
+PORT_RE = re.compile(r"(\*\*\*|\])(:\d+)\b")
+DSN_ACCESS_KEYS = ("host", "hostaddr", "port", "user", "password", "dbname", "service")
+
+
+def _scrub_address(match):
+    """``***`` for an IP address (with its port, if any), else the text unchanged."""
+    token = match.group(0)
+    core = token.rstrip(".:")
+    candidates = [(core, "")]
+    head, _colon, port = core.rpartition(":")
+    if head and port.isdigit():
+        candidates.append((head, ":***"))
+    for address, rest in candidates:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            continue
+        return "***" + rest + token[len(core) :]
+    return token
 
 
 class WispRouter(models.Model):
@@ -61,15 +94,15 @@ class WispRouter(models.Model):
         help="Check the router's certificate against the CA below (or the system's).",
     )
     tls_ca = fields.Text(string="Router CA (PEM)")
-    username = fields.Char(string="API User", groups=NETWORK_GROUP)
-    password = fields.Char(string="API Password", copy=False, groups=NETWORK_GROUP)
+    username = fields.Char(string="API User", groups=NETWORK)
+    password = fields.Char(string="API Password", copy=False, groups=NETWORK)
     timeout = fields.Float(default=10.0, help="Seconds to connect and for each answer.")
 
     # FreeRADIUS
     radius_dsn = fields.Char(
         string="RADIUS Database",
         copy=False,
-        groups=NETWORK_GROUP,
+        groups=NETWORK,
         help="libpq connection string of the FreeRADIUS PostgreSQL database, "
         "e.g. host=radius.lan dbname=radius user=wisp password=...",
     )
@@ -79,7 +112,7 @@ class WispRouter(models.Model):
         "One router per database/schema: a reconcile removes every managed login "
         "the router does not serve.",
     )
-    coa_secret = fields.Char(string="RADIUS Shared Secret", copy=False, groups=NETWORK_GROUP)
+    coa_secret = fields.Char(string="RADIUS Shared Secret", copy=False, groups=NETWORK)
     coa_port = fields.Integer(string="CoA Port", default=3799)
 
     # State, written by the job runner
@@ -135,7 +168,7 @@ class WispRouter(models.Model):
             orphans = self.env["wisp.service"].search(
                 [("site_id", "=", router.site_id.id), ("router_id", "=", False)]
             )
-            orphans.with_context(wisp_network_no_sync=True).write({"router_id": router.id})
+            orphans.sudo().with_context(wisp_network_no_sync=True).write({"router_id": router.id})
         routers.filtered("provisioning_enabled")._enqueue_reconcile()
         return routers
 
@@ -179,6 +212,34 @@ class WispRouter(models.Model):
             verify_tls=self.tls_verify,
             ca_data=self.tls_ca or None,
         )
+
+    def _scrub_access(self, text):
+        """``text`` without anything of this router's access: address, ports, users,
+        passwords, RADIUS database. For texts that leave the network team (tickets)."""
+        router = self.sudo()
+        words = {
+            router.host,
+            router.username,
+            router.password,
+            router.radius_dsn,
+            router.radius_schema,
+            router.coa_secret,
+        }
+        if router.radius_dsn:
+            try:
+                dsn = psycopg2.extensions.parse_dsn(router.radius_dsn)
+            except psycopg2.Error:
+                dsn = {}  # cut whole above
+            words.update(dsn.get(key) for key in DSN_ACCESS_KEYS)
+        for word in sorted(filter(None, words), key=len, reverse=True):
+            text = text.replace(word, "***")
+        for pattern, replacement in SCRUB_PATTERNS:
+            text = pattern.sub(replacement, text)
+        text = ADDRESS_RE.sub(_scrub_address, text)
+        text = PORT_RE.sub(r"\1:***", text)
+        for port in filter(None, {router.api_port, router.coa_port, 8728, 8729}):
+            text = re.sub(rf"\b{port}\b", "***", text)
+        return text
 
     def _record_contact(self, error=None, synced=False):
         """Remember whether the router answered (after every backend call)."""
@@ -260,6 +321,8 @@ class WispRouter(models.Model):
     # Buttons
     # -------------------------------------------------------------------------
     def action_reconcile(self):
+        check_groups(self.env, (NETWORK,))
+        self.check_access("write")
         disabled = self.filtered(lambda r: not r.provisioning_enabled)
         if disabled:
             raise UserError(
@@ -273,6 +336,8 @@ class WispRouter(models.Model):
 
     def action_check_connection(self):
         """Talk to the router now and show whether it answers."""
+        check_groups(self.env, (NETWORK,))
+        self.check_access("write")
         self.ensure_one()
         backend = None
         try:
@@ -300,6 +365,8 @@ class WispRouter(models.Model):
         }
 
     def action_view_services(self):
+        check_groups(self.env, (SUPPORT, BILLING, NETWORK))
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "wisp_subscriber.wisp_service_action"
@@ -309,6 +376,8 @@ class WispRouter(models.Model):
         return action
 
     def action_view_failed_jobs(self):
+        check_groups(self.env, (SUPPORT, NETWORK))
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "wisp_network.wisp_network_job_action"

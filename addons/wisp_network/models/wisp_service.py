@@ -4,6 +4,7 @@ import re
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
 from odoo.exceptions import UserError
 
 from ..adapters.base import ServiceState, SpeedProfile
@@ -24,6 +25,14 @@ NETWORK_FIELDS = SPEED_FIELDS | {
     "router_id",
     "site_id",
 }
+# Measured by the suite (usage cron, data caps): nobody writes them by hand,
+# lifting a fair-use cap included.
+MEASURED_FIELDS = (
+    "cap_exceeded",
+    "cap_exceeded_date",
+    "usage_counter_download",
+    "usage_counter_upload",
+)
 MB = 10**6
 
 
@@ -64,16 +73,21 @@ class WispService(models.Model):
         help="The data cap of the current cycle is crossed: the fair-use speed applies "
         "until the next cycle starts.",
     )
-    cap_exceeded_date = fields.Date(readonly=True, copy=False)
+    cap_exceeded_date = fields.Date(readonly=True, copy=False, groups="base.group_user")
     usage_counter_download = fields.Float(
-        readonly=True, copy=False, help="Last cumulative byte counter read from the router."
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
+        help="Last cumulative byte counter read from the router.",
     )
-    usage_counter_upload = fields.Float(readonly=True, copy=False)
+    usage_counter_upload = fields.Float(readonly=True, copy=False, groups="base.group_user")
     cycle_start_date = fields.Date(compute="_compute_cycle_usage", string="Cycle Start")
     cycle_usage_gb = fields.Float(
         compute="_compute_cycle_usage", string="Cycle Usage (GB)", digits=(16, 2)
     )
-    network_job_failed = fields.Boolean(compute="_compute_network_job_failed")
+    network_job_failed = fields.Boolean(
+        compute="_compute_network_job_failed", groups="base.group_user"
+    )
 
     @api.depends("site_id")
     def _compute_router_id(self):
@@ -98,6 +112,19 @@ class WispService(models.Model):
         )
         for service in self:
             service.network_job_failed = service in failed.service_id
+
+    # -------------------------------------------------------------------------
+    # Access
+    # -------------------------------------------------------------------------
+    @api.model
+    def _has_field_access(self, field, operation):
+        if operation == "write" and field.name in MEASURED_FIELDS and not self.env.su:
+            return False
+        return super()._has_field_access(field, operation)
+
+    def _wisp_scoped_write_groups(self):
+        # Which NAS serves a service is the network engineers' choice, ordered or not.
+        return {**super()._wisp_scoped_write_groups(), "router_id": ((NETWORK,), (NETWORK,))}
 
     # -------------------------------------------------------------------------
     # Desired router state
@@ -169,7 +196,8 @@ class WispService(models.Model):
 
     def write(self, vals):
         watched = NETWORK_FIELDS & vals.keys()
-        if not watched or self.env.context.get("wisp_network_no_sync"):
+        # Only code running as superuser may skip the sync (a context key is the caller's).
+        if not watched or (self.env.su and self.env.context.get("wisp_network_no_sync")):
             return super().write(vals)
         before = {s.id: (s.router_id, s.login) for s in self.sudo()}
         result = super().write(vals)
@@ -260,6 +288,8 @@ class WispService(models.Model):
 
     def action_circuit_test(self):
         """Ping the CPE from the service's router and keep the result on the service."""
+        check_groups(self.env, (SUPPORT, NETWORK))
+        self.check_access("read")
         self.ensure_one()
         if not self.router_id:
             raise UserError(self.env._("Service %s has no router to test from.", self.name))
@@ -272,8 +302,11 @@ class WispService(models.Model):
                     self.name,
                 )
             )
-        test = self.env["wisp.circuit.test"].create(
-            {"service_id": self.id, "router_id": self.router_id.id, "address": address}
+        # Test results are facts recorded by the suite: nobody creates or edits them.
+        test = (
+            self.env["wisp.circuit.test"]
+            .sudo()
+            .create({"service_id": self.id, "router_id": self.router_id.id, "address": address})
         )
         test._run()
         self.message_post(body=test._summary())
@@ -283,6 +316,8 @@ class WispService(models.Model):
     # Navigation
     # -------------------------------------------------------------------------
     def action_view_usage(self):
+        check_groups(self.env, (SUPPORT, BILLING, NETWORK))
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "wisp_network.wisp_service_usage_action"
@@ -293,6 +328,8 @@ class WispService(models.Model):
 
     def action_sync_network(self):
         """Queue a sync now (e.g. after fixing a router)."""
+        check_groups(self.env, (NETWORK,))
+        self.check_access("write")
         self._enqueue_network_sync(kick=False)
         return True
 

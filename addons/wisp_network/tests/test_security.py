@@ -1,6 +1,7 @@
 import logging
 
 from odoo.exceptions import AccessError
+from odoo.tests import new_test_user
 
 from .common import ROUTER_PASSWORD, WispNetworkCase
 
@@ -71,3 +72,109 @@ class TestSecurity(WispNetworkCase):
         self.router.password = "another-secret-9"  # noqa: S105 - test data
         tracked = self.router.message_ids.tracking_value_ids.mapped("new_value_char")
         self.assertNotIn("another-secret-9", tracked)
+
+
+class TestNetworkRoles(WispNetworkCase):
+    """Each role calls wisp_network's public methods outside its scope: refused."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.portal_user = new_test_user(
+            cls.env, login="t_net_portal", groups="base.group_portal", partner_id=cls.subscriber.id
+        )
+
+    def test_only_network_engineers_queue_syncs_and_reconciles(self):
+        service = self.new_service("active")
+        self.run_jobs()
+        missing = service.browse(10**9)
+        for user in (self.portal_user, self.installer, self.support, self.billing):
+            for records, method in (
+                (service, "action_sync_network"),
+                (missing, "action_sync_network"),  # same answer: no existence oracle
+                (self.router, "action_reconcile"),
+                (self.router, "action_check_connection"),
+            ):
+                with (
+                    self.subTest(user=user.login, model=records._name, method=method),
+                    self.assertRaises(AccessError),
+                ):
+                    getattr(records.with_user(user), method)()
+        self.assertFalse(self.Job.search([("state", "=", "pending")]))
+        service.with_user(self.network).action_sync_network()
+        self.router.with_user(self.network).action_reconcile()
+        self.assertEqual(len(self.Job.search([("state", "=", "pending")])), 2)
+
+    def test_only_network_engineers_retry_jobs(self):
+        self.router.password = "wrong"  # noqa: S105 - test data
+        service = self.new_service("active")
+        self.run_jobs()
+        job = self.jobs_of(service)
+        self.assertEqual(job.state, "failed")
+        for user in (self.portal_user, self.installer, self.support, self.billing):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                job.with_user(user).action_retry()
+        with self.assertRaises(AccessError):
+            job.with_user(self.network).write({"state": "done"})
+        self.assertEqual(job.state, "failed")
+        job.with_user(self.network).action_retry()
+        self.assertEqual(job.state, "pending")
+
+    def test_circuit_tests_run_by_support_and_network_only_never_forged(self):
+        service = self.new_service("active", ip_address="10.9.0.8")
+        self.emu.set_host("10.9.0.8")
+        for user in (self.portal_user, self.installer, self.billing):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                service.with_user(user).action_circuit_test()
+        self.assertFalse(service.circuit_test_ids)
+        service.with_user(self.support).action_circuit_test()
+        test = service.circuit_test_ids
+        self.assertEqual(test.state, "reachable")
+        for user in (self.support, self.network):
+            with self.subTest(user=user.login):
+                with self.assertRaises(AccessError):
+                    test.with_user(user).write({"state": "unreachable"})
+                with self.assertRaises(AccessError):
+                    self.env["wisp.circuit.test"].with_user(user).create(
+                        {
+                            "service_id": service.id,
+                            "router_id": self.router.id,
+                            "address": "10.9.0.8",
+                            "state": "reachable",
+                        }
+                    )
+
+    def test_usage_state_and_router_are_not_for_support(self):
+        service = self.new_service("active")
+        for vals in (
+            {"cap_exceeded": False},
+            {"cap_exceeded_date": False},
+            {"usage_counter_download": 0.0},
+            {"router_id": False},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                service.with_user(self.support).write(vals)
+        with self.assertRaises(AccessError):
+            service.with_user(self.network).write({"cap_exceeded": False})
+
+    def test_forged_context_does_not_skip_the_router_sync(self):
+        service = self.new_service("active")
+        self.run_jobs()
+        service.with_user(self.network).with_context(wisp_network_no_sync=True).write(
+            {"ip_address": "10.9.0.10"}
+        )
+        self.assertEqual(
+            self.jobs_of(service).filtered(lambda j: j.state == "pending").kind, "sync"
+        )
+
+    def test_portal_reads_no_network_internals(self):
+        service = self.new_service("active")
+        Service = service.with_user(self.portal_user)
+        for field in ("usage_counter_download", "usage_counter_upload", "network_job_failed"):
+            with self.subTest(field=field), self.assertRaises(AccessError):
+                Service.read([field])
+        with self.assertRaises(AccessError):
+            Service.search_read([], ["usage_counter_download"])
+        with self.assertRaises(AccessError):
+            Service.formatted_read_group([], ["usage_counter_download"], ["__count"])
+        self.assertTrue(Service.read(["cycle_usage_gb", "cap_exceeded"]))

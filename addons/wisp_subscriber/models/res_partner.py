@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from ..tools.access import STAFF, SUPPORT, check_groups
 from .wisp_service import SERVICE_STATES
 
 # A subscriber's status is its most pressing service status: a suspended
@@ -64,10 +65,15 @@ class ResPartner(models.Model):
             partner.subscriber_code = sequence._next()
 
     def action_make_subscriber(self):
-        self.commercial_partner_id._assign_subscriber_code()
+        check_groups(self.env, (SUPPORT,))
+        self.check_access("read")
+        # The code is bookkeeping: support agents need not be allowed to edit contacts.
+        self.commercial_partner_id.sudo()._assign_subscriber_code()
         return True
 
     def action_view_services(self):
+        check_groups(self.env, STAFF)
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "wisp_subscriber.wisp_service_action"

@@ -1,14 +1,23 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import email_normalize
 
+from ..tools.access import SUPPORT, check_groups, field_write_error
 from .product_template import SERVICE_TYPES
+
+# Set by the request's actions only, which write them as superuser once checked.
+ACTION_FIELDS = ("state", "service_id", "reject_reason")
 
 
 class WispConnectionRequest(models.Model):
     """A prospect asks for service at an address (website form, phone, reseller).
 
-    Converting it makes (or reuses) the subscriber and a confirmed service,
-    which in turn opens the installation order.
+    Converting it makes the subscriber (or, when ``partner_id`` is set, reuses
+    it) and a confirmed service, which in turn opens the installation order.
+    ``partner_id`` is set only by staff choosing the subscriber or by the
+    website for a logged-in subscriber: an e-mail typed by a visitor proves
+    nothing, so an existing subscriber with that e-mail is merely suggested
+    (``matching_partner_id``) for staff to confirm.
     """
 
     _name = "wisp.connection.request"
@@ -53,6 +62,14 @@ class WispConnectionRequest(models.Model):
         tracking=True,
         help="Leave empty to create a new subscriber on conversion.",
     )
+    matching_partner_id = fields.Many2one(
+        "res.partner",
+        string="Existing Subscriber?",
+        compute="_compute_matching_partner_id",
+        groups="base.group_user",
+        help="An account whose e-mail is the one typed on the request. Anybody can type "
+        "an e-mail: set it as the subscriber only once you know the request is theirs.",
+    )
     service_id = fields.Many2one("wisp.service", readonly=True, copy=False)
     state = fields.Selection(
         [("new", "New"), ("converted", "Converted"), ("rejected", "Rejected")],
@@ -64,12 +81,40 @@ class WispConnectionRequest(models.Model):
     )
     reject_reason = fields.Char(readonly=True, tracking=True)
 
+    @api.depends("email", "partner_id")
+    def _compute_matching_partner_id(self):
+        emails = {
+            request.id: email_normalize(request.email or "")
+            for request in self
+            if not request.partner_id
+        }
+        found = self.env["res.partner"].search(
+            [("email_normalized", "in", [email for email in emails.values() if email])]
+        )
+        by_email = {}
+        for partner in found.sorted("id"):
+            by_email.setdefault(partner.email_normalized, partner.commercial_partner_id)
+        for request in self:
+            request.matching_partner_id = by_email.get(emails.get(request.id), False)
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("wisp.connection.request")
         return super().create(vals_list)
+
+    @api.model
+    def _has_field_access(self, field, operation):
+        if operation == "write" and field.name in ACTION_FIELDS and not self.env.su:
+            return False
+        return super()._has_field_access(field, operation)
+
+    @api.model
+    def _check_field_access(self, field, operation):
+        if not field.groups and not self._has_field_access(field, operation):
+            raise field_write_error(self.env, field)
+        return super()._check_field_access(field, operation)
 
     def _address_vals(self):
         return {
@@ -80,7 +125,17 @@ class WispConnectionRequest(models.Model):
             "country_id": self.country_id.id,
         }
 
+    def action_use_matching_partner(self):
+        """Staff confirm that the request is the suggested subscriber's."""
+        check_groups(self.env, (SUPPORT,))
+        self.check_access("write")
+        for request in self.filtered("matching_partner_id"):
+            request.partner_id = request.matching_partner_id
+        return True
+
     def action_convert(self):
+        check_groups(self.env, (SUPPORT,))
+        self.check_access("write")
         services = self.env["wisp.service"]
         for request in self:
             if request.state != "new":
@@ -103,9 +158,8 @@ class WispConnectionRequest(models.Model):
                 render_values={"self": service, "origin": request},
                 subtype_xmlid="mail.mt_note",
             )
-            request.write(
-                {"state": "converted", "partner_id": partner.id, "service_id": service.id}
-            )
+            request.write({"partner_id": partner.id})
+            request.sudo().write({"state": "converted", "service_id": service.id})
             services |= service
         services.action_confirm()
         if len(services) == 1:
@@ -120,16 +174,16 @@ class WispConnectionRequest(models.Model):
     def _find_or_create_subscriber(self):
         """Return (subscriber, service address) for this request.
 
-        An existing subscriber gets the new address as a child contact unless it
-        is the subscriber's own address, so one account holds many places.
+        Only the request's own ``partner_id`` is an existing subscriber; without
+        it a new one is made, whatever e-mail was typed. An existing subscriber
+        gets the new address as a child contact unless it is the subscriber's own
+        address, so one account holds many places. Contacts are made as
+        superuser: converting is the support agent's job, editing contacts not.
         """
         partner = self.partner_id
-        if not partner and self.email:
-            partner = self.env["res.partner"].search(
-                [("email", "=ilike", self.email.strip()), ("parent_id", "=", False)], limit=1
-            )
+        Partner = self.env["res.partner"].sudo()
         if not partner:
-            partner = self.env["res.partner"].create(
+            partner = Partner.create(
                 {
                     "name": self.contact_name,
                     "email": self.email,
@@ -143,7 +197,7 @@ class WispConnectionRequest(models.Model):
         ).strip().lower() == self.city.strip().lower()
         if same_place:
             return partner, partner
-        address = self.env["res.partner"].create(
+        address = Partner.create(
             {
                 "parent_id": partner.id,
                 "type": "other",
@@ -154,6 +208,8 @@ class WispConnectionRequest(models.Model):
         return partner, address
 
     def action_reject(self, reason=None):
+        check_groups(self.env, (SUPPORT,))
+        self.check_access("write")
         if self.filtered(lambda r: r.state != "new"):
             raise UserError(self.env._("Only a new request can be rejected."))
-        return self.write({"state": "rejected", "reject_reason": reason})
+        return self.sudo().write({"state": "rejected", "reject_reason": reason})

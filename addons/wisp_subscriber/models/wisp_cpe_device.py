@@ -55,7 +55,7 @@ class WispCpeDevice(models.Model):
     ip_address = fields.Char(string="Management IP", tracking=True)
     installed_date = fields.Date()
     active = fields.Boolean(default=True)
-    note = fields.Text()
+    note = fields.Text(groups="base.group_user")
 
     _mac_uniq = models.Constraint(
         "UNIQUE(mac_address)", "A device with this MAC address is already registered."

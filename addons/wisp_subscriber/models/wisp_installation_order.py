@@ -1,6 +1,15 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.access import INSTALLER, NETWORK, SUPPORT, check_groups, field_write_error, has_groups
+
+# The office plans and cancels orders; installers complete their own.
+OFFICE = (SUPPORT, NETWORK)
+# Set by the order's actions only, which write them as superuser once checked.
+ACTION_FIELDS = ("state", "date_done")
+# What an installer may change on its own order: not whose or which service it is.
+INSTALLER_FIELDS = ("report", "scheduled_date", "duration", "color")
+
 
 class WispInstallationOrder(models.Model):
     """Work order for an installation engineer: go to the address, mount the
@@ -60,7 +69,24 @@ class WispInstallationOrder(models.Model):
                 vals["name"] = self.env["ir.sequence"].next_by_code("wisp.installation.order")
         return super().create(vals_list)
 
+    @api.model
+    def _has_field_access(self, field, operation):
+        if operation == "write" and not self.env.su:
+            if field.name in ACTION_FIELDS:
+                return False
+            if field.name not in INSTALLER_FIELDS and not has_groups(self.env, OFFICE):
+                return False
+        return super()._has_field_access(field, operation)
+
+    @api.model
+    def _check_field_access(self, field, operation):
+        if not field.groups and not self._has_field_access(field, operation):
+            raise field_write_error(self.env, field)
+        return super()._check_field_access(field, operation)
+
     def action_schedule(self):
+        check_groups(self.env, OFFICE)
+        self.check_access("write")
         for order in self:
             if order.state != "draft":
                 raise UserError(self.env._("Only an order to schedule can be scheduled."))
@@ -70,16 +96,22 @@ class WispInstallationOrder(models.Model):
                         "Set the installer and the date of %(order)s first.", order=order.name
                     )
                 )
-        self.write({"state": "scheduled"})
-        self.service_id.filtered(lambda s: s.state == "confirmed").action_schedule_installation()
+        self.sudo().write({"state": "scheduled"})
+        # Network engineers schedule too: the order is the authority for that move.
+        self.service_id.filtered(
+            lambda s: s.state == "confirmed"
+        ).sudo().action_schedule_installation()
         for order in self:
             order.message_subscribe(partner_ids=order.installer_id.partner_id.ids)
         return True
 
     def action_done(self):
+        # Installers: their own orders only (record rule); the office: any order.
+        check_groups(self.env, (INSTALLER, *OFFICE))
+        self.check_access("write")
         if self.filtered(lambda o: o.state != "scheduled"):
             raise UserError(self.env._("Only a scheduled installation can be completed."))
-        self.write({"state": "done", "date_done": fields.Datetime.now()})
+        self.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
         # The installer may complete his own order without rights on the
         # service itself: the order is the authority for that activation.
         self.service_id.filtered(
@@ -88,9 +120,13 @@ class WispInstallationOrder(models.Model):
         return True
 
     def action_cancel(self):
+        check_groups(self.env, OFFICE)
+        self.check_access("write")
         if self.filtered(lambda o: o.state == "done"):
             raise UserError(self.env._("A completed installation cannot be cancelled."))
-        return self.write({"state": "cancelled"})
+        return self.sudo().write({"state": "cancelled"})
 
     def action_reset(self):
-        return self.filtered(lambda o: o.state == "cancelled").write({"state": "draft"})
+        check_groups(self.env, OFFICE)
+        self.check_access("write")
+        return self.filtered(lambda o: o.state == "cancelled").sudo().write({"state": "draft"})

@@ -6,6 +6,16 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..tools.access import (
+    BILLING,
+    MANAGER,
+    NETWORK,
+    STAFF,
+    SUPPORT,
+    check_groups,
+    field_write_error,
+    has_groups,
+)
 from .product_template import SERVICE_TYPES
 from .wisp_cpe_device import normalize_ip
 
@@ -37,13 +47,31 @@ TRANSITIONS = {
     ),
 }
 
-# Cutting a customer off (or back on) is for billing, network and managers,
-# not for support agents or installers. Superuser jobs (dunning cron) pass.
-RESTRICTED_TRANSITION_GROUPS = (
-    "wisp_subscriber.group_wisp_billing",
-    "wisp_subscriber.group_wisp_network",
-)
-RESTRICTED_TRANSITIONS = {"restrict", "suspend", "reactivate", "pause", "resume", "terminate"}
+# Who may make each move (the manager implies every role). Support agents take
+# and start orders; cutting a customer off (or back on) is for billing and network
+# staff. Superuser jobs (dunning cron, an installation order completed) pass.
+CUT_OFF_GROUPS = (BILLING, NETWORK)
+TRANSITION_GROUPS = {
+    "confirm": (SUPPORT,),
+    "schedule_installation": (SUPPORT,),
+    "activate": (SUPPORT, NETWORK),
+    "restrict": CUT_OFF_GROUPS,
+    "suspend": CUT_OFF_GROUPS,
+    "reactivate": CUT_OFF_GROUPS,
+    "pause": CUT_OFF_GROUPS,
+    "resume": CUT_OFF_GROUPS,
+    "terminate": CUT_OFF_GROUPS,
+}
+# Written by the life cycle only, which writes as superuser once the move is checked.
+LIFECYCLE_FIELDS = ("state", "state_reason", "activation_date", "termination_date")
+# Writable only by these roles whatever the record: the end of a prepaid period is
+# paid time, the end of a pause unbilled time.
+FIELD_WRITE_GROUPS = {
+    "expiry_date": (MANAGER,),
+    "pause_until": CUT_OFF_GROUPS,
+}
+# Services still being ordered: what support agents set up when taking an order.
+ORDER_STATES = ("draft", "confirmed", "installation")
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
 # No look-alike characters (0/O, 1/l/I) so a password read over the phone works.
@@ -121,7 +149,10 @@ class WispService(models.Model):
         "wisp.service.installment", "service_id", string="Installments"
     )
     installation_order_ids = fields.One2many(
-        "wisp.installation.order", "service_id", string="Installation Orders"
+        "wisp.installation.order",
+        "service_id",
+        string="Installation Orders",
+        groups="base.group_user",
     )
     state = fields.Selection(
         SERVICE_STATES,
@@ -154,18 +185,30 @@ class WispService(models.Model):
         index=True,
         help="PPPoE / hotspot user name on the network. Generated when empty.",
     )
-    network_password = fields.Char(
+    network_secret = fields.Char(
+        string="Stored Network Password",
         copy=False,
-        groups="wisp_subscriber.group_wisp_network,wisp_subscriber.group_wisp_installer",
-        help="PPPoE / hotspot password. Never tracked in the chatter.",
+        groups=NETWORK,
+        help="Storage of the network password; read and written through network_password.",
+    )
+    # Not stored, hence neither searchable nor groupable: an installer cannot guess
+    # the passwords it may not read by filtering or grouping on them.
+    network_password = fields.Char(
+        compute="_compute_network_password",
+        inverse="_inverse_network_password",
+        groups=f"{NETWORK},wisp_subscriber.group_wisp_installer",
+        help="PPPoE / hotspot password. Never tracked in the chatter. Installers read it "
+        "only for the services of the open installation orders assigned to them.",
     )
     ip_address = fields.Char(string="Static IP", tracking=True)
     is_prepaid = fields.Boolean(related="plan_id.is_prepaid")
     download_kbps = fields.Integer(related="plan_id.download_kbps")
     upload_kbps = fields.Integer(related="plan_id.upload_kbps")
-    note = fields.Html()
-    device_count = fields.Integer(compute="_compute_counts")
-    installation_count = fields.Integer(compute="_compute_counts")
+    note = fields.Html(groups="base.group_user")
+    device_count = fields.Integer(compute="_compute_device_count")
+    installation_count = fields.Integer(
+        compute="_compute_installation_count", groups="base.group_user"
+    )
 
     _login_uniq = models.Constraint(
         "UNIQUE(login)", "This network login is already used by another service."
@@ -179,26 +222,117 @@ class WispService(models.Model):
             ):
                 service.address_id = service.partner_id
 
-    def _compute_counts(self):
+    def _compute_device_count(self):
         devices = dict(
             self.env["wisp.cpe.device"]._read_group(
                 [("service_id", "in", self.ids)], ["service_id"], ["__count"]
             )
         )
+        for service in self:
+            service.device_count = devices.get(service, 0)
+
+    def _compute_installation_count(self):
         orders = dict(
             self.env["wisp.installation.order"]._read_group(
                 [("service_id", "in", self.ids)], ["service_id"], ["__count"]
             )
         )
         for service in self:
-            service.device_count = devices.get(service, 0)
             service.installation_count = orders.get(service, 0)
+
+    @api.depends(
+        "network_secret",
+        "installation_order_ids.installer_id",
+        "installation_order_ids.state",
+    )
+    @api.depends_context("uid")
+    def _compute_network_password(self):
+        readable = self._network_password_scope()
+        for service in self:
+            secret = service.sudo().network_secret if service in readable else False
+            service.network_password = secret
+
+    def _inverse_network_password(self):
+        if self - self._network_password_scope():
+            raise AccessError(
+                self.env._("Only network engineers may set the password of this service.")
+            )
+        for service in self:
+            service.sudo().network_secret = service.network_password
+
+    def _network_password_scope(self):
+        """The services of ``self`` whose network password the user may read and set.
+
+        Network engineers and managers: all of them. An installer: those of the
+        installation orders assigned to it that are not done nor cancelled.
+        """
+        if has_groups(self.env, (NETWORK,)):
+            return self
+        orders = self.env["wisp.installation.order"].search(
+            [
+                ("service_id", "in", self.ids),
+                ("installer_id", "=", self.env.uid),
+                ("state", "in", ("draft", "scheduled")),
+            ]
+        )
+        return orders.service_id
 
     @api.depends("name", "service_type", "address_id")
     def _compute_display_name(self):
         types = dict(SERVICE_TYPES)
         for service in self:
             service.display_name = f"{service.name} {types.get(service.service_type, '')}".strip()
+
+    # -------------------------------------------------------------------------
+    # Access
+    # -------------------------------------------------------------------------
+    @api.model
+    def _has_field_access(self, field, operation):
+        if operation == "write" and not self.env.su:
+            if field.name in LIFECYCLE_FIELDS:
+                return False
+            groups = FIELD_WRITE_GROUPS.get(field.name)
+            if groups and not has_groups(self.env, groups):
+                return False
+        return super()._has_field_access(field, operation)
+
+    @api.model
+    def _check_field_access(self, field, operation):
+        if not field.groups and not self._has_field_access(field, operation):
+            raise field_write_error(self.env, field)
+        return super()._check_field_access(field, operation)
+
+    def _wisp_scoped_write_groups(self):
+        """``{field: (roles while being ordered, roles once running)}``.
+
+        Taking an order is support's job; once a service runs, what it costs and
+        who pays for it is billing's, and how it reaches the network the network
+        engineers'. Other addons add their fields.
+        """
+        return {
+            "plan_id": ((SUPPORT, BILLING), (BILLING,)),
+            "addon_ids": ((SUPPORT, BILLING), (BILLING,)),
+            "partner_id": ((SUPPORT,), (BILLING,)),
+            "company_id": ((SUPPORT,), (BILLING,)),
+            "login": ((SUPPORT, NETWORK), (NETWORK,)),
+            "ip_address": ((SUPPORT, NETWORK), (NETWORK,)),
+            "site_id": ((SUPPORT, NETWORK), (NETWORK,)),
+        }
+
+    def _check_scoped_write(self, field_names, running):
+        """Raise unless the user's role may set ``field_names`` on services being
+        ordered (``running`` False: new ones too) or running (True)."""
+        if self.env.su:
+            return
+        scoped = self._wisp_scoped_write_groups()
+        for name in field_names:
+            if name in scoped and not has_groups(self.env, scoped[name][running]):
+                raise AccessError(
+                    self.env._(
+                        "Your role may not change %(field)s of this service.",
+                        field=self._fields[name].string,
+                    )
+                )
 
     # -------------------------------------------------------------------------
     # Create / validation
@@ -214,9 +348,11 @@ class WispService(models.Model):
                 limit=1,
             )
         )
-        # Installers and network staff may set the password; anyone who takes
-        # an order gets one generated without being able to read it back.
-        may_set_password = self._has_field_access(self._fields["network_password"], "write")
+        for vals in vals_list:
+            self._check_scoped_write(vals, running=False)
+        # Network staff may set the password; anyone who takes an order gets one
+        # generated without being able to read it back.
+        may_set_password = has_groups(self.env, (NETWORK,))
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = sequence._next()
@@ -224,25 +360,33 @@ class WispService(models.Model):
                 vals["login"] = vals["login"].strip().lower()
             elif vals.get("service_type", "internet") == "internet":
                 vals["login"] = vals["name"].lower().replace("/", "")
-            if vals.get("login") and may_set_password:
-                vals.setdefault("network_password", generate_network_password())
+            if may_set_password and vals.get("login"):
+                vals["network_secret"] = (
+                    vals.pop("network_password", None) or generate_network_password()
+                )
         self._check_logins([vals.get("login") for vals in vals_list])
         services = super().create(vals_list)
         if not may_set_password:
-            for service in services.sudo().filtered("login"):
-                service.network_password = generate_network_password()
+            for service in services.sudo().filtered(lambda s: s.login and not s.network_secret):
+                service.network_secret = generate_network_password()
         # The code is bookkeeping, not an edit of the contact by whoever sold.
         services.commercial_partner_id.sudo()._assign_subscriber_code()
         return services
 
     def write(self, vals):
+        # The life cycle writes the status as superuser, saying so in its context.
+        if "state" in vals and not (self.env.su and self.env.context.get("wisp_transition")):
+            raise AccessError(
+                self.env._("The status of a service changes only through its life-cycle actions.")
+            )
+        if not self.env.su and self._wisp_scoped_write_groups().keys() & vals.keys():
+            ordered = self.filtered(lambda s: s.state in ORDER_STATES)
+            for services, running in ((ordered, False), (self - ordered, True)):
+                if services:
+                    services._check_scoped_write(vals, running)
         if vals.get("login"):
             vals["login"] = vals["login"].strip().lower()
             self._check_logins([vals["login"]] * len(self))
-        if "state" in vals and not self.env.context.get("wisp_transition"):
-            raise UserError(
-                self.env._("The status of a service changes only through its life-cycle actions.")
-            )
         return super().write(vals)
 
     def _check_logins(self, logins):
@@ -297,19 +441,17 @@ class WispService(models.Model):
     # Life cycle
     # -------------------------------------------------------------------------
     def _check_transition(self, transition):
-        """Raise unless every service in ``self`` may go through ``transition``."""
+        """Raise unless the user may move every service in ``self`` through
+        ``transition`` (role first, then write access, then the table)."""
         allowed_from = TRANSITIONS[transition][0]
-        if (
-            transition in RESTRICTED_TRANSITIONS
-            and not self.env.su
-            and not any(self.env.user.has_group(g) for g in RESTRICTED_TRANSITION_GROUPS)
-        ):
+        if not has_groups(self.env, TRANSITION_GROUPS[transition]):
             raise AccessError(
                 self.env._(
-                    "Only billing, network staff or managers may %(action)s a service.",
+                    "Your role may not %(action)s a service.",
                     action=transition.replace("_", " "),
                 )
             )
+        self.check_access("write")
         illegal = self.filtered(lambda s: s.state not in allowed_from)
         if illegal:
             states = dict(SERVICE_STATES)
@@ -331,7 +473,8 @@ class WispService(models.Model):
         """
         self._check_transition(transition)
         previous_states = {service.id: service.state for service in self}
-        self.with_context(wisp_transition=transition).write(
+        # Checked above: the status is written as superuser, the only writer allowed.
+        self.sudo().with_context(wisp_transition=transition).write(
             {"state": TRANSITIONS[transition][1], **(values or {})}
         )
         self._on_state_change(transition, previous_states)
@@ -390,7 +533,7 @@ class WispService(models.Model):
                 )
             )
         today = fields.Date.context_today(self)
-        for service in self:
+        for service in self.sudo():  # the move is checked: its dates are the life cycle's
             dates = {"activation_date": service.activation_date or today}
             if service.plan_id.is_prepaid:
                 dates["expiry_date"] = today + relativedelta(
@@ -425,12 +568,15 @@ class WispService(models.Model):
             "terminate",
             {"termination_date": fields.Date.context_today(self), "state_reason": reason},
         )
-        self.installation_order_ids.filtered(
+        # The move is checked; its open orders go with it, whoever terminated.
+        self.sudo().installation_order_ids.filtered(
             lambda o: o.state in ("draft", "scheduled")
         ).action_cancel()
         return True
 
     def action_regenerate_password(self):
+        check_groups(self.env, (NETWORK,))
+        self.check_access("write")
         for service in self.filtered("login"):
             service.network_password = generate_network_password()
         self.message_post(body=self.env._("A new network password was generated."))
@@ -454,6 +600,8 @@ class WispService(models.Model):
     # Navigation
     # -------------------------------------------------------------------------
     def action_view_devices(self):
+        check_groups(self.env, STAFF)
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "wisp_subscriber.wisp_cpe_device_action"
@@ -463,6 +611,8 @@ class WispService(models.Model):
         return action
 
     def action_view_installation_orders(self):
+        check_groups(self.env, STAFF)
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "wisp_subscriber.wisp_installation_order_action"

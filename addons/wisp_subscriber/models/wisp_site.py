@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..tools.access import STAFF, check_groups
+
 
 class WispSite(models.Model):
     """A tower or point of presence: the place services are fed from."""
@@ -38,6 +40,8 @@ class WispSite(models.Model):
             site.service_count = counts.get(site, 0)
 
     def action_view_services(self):
+        check_groups(self.env, STAFF)
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "wisp_subscriber.wisp_service_action"

@@ -1,4 +1,5 @@
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user
 
 from .common import WispSubscriberCase
 
@@ -35,6 +36,8 @@ class TestConnectionRequest(WispSubscriberCase):
 
     def test_existing_subscriber_new_address_becomes_child_contact(self):
         request = self._request(email="TEST.subscriber@example.com ")
+        self.assertEqual(request.matching_partner_id, self.subscriber)
+        request.action_use_matching_partner()  # staff confirm it is that subscriber's request
         request.action_convert()
         self.assertEqual(request.partner_id, self.subscriber)
         address = request.service_id.address_id
@@ -56,3 +59,47 @@ class TestConnectionRequest(WispSubscriberCase):
         self.assertEqual((request.state, request.reject_reason), ("rejected", "Out of coverage"))
         with self.assertRaisesRegex(UserError, "already handled"):
             request.action_convert()
+
+    def test_typed_email_never_attaches_to_an_existing_subscriber(self):
+        """A visitor typing someone's e-mail (or a pattern) orders for themselves only."""
+        for email in (
+            "test.subscriber@example.com",
+            "%@example.com",
+            "TEST.SUBSCRIBER@example.com",
+        ):
+            with self.subTest(email=email):
+                request = self._request(email=email)
+                request.with_user(self.support).action_convert()
+                self.assertNotEqual(request.partner_id, self.subscriber)
+                self.assertFalse(request.partner_id.parent_id)
+                self.assertEqual(request.partner_id.email, email)
+        self.assertFalse(self.subscriber.child_ids)
+        self.assertFalse(self.subscriber.service_ids)
+
+    def test_matching_subscriber_is_only_suggested(self):
+        exact = self._request(email=" Test.Subscriber@Example.com")
+        self.assertEqual(exact.matching_partner_id, self.subscriber)
+        for email in ("%@example.com", "test.subscriber@example.co", "_est.subscriber@example.com"):
+            with self.subTest(email=email):
+                self.assertFalse(self._request(email=email).matching_partner_id)
+        # the suggestion is staff's to see, not the reseller's (a portal user) who typed it
+        reseller = new_test_user(self.env, login="t_req_portal", groups="base.group_portal")
+        self.assertNotIn("matching_partner_id", exact.with_user(reseller).fields_get())
+
+    def test_request_of_a_logged_in_subscriber_joins_its_account(self):
+        """The website sets the partner of a logged-in subscriber: no e-mail needed."""
+        request = self._request(email=False, partner_id=self.subscriber.id)
+        request.with_user(self.support).action_convert()
+        self.assertEqual(request.service_id.partner_id, self.subscriber)
+
+    def test_only_support_handles_requests(self):
+        request = self._request()
+        for user in (self.billing, self.network, self.installer):
+            for method in ("action_convert", "action_reject", "action_use_matching_partner"):
+                with self.subTest(user=user.login, method=method), self.assertRaises(AccessError):
+                    getattr(request.with_user(user), method)()
+        for vals in ({"state": "converted"}, {"service_id": self.new_service().id}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                request.with_user(self.support).write(vals)
+        request.with_user(self.support).action_reject(reason="Out of coverage")
+        self.assertEqual(request.state, "rejected")
