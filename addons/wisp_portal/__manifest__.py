@@ -11,6 +11,7 @@
     "depends": ["website", "account_payment", "wisp_billing", "wisp_network"],
     "data": [
         "security/ir.model.access.csv",
+        "data/wisp_portal_data.xml",
         "views/portal_templates.xml",
         "views/account_portal_templates.xml",
         "views/hotspot_templates.xml",
@@ -18,6 +19,7 @@
         "views/connection_request_templates.xml",
         "views/reseller_templates.xml",
         "views/website_menus.xml",
+        "views/wisp_router_views.xml",
     ],
     "demo": ["demo/wisp_portal_demo.xml"],
     "assets": {

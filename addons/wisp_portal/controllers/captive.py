@@ -3,51 +3,73 @@
 How the visitor is identified
 -----------------------------
 1. Logged in: the services of the user's account.
-2. Otherwise by the client address (``request.httprequest.remote_addr``;
-   behind a reverse proxy, run Odoo with ``--proxy-mode`` and have the proxy
-   set ``X-Forwarded-For`` and ``X-Forwarded-Host`` so that Odoo's ProxyFix
-   puts the client's address there), matched against the services' static IP
-   and their CPE devices' IP. An address shared by several accounts identifies
-   nobody.
+2. Otherwise by the client address (``anonymous.client_ip``: the peer, or what our trusted
+   reverse proxies forwarded), matched against the services' static IP and their CPE
+   devices' IP. An address used by several accounts, whatever their status (a terminated
+   service no longer uses its address), identifies nobody.
 
-Only limited services are shown: restricted, suspended or paused, or active
-with their data cap used up. Identified by address only, the page names the
-subscriber by first name and masks the service references (the visitor
-could be anyone on that subscriber's LAN), and shows what is needed to pay:
-the overdue invoices' numbers, due dates and amounts. Anyone else gets a
-neutral page with a login link and the support contact: no subscriber data.
+Only limited services are shown: restricted, suspended or paused, or active with their data
+cap used up. Identified by address only, the page names the subscriber by first name and
+masks the service references (the visitor could be anyone on that subscriber's LAN), and
+shows what is needed to pay: the overdue invoices' numbers, due dates and amounts. Anyone
+else gets a neutral page with a login link and the support contact: no subscriber data.
 
-Paying: Odoo's payment form on one blocking invoice at a time (the invoice
-transaction route with the invoice's access token, as on the invoice's portal
-page), landing on ``/captive/status``, which checks the token and tells when
-the services are active again and their router jobs are done.
+Paying: Odoo's payment form on one blocking invoice at a time, through our own transaction
+route, which charges the invoice's residual amount (whatever the browser sends) and lands on
+``/captive/status``. Both take a captive credential, not the invoice's access token (which
+opens the invoice and its PDF, for good): a signed token naming the invoice, valid for
+``CAPTIVE_TOKEN_LIFETIME`` from the same address and user only. An anonymous visitor is
+offered no saved card, cannot save one, and the form carries no partner details.
 
 Router side (MikroTik): see ``views/captive_templates.xml``.
 """
 
-import ipaddress
+from datetime import timedelta
 
 from werkzeug.exceptions import NotFound
 
 from odoo import http
-from odoo.addons.account_payment.controllers.portal import PortalAccount
+from odoo.addons.account_payment.controllers.payment import PaymentPortal
 from odoo.addons.wisp_billing.models.account_move import SETTLED_STATES
 from odoo.addons.wisp_network.models.wisp_service import RESTRICTED_STATES
+from odoo.exceptions import ValidationError
+from odoo.fields import Command
 from odoo.http import request
 from odoo.tools import consteq
+from odoo.tools.misc import hash_sign, verify_hash_signed
+
+from .anonymous import (
+    check_transaction_kwargs,
+    payer,
+    payment_form_values,
+    request_client_ip,
+)
 
 OPEN_JOB_STATES = ("pending", "running")
 RESTORING_REFRESH_SECONDS = 5
+CAPTIVE_SCOPE = "wisp_portal.captive"
+# long enough to pay (3-D Secure included) and follow the restoration, short enough to be
+# worthless once the visitor has left the subscriber's line
+CAPTIVE_TOKEN_LIFETIME = timedelta(hours=1)
 
 
-def client_address(raw):
-    """The client's address as stored on services (IPv4-mapped IPv6 unwrapped)."""
+def _captive_scope(uid, address):
+    return f"{CAPTIVE_SCOPE}:{uid}:{address}"
+
+
+def captive_token(env, invoice_id, uid, address, expiration=CAPTIVE_TOKEN_LIFETIME):
+    """The captive credential of invoice ``invoice_id`` for user ``uid`` at ``address``."""
+    return hash_sign(env(su=True), _captive_scope(uid, address), [invoice_id], expiration)
+
+
+def captive_token_invoice_id(env, token, uid, address):
+    """The invoice id ``token`` was made for, if made for ``uid`` at ``address`` and still
+    valid; else None."""
     try:
-        address = ipaddress.ip_address((raw or "").strip())
-    except ValueError:
+        values = verify_hash_signed(env(su=True), _captive_scope(uid, address), token or "")
+    except ValueError:  # not a token at all (bad encoding, version, JSON)
         return None
-    mapped = getattr(address, "ipv4_mapped", None)
-    return str(mapped or address)
+    return values[0] if isinstance(values, list) and len(values) == 1 else None
 
 
 def mask_reference(reference):
@@ -56,7 +78,7 @@ def mask_reference(reference):
     return "•••" + reference[-4:] if len(reference) > 4 else "•" * len(reference)
 
 
-class WispCaptivePortal(PortalAccount):
+class WispCaptivePortal(PaymentPortal):
     @http.route(
         "/captive", type="http", auth="public", methods=["GET"], website=True, sitemap=False
     )
@@ -106,55 +128,93 @@ class WispCaptivePortal(PortalAccount):
         if not user._is_public():
             account = user.commercial_partner_id
             return Service.search([("commercial_partner_id", "=", account.id), *limited]), False
-        address = client_address(request.httprequest.remote_addr)
+        address = request_client_ip()
         if not address:
             return Service, True
-        services = Service.search(
-            ["|", ("ip_address", "=", address), ("device_ids.ip_address", "=", address), *limited]
+        # every account using the address, whatever its status, not only the limited ones
+        users = Service.search(
+            [
+                "|",
+                ("ip_address", "=", address),
+                ("device_ids.ip_address", "=", address),
+                ("state", "!=", "terminated"),
+            ]
         )
-        if len(services.commercial_partner_id) != 1:
+        if len(users.commercial_partner_id) != 1:
             return Service, True
-        return services, True
+        return users.filtered_domain(limited), True
 
     def _wisp_captive_payment_values(self, invoice):
-        """Odoo's payment form values for ``invoice`` (sudo), landing on the status page."""
+        """The payment form of ``invoice`` (sudo) on the captive credential, for its residual
+        amount, landing on the status page."""
         if not invoice._has_to_be_paid():
             return {"payment_error": invoice._get_online_payment_error()}
-        access_token = invoice._portal_ensure_token()
-        values = self._get_common_page_view_values(
-            invoices_data={
-                "partner": invoice.partner_id,
-                "company": invoice.company_id,
-                "total_amount": invoice.amount_total,
-                "currency": invoice.currency_id,
-                "amount_residual": invoice.amount_residual,
-                "landing_route": (
-                    f"/captive/status?invoice_id={invoice.id}&access_token={access_token}"
-                ),
-                "transaction_route": f"/invoice/transaction/{invoice.id}",
-            },
-            access_token=access_token,
+        token = captive_token(request.env, invoice.id, request.env.uid, request_client_ip())
+        return payment_form_values(
+            partner=invoice.partner_id,
+            company=invoice.company_id,
+            amount=invoice.amount_residual,
+            currency=invoice.currency_id,
+            transaction_route=f"/captive/transaction/{invoice.id}",
+            landing_route=self._wisp_captive_landing_route(invoice, token),
+            access_token=token,
         )
-        values["amount"] = invoice.amount_residual
-        return values
+
+    def _wisp_captive_landing_route(self, invoice, token):
+        return f"/captive/status?invoice_id={invoice.id}&access_token={token}"
+
+    def _wisp_captive_invoice(self, invoice_id, token):
+        """The invoice (sudo) ``token`` is a captive credential of, for this visitor."""
+        token_invoice_id = captive_token_invoice_id(
+            request.env, token, request.env.uid, request_client_ip()
+        )
+        if not invoice_id or token_invoice_id != invoice_id:
+            return request.env["account.move"]
+        return request.env["account.move"].sudo().browse(invoice_id).exists()
+
+    @http.route("/captive/transaction/<int:invoice_id>", type="jsonrpc", auth="public")
+    def wisp_captive_transaction(self, invoice_id, access_token=None, **kwargs):
+        """Create the card transaction paying the invoice of a captive credential; return its
+        processing values. Amount, partner and landing page are the server's, not the
+        browser's; a saved card only for its logged-in owner."""
+        invoice = self._wisp_captive_invoice(invoice_id, access_token)
+        if not invoice:
+            raise ValidationError(request.env._("The access token is invalid."))
+        if not invoice._has_to_be_paid():
+            raise ValidationError(invoice._get_online_payment_error())
+        self._validate_transaction_kwargs(kwargs)
+        check_transaction_kwargs(invoice.partner_id, kwargs)
+        kwargs.update(
+            is_validation=False,
+            amount=invoice.amount_residual,
+            currency_id=invoice.currency_id.id,
+            partner_id=payer(invoice.partner_id).id,
+            landing_route=self._wisp_captive_landing_route(invoice, access_token),
+        )
+        tx_sudo = self._create_transaction(
+            custom_create_values={"invoice_ids": [Command.set(invoice.ids)]}, **kwargs
+        )
+        return tx_sudo._get_processing_values()
 
     @http.route(
         "/captive/status", type="http", auth="public", methods=["GET"], website=True, sitemap=False
     )
     def wisp_captive_status(self, invoice_id=None, access_token=None, **kwargs):
-        """Where the payment lands. The invoice's token is always required (even
-        logged in): the page tells about the services that invoice bills."""
-        invoice = (
-            request.env["account.move"].sudo().browse(int(invoice_id)).exists()
-            if invoice_id and invoice_id.isdigit()
-            else None
-        )
-        if (
-            not invoice
-            or not invoice.access_token
-            or not access_token
-            or not consteq(invoice.access_token, access_token)
-        ):
+        """Where the payment lands, on the captive credential the payment was made with, or
+        the invoice's own access token (which opens the invoice itself anyway). A token is
+        always required (even logged in): the page tells about the services that invoice
+        bills."""
+        invoice_id = self._cast_as_int(invoice_id)
+        invoice = self._wisp_captive_invoice(invoice_id, access_token)
+        if not invoice and invoice_id:
+            invoice = request.env["account.move"].sudo().browse(invoice_id).exists()
+            if not (
+                invoice.access_token
+                and access_token
+                and consteq(invoice.access_token, access_token)
+            ):
+                invoice = None
+        if not invoice:
             raise NotFound()
         status = self._wisp_captive_status(invoice)
         values = {

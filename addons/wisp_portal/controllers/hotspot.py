@@ -6,9 +6,14 @@ client here with ``link-login-only`` (the router's login URL), ``dst``, ``mac`` 
 ``site`` (a ``wisp.site`` code, set in the router's ``login.html``) says which router serves
 the new hotspot account. These parameters are kept in the session, so that buying a code and
 coming back still ends with the one-click login form to the router.
-"""
 
-from urllib.parse import urlsplit
+Anonymous visitors are told apart by :func:`anonymous.request_client_key` (the address our
+trusted proxies forwarded, IPv6 by /64): wrong codes are throttled per client (the lock of
+:func:`redeem_code` makes the count exact under concurrency), and so are unpaid checkouts
+(``wisp.voucher.purchase._wisp_checkout``). The one-click login posts the new hotspot
+credentials to ``link-login-only`` only when it is the hotspot login page of one of our routers
+(``wisp.router.wisp_hotspot_hosts``); otherwise the credentials are only shown.
+"""
 
 from werkzeug.exceptions import NotFound
 
@@ -18,6 +23,15 @@ from odoo.fields import Command
 from odoo.http import request, route
 from odoo.tools.mail import single_email_re
 
+from ..models.wisp_voucher_purchase import CheckoutLimitError
+from .anonymous import (
+    check_transaction_kwargs,
+    mask_email,
+    payer,
+    payment_form_values,
+    request_client_key,
+)
+
 SESSION_HOTSPOT = "wisp_hotspot"
 # the hotspot account made by the last anonymous redemption of this browser: the only
 # account /hotspot/register may update (never a partner id sent by the form)
@@ -26,6 +40,31 @@ SESSION_ACCOUNT = "wisp_hotspot_partner_id"
 SESSION_PURCHASE = "wisp_open_purchase_id"
 ROUTER_PARAMS = {"link-login-only": "link_login_only", "dst": "dst", "site": "site"}
 REGISTER_FIELDS = ("name", "email", "phone", "street", "city", "zip")
+REDEEM_LOCK = "wisp_portal.redeem"
+
+
+def redeem_code(env, code, client_key, partner=None, service=None):
+    """Redeem ``code`` for ``client_key``; returns (result, error, status).
+
+    The throttle (``wisp.voucher.attempt``) counts failures committed on cursors of its own,
+    then the redemption logs its own: two requests of one client checking at once would
+    both pass. The redemptions of one client are therefore serialized on a lock held until
+    the request's transaction ends, taken before anything is counted; under it, the count
+    made here is the one the model makes next, so a throttled refusal answers 429.
+    """
+    env.cr.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{REDEEM_LOCK}:{client_key}"]
+    )
+    throttled = env["wisp.voucher.attempt"].sudo()._is_throttled(client_key)
+    try:
+        result = (
+            env["wisp.voucher"]
+            .sudo()
+            ._redeem(code, partner=partner, service=service, client_key=client_key)
+        )
+    except UserError as error:
+        return None, error.args[0], 429 if throttled else 400
+    return result, None, 200
 
 
 class WispHotspot(PaymentPortal):
@@ -40,16 +79,14 @@ class WispHotspot(PaymentPortal):
             value = (params.get(name) or params.get(key) or "").strip()
             if value:
                 kept[key] = value
-        login_url = urlsplit(kept.get("link_login_only", ""))
-        # credentials are only ever posted to a web URL of the router, never elsewhere
-        if login_url.scheme not in ("http", "https") or not login_url.netloc:
+        # credentials are only ever posted to the hotspot login page of one of our routers
+        if not request.env["wisp.router"]._wisp_is_hotspot_login_url(
+            kept.get("link_login_only"), kept.get("site"), request.website.company_id
+        ):
             kept.pop("link_login_only", None)
         if kept != request.session.get(SESSION_HOTSPOT):
             request.session[SESSION_HOTSPOT] = kept
         return kept
-
-    def _wisp_client_key(self):
-        return request.httprequest.remote_addr or "unknown"
 
     def _wisp_online_plans(self):
         return request.env["wisp.voucher.purchase"]._wisp_online_plans(request.website.company_id)
@@ -107,18 +144,12 @@ class WispHotspot(PaymentPortal):
         attempt log commits on its own cursor), except that a reseller's consigned card is
         recorded as sold once a customer types it in, which it is.
         """
-        client_key = self._wisp_client_key()
-        throttled = request.env["wisp.voucher.attempt"].sudo()._is_throttled(client_key)
-        try:
-            result = (
-                request.env["wisp.voucher"]
-                .sudo()
-                ._redeem(code, partner=partner, service=service, client_key=client_key)
-            )
-        except UserError as error:
-            return None, error.args[0], 429 if throttled else 400
-        self._wisp_place_service(result["service"], site_code)
-        return result, None, 200
+        result, error, status = redeem_code(
+            request.env, code, request_client_key(), partner=partner, service=service
+        )
+        if result:
+            self._wisp_place_service(result["service"], site_code)
+        return result, error, status
 
     def _wisp_render_secret(self, template, values):
         """A page showing a code or a password: kept out of browser and proxy caches."""
@@ -244,13 +275,18 @@ class WispHotspot(PaymentPortal):
             return request.render("wisp_portal.hotspot_buy", values, status=400)
         purchase = self._wisp_open_purchase(plan, user.partner_id if logged_in else None, email)
         if not purchase:
-            purchase = request.env["wisp.voucher.purchase"]._wisp_create_purchase(
-                plan,
-                partner=user.partner_id if logged_in else None,
-                name=name,
-                email=email,
-                company=request.website.company_id,
-            )
+            try:
+                purchase = request.env["wisp.voucher.purchase"]._wisp_checkout(
+                    plan,
+                    request_client_key(),
+                    partner=user.partner_id if logged_in else None,
+                    name=name,
+                    email=email,
+                    company=request.website.company_id,
+                )
+            except CheckoutLimitError as error:
+                values["errors"] = {"form": error.args[0]}
+                return request.render("wisp_portal.hotspot_buy", values, status=429)
             request.session[SESSION_PURCHASE] = purchase.id
         return request.redirect(purchase._wisp_landing_url())
 
@@ -291,6 +327,8 @@ class WispHotspot(PaymentPortal):
         purchase.transaction_ids._wisp_post_process_now()
         values = {
             "purchase": purchase,
+            # the page opens by its link: enough of the address for the buyer to recognise it
+            "masked_email": mask_email(purchase.partner_id.email),
             "hotspot": self._wisp_hotspot_params({}),
             "waiting": purchase._wisp_awaiting_confirmation(),
             "failed_tx": purchase.transaction_ids.filtered(
@@ -304,40 +342,15 @@ class WispHotspot(PaymentPortal):
     def _wisp_purchase_payment_values(self, purchase):
         """The rendering context of ``payment.form`` for the purchase's invoice."""
         invoice = purchase.invoice_id
-        partner = purchase.partner_id
-        company = purchase.company_id
-        amount = invoice.amount_residual
-        providers = (
-            request.env["payment.provider"]
-            .sudo()
-            ._get_compatible_providers(
-                company.id, partner.id, amount, currency_id=invoice.currency_id.id
-            )
+        return payment_form_values(
+            partner=purchase.partner_id,
+            company=purchase.company_id,
+            amount=invoice.amount_residual,
+            currency=invoice.currency_id,
+            transaction_route=f"/hotspot/purchase/{purchase.id}/transaction",
+            landing_route=purchase._wisp_landing_url(),
+            access_token=purchase.access_token,
         )
-        logged_in = not request.env.user._is_public()
-        return {
-            "amount": amount,
-            "currency": invoice.currency_id,
-            "partner_id": partner.id,
-            "providers_sudo": providers,
-            "payment_methods_sudo": request.env["payment.method"]
-            .sudo()
-            ._get_compatible_payment_methods(
-                providers.ids, partner.id, currency_id=invoice.currency_id.id
-            ),
-            # saved cards only for the logged-in owner
-            "tokens_sudo": request.env["payment.token"]
-            .sudo()
-            ._get_available_tokens(providers.ids, partner.id)
-            if logged_in
-            else request.env["payment.token"],
-            "show_tokenize_input_mapping": {
-                provider.id: logged_in and provider.allow_tokenization for provider in providers
-            },
-            "transaction_route": f"/hotspot/purchase/{purchase.id}/transaction",
-            "landing_route": purchase._wisp_landing_url(),
-            "access_token": purchase.access_token,
-        }
 
     @route("/hotspot/purchase/<int:purchase_id>/transaction", type="jsonrpc", auth="public")
     def hotspot_purchase_transaction(self, purchase_id, access_token, **kwargs):
@@ -352,16 +365,15 @@ class WispHotspot(PaymentPortal):
         if purchase.state != "draft" or purchase._wisp_awaiting_confirmation():
             raise ValidationError(request.env._("This purchase is already paid or being paid."))
         self._validate_transaction_kwargs(kwargs)
+        check_transaction_kwargs(purchase.partner_id, kwargs)
         invoice = purchase.invoice_id
         kwargs.update(
             is_validation=False,
             amount=invoice.amount_residual,
             currency_id=invoice.currency_id.id,
-            partner_id=purchase.partner_id.id,
+            partner_id=payer(purchase.partner_id).id,
             landing_route=purchase._wisp_landing_url(),
         )
-        if request.env.user._is_public():
-            kwargs["tokenization_requested"] = False
         tx_sudo = self._create_transaction(
             custom_create_values={
                 "invoice_ids": [Command.set(invoice.ids)],

@@ -1,1 +1,1 @@
-from . import wisp_service
+from . import wisp_router, wisp_service, wisp_voucher_purchase

@@ -7,6 +7,10 @@ from . import (
     test_portal_plan_change,
     test_portal_wallet,
     test_reseller_portal,
+    test_security_captive,
+    test_security_client_address,
+    test_security_disclosure,
+    test_security_hotspot,
     test_tours,
     test_voucher_expiry_network,
 )

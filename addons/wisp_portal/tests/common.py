@@ -16,6 +16,8 @@ from odoo.tests import HttpCase, new_test_user
 
 # the test server sees its clients (the tests, Chromium) at the loopback address
 CLIENT_IP = "127.0.0.1"
+# the hotspot login URL of the test router (MikroTik's link-login-only)
+ROUTER_LOGIN = "http://10.5.50.1/login"
 
 
 class WispPortalCase(WispPaymentCommon, HttpCase):
@@ -69,6 +71,7 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
         )
         cls.site = cls.env["wisp.site"].create({"name": "Portal Tower", "code": "PT"})
         cls.emu, cls.router = start_emulated_router(cls, cls.site, "Portal NAS")
+        cls.router.wisp_hotspot_hosts = "10.5.50.1"
 
         # Two residential subscribers, each with a portal login (password = login).
         cls.alice_user = cls._portal_user("alice", "Alice Portal")
@@ -160,6 +163,12 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
         self.run_jobs()
         self.assertTrue(self.router_secret(service)["profile"].endswith("-restricted"))
         return service, invoice
+
+    def via_proxy(self, address, proxies=CLIENT_IP):
+        """Headers of a request relayed for a client at ``address`` by a reverse proxy at
+        the test client's address, trusted as ``proxies`` (system parameter)."""
+        self.env["ir.config_parameter"].set_param("wisp_portal.trusted_proxies", proxies)
+        return {"X-Forwarded-For": address, "X-Forwarded-Host": "portal.example.net"}
 
     def router_secret(self, service):
         return self.emu.row("/ppp/secret", service.login)

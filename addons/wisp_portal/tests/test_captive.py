@@ -35,7 +35,7 @@ class TestCaptive(WispPortalCase):
         )
         # the payment form on that invoice, landing on the status page
         self.assertIn('id="o_payment_form"', page)
-        self.assertIn(f'data-transaction-route="/invoice/transaction/{invoice.id}"', page)
+        self.assertIn(f'data-transaction-route="/captive/transaction/{invoice.id}"', page)
         self.assertIn(f"/captive/status?invoice_id={invoice.id}&amp;access_token=", page)
         # identified by address only: no full name, address, e-mail or reference
         self.assertIn("•••" + service.name[-4:], page)
@@ -124,7 +124,7 @@ class TestCaptive(WispPortalCase):
 
         # what the payment form does: create the transaction, pay (demo), poll
         processing = self.make_jsonrpc_request(
-            f"/invoice/transaction/{invoice.id}",
+            f"/captive/transaction/{invoice.id}",
             {
                 "access_token": access_token,
                 "provider_id": self.demo.id,
@@ -181,7 +181,7 @@ class TestCaptive(WispPortalCase):
         )
         self.assertIn(f"/captive?invoice_id={second.id}", page, "pick the other one to pay")
         self.assertIn(
-            f'data-transaction-route="/invoice/transaction/{second.id}"',
+            f'data-transaction-route="/captive/transaction/{second.id}"',
             self.captive(f"/captive?invoice_id={second.id}"),
         )
 
@@ -193,5 +193,5 @@ class TestCaptive(WispPortalCase):
         page = self.captive(f"/captive/status?invoice_id={first.id}&access_token={token}")
         self.assertIn('data-status="blocked"', page)
         self.assertNotIn(
-            f'data-transaction-route="/invoice/transaction/{first.id}"', self.captive()
+            f'data-transaction-route="/captive/transaction/{first.id}"', self.captive()
         )

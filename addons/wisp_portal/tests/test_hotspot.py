@@ -5,10 +5,9 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import WispPortalCase
+from .common import ROUTER_LOGIN, WispPortalCase
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-ROUTER_LOGIN = "http://10.5.50.1/login"
 
 
 class HotspotCase(WispPortalCase):
