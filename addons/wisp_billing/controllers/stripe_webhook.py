@@ -23,6 +23,9 @@ class WispStripeController(StripeController):
     * Payment events keep going through payment_stripe (its own signature check), and a
       transaction the event confirmed is booked at once (account.payment, invoice reconciled,
       services reactivated) instead of at the next post-processing cron.
+    * payment_stripe trusts unsigned events when the provider has no webhook secret; here they
+      are refused (403): without a secret, payments are confirmed only by Stripe's API (the
+      customer's return from the payment page and the status polling fetch the PaymentIntent).
     * Disputes (chargebacks), unknown to payment_stripe, are verified with
       ``stripe.Webhook.construct_event`` against the webhook secret of the Stripe providers and
       reverse the disputed payment. A bad signature is rejected (403) and books nothing.
@@ -49,9 +52,9 @@ class WispStripeController(StripeController):
             .sudo()
             .search([("reference", "=", reference), ("provider_code", "=", "stripe")], limit=1)
         )
-        if not tx_sudo or not stripe_utils.get_webhook_secret(tx_sudo.provider_id):
-            return  # Unsigned events are left to the post-processing cron.
-        if tx_sudo.state != "done" or tx_sudo.is_post_processed:
+        # Only an event that passed _verify_signature gets here, and only a transaction already
+        # confirmed is booked.
+        if not tx_sudo or tx_sudo.state != "done" or tx_sudo.is_post_processed:
             return
         try:
             with request.env.cr.savepoint():
@@ -59,6 +62,28 @@ class WispStripeController(StripeController):
         except Exception:
             # The transaction is confirmed: the post-processing cron books it later.
             _logger.exception("Could not book transaction %s at once.", tx_sudo.reference)
+
+    def _verify_signature(self, tx_sudo):
+        """Refuse events that cannot be verified instead of trusting them.
+
+        payment_stripe skips the check when the provider has no webhook secret, and fails with
+        a server error when the signature header is missing: both are refused here.
+
+        :raise Forbidden: when the provider has no webhook secret or the event no signature
+        """
+        if not tx_sudo:
+            return  # No transaction of ours: nothing is processed, the event is acknowledged.
+        if not stripe_utils.get_webhook_secret(tx_sudo.provider_id):
+            _logger.warning(
+                "Stripe event refused: provider %s has no webhook secret to verify it; set the "
+                "webhook signing secret on the provider.",
+                tx_sudo.provider_id.id,
+            )
+            raise Forbidden()
+        if not request.httprequest.headers.get("Stripe-Signature"):
+            _logger.warning("Stripe event without signature rejected.")
+            raise Forbidden()
+        return super()._verify_signature(tx_sudo)
 
     def _wisp_verify_event(self):
         """Return the event verified with the webhook secret of a Stripe provider.

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -40,3 +40,23 @@ class ResConfigSettings(models.TransientModel):
     wisp_registration_bonus = fields.Monetary(
         related="company_id.wisp_registration_bonus", readonly=False
     )
+
+    wisp_stripe_unsigned_provider_ids = fields.Many2many(
+        "payment.provider",
+        compute="_compute_wisp_stripe_unsigned_provider_ids",
+        string="Stripe Providers Without Webhook Secret",
+    )
+
+    @api.depends("company_id")
+    def _compute_wisp_stripe_unsigned_provider_ids(self):
+        # The webhook refuses their events: tell the administrator where to set the secret.
+        Provider = self.env["payment.provider"].sudo()
+        for settings in self:
+            settings.wisp_stripe_unsigned_provider_ids = Provider.search(
+                [
+                    ("code", "=", "stripe"),
+                    ("state", "!=", "disabled"),
+                    ("company_id", "=", settings.company_id.id),
+                    ("stripe_webhook_secret", "=", False),
+                ]
+            )

@@ -1,14 +1,19 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .wisp_protected_fields import MANAGER_GROUP
+
 
 class WispResellerStatement(models.Model):
     """A reseller's sales of a period: totals, commission and what it owes,
     invoiced in one click."""
 
     _name = "wisp.reseller.statement"
+    _inherit = ["wisp.protected.fields.mixin"]
     _description = "Reseller Statement"
     _order = "date_to desc, id desc"
+    # Set by Collect Sales and Invoice only (as superuser, after their checks).
+    _wisp_protected_fields = dict.fromkeys(("sale_ids", "state", "invoice_id"), MANAGER_GROUP)
 
     name = fields.Char(compute="_compute_name", store=True)
     reseller_id = fields.Many2one(
@@ -55,6 +60,7 @@ class WispResellerStatement(models.Model):
 
     def action_collect(self):
         """Attach the reseller's sales of the period not yet on a statement."""
+        self.check_access("write")
         for statement in self:
             if statement.state != "draft":
                 raise UserError(self.env._("An invoiced statement is final."))
@@ -73,23 +79,25 @@ class WispResellerStatement(models.Model):
                     ("company_id", "=", statement.company_id.id),
                 ]
             )
-            sales.statement_id = statement
+            # billing staff only read sales: attaching them is part of the statement
+            sales.sudo().statement_id = statement
         return True
 
     def action_invoice(self):
         """One customer invoice to the reseller for the consignment sales."""
+        self.check_access("write")  # before the invoice is made as superuser
         for statement in self:
             if statement.state != "draft":
                 raise UserError(self.env._("This statement is invoiced already."))
             due = statement.sale_ids.filtered(lambda s: s.mode == "consignment")
             if not due:
                 raise UserError(self.env._("Nothing is due on this statement."))
-            statement.invoice_id = self.env["wisp.voucher"]._wisp_invoice_reseller(
+            invoice = self.env["wisp.voucher"]._wisp_invoice_reseller(
                 statement.reseller_id,
                 [(sale.plan_id, sale.wholesale_amount) for sale in due],
                 ref=statement.name,
             )
-            statement.state = "invoiced"
+            statement.sudo().write({"invoice_id": invoice.id, "state": "invoiced"})
         return True
 
     def action_view_invoice(self):

@@ -3,9 +3,10 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..tools.proration import prorate
+from .wisp_protected_fields import BILLING_GROUP
 
 # Services that are charged: a restricted or suspended customer still owes the
 # service (dunning cuts access, not the contract); paused ones do not.
@@ -13,7 +14,21 @@ BILLABLE_STATES = ("active", "restricted", "suspended")
 
 
 class WispService(models.Model):
-    _inherit = "wisp.service"
+    _name = "wisp.service"
+    _inherit = ["wisp.service", "wisp.protected.fields.mixin"]
+
+    # What is charged and whether a service is held: set by the billing code and billing
+    # staff; support and network staff, who may write services, only read them.
+    _wisp_protected_fields = dict.fromkeys(
+        (
+            "billed_until",
+            "wisp_voucher_funded",
+            "blocking_invoice_ids",
+            "next_plan_id",
+            "plan_change_date",
+        ),
+        BILLING_GROUP,
+    )
 
     billed_until = fields.Date(
         copy=False,
@@ -121,16 +136,19 @@ class WispService(models.Model):
 
     def _on_state_change(self, transition, previous_states):
         res = super()._on_state_change(transition, previous_states)
+        # The transition itself was checked (_check_transition): its billing is bookkeeping,
+        # done as superuser whoever made it (support activates, network staff terminate).
+        services = self.sudo()
         today = fields.Date.context_today(self)
         if transition == "activate":
-            self._wisp_start_billing()
+            services._wisp_start_billing()
         elif transition in ("pause", "terminate"):
-            self.filtered(
+            services.filtered(
                 lambda s: previous_states[s.id] in BILLABLE_STATES
             )._wisp_close_billing_segment(today)
         elif transition == "resume":
             # The paused days are not charged: billing restarts today.
-            for service in self.filtered("billed_until"):
+            for service in services.filtered("billed_until"):
                 service.billed_until = max(service.billed_until, today - timedelta(days=1))
         return res
 
@@ -154,8 +172,17 @@ class WispService(models.Model):
     # Plan changes
     # -------------------------------------------------------------------------
     def action_change_plan(self, plan, effective_date=None):
-        """Change the plan now (prorated at once) or schedule it for a date."""
+        """Change the plan now (prorated at once) or schedule it for a date.
+
+        Billing staff only (the portal calls it as superuser for the subscriber's own
+        service): a change credits and charges the subscriber.
+        """
         self.ensure_one()
+        if not (self.env.su or self.env.user.has_group(BILLING_GROUP)):
+            raise AccessError(
+                self.env._("Only billing staff or managers may change the plan of a service.")
+            )
+        self.check_access("write")
         today = fields.Date.context_today(self)
         effective_date = effective_date or today
         if plan == self.plan_id:

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..tools.codes import has_valid_check, normalize_code, random_symbols, strip_code
+from .wisp_protected_fields import MANAGER_GROUP
 from .wisp_voucher_batch import VOUCHER_CODE_LENGTH
 
 VOUCHER_STATES = [
@@ -43,6 +44,7 @@ class WispVoucher(models.Model):
     """
 
     _name = "wisp.voucher"
+    _inherit = ["wisp.protected.fields.mixin"]
     _description = "Voucher"
     _order = "id desc"
     _rec_name = "code"
@@ -76,13 +78,38 @@ class WispVoucher(models.Model):
 
     _code_uniq = models.Constraint("UNIQUE(code)", "Voucher codes are unique.")
 
+    # A code's plan, life and sale are written by its actions (sell, void, assign, redeem)
+    # as superuser after their checks: billing staff, who may write vouchers for those
+    # buttons, cannot rewrite them over RPC.
+    _wisp_protected_fields = dict.fromkeys(
+        (
+            "batch_id",
+            "code",
+            "use_by",
+            "state",
+            "reseller_id",
+            "reseller_mode",
+            "assigned_date",
+            "assignment_move_id",
+            "sold_date",
+            "sold_price",
+            "sale_id",
+            "redeemed_partner_id",
+            "service_id",
+            "activation_datetime",
+            "expiry_datetime",
+        ),
+        MANAGER_GROUP,
+    )
+
     # -------------------------------------------------------------------------
     # Stock and sales
     # -------------------------------------------------------------------------
     def action_void(self):
+        self.check_access("write")
         if self.filtered(lambda v: v.state not in ("new", "assigned")):
             raise UserError(self.env._("Only vouchers in stock can be voided."))
-        self.state = "void"
+        self.sudo().state = "void"
         return True
 
     def _wisp_assign(self, reseller, mode):
@@ -92,7 +119,7 @@ class WispVoucher(models.Model):
             raise UserError(self.env._("%(p)s is not a reseller.", p=reseller.display_name))
         if self.filtered(lambda v: v.state != "new"):
             raise UserError(self.env._("Only vouchers in stock can be assigned."))
-        self.write(
+        self.sudo().write(
             {
                 "state": "assigned",
                 "reseller_id": reseller.id,
@@ -104,7 +131,7 @@ class WispVoucher(models.Model):
             move = self._wisp_invoice_reseller(
                 reseller, [(v.plan_id, v._wisp_wholesale_price()) for v in self]
             )
-            self.assignment_move_id = move
+            self.sudo().assignment_move_id = move
         return True
 
     def _wisp_wholesale_price(self):
@@ -150,10 +177,18 @@ class WispVoucher(models.Model):
     def action_sell(self, price=None):
         """Record the sale of these cards to end customers (reseller portal or
         staff). A reseller may only sell its own assigned cards: it reads them
-        through its record rule but never writes them directly."""
+        through its record rule but never writes them directly.
+
+        ``price`` is what the customer paid for each card, by default the retail
+        price printed on it. It may be lower (a card given away, a discount taken
+        from the seller's own commission) but never negative nor above the printed
+        price: the sale price is the reseller's commission and its statements.
+        """
         user = self.env.user
         is_staff = self.env.su or user.has_group("wisp_subscriber.group_wisp_billing")
         self.check_access("write" if is_staff else "read")
+        if price is not None and (isinstance(price, bool) or not isinstance(price, int | float)):
+            raise UserError(self.env._("The sale price must be an amount."))
         today = fields.Date.context_today(self)
         for voucher in self.sudo():
             if voucher.state not in ("new", "assigned"):
@@ -165,6 +200,20 @@ class WispVoucher(models.Model):
             if voucher.batch_id.sell_by and voucher.batch_id.sell_by < today:
                 raise UserError(
                     self.env._("Voucher %(code)s is past its sell-by date.", code=voucher.code)
+                )
+            currency = voucher.currency_id
+            if price is not None and (
+                currency.compare_amounts(price, 0) < 0
+                or currency.compare_amounts(price, voucher.price) > 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "Voucher %(code)s sells for 0 up to its retail price %(retail)s, "
+                        "not %(price)s.",
+                        code=voucher.code,
+                        retail=currency.format(voucher.price),
+                        price=currency.format(price),
+                    )
                 )
         self.sudo()._wisp_record_sales(price)
         return True

@@ -73,6 +73,9 @@ class WispVoucherBatch(models.Model):
         "CHECK(quantity > 0)", "A batch holds at least one voucher."
     )
     _price_positive = models.Constraint("CHECK(price >= 0)", "A price cannot be negative.")
+    _wholesale_price_positive = models.Constraint(
+        "CHECK(wholesale_price >= 0)", "A wholesale price cannot be negative."
+    )
 
     @api.depends("plan_id")
     def _compute_price(self):
@@ -92,6 +95,7 @@ class WispVoucherBatch(models.Model):
         """Insert ``quantity`` vouchers with fresh codes, in one statement per
         round. Codes are unique across batches by a UNIQUE index; the rare
         collision is dropped by ON CONFLICT and replaced in the next round."""
+        self.check_access("write")  # the codes are inserted in SQL, past the ORM's checks
         for batch in self:
             if batch.state != "draft":
                 raise UserError(self.env._("Codes of batch %(b)s exist already.", b=batch.name))
@@ -156,6 +160,7 @@ class WispVoucherBatch(models.Model):
 
     def action_assign_reseller(self):
         """Hand the batch's unassigned cards to its reseller."""
+        self.check_access("write")  # before a prepaid stock invoice is made as superuser
         for batch in self:
             if not batch.reseller_id:
                 raise UserError(self.env._("Choose the reseller of batch %(b)s.", b=batch.name))

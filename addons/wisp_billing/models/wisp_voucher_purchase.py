@@ -5,6 +5,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from .wisp_protected_fields import MANAGER_GROUP
+
 _logger = logging.getLogger(__name__)
 
 PURCHASE_STATES = [
@@ -33,8 +35,26 @@ class WispVoucherPurchase(models.Model):
 
     _name = "wisp.voucher.purchase"
     _description = "Access Code Purchase"
-    _inherit = ["portal.mixin", "mail.thread"]
+    _inherit = ["portal.mixin", "mail.thread", "wisp.protected.fields.mixin"]
     _order = "id desc"
+    # Made by the checkout and moved by payment and delivery, all as superuser: billing
+    # staff, who may write purchases for their buttons, cannot rewrite them over RPC.
+    _wisp_protected_fields = dict.fromkeys(
+        (
+            "name",
+            "company_id",
+            "partner_id",
+            "plan_id",
+            "amount",
+            "state",
+            "voucher_id",
+            "invoice_id",
+            "transaction_ids",
+            "delivered_date",
+            "generated_batch_id",
+        ),
+        MANAGER_GROUP,
+    )
 
     name = fields.Char(required=True, readonly=True, copy=False, default="/")
     company_id = fields.Many2one(
@@ -306,6 +326,7 @@ class WispVoucherPurchase(models.Model):
 
     def action_deliver(self):
         """Deliver purchases whose invoice was paid another way (e.g. registered by hand)."""
+        self.check_access("write")
         if self.filtered(lambda p: p.state not in ("draft", "paid")):
             raise UserError(self.env._("Only purchases waiting for delivery can be delivered."))
         if self.filtered(lambda p: p.invoice_id.payment_state not in ("paid", "in_payment")):
@@ -317,6 +338,11 @@ class WispVoucherPurchase(models.Model):
     # Cancellation
     # -------------------------------------------------------------------------
     def action_cancel(self):
+        """Billing staff's Cancel button; see :meth:`_wisp_cancel`."""
+        self.check_access("write")
+        return self._wisp_cancel()
+
+    def _wisp_cancel(self):
         """Cancel unpaid purchases: their invoice and unfinished transactions too."""
         for purchase in self.sudo():
             purchase._wisp_lock()
@@ -348,5 +374,5 @@ class WispVoucherPurchase(models.Model):
         abandoned = abandoned.filtered(
             lambda p: not any(tx.state in LIVE_TX_STATES for tx in p.transaction_ids)
         )
-        abandoned.action_cancel()
+        abandoned._wisp_cancel()
         return len(abandoned)

@@ -33,6 +33,8 @@ class WispVoucherSale(models.Model):
     )
     statement_id = fields.Many2one("wisp.reseller.statement", readonly=True, index=True)
 
+    _price_positive = models.Constraint("CHECK(price >= 0)", "A sale price cannot be negative.")
+
     @api.depends("price", "wholesale_amount", "mode")
     def _compute_amounts(self):
         for sale in self:
