@@ -1,4 +1,5 @@
 from . import (
+    test_access_matrix,
     test_category,
     test_escalation,
     test_failed_job_ticket,

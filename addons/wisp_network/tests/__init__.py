@@ -1,4 +1,5 @@
 from . import (
+    test_access_matrix,
     test_circuit_test,
     test_job_queue,
     test_provisioning,

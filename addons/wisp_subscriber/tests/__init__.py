@@ -1,5 +1,6 @@
 from . import (
     test_access,
+    test_access_matrix,
     test_connection_request,
     test_installation_order,
     test_plan,

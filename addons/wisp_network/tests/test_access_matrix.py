@@ -1,0 +1,56 @@
+from odoo.addons.wisp_subscriber.tests.access_matrix import AccessMatrixCase
+from odoo.tests import tagged
+
+STAFF = ("installer", "support", "billing", "network")
+
+
+@tagged("post_install", "-at_install")
+class TestAccessMatrix(AccessMatrixCase):
+    """wisp_network's methods and fields as every role (see ``access_matrix``)."""
+
+    MODULE = "wisp_network"
+    METHOD_POLICY = {
+        "wisp.router": {
+            "action_reconcile": ("network",),
+            "action_check_connection": ("network",),
+            "action_view_services": ("support", "billing", "network"),
+            "action_view_failed_jobs": ("support", "network"),
+        },
+        "wisp.network.job": {"action_retry": ("network",)},
+        "wisp.service": {
+            "action_circuit_test": ("support", "network"),
+            "action_view_usage": ("support", "billing", "network"),
+            "action_sync_network": ("network",),
+        },
+    }
+    PROTECTED_FIELDS = {
+        "wisp.router": {"password": ("network",), "radius_dsn": ("network",)},
+        "wisp.network.job": {"state": (), "attempts": (), "error": ()},
+        "wisp.circuit.test": {"state": (), "loss_pct": ()},
+        "wisp.service.usage": {"download_mb": (), "upload_mb": ()},
+        "wisp.service": {"router_id": ("network",)},
+    }
+
+    @classmethod
+    def _matrix_records(cls):
+        super()._matrix_records()
+        # a router that answers nowhere: the loopback's discard port, closed
+        router_vals = {"backend": "routeros", "host": "127.0.0.1", "api_port": 9, "timeout": 0.2}
+        router = cls.env["wisp.router"].create(
+            {"name": "Matrix NAS", "site_id": cls.matrix_site.id, **router_vals}
+        )
+        cls.env["wisp.router"].create(
+            {
+                "name": "Other Co NAS",
+                "site_id": cls.other_company_site.id,
+                "company_id": cls.other_company.id,
+                **router_vals,
+            }
+        )
+        cls.foreign_service.router_id = router
+        cls.env["wisp.circuit.test"].create(
+            {"service_id": cls.foreign_service.id, "router_id": router.id, "address": "10.9.9.9"}
+        )
+        cls.env["wisp.service.usage"].create(
+            {"service_id": cls.foreign_service.id, "date": "2026-01-01", "download_mb": 5.0}
+        )
