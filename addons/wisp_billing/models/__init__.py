@@ -11,7 +11,6 @@ from . import (
     wisp_billing_run_chunk,
     wisp_connection_request,
     wisp_gift_card,
-    wisp_protected_fields,
     wisp_reseller_location,
     wisp_reseller_statement,
     wisp_service,

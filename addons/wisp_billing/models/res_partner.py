@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.wisp_subscriber.tools.access import BILLING, SUPPORT, check_groups
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools.codes import random_symbols
@@ -126,6 +127,8 @@ class ResPartner(models.Model):
         )
 
     def action_wisp_wallet_history(self):
+        check_groups(self.env, (SUPPORT, BILLING))
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "wisp_billing.action_wisp_wallet_history"

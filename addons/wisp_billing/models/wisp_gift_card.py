@@ -1,6 +1,7 @@
 from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
+from odoo.addons.wisp_subscriber.tools.access import MANAGER
 from odoo.exceptions import UserError
 
 from ..tools.codes import CODE_ALPHABET, generate_code, normalize_code
@@ -28,6 +29,7 @@ class WispGiftCard(models.Model):
     """
 
     _name = "wisp.gift.card"
+    _inherit = ["wisp.protected.fields.mixin"]
     _description = "Gift Card"
     _order = "id desc"
     _rec_name = "code"
@@ -55,6 +57,12 @@ class WispGiftCard(models.Model):
 
     _code_uniq = models.Constraint("UNIQUE(code)", "Gift card codes are unique.")
     _amount_positive = models.Constraint("CHECK(amount > 0)", "A gift card has a positive value.")
+
+    @api.model
+    def _wisp_field_write_groups(self):
+        # Set by redemption and Void only (as superuser, after their checks).
+        protected = dict.fromkeys(("state", "partner_id", "redeemed_date", "move_id"), (MANAGER,))
+        return {**super()._wisp_field_write_groups(), **protected}
 
     @api.model
     def _redeem(self, code, partner):
@@ -87,7 +95,7 @@ class WispGiftCard(models.Model):
         move = partner.commercial_partner_id._wisp_wallet_grant(
             card.amount, "gift_card", self.env._("Gift card %(code)s", code=card.code)
         )
-        card.write(
+        card.sudo().write(
             {
                 "state": "redeemed",
                 "partner_id": partner.commercial_partner_id.id,
@@ -98,7 +106,8 @@ class WispGiftCard(models.Model):
         return card
 
     def action_void(self):
+        self.check_access("write")
         if self.filtered(lambda c: c.state != "new"):
             raise UserError(self.env._("Only a valid, unused gift card can be voided."))
-        self.state = "void"
+        self.sudo().state = "void"
         return True

@@ -1,7 +1,6 @@
 from odoo import api, fields, models
+from odoo.addons.wisp_subscriber.tools.access import MANAGER
 from odoo.exceptions import UserError
-
-from .wisp_protected_fields import MANAGER_GROUP
 
 
 class WispResellerStatement(models.Model):
@@ -12,8 +11,6 @@ class WispResellerStatement(models.Model):
     _inherit = ["wisp.protected.fields.mixin"]
     _description = "Reseller Statement"
     _order = "date_to desc, id desc"
-    # Set by Collect Sales and Invoice only (as superuser, after their checks).
-    _wisp_protected_fields = dict.fromkeys(("sale_ids", "state", "invoice_id"), MANAGER_GROUP)
 
     name = fields.Char(compute="_compute_name", store=True)
     reseller_id = fields.Many2one(
@@ -34,6 +31,12 @@ class WispResellerStatement(models.Model):
         [("draft", "Draft"), ("invoiced", "Invoiced")], default="draft", readonly=True
     )
     invoice_id = fields.Many2one("account.move", readonly=True)
+
+    @api.model
+    def _wisp_field_write_groups(self):
+        # Set by Collect Sales and Invoice only (as superuser, after their checks).
+        protected = dict.fromkeys(("sale_ids", "state", "invoice_id"), (MANAGER,))
+        return {**super()._wisp_field_write_groups(), **protected}
 
     @api.depends("reseller_id", "date_from", "date_to")
     def _compute_name(self):

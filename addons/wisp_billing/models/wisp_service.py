@@ -3,10 +3,10 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.addons.wisp_subscriber.tools.access import BILLING
 from odoo.exceptions import AccessError, UserError
 
 from ..tools.proration import prorate
-from .wisp_protected_fields import BILLING_GROUP
 
 # Services that are charged: a restricted or suspended customer still owes the
 # service (dunning cuts access, not the contract); paused ones do not.
@@ -14,21 +14,7 @@ BILLABLE_STATES = ("active", "restricted", "suspended")
 
 
 class WispService(models.Model):
-    _name = "wisp.service"
-    _inherit = ["wisp.service", "wisp.protected.fields.mixin"]
-
-    # What is charged and whether a service is held: set by the billing code and billing
-    # staff; support and network staff, who may write services, only read them.
-    _wisp_protected_fields = dict.fromkeys(
-        (
-            "billed_until",
-            "wisp_voucher_funded",
-            "blocking_invoice_ids",
-            "next_plan_id",
-            "plan_change_date",
-        ),
-        BILLING_GROUP,
-    )
+    _inherit = "wisp.service"
 
     billed_until = fields.Date(
         copy=False,
@@ -65,6 +51,22 @@ class WispService(models.Model):
         "by the recurring billing.",
     )
     wisp_voucher_ids = fields.One2many("wisp.voucher", "service_id", string="Vouchers")
+
+    @api.model
+    def _wisp_field_write_groups(self):
+        # What is charged and whether a service is held: set by the billing code and billing
+        # staff; support and network staff, who may write services, only read them.
+        protected = dict.fromkeys(
+            (
+                "billed_until",
+                "wisp_voucher_funded",
+                "blocking_invoice_ids",
+                "next_plan_id",
+                "plan_change_date",
+            ),
+            (BILLING,),
+        )
+        return {**super()._wisp_field_write_groups(), **protected}
 
     def _wisp_cycle_price(self, product):
         """Price of ``product`` per its billing period for this subscriber."""
@@ -178,7 +180,7 @@ class WispService(models.Model):
         service): a change credits and charges the subscriber.
         """
         self.ensure_one()
-        if not (self.env.su or self.env.user.has_group(BILLING_GROUP)):
+        if not (self.env.su or self.env.user.has_group(BILLING)):
             raise AccessError(
                 self.env._("Only billing staff or managers may change the plan of a service.")
             )

@@ -3,10 +3,10 @@ from datetime import datetime, timedelta
 from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
+from odoo.addons.wisp_subscriber.tools.access import MANAGER
 from odoo.exceptions import AccessError, UserError
 
 from ..tools.codes import has_valid_check, normalize_code, random_symbols, strip_code
-from .wisp_protected_fields import MANAGER_GROUP
 from .wisp_voucher_batch import VOUCHER_CODE_LENGTH
 
 VOUCHER_STATES = [
@@ -78,33 +78,36 @@ class WispVoucher(models.Model):
 
     _code_uniq = models.Constraint("UNIQUE(code)", "Voucher codes are unique.")
 
-    # A code's plan, life and sale are written by its actions (sell, void, assign, redeem)
-    # as superuser after their checks: billing staff, who may write vouchers for those
-    # buttons, cannot rewrite them over RPC.
-    _wisp_protected_fields = dict.fromkeys(
-        (
-            "batch_id",
-            "code",
-            "use_by",
-            "state",
-            "reseller_id",
-            "reseller_mode",
-            "assigned_date",
-            "assignment_move_id",
-            "sold_date",
-            "sold_price",
-            "sale_id",
-            "redeemed_partner_id",
-            "service_id",
-            "activation_datetime",
-            "expiry_datetime",
-        ),
-        MANAGER_GROUP,
-    )
-
     # -------------------------------------------------------------------------
     # Stock and sales
     # -------------------------------------------------------------------------
+    @api.model
+    def _wisp_field_write_groups(self):
+        # A code's plan, life and sale are written by its actions (sell, void, assign, redeem)
+        # as superuser after their checks: billing staff, who may write vouchers for those
+        # buttons, cannot rewrite them over RPC.
+        protected = dict.fromkeys(
+            (
+                "batch_id",
+                "code",
+                "use_by",
+                "state",
+                "reseller_id",
+                "reseller_mode",
+                "assigned_date",
+                "assignment_move_id",
+                "sold_date",
+                "sold_price",
+                "sale_id",
+                "redeemed_partner_id",
+                "service_id",
+                "activation_datetime",
+                "expiry_datetime",
+            ),
+            (MANAGER,),
+        )
+        return {**super()._wisp_field_write_groups(), **protected}
+
     def action_void(self):
         self.check_access("write")
         if self.filtered(lambda v: v.state not in ("new", "assigned")):

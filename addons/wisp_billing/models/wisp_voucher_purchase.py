@@ -2,10 +2,9 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.addons.wisp_subscriber.tools.access import MANAGER
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-
-from .wisp_protected_fields import MANAGER_GROUP
 
 _logger = logging.getLogger(__name__)
 
@@ -37,24 +36,6 @@ class WispVoucherPurchase(models.Model):
     _description = "Access Code Purchase"
     _inherit = ["portal.mixin", "mail.thread", "wisp.protected.fields.mixin"]
     _order = "id desc"
-    # Made by the checkout and moved by payment and delivery, all as superuser: billing
-    # staff, who may write purchases for their buttons, cannot rewrite them over RPC.
-    _wisp_protected_fields = dict.fromkeys(
-        (
-            "name",
-            "company_id",
-            "partner_id",
-            "plan_id",
-            "amount",
-            "state",
-            "voucher_id",
-            "invoice_id",
-            "transaction_ids",
-            "delivered_date",
-            "generated_batch_id",
-        ),
-        MANAGER_GROUP,
-    )
 
     name = fields.Char(required=True, readonly=True, copy=False, default="/")
     company_id = fields.Many2one(
@@ -93,6 +74,28 @@ class WispVoucherPurchase(models.Model):
     # -------------------------------------------------------------------------
     # Portal
     # -------------------------------------------------------------------------
+    @api.model
+    def _wisp_field_write_groups(self):
+        # Made by the checkout and moved by payment and delivery, all as superuser: billing
+        # staff, who may write purchases for their buttons, cannot rewrite them over RPC.
+        protected = dict.fromkeys(
+            (
+                "name",
+                "company_id",
+                "partner_id",
+                "plan_id",
+                "amount",
+                "state",
+                "voucher_id",
+                "invoice_id",
+                "transaction_ids",
+                "delivered_date",
+                "generated_batch_id",
+            ),
+            (MANAGER,),
+        )
+        return {**super()._wisp_field_write_groups(), **protected}
+
     def _compute_access_url(self):
         for purchase in self:
             purchase.access_url = f"/hotspot/purchase/{purchase.id}"

@@ -1,4 +1,5 @@
 from . import (
+    test_access_matrix,
     test_billing_run,
     test_dunning,
     test_gift_card,

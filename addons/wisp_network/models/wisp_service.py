@@ -117,10 +117,9 @@ class WispService(models.Model):
     # Access
     # -------------------------------------------------------------------------
     @api.model
-    def _has_field_access(self, field, operation):
-        if operation == "write" and field.name in MEASURED_FIELDS and not self.env.su:
-            return False
-        return super()._has_field_access(field, operation)
+    @api.model
+    def _wisp_field_write_groups(self):
+        return {**super()._wisp_field_write_groups(), **dict.fromkeys(MEASURED_FIELDS, ())}
 
     def _wisp_scoped_write_groups(self):
         # Which NAS serves a service is the network engineers' choice, ordered or not.

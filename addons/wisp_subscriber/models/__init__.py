@@ -1,3 +1,5 @@
+# the mixin first: models below inherit it
+from . import wisp_protected_fields_mixin  # isort: skip
 from . import (
     product_template,
     res_partner,

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import email_normalize
 
-from ..tools.access import SUPPORT, check_groups, field_write_error
+from ..tools.access import SUPPORT, check_groups
 from .product_template import SERVICE_TYPES
 
 # Set by the request's actions only, which write them as superuser once checked.
@@ -22,7 +22,7 @@ class WispConnectionRequest(models.Model):
 
     _name = "wisp.connection.request"
     _description = "Connection Request"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "wisp.protected.fields.mixin"]
     _order = "id desc"
 
     name = fields.Char(string="Reference", readonly=True, copy=False, default="/")
@@ -105,16 +105,9 @@ class WispConnectionRequest(models.Model):
         return super().create(vals_list)
 
     @api.model
-    def _has_field_access(self, field, operation):
-        if operation == "write" and field.name in ACTION_FIELDS and not self.env.su:
-            return False
-        return super()._has_field_access(field, operation)
-
     @api.model
-    def _check_field_access(self, field, operation):
-        if not field.groups and not self._has_field_access(field, operation):
-            raise field_write_error(self.env, field)
-        return super()._check_field_access(field, operation)
+    def _wisp_field_write_groups(self):
+        return {**super()._wisp_field_write_groups(), **dict.fromkeys(ACTION_FIELDS, ())}
 
     def _address_vals(self):
         return {

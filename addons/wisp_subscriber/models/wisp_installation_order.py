@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools.access import INSTALLER, NETWORK, SUPPORT, check_groups, field_write_error, has_groups
+from ..tools.access import INSTALLER, NETWORK, SUPPORT, check_groups
 
 # The office plans and cancels orders; installers complete their own.
 OFFICE = (SUPPORT, NETWORK)
@@ -17,7 +17,7 @@ class WispInstallationOrder(models.Model):
 
     _name = "wisp.installation.order"
     _description = "Installation Order"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "wisp.protected.fields.mixin"]
     _order = "scheduled_date, id"
     _check_company_auto = True
 
@@ -70,19 +70,14 @@ class WispInstallationOrder(models.Model):
         return super().create(vals_list)
 
     @api.model
-    def _has_field_access(self, field, operation):
-        if operation == "write" and not self.env.su:
-            if field.name in ACTION_FIELDS:
-                return False
-            if field.name not in INSTALLER_FIELDS and not has_groups(self.env, OFFICE):
-                return False
-        return super()._has_field_access(field, operation)
-
     @api.model
-    def _check_field_access(self, field, operation):
-        if not field.groups and not self._has_field_access(field, operation):
-            raise field_write_error(self.env, field)
-        return super()._check_field_access(field, operation)
+    def _wisp_field_write_groups(self):
+        office_only = {name: OFFICE for name in self._fields if name not in INSTALLER_FIELDS}
+        return {
+            **super()._wisp_field_write_groups(),
+            **office_only,
+            **dict.fromkeys(ACTION_FIELDS, ()),
+        }
 
     def action_schedule(self):
         check_groups(self.env, OFFICE)

@@ -13,7 +13,6 @@ from ..tools.access import (
     STAFF,
     SUPPORT,
     check_groups,
-    field_write_error,
     has_groups,
 )
 from .product_template import SERVICE_TYPES
@@ -94,7 +93,7 @@ class WispService(models.Model):
 
     _name = "wisp.service"
     _description = "Subscriber Service"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "wisp.protected.fields.mixin"]
     _order = "commercial_partner_id, address_id, id"
     _check_company_auto = True
 
@@ -287,20 +286,13 @@ class WispService(models.Model):
     # Access
     # -------------------------------------------------------------------------
     @api.model
-    def _has_field_access(self, field, operation):
-        if operation == "write" and not self.env.su:
-            if field.name in LIFECYCLE_FIELDS:
-                return False
-            groups = FIELD_WRITE_GROUPS.get(field.name)
-            if groups and not has_groups(self.env, groups):
-                return False
-        return super()._has_field_access(field, operation)
-
     @api.model
-    def _check_field_access(self, field, operation):
-        if not field.groups and not self._has_field_access(field, operation):
-            raise field_write_error(self.env, field)
-        return super()._check_field_access(field, operation)
+    def _wisp_field_write_groups(self):
+        return {
+            **super()._wisp_field_write_groups(),
+            **dict.fromkeys(LIFECYCLE_FIELDS, ()),
+            **FIELD_WRITE_GROUPS,
+        }
 
     def _wisp_scoped_write_groups(self):
         """``{field: (roles while being ordered, roles once running)}``.

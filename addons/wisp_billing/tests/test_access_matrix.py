@@ -1,0 +1,144 @@
+from odoo.addons.wisp_subscriber.tests.access_matrix import AccessMatrixCase
+from odoo.tests import tagged
+
+STAFF = ("installer", "support", "billing", "network")
+BILLING = ("billing",)
+
+
+@tagged("post_install", "-at_install")
+class TestAccessMatrix(AccessMatrixCase):
+    """wisp_billing's methods and fields as every role (see ``access_matrix``)."""
+
+    MODULE = "wisp_billing"
+    METHOD_POLICY = {
+        "account.move": {"action_wisp_apply_wallet": ("portal", "enterprise", "billing")},
+        "res.partner": {
+            "action_wisp_wallet_history": ("support", "billing"),
+            "action_wisp_bill_now": BILLING,
+        },
+        "wisp.connection.request": {"action_convert": ("support",)},
+        "wisp.service": {"action_change_plan": BILLING},
+        "wisp.gift.card": {"action_void": BILLING},
+        "wisp.reseller.statement": {
+            "action_collect": BILLING,
+            "action_invoice": BILLING,
+            "action_view_invoice": ("reseller", "billing"),
+        },
+        "wisp.voucher": {"action_void": BILLING, "action_sell": ("reseller", "billing")},
+        "wisp.voucher.batch": {
+            "action_generate": BILLING,
+            "action_cancel": BILLING,
+            "action_assign_reseller": BILLING,
+            "action_view_vouchers": BILLING,
+            "action_print_cards": BILLING,
+        },
+        "wisp.voucher.purchase": {"action_deliver": BILLING, "action_cancel": BILLING},
+        "wisp.gift.card.batch": {"action_issue": BILLING},
+        "wisp.wallet.credit": {"action_confirm": BILLING},
+    }
+    METHOD_ARGS = {("wisp.voucher", "action_sell"): {"price": 1.0}}
+    PROTECTED_FIELDS = {
+        "wisp.service": {"billed_until": BILLING, "wisp_voucher_funded": BILLING},
+        "res.partner": {
+            "wisp_billing_day": BILLING,
+            "wisp_billing_mode": BILLING,
+            "wisp_next_billing_date": BILLING,
+            "wisp_autopay_token_id": BILLING,
+            "wisp_payment_flagged": BILLING,
+            "wisp_is_reseller": (),
+            "wisp_reseller_commission": (),
+            "wisp_referral_code": (),
+            "wisp_referred_by_id": (),
+            "wisp_referral_rewarded": (),
+            "wisp_anonymous_prepaid": (),
+            "wisp_registration_rewarded": (),
+        },
+        "account.move": {
+            "wisp_reminder_sent": (),
+            "wisp_blocked_service_ids": (),
+            "wisp_wallet_kind": (),
+            "wisp_autopay_attempts": (),
+            "wisp_autopay_stopped": BILLING,
+        },
+        "payment.transaction": {
+            "wisp_wallet_topup": (),
+            "wisp_autopay": (),
+            "wisp_voucher_purchase_id": (),
+            "wisp_dispute_ref": (),
+        },
+        "wisp.voucher": {
+            "state": (),
+            "sold_price": (),
+            "reseller_id": BILLING,
+            "redeemed_partner_id": (),
+            "service_id": (),
+            "expiry_datetime": (),
+        },
+        "wisp.voucher.sale": {"price": (), "commission": (), "amount_due": ()},
+        "wisp.voucher.purchase": {"state": (), "amount": (), "voucher_id": ()},
+        "wisp.reseller.statement": {"state": (), "invoice_id": ()},
+        "wisp.gift.card": {"state": (), "amount": BILLING, "move_id": (), "partner_id": ()},
+        "wisp.billing.run": {"state": ()},
+    }
+
+    @classmethod
+    def _matrix_records(cls):
+        super()._matrix_records()
+        env = cls.env
+        account = cls.foreign_partner
+        reseller = env["res.partner"].create(
+            {"name": "Matrix Other Reseller", "wisp_is_reseller": True}
+        )
+        prepaid = env["product.product"].create(
+            {
+                "name": "Matrix Day Pass",
+                "type": "service",
+                "is_wisp_plan": True,
+                "service_type": "iptv",
+                "list_price": 2.0,
+                "is_prepaid": True,
+                "prepaid_duration_days": 1,
+            }
+        )
+        batch = env["wisp.voucher.batch"].create(
+            {"name": "Matrix batch", "plan_id": prepaid.id, "quantity": 2}
+        )
+        batch.action_generate()
+        voucher = batch.voucher_ids[:1]
+        voucher.sudo().write({"reseller_id": reseller.id})
+        env["wisp.voucher.sale"].create(
+            {"voucher_id": voucher.id, "reseller_id": reseller.id, "mode": "direct", "price": 2.0}
+        )
+        env["wisp.reseller.statement"].create(
+            {"reseller_id": reseller.id, "date_from": "2026-01-01", "date_to": "2026-01-31"}
+        )
+        env["wisp.voucher.purchase"].create({"partner_id": account.id, "plan_id": prepaid.id})
+        env["wisp.voucher.attempt"].create({"client_key": "192.0.2.1", "result": "typo"})
+        env["wisp.gift.card"].create({"amount": 10.0})
+        env["wisp.reseller.location"].create({"name": "Matrix Shop", "reseller_id": reseller.id})
+        env["wisp.billing.adjustment"].create(
+            {
+                "service_id": cls.foreign_service.id,
+                "partner_id": account.id,
+                "product_id": cls.matrix_plan.id,
+                "name": "Matrix credit",
+                "date_from": "2026-01-01",
+                "date_to": "2026-01-10",
+                "amount": -5.0,
+            }
+        )
+        run = env["wisp.billing.run"].create({})
+        env["wisp.billing.run.chunk"].create({"run_id": run.id, "partner_ids": account.ids})
+        env["wisp.gift.card.batch"].create({"name": "Matrix cards", "amount": 5.0})
+        env["wisp.wallet.credit"].create({"partner_id": account.id, "amount": 5.0})
+        provider = env["payment.provider"].search([], limit=1)
+        env["payment.transaction"].create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": env.ref("payment.payment_method_unknown").id,
+                "amount": 5.0,
+                "currency_id": env.company.currency_id.id,
+                "partner_id": account.id,
+                "reference": "MATRIX-TX",
+            }
+        )
