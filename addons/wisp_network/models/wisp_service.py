@@ -117,7 +117,6 @@ class WispService(models.Model):
     # Access
     # -------------------------------------------------------------------------
     @api.model
-    @api.model
     def _wisp_field_write_groups(self):
         return {**super()._wisp_field_write_groups(), **dict.fromkeys(MEASURED_FIELDS, ())}
 

@@ -105,7 +105,6 @@ class WispConnectionRequest(models.Model):
         return super().create(vals_list)
 
     @api.model
-    @api.model
     def _wisp_field_write_groups(self):
         return {**super()._wisp_field_write_groups(), **dict.fromkeys(ACTION_FIELDS, ())}
 

@@ -70,7 +70,6 @@ class WispInstallationOrder(models.Model):
         return super().create(vals_list)
 
     @api.model
-    @api.model
     def _wisp_field_write_groups(self):
         office_only = {name: OFFICE for name in self._fields if name not in INSTALLER_FIELDS}
         return {

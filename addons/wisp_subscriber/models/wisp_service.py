@@ -286,7 +286,6 @@ class WispService(models.Model):
     # Access
     # -------------------------------------------------------------------------
     @api.model
-    @api.model
     def _wisp_field_write_groups(self):
         return {
             **super()._wisp_field_write_groups(),
