@@ -1,3 +1,4 @@
+import logging
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -11,6 +12,8 @@ from ..tools.proration import prorate
 # Services that are charged: a restricted or suspended customer still owes the
 # service (dunning cuts access, not the contract); paused ones do not.
 BILLABLE_STATES = ("active", "restricted", "suspended")
+
+_logger = logging.getLogger(__name__)
 
 
 class WispService(models.Model):
@@ -148,6 +151,8 @@ class WispService(models.Model):
             services.filtered(
                 lambda s: previous_states[s.id] in BILLABLE_STATES
             )._wisp_close_billing_segment(today)
+            if transition == "terminate":
+                services._wisp_clear_scheduled_change(self.env._("the service was terminated"))
         elif transition == "resume":
             # The paused days are not charged: billing restarts today.
             for service in services.filtered("billed_until"):
@@ -210,6 +215,11 @@ class WispService(models.Model):
         if effective_date > today:
             self.write({"next_plan_id": plan.id, "plan_change_date": effective_date})
             return True
+        applies_scheduled = plan == self.next_plan_id and (self.plan_change_date or today) <= today
+        if not applies_scheduled:
+            self._wisp_clear_scheduled_change(
+                self.env._("replaced by a change to %(plan)s today", plan=plan.display_name)
+            )
         old_plan = self.plan_id
         if self.state in BILLABLE_STATES:
             self._wisp_close_billing_segment(today)
@@ -263,13 +273,66 @@ class WispService(models.Model):
             "currency": currency,
         }
 
+    def _wisp_clear_scheduled_change(self, reason):
+        """Drop the pending scheduled plan change, saying why in the chatter."""
+        pending = self.filtered("next_plan_id")
+        for service in pending:
+            service.message_post(
+                body=self.env._(
+                    "Scheduled change to %(plan)s on %(date)s cancelled: %(reason)s.",
+                    plan=service.next_plan_id.display_name,
+                    date=service.plan_change_date,
+                    reason=reason,
+                )
+            )
+        # bookkeeping of a checked action (termination, plan change): written as superuser
+        pending.sudo().write({"next_plan_id": False, "plan_change_date": False})
+
     @api.model
     def _cron_apply_plan_changes(self):
+        """Apply today's scheduled plan changes, each service on its own: one that
+        fails is rolled back alone, reported on the service and retried tomorrow."""
         today = fields.Date.context_today(self)
-        for service in self.search(
-            [("plan_change_date", "<=", today), ("next_plan_id", "!=", False)]
-        ):
-            service.action_change_plan(service.next_plan_id)
+        due = self.sudo().search([("plan_change_date", "<=", today), ("next_plan_id", "!=", False)])
+        terminated = due.filtered(lambda s: s.state == "terminated")
+        terminated._wisp_clear_scheduled_change(self.env._("the service was terminated"))
+        for service in due - terminated:
+            try:
+                with self.env.cr.savepoint():
+                    service.action_change_plan(service.next_plan_id)
+            except Exception as error:  # any error fails this service's change only
+                _logger.exception("Scheduled plan change of service %s failed", service.id)
+                service._wisp_report_plan_change_failure(error)
+            else:
+                service._wisp_plan_change_failure_activity().action_feedback(
+                    feedback=self.env._("Applied on a later try.")
+                )
+
+    def _wisp_plan_change_failure_activity(self):
+        self.ensure_one()
+        summary = self.env._("Scheduled plan change failed")
+        return self.activity_ids.filtered(lambda act: act.summary == summary)
+
+    def _wisp_report_plan_change_failure(self, error):
+        """One warning activity per service for billing staff, updated on each retry."""
+        self.ensure_one()
+        note = self.env._(
+            "The change to %(plan)s scheduled for %(date)s failed on %(today)s: %(reason)s. "
+            "It is retried every day until it succeeds or the change is cancelled.",
+            plan=self.next_plan_id.display_name,
+            date=self.plan_change_date,
+            today=fields.Date.context_today(self),
+            reason=error,
+        )
+        existing = self._wisp_plan_change_failure_activity()
+        if existing:
+            existing.note = note
+        else:
+            self.activity_schedule(
+                "mail.mail_activity_data_warning",
+                summary=self.env._("Scheduled plan change failed"),
+                note=note,
+            )
 
     @api.model
     def _wisp_demo_start_billing(self):
