@@ -1,3 +1,4 @@
+import logging
 import time
 from collections import defaultdict
 from datetime import timedelta
@@ -5,13 +6,29 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models, modules
+from odoo.exceptions import UserError
 
 from ..tools.proration import cycle_bounds
 from .wisp_service import BILLABLE_STATES
 
+_logger = logging.getLogger(__name__)
+
 # A worker stops taking chunks after this long and re-triggers itself, so a
 # cron run stays well below Odoo's cron time limit.
 WORKER_TIME_BUDGET = 240
+
+
+class WispBillingFailures(UserError):
+    """Some subscribers of a billing could not be billed; the others were.
+
+    ``invoices`` are the others' invoices (created and posted in the current
+    transaction), ``failures`` the ``(account, reason)`` of each one not billed.
+    """
+
+    def __init__(self, message, invoices, failures):
+        super().__init__(message)
+        self.invoices = invoices
+        self.failures = failures
 
 
 class WispBillingRun(models.Model):
@@ -150,7 +167,9 @@ class WispBillingRun(models.Model):
         ``day`` (or of its plan's longer period); postpaid, up to the end of the
         cycle before. Pending adjustments and one installment per plan and
         cycle join the same invoice. Running it again for the same day bills
-        nothing. Returns the invoices created.
+        nothing. Returns the invoices created. When some of several subscribers
+        cannot be billed, the others are and :class:`WispBillingFailures` says
+        which were not and why.
         """
         accounts = partners.commercial_partner_id
         if not accounts:
@@ -158,6 +177,37 @@ class WispBillingRun(models.Model):
         # Two billings of one subscriber at once (a worker and "Bill Now", two
         # clicks) wait for each other instead of both charging the same days.
         accounts._wisp_lock()
+        if len(accounts) == 1:
+            return self._bill_accounts(accounts, day)
+        # All together first (one create, one post: the fast path); if that fails,
+        # each subscriber alone, so one that cannot be billed fails alone.
+        try:
+            with self.env.cr.savepoint():
+                return self._bill_accounts(accounts, day)
+        except Exception:  # the culprit is found and reported per subscriber below
+            _logger.info("Billing %s subscribers together failed: one by one", len(accounts))
+        invoices, failures = self.env["account.move"], []
+        for account in accounts:
+            try:
+                with self.env.cr.savepoint():
+                    invoices |= self._bill_accounts(account, day)
+            except Exception as error:  # any error fails this subscriber only
+                _logger.exception("Billing subscriber %s failed", account.id)
+                failures.append((account, str(error)))
+        if failures:
+            raise WispBillingFailures(
+                "\n".join(
+                    self.env._("%(subscriber)s: %(reason)s", subscriber=a.display_name, reason=r)
+                    for a, r in failures
+                ),
+                invoices,
+                failures,
+            )
+        return invoices
+
+    @api.model
+    def _bill_accounts(self, accounts, day):
+        """:meth:`_bill_subscribers` of locked commercial partners, all or nothing."""
         Service = self.env["wisp.service"]
         services = Service.search(
             [
@@ -320,10 +370,33 @@ class WispBillingRun(models.Model):
 
     @api.model
     def _invoice_vals(self, account, day, cycle_start, cycle_end, lines):
-        """One consolidated invoice (a credit note when credits outweigh
-        charges), its lines grouped under one section per service address."""
+        """One consolidated invoice, its lines grouped under one section per
+        service address.
+
+        It is a credit note when credits outweigh charges *after tax* (Odoo
+        refuses to post an invoice whose total is negative): each line carries
+        its product's taxes, mapped by the account's fiscal position, and the
+        choice is made on the total those very taxes give (``compute_all``,
+        prices including tax or not), so it is the invoice's own total.
+        """
+        delivery = self.env["res.partner"].browse(account.address_get(["delivery"])["delivery"])
+        fiscal_position = self.env["account.fiscal.position"]._get_fiscal_position(
+            account, delivery=delivery
+        )
+        company = self.env.company
+        currency = company.currency_id
+        products = self.env["product.product"].browse([line["product_id"] for line in lines])
+        total = 0.0
+        taxed_lines = []
+        for line, product in zip(lines, products, strict=True):
+            taxes = fiscal_position.map_tax(product.taxes_id._filter_taxes_by_company(company))
+            total += taxes.compute_all(
+                line["price_unit"], currency, line["quantity"], product, account
+            )["total_included"]
+            taxed_lines.append({**line, "tax_ids": [Command.set(taxes.ids)]})
+        lines = taxed_lines
         move_type = "out_invoice"
-        if sum(line["price_unit"] for line in lines) < 0:
+        if currency.compare_amounts(total, 0) < 0:
             move_type = "out_refund"
             lines = [{**line, "price_unit": -line["price_unit"]} for line in lines]
         Service = self.env["wisp.service"]
@@ -342,6 +415,9 @@ class WispBillingRun(models.Model):
         vals = {
             "move_type": move_type,
             "partner_id": account.id,
+            # already looked up for the taxes: the invoice need not look them up again
+            "partner_shipping_id": delivery.id,
+            "fiscal_position_id": fiscal_position.id,
             "invoice_date": day,
             "invoice_origin": self.env._(
                 "WISP billing %(start)s to %(end)s", start=cycle_start, end=cycle_end

@@ -1,6 +1,8 @@
 import logging
 
-from odoo import fields, models
+from odoo import Command, fields, models
+
+from .wisp_billing_run import WispBillingFailures
 
 _logger = logging.getLogger(__name__)
 
@@ -22,19 +24,39 @@ class WispBillingRunChunk(models.Model):
     )
     invoice_count = fields.Integer(readonly=True)
     error = fields.Text(readonly=True)
+    failed_partner_ids = fields.Many2many(
+        "res.partner",
+        "wisp_billing_run_chunk_failed_partner_rel",
+        string="Not Billed",
+        readonly=True,
+        help="Subscribers of this chunk that could not be billed (reasons in the error); "
+        "they stay due and the next run bills them again.",
+    )
 
     def _process(self):
         """Bill this chunk; a failure is recorded on it and rolled back alone."""
         self.ensure_one()
         run = self.run_id.with_company(self.run_id.company_id)
+        failures, reasons = [], False
         try:
             with self.env.cr.savepoint():
-                invoices = run._bill_subscribers(self._lock_due_partners(), run.date)
-        except Exception as error:  # any error fails this chunk only
+                try:
+                    invoices = run._bill_subscribers(self._lock_due_partners(), run.date)
+                except WispBillingFailures as partial:
+                    # the others' invoices are kept: only the culprits stay due
+                    invoices, failures, reasons = partial.invoices, partial.failures, str(partial)
+        except Exception as error:  # any other error fails this chunk only
             _logger.exception("Billing chunk %s of run %s failed", self.id, run.id)
             self.write({"state": "failed", "error": str(error)})
             return
-        self.write({"state": "done", "invoice_count": len(invoices), "error": False})
+        self.write(
+            {
+                "state": "failed" if failures else "done",
+                "invoice_count": len(invoices),
+                "error": reasons,
+                "failed_partner_ids": [Command.set([account.id for account, __ in failures])],
+            }
+        )
 
     def _lock_due_partners(self):
         """Lock this chunk's subscribers that are still due, so a subscriber
