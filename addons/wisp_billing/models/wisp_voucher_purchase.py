@@ -373,9 +373,23 @@ class WispVoucherPurchase(models.Model):
     def _cron_cancel_abandoned(self):
         """Cancel checkouts left unpaid, so their invoices leave the receivables."""
         limit = fields.Datetime.now() - timedelta(hours=ABANDONED_AFTER_HOURS)
-        abandoned = self.search([("state", "=", "draft"), ("create_date", "<", limit)])
+        abandoned = self.search(
+            [
+                ("state", "=", "draft"),
+                ("create_date", "<", limit),
+                ("invoice_id.payment_state", "=", "not_paid"),
+            ]
+        )
         abandoned = abandoned.filtered(
             lambda p: not any(tx.state in LIVE_TX_STATES for tx in p.transaction_ids)
         )
-        abandoned._wisp_cancel()
-        return len(abandoned)
+        cancelled = 0
+        for purchase in abandoned:
+            # one purchase that cannot be cancelled (paid meanwhile) keeps the others going
+            try:
+                with self.env.cr.savepoint():
+                    purchase._wisp_cancel()
+                cancelled += 1
+            except UserError as error:
+                _logger.warning("Checkout %s not cancelled: %s", purchase.name, error)
+        return cancelled

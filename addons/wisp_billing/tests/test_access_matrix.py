@@ -82,8 +82,7 @@ class TestAccessMatrix(AccessMatrixCase):
     }
 
     @classmethod
-    def _matrix_records(cls):
-        super()._matrix_records()
+    def _matrix_module_records(cls):
         env = cls.env
         account = cls.foreign_partner
         reseller = env["res.partner"].create(

@@ -45,6 +45,15 @@ class TestVoucherPurchase(WispPaymentCommon):
         tx._wisp_post_process_now()
         return tx
 
+    def _abandon(self, *purchases):
+        """Checkouts started three days ago: past the abandoned-checkout delay."""
+        self.env.cr.execute(
+            "UPDATE wisp_voucher_purchase SET create_date = create_date - interval '3 days'"
+            " WHERE id IN %s",
+            [tuple(p.id for p in purchases)],
+        )
+        self.Purchase.invalidate_model(["create_date"])
+
     def _mails_of(self, purchase):
         return self.env["mail.mail"].search(
             [("model", "=", purchase._name), ("res_id", "=", purchase.id)]
@@ -177,16 +186,25 @@ class TestVoucherPurchase(WispPaymentCommon):
         purchase = self._purchase()
         pending = self._purchase()
         self._pay(pending, "pending")
-        self.env.cr.execute(
-            "UPDATE wisp_voucher_purchase SET create_date = create_date - interval '3 days'"
-            " WHERE id IN %s",
-            [(purchase.id, pending.id)],
-        )
-        self.Purchase.invalidate_model(["create_date"])
+        self._abandon(purchase, pending)
         self.assertEqual(self.Purchase.sudo()._cron_cancel_abandoned(), 1)
         self.assertEqual(purchase.state, "cancelled")
         self.assertEqual(purchase.invoice_id.state, "cancel")
         self.assertEqual(pending.state, "draft")
+
+    def test_partly_paid_checkout_does_not_stop_the_cron(self):
+        partly_paid = self._purchase()
+        abandoned = self._purchase()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=partly_paid.invoice_id.ids
+        ).create(
+            {"journal_id": self.bank_journal.id, "amount": partly_paid.amount / 2}
+        )._create_payments()
+        self.assertEqual(partly_paid.invoice_id.payment_state, "partial")
+        self._abandon(partly_paid, abandoned)
+        self.assertEqual(self.Purchase.sudo()._cron_cancel_abandoned(), 1)
+        self.assertEqual(abandoned.state, "cancelled")
+        self.assertEqual(partly_paid.state, "draft", "money was paid: staff settle it")
 
     def test_invoice_paid_by_hand_delivers_the_code(self):
         self._stock(quantity=1)

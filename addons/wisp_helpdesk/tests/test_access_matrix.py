@@ -21,8 +21,7 @@ class TestAccessMatrix(AccessMatrixCase):
     }
 
     @classmethod
-    def _matrix_records(cls):
-        super()._matrix_records()
+    def _matrix_module_records(cls):
         ticket = cls.env["helpdesk.ticket"].create(
             {
                 "name": "Matrix foreign ticket",

@@ -32,8 +32,7 @@ class TestAccessMatrix(AccessMatrixCase):
     }
 
     @classmethod
-    def _matrix_records(cls):
-        super()._matrix_records()
+    def _matrix_module_records(cls):
         # a router that answers nowhere: the loopback's discard port, closed
         router_vals = {"backend": "routeros", "host": "127.0.0.1", "api_port": 9, "timeout": 0.2}
         router = cls.env["wisp.router"].create(

@@ -22,6 +22,10 @@ class WispVoucherPurchase(models.Model):
     )
 
     @api.model
+    def _wisp_field_write_groups(self):
+        return {**super()._wisp_field_write_groups(), "wisp_client_key": ()}
+
+    @api.model
     def _wisp_checkout(
         self, plan, client_key, *, partner=None, name=None, email=None, company=None
     ):

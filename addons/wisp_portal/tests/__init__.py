@@ -1,5 +1,6 @@
 from . import (
     test_access_code_purchase,
+    test_access_matrix,
     test_captive,
     test_connection_request_form,
     test_hotspot,

@@ -195,7 +195,8 @@ class TestAnonymousDisclosure(HotspotCase):
             data={"plan_id": "0", "name": "", "email": "", "csrf_token": csrf},
         )
 
-    def test_purchase_page_of_a_subscriber_opened_by_its_link(self):
+    def _emma_checkout(self):
+        """Emma buys a day pass on the hotspot page, logged in: her purchase."""
         self.authenticate("emma", "emma")
         page = self.url_open(f"/hotspot/buy?plan_id={self.plan_prepaid.id}").text
         self.url_open(
@@ -207,6 +208,10 @@ class TestAnonymousDisclosure(HotspotCase):
         )
         purchase = self.env["wisp.voucher.purchase"].search([("partner_id", "=", self.emma.id)])
         self.assertEqual(len(purchase), 1)
+        return purchase
+
+    def test_purchase_page_of_a_subscriber_opened_by_its_link(self):
+        purchase = self._emma_checkout()
         self.authenticate(None, None)
         landing = purchase._wisp_landing_url()
         page = self.get(landing, "purchase page, to pay")
@@ -241,16 +246,7 @@ class TestAnonymousDisclosure(HotspotCase):
 
     @mute_logger("odoo.http")
     def test_saved_card_is_not_charged_through_a_purchase_link(self):
-        self.authenticate("emma", "emma")
-        page = self.url_open(f"/hotspot/buy?plan_id={self.plan_prepaid.id}").text
-        self.url_open(
-            "/hotspot/buy",
-            data={
-                "plan_id": str(self.plan_prepaid.id),
-                "csrf_token": CSRF_RE.search(page).group(1),
-            },
-        )
-        purchase = self.env["wisp.voucher.purchase"].search([("partner_id", "=", self.emma.id)])
+        purchase = self._emma_checkout()
         for login in (None, "bob"):
             with self.subTest(login=login):
                 self.authenticate(login, login)

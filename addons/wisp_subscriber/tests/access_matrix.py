@@ -204,8 +204,12 @@ class AccessMatrixCase(TransactionCase):
         return users
 
     @classmethod
+    def _matrix_module_records(cls):
+        """Hook: the records a module's own models need outside every role's scope."""
+
+    @classmethod
     def _matrix_records(cls):
-        """Records outside every role's scope; modules add theirs (call super)."""
+        """Records outside every role's scope, then the module's own."""
         cls.foreign_partner = other = cls.env["res.partner"].create(
             {"name": "Matrix Foreign Subscriber"}
         )
@@ -251,6 +255,7 @@ class AccessMatrixCase(TransactionCase):
                 "company_id": cls.other_company.id,
             }
         )
+        cls._matrix_module_records()
 
     # ------------------------------------------------------------------ helpers
     @contextmanager
