@@ -383,13 +383,33 @@ class WispVoucherPurchase(models.Model):
         abandoned = abandoned.filtered(
             lambda p: not any(tx.state in LIVE_TX_STATES for tx in p.transaction_ids)
         )
-        cancelled = 0
+        cancelled = self.browse()
         for purchase in abandoned:
             # one purchase that cannot be cancelled (paid meanwhile) keeps the others going
             try:
                 with self.env.cr.savepoint():
                     purchase._wisp_cancel()
-                cancelled += 1
+                cancelled |= purchase
             except UserError as error:
                 _logger.warning("Checkout %s not cancelled: %s", purchase.name, error)
-        return cancelled
+        self._wisp_archive_abandoned_buyers(cancelled.partner_id)
+        return len(cancelled)
+
+    @api.model
+    def _wisp_archive_abandoned_buyers(self, buyers):
+        """Archive the contacts anonymous checkouts created and nothing else uses: an
+        open checkout or a service keeps one."""
+        anonymous = buyers.filtered("wisp_anonymous_prepaid")
+        if not anonymous:
+            return
+        in_use = self.search(
+            [("partner_id", "in", anonymous.ids), ("state", "!=", "cancelled")]
+        ).partner_id
+        in_use |= (
+            self.env["wisp.service"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("commercial_partner_id", "in", anonymous.ids)])
+            .commercial_partner_id
+        )
+        (anonymous - in_use).sudo().active = False

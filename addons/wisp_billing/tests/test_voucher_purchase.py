@@ -192,6 +192,15 @@ class TestVoucherPurchase(WispPaymentCommon):
         self.assertEqual(purchase.invoice_id.state, "cancel")
         self.assertEqual(pending.state, "draft")
 
+    def test_abandoned_anonymous_buyers_are_archived(self):
+        gone = self.Purchase._wisp_create_purchase(self.plan, name="Gone", email="g@example.com")
+        back = self.Purchase._wisp_create_purchase(self.plan, name="Back", email="b@example.com")
+        self.Purchase._wisp_create_purchase(self.plan, partner=back.partner_id)
+        self._abandon(gone, back)
+        self.assertEqual(self.Purchase.sudo()._cron_cancel_abandoned(), 2)
+        self.assertFalse(gone.partner_id.active, "nothing else uses this contact")
+        self.assertTrue(back.partner_id.active, "its newer checkout is still open")
+
     def test_partly_paid_checkout_does_not_stop_the_cron(self):
         partly_paid = self._purchase()
         abandoned = self._purchase()
