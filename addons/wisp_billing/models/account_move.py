@@ -187,6 +187,8 @@ class AccountMove(models.Model):
         return applied
 
     def action_wisp_apply_wallet(self):
+        # checked, not left to the fields read next: those may already sit in the cache
+        self.check_access("read")
         if not self.commercial_partner_id.wisp_wallet_balance:
             raise UserError(self.env._("The subscriber has no wallet balance to apply."))
         self._wisp_apply_wallet()
