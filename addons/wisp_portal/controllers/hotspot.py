@@ -18,6 +18,7 @@ credentials to ``link-login-only`` only when it is the hotspot login page of one
 from werkzeug.exceptions import NotFound
 
 from odoo.addons.account_payment.controllers.payment import PaymentPortal
+from odoo.addons.wisp_billing.models.wisp_voucher import VoucherThrottled
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.http import request, route
@@ -40,30 +41,21 @@ SESSION_ACCOUNT = "wisp_hotspot_partner_id"
 SESSION_PURCHASE = "wisp_open_purchase_id"
 ROUTER_PARAMS = {"link-login-only": "link_login_only", "dst": "dst", "site": "site"}
 REGISTER_FIELDS = ("name", "email", "phone", "street", "city", "zip")
-REDEEM_LOCK = "wisp_portal.redeem"
 
 
 def redeem_code(env, code, client_key, partner=None, service=None):
-    """Redeem ``code`` for ``client_key``; returns (result, error, status).
-
-    The throttle (``wisp.voucher.attempt``) counts failures committed on cursors of its own,
-    then the redemption logs its own: two requests of one client checking at once would
-    both pass. The redemptions of one client are therefore serialized on a lock held until
-    the request's transaction ends, taken before anything is counted; under it, the count
-    made here is the one the model makes next, so a throttled refusal answers 429.
-    """
-    env.cr.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{REDEEM_LOCK}:{client_key}"]
-    )
-    throttled = env["wisp.voucher.attempt"].sudo()._is_throttled(client_key)
+    """Redeem ``code`` for ``client_key``; returns (result, error, status): 429 when the
+    client is throttled (the model counts one client's attempts under a lock)."""
     try:
         result = (
             env["wisp.voucher"]
             .sudo()
             ._redeem(code, partner=partner, service=service, client_key=client_key)
         )
+    except VoucherThrottled as error:
+        return None, error.args[0], 429
     except UserError as error:
-        return None, error.args[0], 429 if throttled else 400
+        return None, error.args[0], 400
     return result, None, 200
 
 
