@@ -3,12 +3,10 @@ import time
 from collections import defaultdict
 from datetime import timedelta
 
-from dateutil.relativedelta import relativedelta
-
 from odoo import Command, api, fields, models, modules
 from odoo.exceptions import UserError
 
-from ..tools.proration import cycle_bounds
+from ..tools.proration import block_end
 from .wisp_service import BILLABLE_STATES
 
 _logger = logging.getLogger(__name__)
@@ -238,10 +236,16 @@ class WispBillingRun(models.Model):
             cycle_start, cycle_end = account._wisp_current_cycle(day)
             lines = []
             for service in services_by_account.get(account, Service):
-                period = self._billable_period(account, service, cycle_start, cycle_end)
-                if period:
-                    lines += service._wisp_charge_lines(*period)
-                    billed_until[service] = period[1]
+                # the plan and each add-on on its own period, from its own last day billed
+                until = service._wisp_billed_until_by_product()
+                charged = {}
+                for product, last in until.items():
+                    period = self._billable_period(account, product, last, cycle_start, cycle_end)
+                    if period:
+                        lines += service._wisp_charge_lines(*period, products=product)
+                        charged[product] = period[1]
+                if charged:
+                    billed_until[service] = service._wisp_billed_until_vals({**until, **charged})
             lines += [adj._to_line_vals() for adj in adjustments_by_account[account]]
             for installment in self._installments_due(
                 installments_by_account[account], cycle_start
@@ -254,8 +258,10 @@ class WispBillingRun(models.Model):
                 invoice_vals.append(self._invoice_vals(account, day, cycle_start, cycle_end, lines))
 
         invoices = self._create_invoices(invoice_vals)
-        self._write_grouped(billed_until, "billed_until")
-        self._write_grouped(next_dates, "wisp_next_billing_date")
+        self._write_grouped(billed_until)
+        self._write_grouped(
+            {account: {"wisp_next_billing_date": date} for account, date in next_dates.items()}
+        )
         for installment, cycle_start in installment_updates:
             installment.write(
                 {
@@ -321,14 +327,13 @@ class WispBillingRun(models.Model):
         return quiet.create(invoice_vals).with_env(self.env)
 
     @api.model
-    def _billable_period(self, account, service, cycle_start, cycle_end):
-        """The (start, end) still to charge for ``service`` now, or None."""
-        start = service.billed_until + timedelta(days=1)
-        billing_day = account._wisp_effective_billing_day()
-        months = service.plan_id.product_tmpl_id._billing_period_months()
-        period_end = (
-            cycle_bounds(start, billing_day)[0] + relativedelta(months=months) - timedelta(days=1)
-        )
+    def _billable_period(self, account, product, billed_until, cycle_start, cycle_end):
+        """The (start, end) still to charge now for ``product`` (a plan or add-on)
+        billed until ``billed_until``, or None. Billed per its own period: in
+        blocks of its N months, the first one from the cycle of ``start``."""
+        start = billed_until + timedelta(days=1)
+        months = product.product_tmpl_id._billing_period_months()
+        period_end = block_end(start, months, account._wisp_effective_billing_day())
         if account.wisp_billing_mode == "advance":
             end = max(cycle_end, period_end) if start <= cycle_end else None
         else:
@@ -437,11 +442,13 @@ class WispBillingRun(models.Model):
         return ", ".join(filter(None, [address.name, address.street, address.street2, city]))
 
     @api.model
-    def _write_grouped(self, values_by_record, field_name):
-        """One write per distinct value instead of one per record."""
-        by_value = defaultdict(list)
-        for record, value in values_by_record.items():
-            by_value[value].append(record.id)
-        for value, ids in by_value.items():
-            model = next(iter(values_by_record))._name
-            self.env[model].browse(ids).write({field_name: value})
+    def _write_grouped(self, vals_by_record):
+        """One write per distinct write() values instead of one per record."""
+        ids_by_key, vals_by_key = defaultdict(list), {}
+        for record, vals in vals_by_record.items():
+            key = repr(sorted(vals.items()))  # values may be dicts (Json): not hashable
+            ids_by_key[key].append(record.id)
+            vals_by_key[key] = vals
+        for key, ids in ids_by_key.items():
+            model = next(iter(vals_by_record))._name
+            self.env[model].browse(ids).write(vals_by_key[key])

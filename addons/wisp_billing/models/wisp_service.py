@@ -1,13 +1,11 @@
 import logging
 from datetime import timedelta
 
-from dateutil.relativedelta import relativedelta
-
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import BILLING
 from odoo.exceptions import AccessError, UserError
 
-from ..tools.proration import prorate
+from ..tools.proration import block_end, prorate
 
 # Services that are charged: a restricted or suspended customer still owes the
 # service (dunning cuts access, not the contract); paused ones do not.
@@ -24,6 +22,13 @@ class WispService(models.Model):
         readonly=True,
         help="Last day already charged (or credited back) at the current plan. "
         "The billing run charges from the day after.",
+    )
+    wisp_addon_billed_until = fields.Json(
+        string="Add-ons Billed Until",
+        copy=False,
+        readonly=True,
+        help="Last day charged of each add-on billed on its own period, by product id, "
+        "where it differs from the plan's (Billed Until).",
     )
     next_plan_id = fields.Many2one(
         "product.product",
@@ -62,6 +67,7 @@ class WispService(models.Model):
         protected = dict.fromkeys(
             (
                 "billed_until",
+                "wisp_addon_billed_until",
                 "wisp_voucher_funded",
                 "blocking_invoice_ids",
                 "next_plan_id",
@@ -78,16 +84,16 @@ class WispService(models.Model):
             return pricelist._get_product_price(product, 1.0)
         return product.lst_price
 
-    def _wisp_charge_lines(self, start, end, sign=1, plan=None):
-        """Invoice line values charging (sign 1) or crediting (sign -1) the plan
-        and add-ons of this service for the days ``start``..``end``."""
+    def _wisp_charge_lines(self, start, end, sign=1, products=None):
+        """Invoice line values charging (sign 1) or crediting (sign -1) the days
+        ``start``..``end`` of ``products`` (default: the plan and add-ons of this
+        service), each priced per its own billing period."""
         self.ensure_one()
-        plan = plan or self.plan_id
         billing_day = self.commercial_partner_id._wisp_effective_billing_day()
-        months = plan.product_tmpl_id._billing_period_months()
         currency = self.company_id.currency_id
         lines = []
-        for product in plan | self.addon_ids:
+        for product in products if products is not None else self.plan_id | self.addon_ids:
+            months = product.product_tmpl_id._billing_period_months()
             amount = currency.round(
                 sign * prorate(self._wisp_cycle_price(product), months, start, end, billing_day)
             )
@@ -113,23 +119,49 @@ class WispService(models.Model):
             )
         return lines
 
+    def _wisp_billed_until_by_product(self):
+        """{product: last day charged} of the plan and each add-on: an add-on
+        billed on its own period may be ahead of or behind the plan."""
+        self.ensure_one()
+        own = self.wisp_addon_billed_until or {}
+        until = {self.plan_id: self.billed_until}
+        for addon in self.addon_ids:
+            day = own.get(str(addon.id))
+            until[addon] = fields.Date.to_date(day) if day else self.billed_until
+        return until
+
+    def _wisp_billed_until_vals(self, until):
+        """write() values storing ``until`` (see :meth:`_wisp_billed_until_by_product`)."""
+        self.ensure_one()
+        plan_until = until[self.plan_id]
+        own = {
+            str(product.id): fields.Date.to_string(day)
+            for product, day in until.items()
+            if product != self.plan_id and day != plan_until
+        }
+        return {"billed_until": plan_until, "wisp_addon_billed_until": own or False}
+
     def _wisp_close_billing_segment(self, day):
         """Settle the current plan up to the day before ``day``.
 
         Days already billed from ``day`` on are credited back; days used but
         not yet billed are charged. Both become pending adjustments that the
-        next invoice of the subscriber carries. Afterwards billed_until is the
-        day before ``day``, so nothing is billed twice.
+        next invoice of the subscriber carries. Afterwards the plan and every
+        add-on are billed until the day before ``day``, so nothing is billed
+        twice, and their N-month blocks restart at the cycle containing ``day``.
         """
         adjustments = []
         last = day - timedelta(days=1)
         for service in self.filtered(lambda s: s.plan_id and s.billed_until):
-            if service.billed_until > last:
-                lines = service._wisp_charge_lines(day, service.billed_until, sign=-1)
-            elif service.billed_until < last:
-                lines = service._wisp_charge_lines(service.billed_until + timedelta(days=1), last)
-            else:
-                lines = []
+            lines = []
+            # the plan and each add-on from its own last day charged
+            for product, billed in service._wisp_billed_until_by_product().items():
+                if billed > last:
+                    lines += service._wisp_charge_lines(day, billed, sign=-1, products=product)
+                elif billed < last:
+                    lines += service._wisp_charge_lines(
+                        billed + timedelta(days=1), last, products=product
+                    )
             adjustments += [
                 {"service_id": service.id, "partner_id": service.commercial_partner_id.id, **line}
                 for line in lines
@@ -137,7 +169,9 @@ class WispService(models.Model):
         self.env["wisp.billing.adjustment"].create(
             [self.env["wisp.billing.adjustment"]._from_line_vals(vals) for vals in adjustments]
         )
-        self.filtered("billed_until").write({"billed_until": last})
+        self.filtered("billed_until").write(
+            {"billed_until": last, "wisp_addon_billed_until": False}
+        )
 
     def _on_state_change(self, transition, previous_states):
         res = super()._on_state_change(transition, previous_states)
@@ -237,12 +271,14 @@ class WispService(models.Model):
         """What changing to ``plan`` on ``effective_date`` puts on the invoices.
 
         Same lines as :meth:`_wisp_close_billing_segment` and the next billing
-        run: days from ``effective_date`` already billed at the current plan are
-        credited back and charged again at ``plan``. When nothing is billed
-        beyond that day (a change at the next cycle, postpaid accounts), there
-        is nothing to credit and the charge is ``plan`` for the period the
-        billing run will charge from that day. Services that are not billed
-        (not running yet, paused, paid by vouchers) change at no cost.
+        run: the days from ``effective_date`` already billed of the current plan
+        and of each add-on (to its own last day billed) are credited back; the
+        charge is ``plan`` and each add-on for its first block from that day (to
+        the end of the cycle for a monthly product, of its N-month block
+        otherwise: blocks restart at a plan change), as the run will charge them.
+        When nothing is billed beyond that day (a change at the next cycle,
+        postpaid accounts), there is nothing to credit. Services that are not
+        billed (not running yet, paused, paid by vouchers) change at no cost.
 
         :return: ``{credit, charge, net, days, start, end, currency}``, credit as a
             positive amount, ``net = charge - credit``
@@ -252,14 +288,16 @@ class WispService(models.Model):
         credit_lines, charge_lines = [], []
         billed = self.state in BILLABLE_STATES and self.billed_until and self.plan_id
         if billed:
-            if self.billed_until >= start:
-                end = self.billed_until
-                credit_lines = self._wisp_charge_lines(start, end, sign=-1)
-            else:
-                months = plan.product_tmpl_id._billing_period_months()
-                cycle_start = self.commercial_partner_id._wisp_current_cycle(start)[0]
-                end = cycle_start + relativedelta(months=months) - timedelta(days=1)
-            charge_lines = self._wisp_charge_lines(start, end, plan=plan)
+            billing_day = self.commercial_partner_id._wisp_effective_billing_day()
+            for product, last in self._wisp_billed_until_by_product().items():
+                if last >= start:
+                    credit_lines += self._wisp_charge_lines(start, last, sign=-1, products=product)
+            for product in plan | self.addon_ids:
+                months = product.product_tmpl_id._billing_period_months()
+                product_end = block_end(start, months, billing_day)
+                charge_lines += self._wisp_charge_lines(start, product_end, products=product)
+                if product == plan:
+                    end = product_end
         currency = self.company_id.currency_id
         credit = currency.round(-sum(line["price_unit"] for line in credit_lines))
         charge = currency.round(sum(line["price_unit"] for line in charge_lines))

@@ -31,6 +31,13 @@ def cycle_bounds(day, billing_day):
     return start, start + relativedelta(months=1) - ONE_DAY
 
 
+def block_end(day, months, billing_day):
+    """Last day of the block of ``months`` cycles that starts with the cycle
+    containing ``day``. A plan or add-on billed every N months is billed in such
+    blocks, the first one starting at the cycle of its first day billed."""
+    return cycle_bounds(day, billing_day)[0] + relativedelta(months=months) - ONE_DAY
+
+
 def cycles(start, end, billing_day):
     """Yield (cycle_start, cycle_end, overlap_start, overlap_end) covering [start, end]."""
     day = start
