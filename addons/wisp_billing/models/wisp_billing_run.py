@@ -161,10 +161,11 @@ class WispBillingRun(models.Model):
     def _bill_subscribers(self, partners, day):
         """Create and post the consolidated invoices of ``partners`` for ``day``.
 
-        In advance, a service is charged up to the end of the cycle containing
-        ``day`` (or of its plan's longer period); postpaid, up to the end of the
-        cycle before. Pending adjustments and one installment per plan and
-        cycle join the same invoice. Running it again for the same day bills
+        In advance, the plan and each add-on of a service are charged up to the
+        end of the cycle containing ``day`` (or of their longer period's block);
+        postpaid, up to the end of the cycle before. Pending adjustments and one
+        installment per plan and cycle (all that are left, for a terminated
+        service) join the same invoice. Running it again for the same day bills
         nothing. Returns the invoices created. When some of several subscribers
         cannot be billed, the others are and :class:`WispBillingFailures` says
         which were not and why.
@@ -225,8 +226,11 @@ class WispBillingRun(models.Model):
         installments_by_account = defaultdict(list)
         for installment in self.env["wisp.service.installment"].search(
             [
-                ("service_id", "in", services.ids),
+                ("partner_id", "in", accounts.ids),
                 ("is_done", "=", False),
+                "|",
+                ("service_id", "in", services.ids),
+                ("service_id.state", "=", "terminated"),
             ]
         ):
             installments_by_account[installment.partner_id].append(installment)
@@ -247,11 +251,11 @@ class WispBillingRun(models.Model):
                 if charged:
                     billed_until[service] = service._wisp_billed_until_vals({**until, **charged})
             lines += [adj._to_line_vals() for adj in adjustments_by_account[account]]
-            for installment in self._installments_due(
+            for installment, count in self._installments_due(
                 installments_by_account[account], cycle_start
             ):
-                lines.append(self._installment_line(installment))
-                installment_updates.append((installment, cycle_start))
+                lines.append(self._installment_line(installment, count))
+                installment_updates.append((installment, cycle_start, count))
             if not account.wisp_next_billing_date or account.wisp_next_billing_date <= day:
                 next_dates[account] = cycle_end + timedelta(days=1)
             if lines:
@@ -262,10 +266,10 @@ class WispBillingRun(models.Model):
         self._write_grouped(
             {account: {"wisp_next_billing_date": date} for account, date in next_dates.items()}
         )
-        for installment, cycle_start in installment_updates:
+        for installment, cycle_start, count in installment_updates:
             installment.write(
                 {
-                    "paid_count": installment.paid_count + 1,
+                    "paid_count": installment.paid_count + count,
                     "last_billed_date": cycle_start,
                 }
             )
@@ -348,26 +352,43 @@ class WispBillingRun(models.Model):
 
     @api.model
     def _installments_due(self, installments, cycle_start):
-        """At most one installment per plan and cycle."""
-        return [
-            installment
-            for installment in installments
-            if not installment.last_billed_date or installment.last_billed_date < cycle_start
-        ]
+        """(installment, how many) to bill: at most one per plan and cycle, and
+        all those left of a terminated service at once (its final invoice). A
+        paused service's installments wait with it."""
+        due = []
+        for installment in installments:
+            if installment.service_id.state == "terminated":
+                due.append((installment, installment.remaining_count))
+            elif not installment.last_billed_date or installment.last_billed_date < cycle_start:
+                due.append((installment, 1))
+        return due
 
     @api.model
-    def _installment_line(self, installment):
+    def _installment_line(self, installment, count=1):
         product = installment.product_id or self.env.ref("wisp_billing.product_installment")
-        return {
-            "product_id": product.id,
-            "name": self.env._(
+        first = installment.paid_count + 1
+        if count == 1:
+            name = self.env._(
                 "%(name)s - installment %(number)s of %(count)s (%(service)s)",
                 name=installment.name,
-                number=installment.paid_count + 1,
+                number=first,
                 count=installment.installment_count,
                 service=installment.service_id.name,
-            ),
-            "quantity": 1,
+            )
+        else:
+            name = self.env._(
+                "%(name)s - installments %(first)s to %(last)s of %(count)s (%(service)s), "
+                "due at termination",
+                name=installment.name,
+                first=first,
+                last=first + count - 1,
+                count=installment.installment_count,
+                service=installment.service_id.name,
+            )
+        return {
+            "product_id": product.id,
+            "name": name,
+            "quantity": count,
             "price_unit": installment.amount,
             "wisp_service_id": installment.service_id.id,
             "wisp_installment_id": installment.id,

@@ -2,6 +2,7 @@ from . import (
     test_access_matrix,
     test_billing_rules_addons,
     test_billing_rules_invoices,
+    test_billing_rules_life_cycle,
     test_billing_rules_plan_changes,
     test_billing_run,
     test_dunning,

@@ -1,8 +1,8 @@
 """Proration by days, the one rule used everywhere in WISP billing.
 
 A subscriber's cycles run from its billing day (1-28) to the day before the
-same day next month. A plan's price covers ``months`` such cycles, so the
-price of one cycle is ``price / months``. Any interval of days is charged,
+same day next month. A plan's (or add-on's) price covers ``months`` such
+cycles, so the price of one cycle is ``price / months``. Any interval of days is charged,
 cycle by cycle, as::
 
     cycle price * days of the interval inside the cycle / days in that cycle
