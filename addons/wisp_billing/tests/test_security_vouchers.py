@@ -7,7 +7,7 @@ from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
 from .common import WispBillingCase
-from .test_voucher import make_prepaid_plan
+from .test_voucher import make_prepaid_plan, make_resellers
 
 
 class WispVoucherSecurityCommon(WispBillingCase):
@@ -17,24 +17,7 @@ class WispVoucherSecurityCommon(WispBillingCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.hotspot = make_prepaid_plan(cls.env, "Secure Day", days=1, price=5.0)
-        cls.reseller_a, cls.reseller_b = cls.env["res.partner"].create(
-            [
-                {"name": "Shop A", "wisp_is_reseller": True, "wisp_reseller_commission": 20.0},
-                {"name": "Shop B", "wisp_is_reseller": True, "wisp_reseller_commission": 10.0},
-            ]
-        )
-        cls.user_a = new_test_user(
-            cls.env,
-            login="t_sec_reseller_a",
-            groups="wisp_billing.group_wisp_reseller",
-            partner_id=cls.reseller_a.id,
-        )
-        cls.user_b = new_test_user(
-            cls.env,
-            login="t_sec_reseller_b",
-            groups="wisp_billing.group_wisp_reseller",
-            partner_id=cls.reseller_b.id,
-        )
+        make_resellers(cls, "t_sec_reseller")
         cls.portal_user = new_test_user(
             cls.env, login="t_sec_portal", groups="base.group_portal", partner_id=cls.subscriber.id
         )

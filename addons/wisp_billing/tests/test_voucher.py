@@ -30,6 +30,25 @@ def make_prepaid_plan(env, name="Hotspot 1 day", days=1, price=5.0):
     )
 
 
+def make_resellers(case, login_prefix):
+    """Shop A (20% commission) and Shop B (10%), each with a reseller login, on ``case``:
+    ``reseller_a``, ``reseller_b``, ``user_a``, ``user_b``."""
+    case.reseller_a, case.reseller_b = case.env["res.partner"].create(
+        [
+            {"name": "Shop A", "wisp_is_reseller": True, "wisp_reseller_commission": 20.0},
+            {"name": "Shop B", "wisp_is_reseller": True, "wisp_reseller_commission": 10.0},
+        ]
+    )
+    for suffix, reseller in (("a", case.reseller_a), ("b", case.reseller_b)):
+        user = new_test_user(
+            case.env,
+            login=f"{login_prefix}_{suffix}",
+            groups="wisp_billing.group_wisp_reseller",
+            partner_id=reseller.id,
+        )
+        setattr(case, f"user_{suffix}", user)
+
+
 @tagged("post_install", "-at_install")
 class TestVoucherCodes(TransactionCase):
     def test_format_and_check_character(self):
@@ -77,24 +96,7 @@ class TestVoucher(WispBillingCase):
                 "wisp_voucher_failure_minutes": 10,
             }
         )
-        cls.reseller_a, cls.reseller_b = cls.env["res.partner"].create(
-            [
-                {"name": "Shop A", "wisp_is_reseller": True, "wisp_reseller_commission": 20.0},
-                {"name": "Shop B", "wisp_is_reseller": True, "wisp_reseller_commission": 10.0},
-            ]
-        )
-        cls.user_a = new_test_user(
-            cls.env,
-            login="t_reseller_a",
-            groups="wisp_billing.group_wisp_reseller",
-            partner_id=cls.reseller_a.id,
-        )
-        cls.user_b = new_test_user(
-            cls.env,
-            login="t_reseller_b",
-            groups="wisp_billing.group_wisp_reseller",
-            partner_id=cls.reseller_b.id,
-        )
+        make_resellers(cls, "t_reseller")
 
     def batch(self, quantity=5, plan=None, **vals):
         batch = self.env["wisp.voucher.batch"].create(
