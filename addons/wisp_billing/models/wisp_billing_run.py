@@ -405,7 +405,12 @@ class WispBillingRun(models.Model):
         choice is made on the total those very taxes give (``compute_all``,
         prices including tax or not), so it is the invoice's own total.
         """
-        delivery = self.env["res.partner"].browse(account.address_get(["delivery"])["delivery"])
+        # in the chunk's prefetch set: its fiscal position is read for all accounts at once
+        delivery = (
+            self.env["res.partner"]
+            .browse(account.address_get(["delivery"])["delivery"])
+            .with_prefetch(account._prefetch_ids)
+        )
         fiscal_position = self.env["account.fiscal.position"]._get_fiscal_position(
             account, delivery=delivery
         )
@@ -416,9 +421,12 @@ class WispBillingRun(models.Model):
         taxed_lines = []
         for line, product in zip(lines, products, strict=True):
             taxes = fiscal_position.map_tax(product.taxes_id._filter_taxes_by_company(company))
-            total += taxes.compute_all(
-                line["price_unit"], currency, line["quantity"], product, account
-            )["total_included"]
+            if taxes:
+                total += taxes.compute_all(
+                    line["price_unit"], currency, line["quantity"], product, account
+                )["total_included"]
+            else:  # most WISP lines: no need for the tax engine
+                total += line["price_unit"] * line["quantity"]
             taxed_lines.append({**line, "tax_ids": [Command.set(taxes.ids)]})
         lines = taxed_lines
         move_type = "out_invoice"

@@ -47,7 +47,13 @@ class WispBillingRunChunk(models.Model):
                     invoices, failures, reasons = partial.invoices, partial.failures, str(partial)
         except Exception as error:  # any other error fails this chunk only
             _logger.exception("Billing chunk %s of run %s failed", self.id, run.id)
-            self.write({"state": "failed", "error": str(error)})
+            self.write(
+                {
+                    "state": "failed",
+                    "error": str(error),
+                    "failed_partner_ids": [Command.set(self.partner_ids.ids)],
+                }
+            )
             return
         self.write(
             {

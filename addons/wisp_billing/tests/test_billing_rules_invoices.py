@@ -100,3 +100,24 @@ class TestBillingRulesInvoices(WispBillingCase):
         )
         self.assertEqual(april.partner_id, partners)
         self.assertEqual(len(april), 3)
+
+    def test_a_chunk_failing_as_a_whole_lists_its_subscribers(self):
+        partners = self.env["res.partner"].create([{"name": f"Whole {n}"} for n in range(2)])
+        with freeze_time("2026-03-01"):
+            for partner in partners:
+                self.new_service(partner=partner)
+        Run = type(self.env["wisp.billing.run"])
+
+        def broken(model, partners, day):
+            raise ValueError("database hiccup")
+
+        with freeze_time("2026-04-01"):
+            run = self.env["wisp.billing.run"]._schedule(D(2026, 4, 1))
+            with (
+                patch.object(Run, "_bill_subscribers", broken),
+                mute_logger("odoo.addons.wisp_billing.models.wisp_billing_run_chunk"),
+            ):
+                self.env["wisp.billing.run"]._cron_process_chunks()
+        self.assertEqual(run.chunk_ids.state, "failed")
+        self.assertEqual(run.chunk_ids.failed_partner_ids, partners)
+        self.assertIn("database hiccup", run.chunk_ids.error)
