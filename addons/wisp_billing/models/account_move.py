@@ -2,6 +2,7 @@ import logging
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
+from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -112,42 +113,54 @@ class AccountMove(models.Model):
 
     def _wisp_dunning(self, company, today):
         """Remind before the due date; after the grace period restrict or
-        suspend the services the overdue invoice bills."""
+        suspend the services the overdue invoice bills. Each invoice on its own: one that
+        fails is reported on it and tried again the next day."""
         invoices = self._wisp_open_recurring_invoices(company)
         remind_from = today + timedelta(days=company.wisp_reminder_days)
         to_remind = invoices.filtered(
             lambda m: not m.wisp_reminder_sent and today <= m.invoice_date_due <= remind_from
         )
-        if to_remind:
-            template = self.env.ref("wisp_billing.mail_template_wisp_payment_reminder")
-            for invoice in to_remind:
-                invoice.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
-            to_remind.wisp_reminder_sent = True
+        reminder = self.env.ref("wisp_billing.mail_template_wisp_payment_reminder")
+        each_alone(
+            to_remind,
+            lambda invoice: invoice._wisp_send_reminder(reminder),
+            self.env._("Payment reminder failed"),
+        )
         grace_limit = today - timedelta(days=company.wisp_grace_days)
         overdue = invoices.filtered(lambda m: m.invoice_date_due < grace_limit)
-        action = company.wisp_overdue_action
+        each_alone(
+            overdue,
+            lambda invoice: invoice._wisp_hold_services(company.wisp_overdue_action),
+            self.env._("Dunning failed"),
+        )
+
+    def _wisp_send_reminder(self, template):
+        self.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        self.wisp_reminder_sent = True
+
+    def _wisp_hold_services(self, action):
+        """Restrict or suspend (``action``) the running services this overdue invoice bills."""
+        # Every running service the invoice bills is held by it, also one already
+        # blocked by an older invoice: paying that one alone must not release it.
+        held = (
+            self.invoice_line_ids.wisp_service_id.filtered(
+                lambda s: s.state in ("active", "restricted", "suspended")
+            )
+            - self.wisp_blocked_service_ids
+        )
+        if held:
+            self.wisp_blocked_service_ids = [Command.link(s.id) for s in held]
         blockable = ("active",) if action == "restrict" else ("active", "restricted")
-        template = self.env.ref("wisp_billing.mail_template_wisp_suspension")
-        for invoice in overdue:
-            # Every running service the invoice bills is held by it, also one already
-            # blocked by an older invoice: paying that one alone must not release it.
-            held = (
-                invoice.invoice_line_ids.wisp_service_id.filtered(
-                    lambda s: s.state in ("active", "restricted", "suspended")
-                )
-                - invoice.wisp_blocked_service_ids
-            )
-            if held:
-                invoice.wisp_blocked_service_ids = [Command.link(s.id) for s in held]
-            services = held.filtered(lambda s, b=blockable: s.state in b)
-            if not services:
-                continue
-            reason = self.env._("Invoice %(invoice)s overdue", invoice=invoice.name)
-            getattr(services.sudo(), f"action_{action}")(reason=reason)
-            invoice.with_context(wisp_service_ids=services.ids).message_post_with_source(
-                template, subtype_xmlid="mail.mt_comment"
-            )
-            _logger.info("Dunning: %s %s for %s", action, services.ids, invoice.name)
+        services = held.filtered(lambda s: s.state in blockable)
+        if not services:
+            return
+        reason = self.env._("Invoice %(invoice)s overdue", invoice=self.name)
+        getattr(services.sudo(), f"action_{action}")(reason=reason)
+        self.with_context(wisp_service_ids=services.ids).message_post_with_source(
+            self.env.ref("wisp_billing.mail_template_wisp_suspension"),
+            subtype_xmlid="mail.mt_comment",
+        )
+        _logger.info("Dunning: %s %s for %s", action, services.ids, self.name)
 
     # -------------------------------------------------------------------------
     # Wallet

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import BILLING
+from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
 from odoo.exceptions import AccessError, UserError
 
 from ..tools.proration import block_end, prorate
@@ -334,43 +335,11 @@ class WispService(models.Model):
         due = self.sudo().search([("plan_change_date", "<=", today), ("next_plan_id", "!=", False)])
         terminated = due.filtered(lambda s: s.state == "terminated")
         terminated._wisp_clear_scheduled_change(self.env._("the service was terminated"))
-        for service in due - terminated:
-            try:
-                with self.env.cr.savepoint():
-                    service.action_change_plan(service.next_plan_id)
-            except Exception as error:  # any error fails this service's change only
-                _logger.exception("Scheduled plan change of service %s failed", service.id)
-                service._wisp_report_plan_change_failure(error)
-            else:
-                service._wisp_plan_change_failure_activity().action_feedback(
-                    feedback=self.env._("Applied on a later try.")
-                )
-
-    def _wisp_plan_change_failure_activity(self):
-        self.ensure_one()
-        summary = self.env._("Scheduled plan change failed")
-        return self.activity_ids.filtered(lambda act: act.summary == summary)
-
-    def _wisp_report_plan_change_failure(self, error):
-        """One warning activity per service for billing staff, updated on each retry."""
-        self.ensure_one()
-        note = self.env._(
-            "The change to %(plan)s scheduled for %(date)s failed on %(today)s: %(reason)s. "
-            "It is retried every day until it succeeds or the change is cancelled.",
-            plan=self.next_plan_id.display_name,
-            date=self.plan_change_date,
-            today=fields.Date.context_today(self),
-            reason=error,
+        each_alone(
+            due - terminated,
+            lambda service: service.action_change_plan(service.next_plan_id),
+            self.env._("Scheduled plan change failed"),
         )
-        existing = self._wisp_plan_change_failure_activity()
-        if existing:
-            existing.note = note
-        else:
-            self.activity_schedule(
-                "mail.mail_activity_data_warning",
-                summary=self.env._("Scheduled plan change failed"),
-                note=note,
-            )
 
     @api.model
     def _wisp_demo_start_billing(self):

@@ -1,6 +1,10 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import D, WispBillingCase
 
@@ -44,6 +48,32 @@ class TestDunning(WispBillingCase):
         self.assertEqual(len(self.messages("limited")), 1)
         self.dun("2026-04-18")
         self.assertEqual(len(self.messages("limited")), 1, "suspended once")
+
+    @mute_logger("odoo.addons.wisp_subscriber.tools.each_alone")
+    def test_one_failing_invoice_does_not_stop_the_others(self):
+        other = self.env["res.partner"].create({"name": "Other Overdue"})
+        with freeze_time("2026-04-01"):
+            other_service = self.new_service(partner=other)
+        other_invoice = self.invoices(other)
+        self.assertEqual(len(other_invoice), 1)
+        AccountMove = type(self.env["account.move"])
+        hold = AccountMove._wisp_hold_services
+
+        def failing_hold(invoice, action):
+            if invoice == self.invoice:
+                raise UserError("router database down")
+            return hold(invoice, action)
+
+        with patch.object(AccountMove, "_wisp_hold_services", failing_hold):
+            self.dun("2026-04-17")
+        self.assertEqual(other_service.state, "suspended", "the other account was dunned")
+        self.assertEqual(self.service.state, "active", "the failure rolled back alone")
+        activity = self.invoice.activity_ids
+        self.assertEqual(activity.summary, "Dunning failed")
+        self.assertIn("router database down", activity.note)
+        self.dun("2026-04-18")  # tried again the next day
+        self.assertEqual(self.service.state, "suspended")
+        self.assertFalse(self.invoice.activity_ids, "done once it went through")
 
     def test_restrict_instead_of_suspend(self):
         self.company.wisp_overdue_action = "restrict"
