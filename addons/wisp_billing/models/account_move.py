@@ -388,7 +388,13 @@ class AccountMove(models.Model):
             tx._set_error(
                 self.env._("The bank asks the card holder to confirm this payment online.")
             )
-        tx._wisp_post_process_now()
+        try:
+            with self.env.cr.savepoint():
+                tx._wisp_post_process_now()
+        except Exception:
+            # The charge stands; Odoo's post-processing cron books it later. The next
+            # invoices are charged meanwhile.
+            _logger.exception("Autopay charge %s of %s not booked yet.", tx.reference, self.name)
         return tx
 
     # ------------------------------------------------------------------

@@ -1,10 +1,12 @@
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .payment_common import WispPaymentCommon
 
@@ -208,6 +210,27 @@ class TestAutopay(WispPaymentCommon):
         self.assertEqual(later.payment_state, "not_paid")
         # Paid invoices are not charged again.
         self.assertFalse(self._run_autopay(DUE))
+
+    @mute_logger("odoo.addons.wisp_billing.models.account_move")
+    def test_autopay_booking_error_does_not_stop_the_others(self):
+        first = self._new_invoice(60.0, due=DUE)
+        second = self._new_invoice(70.0, due=DUE)
+        Tx = type(self.env["payment.transaction"])
+        post_process = Tx._post_process
+
+        def failing_post_process(txs):
+            if first in txs.invoice_ids:
+                raise UserError("accounting locked")
+            return post_process(txs)
+
+        with patch.object(Tx, "_post_process", failing_post_process):
+            txs = self._run_autopay(DUE)
+        self.assertEqual(txs.invoice_ids, first | second, "both cards charged")
+        self.assertIn(second.payment_state, ("paid", "in_payment"))
+        stuck = txs.filtered(lambda tx: first in tx.invoice_ids)
+        self.assertEqual((stuck.state, stuck.is_post_processed), ("done", False))
+        stuck._post_process()  # what Odoo's post-processing cron does later
+        self.assertIn(first.payment_state, ("paid", "in_payment"))
 
     def test_autopay_off_or_without_card_charges_nothing(self):
         invoice = self._new_invoice(60.0, due=DUE)
