@@ -15,6 +15,7 @@ from ..tools.access import (
     check_groups,
     has_groups,
 )
+from ..tools.each_alone import batch_then_each_alone
 from .product_template import SERVICE_TYPES
 from .wisp_cpe_device import normalize_ip
 
@@ -580,12 +581,17 @@ class WispService(models.Model):
     def _cron_expire_and_resume(self):
         """Suspend prepaid services past their expiry and resume ended pauses."""
         today = fields.Date.context_today(self)
-        expired = self.search([("state", "=", "active"), ("expiry_date", "<", today)])
-        if expired:
-            expired.action_suspend(reason=self.env._("Prepaid period expired"))
-        to_resume = self.search([("state", "=", "paused"), ("pause_until", "<=", today)])
-        if to_resume:
-            to_resume.action_resume()
+        reason = self.env._("Prepaid period expired")
+        batch_then_each_alone(
+            self.search([("state", "=", "active"), ("expiry_date", "<", today)]),
+            lambda services: services.action_suspend(reason=reason),
+            self.env._("Suspension at prepaid expiry failed"),
+        )
+        batch_then_each_alone(
+            self.search([("state", "=", "paused"), ("pause_until", "<=", today)]),
+            lambda services: services.action_resume(),
+            self.env._("Resuming after the pause failed"),
+        )
 
     # -------------------------------------------------------------------------
     # Navigation

@@ -4,6 +4,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError
+from odoo.tools import mute_logger
 
 from ..models.wisp_service import SERVICE_STATES, TRANSITIONS
 from .common import WispSubscriberCase
@@ -56,6 +57,28 @@ class TestServiceLifecycle(WispSubscriberCase):
             self.env["wisp.service"]._cron_expire_and_resume()
         self.assertEqual(service.state, "suspended")
         self.assertEqual(service.state_reason, "Prepaid period expired")
+
+    @freeze_time("2026-03-10")
+    @mute_logger("odoo.addons.wisp_subscriber.tools.each_alone")
+    def test_one_failing_expiry_does_not_stop_the_others(self):
+        bad = self.new_service("active", plan=self.plan_prepaid)
+        good = self.new_service("active", plan=self.plan_prepaid, partner=self.other_subscriber)
+        Service = type(self.env["wisp.service"])
+        on_state_change = Service._on_state_change
+
+        def failing(services, transition, previous_states):
+            if bad in services:
+                raise UserError("router unreachable")
+            return on_state_change(services, transition, previous_states)
+
+        with freeze_time("2026-03-18"), patch.object(Service, "_on_state_change", failing):
+            self.env["wisp.service"]._cron_expire_and_resume()
+        self.assertEqual((bad.state, good.state), ("active", "suspended"))
+        self.assertEqual(bad.activity_ids.summary, "Suspension at prepaid expiry failed")
+        with freeze_time("2026-03-19"):
+            self.env["wisp.service"]._cron_expire_and_resume()
+        self.assertEqual(bad.state, "suspended")
+        self.assertFalse(bad.activity_ids, "done once it went through")
 
     @freeze_time("2026-07-01")
     def test_pause_until_date_resumes(self):

@@ -33,6 +33,34 @@ def report_failure(record, summary, reason):
         record.activity_schedule("mail.mail_activity_data_warning", summary=summary, note=note)
 
 
+def close_failures(records, summary):
+    """Mark done the warning activities of ``records`` for ``summary``: it went through."""
+    activities = records.env["mail.activity"].search(
+        [
+            ("res_model", "=", records._name),
+            ("res_id", "in", records.ids),
+            ("summary", "=", summary),
+        ]
+    )
+    activities.action_feedback(feedback=records.env._("Succeeded on a later try."))
+
+
+def batch_then_each_alone(records, step, summary):
+    """``step(records)`` in one go (one life-cycle event, one router sync per batch);
+    should that fail, each record alone as :func:`each_alone` does, so that only the bad
+    ones fail. Returns the records that failed."""
+    if not records:
+        return records
+    try:
+        with records.env.cr.savepoint():
+            step(records)
+    except Exception:
+        _logger.info("%s for a batch of %s: retried one by one", summary, len(records))
+        return each_alone(records, step, summary)
+    close_failures(records, summary)
+    return records.browse()
+
+
 def each_alone(records, step, summary):
     """Run ``step(record)`` for each record on its own; return the records that failed.
 
