@@ -1,3 +1,5 @@
+import calendar
+import logging
 import os
 import random
 from datetime import timedelta
@@ -7,24 +9,30 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.tests import tagged
 
-from ..tools.proration import prorate
 from .common import D, WispBillingCase
 
 START, END = D(2026, 1, 1), D(2026, 10, 20)  # lives begin in Jan-Feb, all end on END
 BILLED = ("active", "restricted", "suspended")
-# more lives on demand, e.g. WISP_LIFE_SEEDS=200 with
-# --test-tags=/wisp_billing:TestBillingRulesRandomLife (about 10 s per seed)
+# more lives on demand: `bin/wisp bench --only lives -- --seeds 200` (about 10 s per seed)
 SEEDS = range(int(os.environ.get("WISP_LIFE_SEEDS", "4")))
+
+_logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
 class TestBillingRulesRandomLife(WispBillingCase):
     """Money is always right: random lives (activation, plan changes now and
     scheduled, pauses, termination) of services with plans and add-ons on
-    monthly, quarterly and half-yearly periods, in advance and postpaid, billed
-    on each cycle. Once every service is terminated and billed, each subscriber
-    has been invoiced the prorated price of each day each product was in
-    service, to the cent per invoice line."""
+    monthly, quarterly and half-yearly periods, untaxed, taxed and tax-included, in
+    advance and postpaid, billed on each cycle. Once every service is terminated and
+    billed, each subscriber has been invoiced the price of each day each product was
+    in service, to the cent per invoice line, and its receivable is its open invoices
+    less its unapplied credit.
+
+    The expected price of a day is the documented rule written again here, not the
+    billing code: billed on the 1st, a cycle is the calendar month; a product priced
+    per N months costs ``price / N`` per cycle, a day ``1 / days in its month`` of
+    that; a tax-included price is first taken out of its tax."""
 
     @classmethod
     def setUpClass(cls):
@@ -44,9 +52,15 @@ class TestBillingRulesRandomLife(WispBillingCase):
             )
 
         speeds = {"is_wisp_plan": True, "download_kbps": 10000, "upload_kbps": 2000}
+        tax = cls.company_data["default_tax_sale"]
+        tax_included = tax.copy(
+            {"name": "Sales tax incl.", "price_include_override": "tax_included"}
+        )
         cls.plans = cls.plan_31 | cls.plan_62
-        cls.plans |= product("Quarter 90", 90.0, "quarterly", **speeds)
-        cls.plans |= product("Half-year 150", 150.0, "semiannual", **speeds)
+        cls.plans |= product("Quarter 90", 90.0, "quarterly", taxes_id=tax.ids, **speeds)
+        cls.plans |= product(
+            "Half-year 150", 150.0, "semiannual", taxes_id=tax_included.ids, **speeds
+        )
         cls.addons = cls.addon_ip | product("Pack 30", 30.0, "quarterly", is_wisp_addon=True)
 
     def draw_lives(self, seed):
@@ -117,32 +131,80 @@ class TestBillingRulesRandomLife(WispBillingCase):
                 if day.day == 1:
                     self.env["wisp.billing.run"]._bill_subscribers(accounts, day)
             day += timedelta(days=1)
-        expected = dict.fromkeys(accounts, 0.0)
+        # at the test log level: bench/bench_billing_lives.py counts these
+        _logger.log(
+            25,
+            "life cycles of seed %s: %s accounts, %s services",
+            seed,
+            len(accounts),
+            len(records),
+        )
+        expected = {account: [0.0, 0.0] for account in accounts}  # untaxed, tax
         for account, product, held_day in held:
-            months = product.product_tmpl_id._billing_period_months()
-            expected[account] += prorate(product.lst_price, months, held_day, held_day, 1)
+            untaxed, tax = self.day_price(product, held_day)
+            expected[account][0] += untaxed
+            expected[account][1] += tax
         return expected
 
+    @staticmethod
+    def day_price(product, day):
+        """(untaxed, tax) of one day of ``product`` by the documented rule."""
+        months = {"monthly": 1, "quarterly": 3, "semiannual": 6, "yearly": 12}[
+            product.billing_period
+        ]
+        price = product.lst_price / months / calendar.monthrange(day.year, day.month)[1]
+        taxes = product.taxes_id.filtered(lambda tax: tax.company_id == product.env.company)
+        rate = sum(taxes.mapped("amount")) / 100
+        if any(tax.price_include for tax in taxes):
+            price /= 1 + rate
+        return price, price * rate
+
     def invoiced(self, account):
-        total = 0.0
+        """(untaxed, tax) invoiced to ``account``, credit notes deducted."""
+        untaxed = tax = 0.0
         for invoice in self.invoices(account):
             self.assertEqual(invoice.state, "posted")
-            total += invoice.amount_untaxed * (-1 if invoice.move_type == "out_refund" else 1)
-        return total
+            sign = -1 if invoice.move_type == "out_refund" else 1
+            untaxed += sign * invoice.amount_untaxed
+            tax += sign * invoice.amount_tax
+        return untaxed, tax
+
+    def assert_receivable(self, account):
+        """Receivable = open invoices - unapplied credit (every entry balanced by Odoo)."""
+        moves = self.invoices(account)
+        open_amount = sum(
+            m.amount_residual * (-1 if m.move_type == "out_refund" else 1) for m in moves
+        )
+        lines = self.env["account.move.line"].search(
+            [
+                ("partner_id", "=", account.id),
+                ("parent_state", "=", "posted"),
+                ("account_id.account_type", "=", "asset_receivable"),
+            ]
+        )
+        self.assertAlmostEqual(sum(lines.mapped("balance")), open_amount, places=2)
 
     def test_random_lives_are_billed_exactly(self):
         for seed in SEEDS:
             with self.subTest(seed=seed):
-                for account, amount in self.live(seed).items():
+                for account, (untaxed, tax) in self.live(seed).items():
                     self.assertFalse(
                         self.env["wisp.billing.adjustment"].search(
                             [("partner_id", "=", account.id), ("state", "=", "pending")]
                         )
                     )
                     lines = len(self.invoices(account).invoice_line_ids)
+                    invoiced_untaxed, invoiced_tax = self.invoiced(account)
                     self.assertAlmostEqual(
-                        self.invoiced(account),
-                        amount,
+                        invoiced_untaxed,
+                        untaxed,
                         delta=0.005 * lines,
                         msg=f"{account.name}: invoiced against the days in service",
                     )
+                    self.assertAlmostEqual(
+                        invoiced_tax,
+                        tax,
+                        delta=0.005 * lines,
+                        msg=f"{account.name}: tax against the days in service",
+                    )
+                    self.assert_receivable(account)
