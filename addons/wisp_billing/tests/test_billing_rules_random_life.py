@@ -22,12 +22,13 @@ _logger = logging.getLogger(__name__)
 @tagged("post_install", "-at_install")
 class TestBillingRulesRandomLife(WispBillingCase):
     """Money is always right: random lives (activation, plan changes now and
-    scheduled, pauses, termination) of services with plans and add-ons on
-    monthly, quarterly and half-yearly periods, untaxed, taxed and tax-included, in
-    advance and postpaid, billed on each cycle. Once every service is terminated and
-    billed, each subscriber has been invoiced the price of each day each product was
-    in service, to the cent per invoice line, and its receivable is its open invoices
-    less its unapplied credit.
+    scheduled, pauses, termination) of services with plans and add-ons on monthly,
+    quarterly and half-yearly periods, untaxed, taxed and tax-included, some with a
+    device paid in installments, in advance and postpaid, billed on each cycle. Once
+    every service is terminated and billed, each subscriber has been invoiced the price
+    of each day each product was in service and every installment, to the cent per
+    invoice line; its receivable is its open invoices less its unapplied credit, and
+    its wallet never below zero.
 
     The expected price of a day is the documented rule written again here, not the
     billing code: billed on the 1st, a cycle is the calendar month; a product priced
@@ -81,7 +82,10 @@ class TestBillingRulesRandomLife(WispBillingCase):
             for __ in range(rng.randint(1, 2)):
                 day = START + timedelta(days=rng.randint(0, 60))
                 addons = self.addons.filtered(lambda __: rng.random() < 0.4)
-                services.append((account, day, self.plans[rng.randrange(4)], addons))
+                # a device paid in installments (amount, count), on some services
+                installment = (rng.choice([4.0, 7.5, 12.0]), rng.randint(2, 12))
+                installment = installment if rng.random() < 0.4 else None
+                services.append((account, day, self.plans[rng.randrange(4)], addons, installment))
                 for __ in range(rng.randint(2, 6)):
                     when = day + timedelta(days=rng.randint(1, (END - day).days - 1))
                     kind = rng.choice(["pause", "resume", "now", "later"])
@@ -110,11 +114,20 @@ class TestBillingRulesRandomLife(WispBillingCase):
         day = START
         while day <= END + timedelta(days=70):  # two more cycles bill the last settlements
             with freeze_time(day):
-                for index, (account, active_on, plan, addons) in enumerate(services):
+                for index, (account, active_on, plan, addons, installment) in enumerate(services):
                     if active_on == day:
                         records[index] = self.new_service(
                             plan=plan, partner=account, addon_ids=[Command.set(addons.ids)]
                         )
+                        if installment:
+                            self.env["wisp.service.installment"].create(
+                                {
+                                    "service_id": records[index].id,
+                                    "name": "Router",
+                                    "amount": installment[0],
+                                    "installment_count": installment[1],
+                                }
+                            )
                 self.env["wisp.service"]._cron_apply_plan_changes()
                 for index, *event in events.get(day, []):
                     if index in records and records[index].state != "terminated":
@@ -144,15 +157,26 @@ class TestBillingRulesRandomLife(WispBillingCase):
             untaxed, tax = self.day_price(product, held_day)
             expected[account][0] += untaxed
             expected[account][1] += tax
+        # every installment is billed once: one per cycle, the rest at termination
+        device = self.env.ref("wisp_billing.product_installment")
+        for account, __, __, __, installment in services:
+            if installment:
+                untaxed, tax = self.untaxed_and_tax(device, installment[0] * installment[1])
+                expected[account][0] += untaxed
+                expected[account][1] += tax
         return expected
 
-    @staticmethod
-    def day_price(product, day):
+    def day_price(self, product, day):
         """(untaxed, tax) of one day of ``product`` by the documented rule."""
         months = {"monthly": 1, "quarterly": 3, "semiannual": 6, "yearly": 12}[
             product.billing_period
         ]
-        price = product.lst_price / months / calendar.monthrange(day.year, day.month)[1]
+        days = calendar.monthrange(day.year, day.month)[1]
+        return self.untaxed_and_tax(product, product.lst_price / months / days)
+
+    @staticmethod
+    def untaxed_and_tax(product, price):
+        """(untaxed, tax) of ``price`` of ``product`` under its taxes in this company."""
         taxes = product.taxes_id.filtered(lambda tax: tax.company_id == product.env.company)
         rate = sum(taxes.mapped("amount")) / 100
         if any(tax.price_include for tax in taxes):
@@ -170,7 +194,8 @@ class TestBillingRulesRandomLife(WispBillingCase):
         return untaxed, tax
 
     def assert_receivable(self, account):
-        """Receivable = open invoices - unapplied credit (every entry balanced by Odoo)."""
+        """Receivable = open invoices - unapplied credit (every entry balanced by Odoo), and
+        the wallet (that credit) never below zero."""
         moves = self.invoices(account)
         open_amount = sum(
             m.amount_residual * (-1 if m.move_type == "out_refund" else 1) for m in moves
@@ -183,6 +208,8 @@ class TestBillingRulesRandomLife(WispBillingCase):
             ]
         )
         self.assertAlmostEqual(sum(lines.mapped("balance")), open_amount, places=2)
+        account.invalidate_recordset(["wisp_wallet_balance"])
+        self.assertGreaterEqual(account.wisp_wallet_balance, 0.0, "a wallet is never negative")
 
     def test_random_lives_are_billed_exactly(self):
         for seed in SEEDS:

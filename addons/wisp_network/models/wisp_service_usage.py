@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
 
 from ..adapters.base import BackendError
 
@@ -66,7 +67,12 @@ class WispServiceUsage(models.Model):
                 if backend is not None:
                     backend.close()
             router._record_contact()
-            self._record_counters(router, counters, today)
+            # one router's bad reading is reported on it and leaves the others' recorded
+            each_alone(
+                router,
+                lambda r, c=counters: self._record_counters(r, c, today),
+                self.env._("Usage not recorded"),
+            )
             if commit:
                 self.env["ir.cron"]._commit_progress(1)
 

@@ -1,9 +1,12 @@
+from unittest.mock import patch
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
+from odoo.tools import mute_logger
 
 from ..models.wisp_service_usage import counter_delta
-from .common import WispNetworkCase
+from .common import WispNetworkCase, start_emulated_router
 
 GB = 10**9
 
@@ -34,6 +37,31 @@ class TestUsage(WispNetworkCase):
         self.emu.add_traffic(service.login, upload=0, download=4 * 10**6)
         self.collect()
         self.assertEqual(usage.download_mb, 19.0)
+
+    @mute_logger("odoo.addons.wisp_subscriber.tools.each_alone")
+    def test_one_routers_bad_reading_leaves_the_others_recorded(self):
+        site_2 = self.env["wisp.site"].create({"name": "Second Tower", "code": "T2"})
+        emu_2, router_2 = start_emulated_router(self, site_2, "Second NAS")
+        here = self.new_service("active")
+        there = self.new_service("active", site_id=site_2.id)
+        self.assertEqual(there.router_id, router_2)
+        self.run_jobs()
+        for emu, service in ((self.emu, here), (emu_2, there)):
+            emu.connect_session(service.login)
+            emu.add_traffic(service.login, upload=10**6, download=10**6)
+        Usage = type(self.env["wisp.service.usage"])
+        record = Usage._record_counters
+
+        def failing(usage, router, counters, today):
+            if router == self.router:
+                raise ValueError("garbled counters")
+            return record(usage, router, counters, today)
+
+        with patch.object(Usage, "_record_counters", failing):
+            self.collect()
+        self.assertFalse(here.usage_ids)
+        self.assertEqual(there.usage_ids.download_mb, 1.0, "the other router recorded")
+        self.assertEqual(self.router.activity_ids.summary, "Usage not recorded")
 
     def test_cap_crossing_switches_to_fair_use_and_new_cycle_restores(self):
         service = self.new_service("active", plan=self.plan_capped)
