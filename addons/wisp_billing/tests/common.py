@@ -14,6 +14,22 @@ BILLING_SETTINGS = {
 }
 
 
+def make_quarterly_plan(env, name="Quarterly", price=90.0):
+    """An untaxed internet plan billed every three months."""
+    return env["product.product"].create(
+        {
+            "name": name,
+            "type": "service",
+            "is_wisp_plan": True,
+            "taxes_id": [],
+            "list_price": price,
+            "billing_period": "quarterly",
+            "download_kbps": 10000,
+            "upload_kbps": 2000,
+        }
+    )
+
+
 class WispBillingCase(AccountTestInvoicingCommon):
     """A company with a chart of accounts, untaxed plans and a subscriber
     billed on the 1st, in advance."""

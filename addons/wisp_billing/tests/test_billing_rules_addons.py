@@ -3,7 +3,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.tests import tagged
 
-from .common import D, WispBillingCase
+from .common import D, WispBillingCase, make_quarterly_plan
 
 
 @tagged("post_install", "-at_install")
@@ -25,18 +25,7 @@ class TestBillingRulesAddons(WispBillingCase):
                 "billing_period": "quarterly",
             }
         )
-        cls.plan_quarterly = Product.create(
-            {
-                "name": "Home Quarterly",
-                "type": "service",
-                "is_wisp_plan": True,
-                "taxes_id": [],
-                "list_price": 90.0,
-                "billing_period": "quarterly",
-                "download_kbps": 10000,
-                "upload_kbps": 2000,
-            }
-        )
+        cls.plan_quarterly = make_quarterly_plan(cls.env, "Home Quarterly")
 
     def product_totals(self, invoice):
         totals = {}

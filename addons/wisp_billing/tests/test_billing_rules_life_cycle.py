@@ -2,7 +2,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from .common import D, WispBillingCase
+from .common import D, WispBillingCase, make_quarterly_plan
 
 
 @tagged("post_install", "-at_install")
@@ -41,18 +41,7 @@ class TestBillingRulesLifeCycle(WispBillingCase):
         self.assertAlmostEqual(may.amount_total, round(31.0 + 62 * 20 / 30, 2))
 
     def test_quarterly_block_restarts_at_the_resume_cycle(self):
-        quarterly = self.env["product.product"].create(
-            {
-                "name": "Quarterly",
-                "type": "service",
-                "is_wisp_plan": True,
-                "taxes_id": [],
-                "list_price": 90.0,
-                "billing_period": "quarterly",
-                "download_kbps": 10000,
-                "upload_kbps": 2000,
-            }
-        )
+        quarterly = make_quarterly_plan(self.env)
         with freeze_time("2026-04-01"):
             service = self.new_service(plan=quarterly)  # Apr - Jun: 90
         self.assertFalse(self.bill_month(5))

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import D, WispBillingCase
+from .common import D, WispBillingCase, make_quarterly_plan
 
 
 @tagged("post_install", "-at_install")
@@ -194,18 +194,7 @@ class TestBillingRun(WispBillingCase):
             self.assertFalse(self.bill(D(2026, 6, 1)))
 
     def test_quarterly_plan_billed_per_period(self):
-        quarterly = self.env["product.product"].create(
-            {
-                "name": "Quarterly",
-                "type": "service",
-                "is_wisp_plan": True,
-                "taxes_id": [],
-                "list_price": 90.0,
-                "billing_period": "quarterly",
-                "download_kbps": 10000,
-                "upload_kbps": 2000,
-            }
-        )
+        quarterly = make_quarterly_plan(self.env)
         with freeze_time("2026-04-01"):
             service = self.new_service(plan=quarterly)
         self.assertAlmostEqual(self.invoices().amount_total, 90.0)
