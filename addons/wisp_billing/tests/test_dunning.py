@@ -2,7 +2,6 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -61,7 +60,7 @@ class TestDunning(WispBillingCase):
 
         def failing_hold(invoice, action):
             if invoice == self.invoice:
-                raise UserError("router database down")
+                raise ValueError("router database down")
             return hold(invoice, action)
 
         with patch.object(AccountMove, "_wisp_hold_services", failing_hold):

@@ -4,7 +4,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -220,7 +220,7 @@ class TestAutopay(WispPaymentCommon):
 
         def failing_post_process(txs):
             if first in txs.invoice_ids:
-                raise UserError("accounting locked")
+                raise ValueError("accounting locked")
             return post_process(txs)
 
         with patch.object(Tx, "_post_process", failing_post_process):

@@ -68,7 +68,7 @@ class TestServiceLifecycle(WispSubscriberCase):
 
         def failing(services, transition, previous_states):
             if bad in services:
-                raise UserError("router unreachable")
+                raise ValueError("router unreachable")
             return on_state_change(services, transition, previous_states)
 
         with freeze_time("2026-03-18"), patch.object(Service, "_on_state_change", failing):
