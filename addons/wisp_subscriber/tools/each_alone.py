@@ -75,8 +75,6 @@ def each_alone(records, step, summary):
             _logger.exception("%s: %s", summary, record.display_name)
             report_failure(record, summary, error)
             failed |= record
-        else:
-            failure_activity(record, summary).action_feedback(
-                feedback=record.env._("Succeeded on a later try.")
-            )
+    # one search for the earlier failures that went through, not one per record
+    close_failures(records - failed, summary)
     return failed
