@@ -44,6 +44,22 @@ class TestBillingRulesInvoices(WispBillingCase):
         self.assertAlmostEqual(invoice.amount_total, 3.70)
         self.assertAlmostEqual(invoice.amount_tax, 72.74 * 0.15, places=2)
 
+    def test_lines_carry_only_their_products_taxes(self):
+        # Odoo taxes a line whose product has none with its income account's
+        # taxes; the credit-note choice only counted the product's: the line
+        # must not be taxed behind its back.
+        self.plan_31.taxes_id = False
+        self.plan_62.taxes_id = self.tax_sale_a
+        income = self.plan_31.product_tmpl_id.get_product_accounts()["income"]
+        income.tax_ids = self.tax_sale_a
+        invoice = self.bill_lines([self.line(self.plan_31, 50.0), self.line(self.plan_62, 20.0)])
+        lines = invoice.invoice_line_ids.filtered("product_id")
+        self.assertFalse(lines.filtered(lambda line: line.product_id == self.plan_31).tax_ids)
+        self.assertEqual(
+            lines.filtered(lambda line: line.product_id == self.plan_62).tax_ids, self.tax_sale_a
+        )
+        self.assertAlmostEqual(invoice.amount_total, 50.0 + 20.0 * 1.15)
+
     def test_tax_included_and_excluded_prices_compared_after_tax(self):
         included = self.tax_sale_a.copy({"name": "Incl.", "price_include_override": "tax_included"})
         self.plan_31.taxes_id = included
