@@ -427,9 +427,7 @@ class WispBillingRun(models.Model):
                 )["total_included"]
             else:  # most WISP lines: no need for the tax engine
                 total += line["price_unit"] * line["quantity"]
-                if self._income_account_adds_taxes(product, fiscal_position):
-                    line = {**line, "tax_ids": [Command.clear()]}
-            taxed_lines.append(line)
+            taxed_lines.append({**line, "tax_ids": [Command.set(taxes.ids)]})
         lines = taxed_lines
         move_type = "out_invoice"
         if currency.compare_amounts(total, 0) < 0:
@@ -465,22 +463,6 @@ class WispBillingRun(models.Model):
         if not account.property_payment_term_id:
             vals["invoice_date_due"] = day + timedelta(days=self.env.company.wisp_payment_days)
         return vals
-
-    @api.model
-    def _income_account_adds_taxes(self, product, fiscal_position):
-        """Whether Odoo would tax an invoice line of ``product``, which has no
-        taxes, with its income account's sale taxes
-        (``account.move.line._get_computed_taxes``).
-
-        Billing lines carry only their product's taxes. Lines are left to Odoo's
-        own tax computation, which gives exactly those, except where this
-        fallback would add some: only there are the taxes cleared explicitly
-        (setting ``tax_ids`` on every line costs a third of the invoice creation).
-        """
-        income = product.product_tmpl_id.get_product_accounts(fiscal_pos=fiscal_position)["income"]
-        if not income:  # Odoo falls back on the journal's account: do not guess
-            return True
-        return bool(income.tax_ids.filtered(lambda tax: tax.type_tax_use == "sale"))
 
     @api.model
     def _address_label(self, address):
