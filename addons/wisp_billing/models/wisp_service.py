@@ -151,28 +151,68 @@ class WispService(models.Model):
         add-on are billed until the day before ``day``, so nothing is billed
         twice, and their N-month blocks restart at the cycle containing ``day``.
         """
-        adjustments = []
-        last = day - timedelta(days=1)
-        for service in self.filtered(lambda s: s.plan_id and s.billed_until):
-            lines = []
-            # the plan and each add-on from its own last day charged
-            for product, billed in service._wisp_billed_until_by_product().items():
-                if billed > last:
-                    lines += service._wisp_charge_lines(day, billed, sign=-1, products=product)
-                elif billed < last:
-                    lines += service._wisp_charge_lines(
-                        billed + timedelta(days=1), last, products=product
-                    )
-            adjustments += [
-                {"service_id": service.id, "partner_id": service.commercial_partner_id.id, **line}
-                for line in lines
+        Adjustment = self.env["wisp.billing.adjustment"]
+        Adjustment.create(
+            [
+                vals
+                for service in self.filtered(lambda s: s.plan_id and s.billed_until)
+                # the plan and each add-on from its own last day charged
+                for vals in service._wisp_settlement_vals(
+                    service._wisp_billed_until_by_product(), day
+                )
             ]
-        self.env["wisp.billing.adjustment"].create(
-            [self.env["wisp.billing.adjustment"]._from_line_vals(vals) for vals in adjustments]
         )
         self.filtered("billed_until").write(
-            {"billed_until": last, "wisp_addon_billed_until": False}
+            {"billed_until": day - timedelta(days=1), "wisp_addon_billed_until": False}
         )
+
+    def _wisp_settlement_vals(self, billed_until, day):
+        """Pending adjustments (create values) settling each product of
+        ``billed_until`` ({product: last day charged}) up to the day before
+        ``day``: days billed from ``day`` on are credited, days before it not
+        yet billed are charged."""
+        self.ensure_one()
+        last = day - timedelta(days=1)
+        lines = []
+        for product, billed in billed_until.items():
+            if billed > last:
+                lines += self._wisp_charge_lines(day, billed, sign=-1, products=product)
+            elif billed < last:
+                lines += self._wisp_charge_lines(billed + timedelta(days=1), last, products=product)
+        return [
+            self.env["wisp.billing.adjustment"]._from_line_vals(
+                {"service_id": self.id, "partner_id": self.commercial_partner_id.id, **line}
+            )
+            for line in lines
+        ]
+
+    def write(self, vals):
+        """An add-on added to or removed from a billed service is settled from
+        today, like a plan change: a removed one is credited (or charged) up to
+        yesterday, an added one is billed from today by the next invoice."""
+        if "addon_ids" not in vals:
+            return super().write(vals)
+        billed = self.filtered(
+            lambda s: s.state in BILLABLE_STATES and s.billed_until and not s.wisp_voucher_funded
+        )
+        before = {service: service._wisp_billed_until_by_product() for service in billed}
+        res = super().write(vals)
+        today = fields.Date.context_today(self)
+        yesterday = today - timedelta(days=1)
+        # The change itself was checked (addon_ids is a billing field); settling
+        # it is bookkeeping, done as superuser.
+        for service in billed.sudo():
+            until = before[service]
+            removed = {
+                p: d
+                for p, d in until.items()
+                if p != service.plan_id and p not in service.addon_ids
+            }
+            service.billing_adjustment_ids.create(service._wisp_settlement_vals(removed, today))
+            kept = {p: d for p, d in until.items() if p not in removed}
+            added = {addon: yesterday for addon in service.addon_ids if addon not in until}
+            service.write(service._wisp_billed_until_vals({**kept, **added}))
+        return res
 
     def _on_state_change(self, transition, previous_states):
         res = super()._on_state_change(transition, previous_states)

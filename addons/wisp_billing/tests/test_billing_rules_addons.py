@@ -89,6 +89,57 @@ class TestBillingRulesAddons(WispBillingCase):
         self.assertAlmostEqual(credits[self.plan_31], round(31 * 15 / 31, 2))
         self.assertAlmostEqual(credits[self.addon_quarterly], round(-(10 * 16 / 31 + 10), 2))
 
+    def test_addon_added_mid_cycle_is_charged_from_that_day(self):
+        with freeze_time("2026-04-01"):
+            service = self.new_service()
+        with freeze_time("2026-04-16"):
+            service.addon_ids = self.addon_ip
+        # April is billed in advance: the add-on's April 16-30 rides on May's invoice
+        self.assertEqual(
+            self.product_totals(self.bill_month(5)),
+            {self.plan_31: 31.0, self.addon_ip: round(5.0 + 5 * 15 / 30, 2)},
+        )
+        self.assertEqual(
+            self.product_totals(self.bill_month(6)), {self.plan_31: 31.0, self.addon_ip: 5.0}
+        )
+
+    def test_addon_removed_mid_cycle_is_credited_from_that_day(self):
+        with freeze_time("2026-04-01"):
+            service = self.new_service(
+                addon_ids=[Command.set((self.addon_ip | self.addon_quarterly).ids)]
+            )
+        self.bill_month(5)
+        with freeze_time("2026-05-16"):
+            service.addon_ids = False
+        credits = {a.product_id: a.amount for a in service.billing_adjustment_ids}
+        # the static IP billed to May 31, the quarterly add-on to Jun 30: both
+        # credited from May 16
+        self.assertAlmostEqual(credits[self.addon_ip], round(-5 * 16 / 31, 2))
+        self.assertAlmostEqual(credits[self.addon_quarterly], round(-(10 * 16 / 31 + 10), 2))
+        self.assertFalse(service.wisp_addon_billed_until)
+        self.assertEqual(
+            self.product_totals(self.bill_month(6)),
+            {
+                self.plan_31: 31.0,
+                self.addon_ip: round(-5 * 16 / 31, 2),
+                self.addon_quarterly: round(-(10 * 16 / 31 + 10), 2),
+            },
+        )
+
+    def test_addon_change_before_activation_or_while_paused_settles_nothing(self):
+        with freeze_time("2026-04-01"):
+            service = self.new_service(activate=False)
+            service.addon_ids = self.addon_ip
+        self.assertFalse(service.billing_adjustment_ids)
+        with freeze_time("2026-04-01"):
+            service.action_activate()
+        with freeze_time("2026-04-10"):
+            service.action_pause()
+        before = service.billing_adjustment_ids
+        with freeze_time("2026-04-12"):
+            service.addon_ids = False
+        self.assertEqual(service.billing_adjustment_ids, before)
+
     def assert_preview_agrees_with_run(self, service, plan, day, regular):
         """The change on ``day`` as previewed is what the next invoice carries
         beyond ``regular`` (the next cycle's own charges)."""

@@ -66,7 +66,7 @@ class TestBillingRulesRandomLife(WispBillingCase):
 
     def draw_lives(self, seed):
         """Subscribers, their services (account, activation day, plan, add-ons) and
-        the events of each day (service index, kind, plan, days ahead)."""
+        the events of each day (service index, kind, plan, days ahead or add-on)."""
         rng = random.Random(seed)  # noqa: S311 - seeded test data, not a secret
         accounts = self.env["res.partner"].create(
             [
@@ -88,7 +88,7 @@ class TestBillingRulesRandomLife(WispBillingCase):
                 services.append((account, day, self.plans[rng.randrange(4)], addons, installment))
                 for __ in range(rng.randint(2, 6)):
                     when = day + timedelta(days=rng.randint(1, (END - day).days - 1))
-                    kind = rng.choice(["pause", "resume", "now", "later"])
+                    kind = rng.choice(["pause", "resume", "now", "later", "addon"])
                     event = (
                         len(services) - 1,
                         kind,
@@ -103,6 +103,10 @@ class TestBillingRulesRandomLife(WispBillingCase):
             service.action_pause()
         elif kind == "resume" and service.state == "paused":
             service.action_resume()
+        elif kind == "addon":  # one add-on added or removed
+            addon = self.addons[ahead % len(self.addons)]
+            added = addon not in service.addon_ids
+            service.addon_ids = [Command.link(addon.id) if added else Command.unlink(addon.id)]
         elif kind in ("now", "later") and plan != service.plan_id:
             later = day + timedelta(days=ahead) if kind == "later" else None
             service.action_change_plan(plan, effective_date=later)
