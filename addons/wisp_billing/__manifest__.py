@@ -10,6 +10,7 @@
     "depends": ["wisp_subscriber", "account_payment", "payment_stripe"],
     "external_dependencies": {"python": ["num2words", "stripe"]},
     "data": [
+        "security/wisp_billing_groups.xml",
         "security/wisp_voucher_security.xml",
         "security/ir.model.access.csv",
         "security/wisp_billing_rules.xml",

@@ -6,6 +6,8 @@ from datetime import timedelta
 from odoo import Command, api, fields, models, modules
 from odoo.exceptions import UserError
 
+from odoo.addons.wisp_subscriber.tools.access import BILLING, check_groups
+
 from ..tools.proration import block_end
 from .wisp_service import BILLABLE_STATES
 
@@ -130,6 +132,29 @@ class WispBillingRun(models.Model):
         self.env.ref("wisp_billing.ir_cron_wisp_billing_worker")._trigger()
         self.env.ref("wisp_billing.ir_cron_wisp_billing_worker_2")._trigger()
         return run
+
+    @api.model
+    def action_start_today(self):
+        """The billing clerk's "Start Today's Run": bill now whoever is due today in the
+        current company, as the daily cron would, and open the run."""
+        check_groups(self.env, (BILLING,))
+        self.check_access("create")
+        run = self._schedule(fields.Date.context_today(self))
+        if not run:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "message": self.env._("Nobody is due for billing today."),
+                    "type": "info",
+                },
+            }
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": run.id,
+            "views": [(False, "form")],
+        }
 
     @api.model
     def _cron_process_chunks(self):

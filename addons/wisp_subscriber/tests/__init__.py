@@ -3,6 +3,7 @@ from . import (
     test_access_matrix,
     test_connection_request,
     test_installation_order,
+    test_installer_scope,
     test_plan,
     test_service_lifecycle,
     test_service_validation,
