@@ -30,6 +30,11 @@
         "demo/res_users_demo.xml",
         "demo/wisp_subscriber_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "wisp_subscriber/static/tests/tours/*.js",
+        ],
+    },
     "application": True,
     "installable": True,
 }

@@ -8,4 +8,5 @@ from . import (
     test_service_lifecycle,
     test_service_validation,
     test_subscriber,
+    test_tours_backoffice,
 )

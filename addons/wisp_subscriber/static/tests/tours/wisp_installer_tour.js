@@ -26,11 +26,14 @@ registry.category("web_tour.tours").add("wisp_installer_day", {
             },
             {
                 content: "The service form is shown",
+                trigger: ".o_breadcrumb .active:contains('SRV')",
+            },
+            {
                 trigger: ".o_form_view .o_field_widget[name='plan_id']:contains('Test Home 20')",
             },
             {
                 content: "Back to the order",
-                trigger: ".o_breadcrumb .breadcrumb-item a:contains('INST')",
+                trigger: ".o_breadcrumb .breadcrumb-item a:contains('INST/')",
                 run: "click",
             },
             {
