@@ -38,5 +38,10 @@
         "views/payment_views.xml",
     ],
     "demo": ["demo/wisp_billing_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "wisp_billing/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

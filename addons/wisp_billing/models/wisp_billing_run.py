@@ -133,10 +133,10 @@ class WispBillingRun(models.Model):
         self.env.ref("wisp_billing.ir_cron_wisp_billing_worker_2")._trigger()
         return run
 
-    @api.model
     def action_start_today(self):
-        """The billing clerk's "Start Today's Run": bill now whoever is due today in the
-        current company, as the daily cron would, and open the run."""
+        """The billing clerk's "Start Today's Run" (a list button: the selected runs, if
+        any, play no part): bill now whoever is due today in the current company, as
+        the daily cron would, and open the run."""
         check_groups(self.env, (BILLING,))
         self.check_access("create")
         run = self._schedule(fields.Date.context_today(self))
