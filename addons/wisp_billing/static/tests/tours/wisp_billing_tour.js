@@ -1,20 +1,5 @@
 import { registry } from "@web/core/registry";
-import { guarded } from "@wisp_subscriber/../tests/tours/wisp_backoffice_tour_utils";
-
-function openMenu(section, item) {
-    return [
-        {
-            content: `Open the ${section} menu`,
-            trigger: `.o_menu_sections .dropdown-toggle:contains('${section}')`,
-            run: "click",
-        },
-        {
-            content: `Open ${item}`,
-            trigger: `.o-dropdown--menu .dropdown-item:contains('${item}')`,
-            run: "click",
-        },
-    ];
-}
+import { guarded, openMenu } from "@wisp_subscriber/../tests/tours/wisp_backoffice_tour_utils";
 
 // Billing clerk's day: the subscriber and its service (billing page) -> start today's
 // billing run and open it -> register the payment of an invoice.

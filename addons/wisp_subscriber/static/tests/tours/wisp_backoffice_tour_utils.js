@@ -50,3 +50,19 @@ export function guarded(steps) {
         ...steps.flatMap((step) => [step, NO_ERROR_DIALOG]),
     ];
 }
+
+/** Steps opening ``item`` of the ``section`` dropdown of the app's top menu. */
+export function openMenu(section, item) {
+    return [
+        {
+            content: `Open the ${section} menu`,
+            trigger: `.o_menu_sections .dropdown-toggle:contains('${section}')`,
+            run: "click",
+        },
+        {
+            content: `Open ${item}`,
+            trigger: `.o-dropdown--menu .dropdown-item:contains('${item}')`,
+            run: "click",
+        },
+    ];
+}
