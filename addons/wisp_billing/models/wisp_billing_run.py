@@ -4,9 +4,8 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import Command, api, fields, models, modules
-from odoo.exceptions import UserError
-
 from odoo.addons.wisp_subscriber.tools.access import BILLING, check_groups
+from odoo.exceptions import UserError
 
 from ..tools.proration import block_end
 from .wisp_service import BILLABLE_STATES

@@ -25,7 +25,9 @@ class TestBillingTour(WispBillingCase, HttpCase):
 
     def test_billing_run_payment_and_invoice_pdf(self):
         self.assertTrue(self.clerk.has_group("account.group_account_invoice"))
-        payer = self.env["res.partner"].create({"name": "Tour Payer", "wisp_billing_mode": "advance"})
+        payer = self.env["res.partner"].create(
+            {"name": "Tour Payer", "wisp_billing_mode": "advance"}
+        )
         self.new_service(partner=payer)
         invoice = self.invoices(payer)
         self.assertEqual((len(invoice), invoice.state), (1, "posted"))
@@ -55,7 +57,9 @@ class TestBillingTour(WispBillingCase, HttpCase):
         response = self.url_open(
             "/report/download",
             data={
-                "data": json.dumps([f"/report/pdf/account.report_invoice/{invoice.id}", "qweb-pdf"]),
+                "data": json.dumps(
+                    [f"/report/pdf/account.report_invoice/{invoice.id}", "qweb-pdf"]
+                ),
                 "context": json.dumps({"force_report_rendering": True}),
                 "csrf_token": http.Request.csrf_token(self),
             },

@@ -5,6 +5,6 @@ from . import (
     test_failed_job_ticket,
     test_portal,
     test_report,
-    test_tours_backoffice,
     test_ticket_service,
+    test_tours_backoffice,
 )

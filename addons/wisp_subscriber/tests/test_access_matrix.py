@@ -41,6 +41,7 @@ class TestAccessMatrix(AccessMatrixCase):
             "action_reset": ("support", "network"),
         },
         "wisp.site": {"action_view_services": STAFF},
+        "wisp.installation.complete": {"action_complete": ("installer", "support", "network")},
     }
     PROTECTED_FIELDS = {
         "wisp.service": {

@@ -81,9 +81,9 @@ class TestInstallerScope(InstallerScopeMixin, WispSubscriberCase):
                     self.stranger.with_user(user).read(["phone"])[0]["phone"], "+1 555 0199"
                 )
                 self.assertEqual(
-                    self.env["wisp.service"].with_user(user).search_count(
-                        [("id", "in", (self.mine | self.theirs).ids)]
-                    ),
+                    self.env["wisp.service"]
+                    .with_user(user)
+                    .search_count([("id", "in", (self.mine | self.theirs).ids)]),
                     2,
                 )
 
@@ -155,7 +155,7 @@ class TestInstallerScopeByUrl(InstallerScopeMixin, WispSubscriberCase, HttpCase)
                 "model": model,
                 "method": "web_read",
                 "args": [record.ids],
-                "kwargs": {"specification": dict.fromkeys(fields, {})},
+                "kwargs": {"specification": {name: {} for name in fields}},
             },
         )
 
@@ -168,9 +168,16 @@ class TestInstallerScopeByUrl(InstallerScopeMixin, WispSubscriberCase, HttpCase)
         ):
             with self.subTest(path=path):
                 self.assertEqual(self.url_open(path).status_code, 200)
-                self.assertEqual(self._web_read(model, record, ["display_name"])[0]["id"], record.id)
+                self.assertEqual(
+                    self._web_read(model, record, ["display_name"])[0]["id"], record.id
+                )
         for path, model, record, fields in (
-            (f"/odoo/res.partner/{self.stranger.id}", "res.partner", self.stranger, ["phone", "email"]),
+            (
+                f"/odoo/res.partner/{self.stranger.id}",
+                "res.partner",
+                self.stranger,
+                ["phone", "email"],
+            ),
             (f"/odoo/wisp.service/{self.theirs.id}", "wisp.service", self.theirs, ["name"]),
             (
                 f"/odoo/wisp.installation.order/{self.theirs.installation_order_ids.id}",
