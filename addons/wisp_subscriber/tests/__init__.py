@@ -5,6 +5,7 @@ from . import (
     test_installation_order,
     test_installer_scope,
     test_plan,
+    test_role_menus,
     test_service_lifecycle,
     test_service_validation,
     test_subscriber,
