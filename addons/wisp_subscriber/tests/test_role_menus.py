@@ -32,9 +32,7 @@ def field_spec(arch_node, model_fields, models):
             comodel_fields = models.get(info["relation"], {}).get("fields", {})
             for subview in node.iterchildren("list", "form", "kanban"):
                 sub.update(
-                    field_spec(
-                        etree.fromstring(etree.tostring(subview)), comodel_fields, models
-                    )
+                    field_spec(etree.fromstring(etree.tostring(subview)), comodel_fields, models)
                 )
             spec[name] = {"fields": sub}
         else:
@@ -60,12 +58,7 @@ class TestRoleMenus(WispSubscriberCase):
         opened = 0
         for role, user in roles.items():
             env = self.env(user=user, context={"lang": "en_US"})
-            visible = env["ir.ui.menu"]._visible_menu_ids()
-            # what the web client shows: menus whose every ancestor is visible too
-            menus = self.env["ir.ui.menu"].browse(visible).filtered(
-                lambda m: m.action
-                and all(int(i) in visible for i in m.parent_path.split("/") if i)
-            )
+            menus = self._shown_menus(env)
             for menu in menus:
                 action = menu.action
                 if action._name != "ir.actions.act_window" or action.res_model not in self.env:
@@ -81,6 +74,15 @@ class TestRoleMenus(WispSubscriberCase):
                     )
         self.assertFalse(findings, "\n" + "\n".join(findings))
         self.assertGreater(opened, 30)
+
+    def _shown_menus(self, env):
+        """What the web client shows ``env``'s user: visible menus whose every ancestor
+        is visible too, with an action."""
+        visible = env["ir.ui.menu"]._visible_menu_ids()
+        menus = self.env["ir.ui.menu"].browse(visible).filtered("action")
+        return menus.filtered(
+            lambda m: all(int(i) in visible for i in m.parent_path.split("/") if i)
+        )
 
     def _open(self, env, action):
         eval_context = {
