@@ -10,6 +10,7 @@
     "depends": ["wisp_subscriber", "account_payment", "payment_stripe"],
     "external_dependencies": {"python": ["num2words", "stripe"]},
     "data": [
+        "security/wisp_billing_groups.xml",
         "security/wisp_voucher_security.xml",
         "security/ir.model.access.csv",
         "security/wisp_billing_rules.xml",
@@ -37,5 +38,10 @@
         "views/payment_views.xml",
     ],
     "demo": ["demo/wisp_billing_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "wisp_billing/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

@@ -30,5 +30,10 @@
         "views/wisp_helpdesk_menus.xml",
     ],
     "demo": ["demo/helpdesk_ticket_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "wisp_helpdesk/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

@@ -23,5 +23,10 @@
         "views/wisp_network_menus.xml",
     ],
     "demo": ["demo/wisp_router_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "wisp_network/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

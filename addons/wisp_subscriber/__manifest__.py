@@ -18,6 +18,7 @@
         "views/product_template_views.xml",
         "views/wisp_service_views.xml",
         "views/wisp_cpe_device_views.xml",
+        "wizards/wisp_installation_complete_views.xml",
         "views/wisp_installation_order_views.xml",
         "views/wisp_connection_request_views.xml",
         "views/res_partner_views.xml",
@@ -29,6 +30,11 @@
         "demo/res_users_demo.xml",
         "demo/wisp_subscriber_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "wisp_subscriber/static/tests/tours/*.js",
+        ],
+    },
     "application": True,
     "installable": True,
 }

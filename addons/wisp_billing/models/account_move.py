@@ -2,11 +2,13 @@ import logging
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
+from odoo.addons.wisp_subscriber.tools.access import BILLING, check_groups
 from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
+PORTAL = "base.group_portal"
 
 SETTLED_STATES = ("paid", "in_payment", "reversed")
 # Transactions of an invoice that mean "a charge is already on its way".
@@ -24,7 +26,7 @@ def parse_retry_days(value):
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _inherit = ["account.move", "wisp.protected.fields.mixin"]
 
     wisp_cycle_start = fields.Date(string="Cycle Start", readonly=True, copy=False)
     wisp_cycle_end = fields.Date(string="Cycle End", readonly=True, copy=False)
@@ -136,7 +138,7 @@ class AccountMove(models.Model):
 
     def _wisp_send_reminder(self, template):
         self.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
-        self.wisp_reminder_sent = True
+        self.sudo().wisp_reminder_sent = True
 
     def _wisp_hold_services(self, action):
         """Restrict or suspend (``action``) the running services this overdue invoice bills."""
@@ -149,7 +151,7 @@ class AccountMove(models.Model):
             - self.wisp_blocked_service_ids
         )
         if held:
-            self.wisp_blocked_service_ids = [Command.link(s.id) for s in held]
+            self.sudo().wisp_blocked_service_ids = [Command.link(s.id) for s in held]
         blockable = ("active",) if action == "restrict" else ("active", "restricted")
         services = held.filtered(lambda s: s.state in blockable)
         if not services:
@@ -200,6 +202,9 @@ class AccountMove(models.Model):
         return applied
 
     def action_wisp_apply_wallet(self):
+        # the subscriber (portal) on its own invoices, the billing clerk on any; support
+        # reads invoices but moves no money
+        check_groups(self.env, (BILLING, PORTAL))
         # checked, not left to the fields read next: those may already sit in the cache
         self.check_access("read")
         if not self.commercial_partner_id.wisp_wallet_balance:
@@ -246,6 +251,24 @@ class AccountMove(models.Model):
         copy=False,
         help="Every scheduled retry failed: the card is no longer charged for this invoice.",
     )
+
+    @api.model
+    def _wisp_field_write_groups(self):
+        # The dunning and autopay state of an invoice is the crons' and the wallet's own;
+        # the billing clerk, who edits invoices, may stop autopay on one.
+        return {
+            **super()._wisp_field_write_groups(),
+            **dict.fromkeys(
+                (
+                    "wisp_reminder_sent",
+                    "wisp_blocked_service_ids",
+                    "wisp_wallet_kind",
+                    "wisp_autopay_attempts",
+                ),
+                (),
+            ),
+            "wisp_autopay_stopped": (BILLING,),
+        }
 
     # ------------------------------------------------------------------
     # Cron
@@ -401,7 +424,8 @@ class AccountMove(models.Model):
     # Outcome (called from payment.transaction._post_process)
     # ------------------------------------------------------------------
     def _wisp_autopay_succeeded(self, tx):
-        self.write(
+        # autopay's own state, whoever's post-processing confirmed the charge
+        self.sudo().write(
             {
                 "wisp_autopay_attempts": 0,
                 "wisp_autopay_first_failure": False,
@@ -430,7 +454,7 @@ class AccountMove(models.Model):
                     first_failure + timedelta(days=schedule[attempts - 1]),
                     today + timedelta(days=1),
                 )
-            invoice.write(
+            invoice.sudo().write(
                 {
                     "wisp_autopay_attempts": attempts,
                     "wisp_autopay_first_failure": first_failure,

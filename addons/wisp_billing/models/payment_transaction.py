@@ -31,7 +31,7 @@ class PaymentTransaction(models.Model):
     transaction row and returns the existing payment when another process booked it first.
     """
 
-    _inherit = "payment.transaction"
+    _inherit = ["payment.transaction", "wisp.protected.fields.mixin"]
 
     wisp_wallet_topup = fields.Boolean(
         string="Wallet Top-up",
@@ -67,6 +67,24 @@ class PaymentTransaction(models.Model):
         copy=False,
         help="Journal entry reversing the payment after the chargeback.",
     )
+
+    @api.model
+    def _wisp_field_write_groups(self):
+        # What a transaction pays and its chargeback are set by the code that creates or
+        # books it; the billing clerk (Invoicing rights) edits transactions otherwise.
+        return {
+            **super()._wisp_field_write_groups(),
+            **dict.fromkeys(
+                (
+                    "wisp_wallet_topup",
+                    "wisp_autopay",
+                    "wisp_voucher_purchase_id",
+                    "wisp_dispute_ref",
+                    "wisp_dispute_move_id",
+                ),
+                (),
+            ),
+        }
 
     @api.constrains("wisp_wallet_topup", "invoice_ids")
     def _check_wisp_wallet_topup(self):

@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import Command, api, fields, models, modules
+from odoo.addons.wisp_subscriber.tools.access import BILLING, check_groups
 from odoo.exceptions import UserError
 
 from ..tools.proration import block_end
@@ -130,6 +131,29 @@ class WispBillingRun(models.Model):
         self.env.ref("wisp_billing.ir_cron_wisp_billing_worker")._trigger()
         self.env.ref("wisp_billing.ir_cron_wisp_billing_worker_2")._trigger()
         return run
+
+    def action_start_today(self):
+        """The billing clerk's "Start Today's Run" (a list button: the selected runs, if
+        any, play no part): bill now whoever is due today in the current company, as
+        the daily cron would, and open the run."""
+        check_groups(self.env, (BILLING,))
+        self.check_access("create")
+        run = self._schedule(fields.Date.context_today(self))
+        if not run:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "message": self.env._("Nobody is due for billing today."),
+                    "type": "info",
+                },
+            }
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": run.id,
+            "views": [(False, "form")],
+        }
 
     @api.model
     def _cron_process_chunks(self):

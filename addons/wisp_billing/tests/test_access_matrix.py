@@ -35,6 +35,7 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.voucher.purchase": {"action_deliver": BILLING, "action_cancel": BILLING},
         "wisp.gift.card.batch": {"action_issue": BILLING},
         "wisp.wallet.credit": {"action_confirm": BILLING},
+        "wisp.billing.run": {"action_start_today": BILLING},
     }
     METHOD_ARGS = {("wisp.voucher", "action_sell"): {"price": 1.0}}
     PROTECTED_FIELDS = {
@@ -65,6 +66,7 @@ class TestAccessMatrix(AccessMatrixCase):
             "wisp_autopay": (),
             "wisp_voucher_purchase_id": (),
             "wisp_dispute_ref": (),
+            "wisp_dispute_move_id": (),
         },
         "wisp.voucher": {
             "state": (),

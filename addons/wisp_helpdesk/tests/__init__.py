@@ -6,4 +6,5 @@ from . import (
     test_portal,
     test_report,
     test_ticket_service,
+    test_tours_backoffice,
 )

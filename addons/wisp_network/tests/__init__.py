@@ -6,5 +6,6 @@ from . import (
     test_radius,
     test_reconcile,
     test_security,
+    test_tours_backoffice,
     test_usage,
 )

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -31,6 +33,15 @@ class WispInstallationOrder(models.Model):
     )
     address_id = fields.Many2one(related="service_id.address_id", store=True)
     site_id = fields.Many2one(related="service_id.site_id", store=True)
+    street = fields.Char(
+        compute="_compute_street", help="Where to go: the service address on one line."
+    )
+    map_url = fields.Char(
+        string="Map",
+        compute="_compute_street",
+        help="The service address on OpenStreetMap: its coordinates when known, else a "
+        "search for the street.",
+    )
     phone = fields.Char(related="service_id.partner_id.phone")
     plan_id = fields.Many2one(related="service_id.plan_id")
     installer_id = fields.Many2one(
@@ -69,6 +80,36 @@ class WispInstallationOrder(models.Model):
                 vals["name"] = self.env["ir.sequence"].next_by_code("wisp.installation.order")
         return super().create(vals_list)
 
+    @api.depends(
+        "address_id.street",
+        "address_id.street2",
+        "address_id.zip",
+        "address_id.city",
+        "address_id.country_id",
+        "address_id.partner_latitude",
+        "address_id.partner_longitude",
+    )
+    def _compute_street(self):
+        for order in self:
+            address = order.address_id
+            parts = (
+                address.street,
+                address.street2,
+                " ".join(filter(None, (address.zip, address.city))),
+                address.country_id.name,
+            )
+            order.street = ", ".join(filter(None, parts))
+            lat, lon = address.partner_latitude, address.partner_longitude
+            if lat or lon:
+                order.map_url = (
+                    f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+                )
+            elif order.street:
+                query = urlencode({"query": order.street})
+                order.map_url = f"https://www.openstreetmap.org/search?{query}"
+            else:
+                order.map_url = False
+
     @api.model
     def _wisp_field_write_groups(self):
         office_only = {name: OFFICE for name in self._fields if name not in INSTALLER_FIELDS}
@@ -105,6 +146,19 @@ class WispInstallationOrder(models.Model):
         self.check_access("write")
         if self.filtered(lambda o: o.state != "scheduled"):
             raise UserError(self.env._("Only a scheduled installation can be completed."))
+        # What was mounted is known from the day it runs: support and the network team
+        # find the device by its serial number and MAC address.
+        for order in self:
+            if not order.service_id.sudo().device_ids.filtered(
+                lambda d: d.serial_number and d.mac_address
+            ):
+                raise UserError(
+                    self.env._(
+                        "Record the device mounted for %(order)s (serial number and MAC "
+                        "address) before completing it.",
+                        order=order.name,
+                    )
+                )
         self.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
         # The installer may complete his own order without rights on the
         # service itself: the order is the authority for that activation.

@@ -64,6 +64,18 @@ class WispSubscriberCase(TransactionCase):
         cls.network = user("t_network", "wisp_subscriber.group_wisp_network")
         cls.manager = user("t_manager", "wisp_subscriber.group_wisp_manager")
 
+    def mount_device(self, service):
+        """The device an installer records before completing the installation."""
+        n = self.env["wisp.cpe.device"].sudo().search_count([]) + 1
+        return self.env["wisp.cpe.device"].create(
+            {
+                "service_id": service.id,
+                "name": "LiteBeam 5AC",
+                "serial_number": f"TEST-SN-{service.id}-{n}",
+                "mac_address": f"02:00:00:00:{n // 256:02X}:{n % 256:02X}",
+            }
+        )
+
     def new_service(self, state="draft", partner=None, plan=None, **vals):
         """A service brought to ``state`` through the real transitions."""
         service = self.env["wisp.service"].create(

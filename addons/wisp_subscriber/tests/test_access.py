@@ -28,6 +28,7 @@ class TestAccess(WispSubscriberCase):
         service = self.new_service("installation")
         order = service.installation_order_ids.with_user(self.installer)
         order.write({"report": "Aligned at -55 dBm"})
+        self.mount_device(service)
         order.action_done()
         self.assertEqual(service.state, "active")
         with self.assertRaises(AccessError):
@@ -116,11 +117,15 @@ class TestAccess(WispSubscriberCase):
         theirs.installation_order_ids.installer_id = self.installer2
         services = mine | theirs | unassigned
         Service = self.env["wisp.service"].with_user(self.installer)
-        expected = {mine.id: mine.sudo().network_password, theirs.id: False, unassigned.id: False}
-        read = Service.browse(services.ids).read(["network_password"])
+        expected = {mine.id: mine.sudo().network_password}
+        read = Service.browse(mine.ids).read(["network_password"])
         self.assertEqual({row["id"]: row["network_password"] for row in read}, expected)
         rows = Service.search_read([("id", "in", services.ids)], ["network_password"])
         self.assertEqual({row["id"]: row["network_password"] for row in rows}, expected)
+        # the services of other orders are not even readable (record rule)
+        for other in (theirs, unassigned):
+            with self.assertRaises(AccessError):
+                Service.browse(other.ids).read(["network_password"])
         # the password is no search criterion nor group key (no guessing it by prefix)
         with self.assertRaises(ValueError):
             Service.search([("network_password", "=like", "a%")])
@@ -134,6 +139,7 @@ class TestAccess(WispSubscriberCase):
         order = mine.installation_order_ids
         order.write({"scheduled_date": "2030-01-15 09:00:00"})
         order.action_schedule()
+        self.mount_device(mine)
         order.with_user(self.installer).action_done()
         self.assertFalse(mine.with_user(self.installer).network_password)
 
@@ -224,6 +230,7 @@ class TestRoleScope(WispSubscriberCase):
             with self.subTest(method=method), self.assertRaises(AccessError):
                 getattr(mine.with_user(self.installer), method)()
         self.assertEqual((mine.state, theirs.state), ("scheduled", "scheduled"))
+        self.mount_device(mine.service_id)
         mine.with_user(self.installer).action_done()
         self.assertEqual(mine.service_id.state, "active")
 
@@ -306,4 +313,5 @@ class TestRoleScope(WispSubscriberCase):
         device = self.env["wisp.cpe.device"].create({"service_id": theirs.id, "name": "Radio"})
         with self.assertRaises(AccessError):
             device.with_user(self.installer).write({"name": "Mine now"})
-        self.assertEqual(device.with_user(self.installer).name, "Radio", "reading stays open")
+        with self.assertRaises(AccessError):
+            device.with_user(self.installer).read(["name"])

@@ -41,6 +41,7 @@ class TestAccessMatrix(AccessMatrixCase):
             "action_reset": ("support", "network"),
         },
         "wisp.site": {"action_view_services": STAFF},
+        "wisp.installation.complete": {"action_complete": ("installer", "support", "network")},
     }
     PROTECTED_FIELDS = {
         "wisp.service": {
@@ -55,3 +56,15 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.connection.request": {"state": (), "service_id": ()},
         "product.template": {"list_price": ()},
     }
+
+    @classmethod
+    def _matrix_module_records(cls):
+        # someone else's completion of the foreign service's installation
+        cls.env["wisp.installation.complete"].create(
+            {
+                "order_id": cls.foreign_service.installation_order_ids[:1].id,
+                "device_name": "Matrix CPE 2",
+                "serial_number": "MATRIX-SN-1",
+                "mac_address": "02:00:00:00:AA:01",
+            }
+        )

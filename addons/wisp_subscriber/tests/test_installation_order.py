@@ -17,6 +17,10 @@ class TestInstallationOrder(WispSubscriberCase):
     def test_completion_activates_service(self):
         service = self.new_service("installation")
         order = service.installation_order_ids
+        with self.assertRaisesRegex(UserError, "serial number and MAC"):
+            order.with_user(self.installer).action_done()
+        self.assertEqual((order.state, service.state), ("scheduled", "installation"))
+        self.mount_device(service)
         order.with_user(self.installer).action_done()
         self.assertEqual((order.state, service.state), ("done", "active"))
         self.assertTrue(order.date_done)
