@@ -20,6 +20,7 @@
         "views/reseller_templates.xml",
         "views/website_menus.xml",
         "views/wisp_router_views.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": ["demo/wisp_portal_demo.xml"],
     "assets": {

@@ -225,8 +225,13 @@ class WispHotspot(PaymentPortal):
             values["errors"] = errors
             return request.render("wisp_portal.hotspot_register", values, status=400)
         bonus = request.website.company_id.wisp_registration_bonus
-        granted = account._wisp_register_prepaid(vals)
-        values.update(done=True, bonus=bool(granted) and bonus)
+        try:
+            with request.env.cr.savepoint():
+                granted = account._wisp_register_prepaid(vals)
+        except UserError as error:
+            values["errors"] = {"email": error.args[0]}
+            return request.render("wisp_portal.hotspot_register", values, status=400)
+        values.update(done=True, bonus=bool(granted) and bonus, email=account.email)
         return request.render("wisp_portal.hotspot_register", values)
 
     # -------------------------------------------------------------------------
@@ -329,6 +334,11 @@ class WispHotspot(PaymentPortal):
         }
         if purchase.state == "draft" and not values["waiting"]:
             values.update(self._wisp_purchase_payment_values(purchase))
+            # the buyer logged in to its own account may pay from its wallet
+            user = request.env.user
+            account = purchase.partner_id.commercial_partner_id
+            if not user._is_public() and user.partner_id.commercial_partner_id == account:
+                values["wallet_balance"] = account.wisp_wallet_balance
         return self._wisp_render_secret("wisp_portal.hotspot_purchase", values)
 
     def _wisp_purchase_payment_values(self, purchase):
