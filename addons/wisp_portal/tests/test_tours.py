@@ -144,6 +144,15 @@ class TestPortalTours(TourRunnerMixin, WispPortalCase):
             "a.btn[href*='payment=True']",
         ]
         self.assertEqual(self.cut_off_at_phone_width("/my/invoices", invoice_cells, "alice"), [])
+        # the status badge sits under the Status header
+        status_under_header = """(() => {
+            const header = document.querySelector("th[name='status']").getBoundingClientRect();
+            const badge = document.querySelector("td[name='invoice_status'] .badge")
+                .getBoundingClientRect();
+            const middle = (badge.left + badge.right) / 2;
+            return header.left <= middle && middle <= header.right;
+        })()"""
+        self.assertTrue(self.evaluate_at_phone_width("/my/invoices", status_under_header, "alice"))
         dashboard = [
             "#o_wisp_balance_due",
             ".o_wisp_open_invoice .o_wisp_invoice_amount",

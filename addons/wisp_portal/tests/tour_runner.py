@@ -109,13 +109,18 @@ class TourRunnerMixin:
                 path.write_bytes(base64.b64decode(shot["data"]))
         return SCREENSHOTS
 
-    def cut_off_at_phone_width(self, url_path, selectors, login=None):
-        """The ``selectors`` that a phone does not show in full without scrolling
-        sideways (or that are missing) on ``url_path``."""
+    def evaluate_at_phone_width(self, url_path, expression, login=None):
+        """The value of the JavaScript ``expression`` on ``url_path`` at phone width."""
         with self._browser(login) as browser:
             self._open(browser, url_path, "phone")
             result = browser._websocket_request(
-                "Runtime.evaluate",
-                params={"expression": CUT_OFF_JS % json.dumps(selectors), "returnByValue": True},
+                "Runtime.evaluate", params={"expression": expression, "returnByValue": True}
             )
-        return result["result"]["value"]
+        return result["result"].get("value")
+
+    def cut_off_at_phone_width(self, url_path, selectors, login=None):
+        """The ``selectors`` that a phone does not show in full without scrolling
+        sideways (or that are missing) on ``url_path``."""
+        return self.evaluate_at_phone_width(
+            url_path, CUT_OFF_JS % json.dumps(selectors), login=login
+        )
