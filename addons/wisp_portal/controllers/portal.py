@@ -164,8 +164,9 @@ class WispCustomerPortal(PaymentPortal):
             {
                 **service_sudo._portal_plan_values(plan, prices),
                 "is_upgrade": plan.download_kbps > service_sudo.plan_id.download_kbps,
-                "now": service_sudo._wisp_plan_change_preview(plan, today),
-                "next_cycle": next_date and service_sudo._wisp_plan_change_preview(plan, next_date),
+                "now": service_sudo._portal_plan_change_preview(account, plan, today),
+                "next_cycle": next_date
+                and service_sudo._portal_plan_change_preview(account, plan, next_date),
             }
             for plan in plans
         ]

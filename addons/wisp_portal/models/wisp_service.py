@@ -103,18 +103,54 @@ class WispService(models.Model):
             prices = pricelist._get_products_price(products, 1.0)
         else:
             prices = {product.id: product.lst_price for product in products}
+        return {
+            product.id: price
+            for product, price in zip(
+                products,
+                self._portal_with_tax(account, [(p, prices[p.id]) for p in products]),
+                strict=True,
+            )
+        }
+
+    def _portal_with_tax(self, account, amounts):
+        """``[(product, amount before tax)]`` -> the amounts as ``account``'s invoice
+        charges them: with the product's taxes mapped by its fiscal position (as
+        ``wisp.billing.run._invoice_vals``), unless the company shows prices before tax."""
         company = self.env.company
         if company.wisp_portal_price_tax != "tax_included":
-            return prices
+            return [amount for _product, amount in amounts]
         Run = self.env["wisp.billing.run"]
         fiscal_position = Run._delivery_and_fiscal_position(account)[1]
-        for product in products:
+        result = []
+        for product, untaxed in amounts:
             taxes = Run._product_taxes(product, fiscal_position)
-            if taxes:
-                prices[product.id] = taxes.compute_all(
-                    prices[product.id], company.currency_id, 1.0, product, account
-                )["total_included"]
-        return prices
+            result.append(
+                taxes.compute_all(untaxed, company.currency_id, 1.0, product, account)[
+                    "total_included"
+                ]
+                if taxes
+                else untaxed
+            )
+        return result
+
+    def _portal_plan_change_preview(self, account, plan, effective_date):
+        """``_wisp_plan_change_preview`` with its amounts as the invoice charges them."""
+        self.ensure_one()
+        preview = self._wisp_plan_change_preview(plan, effective_date)
+        Product = self.env["product.product"]
+        taxed = self._portal_with_tax(
+            account,
+            [(Product.browse(line["product_id"]), line["price_unit"]) for line in preview["lines"]],
+        )
+        currency = preview["currency"]
+        credit = currency.round(-sum(amount for amount in taxed if amount < 0))
+        charge = currency.round(sum(amount for amount in taxed if amount > 0))
+        return {
+            **preview,
+            "credit": credit,
+            "charge": charge,
+            "net": currency.round(charge - credit),
+        }
 
     def _portal_plan_values(self, plan, prices):
         return {

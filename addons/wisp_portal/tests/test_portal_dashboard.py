@@ -8,6 +8,9 @@ from odoo.tests import tagged
 
 from .common import WispPortalCase
 
+# the price of a service card, e.g. PRICE_RE % "30.00"
+PRICE_RE = r'o_wisp_service_price">\s*\S+\s*<span class="oe_currency_value">%s<'
+
 
 @tagged("post_install", "-at_install")
 class TestPortalDashboard(WispPortalCase):
@@ -297,7 +300,9 @@ class TestPortalDashboard(WispPortalCase):
         self.authenticate("alice", "alice")
         body = self.url_open("/my/services").text
         self.assertIn("incl. tax", body)
-        self.assertRegex(body, r'o_wisp_service_price">\s*\S+\s*<span class="oe_currency_value">33.00<')
+        self.assertRegex(
+            body, r'o_wisp_service_price">\s*\S+\s*<span class="oe_currency_value">33.00<'
+        )
         self.assertIn("66.00", body)
 
         # a fiscal position without taxes (e.g. an exempt customer): no tax, as invoiced
@@ -312,4 +317,6 @@ class TestPortalDashboard(WispPortalCase):
         self.assertAlmostEqual(shown(self.plan_20), 30.0)
         body = self.url_open("/my/services").text
         self.assertIn("excl. tax", body)
-        self.assertRegex(body, r'o_wisp_service_price">\s*\S+\s*<span class="oe_currency_value">30.00<')
+        self.assertRegex(
+            body, r'o_wisp_service_price">\s*\S+\s*<span class="oe_currency_value">30.00<'
+        )
