@@ -83,13 +83,19 @@ class WispHotspot(PaymentPortal):
     def _wisp_online_plans(self):
         return request.env["wisp.voucher.purchase"]._wisp_online_plans(request.website.company_id)
 
+    def _wisp_plan_prices(self, plans):
+        """What the purchase's invoice charges for each plan (list price, its taxes)."""
+        return request.env["wisp.service"]._portal_list_prices(request.env.user.partner_id, plans)
+
     def _wisp_render_hotspot(self, values, status=200):
         user = request.env.user
+        plans = self._wisp_online_plans()
         return request.render(
             "wisp_portal.hotspot_page",
             {
                 "hotspot": self._wisp_hotspot_params({}),
-                "plans": self._wisp_online_plans(),
+                "plans": plans,
+                "plan_prices": self._wisp_plan_prices(plans),
                 "logged_in": not user._is_public(),
                 "code": "",
                 "error": None,
@@ -249,7 +255,13 @@ class WispHotspot(PaymentPortal):
         plans = self._wisp_online_plans()
         user = request.env.user
         logged_in = not user._is_public()
-        values = {"plans": plans, "logged_in": logged_in, "errors": {}, "form": post}
+        values = {
+            "plans": plans,
+            "plan_prices": self._wisp_plan_prices(plans),
+            "logged_in": logged_in,
+            "errors": {},
+            "form": post,
+        }
         if request.httprequest.method == "GET":
             values["form"] = {"plan_id": post.get("plan_id")}
             return request.render("wisp_portal.hotspot_buy", values)
@@ -416,6 +428,7 @@ class WispHotspot(PaymentPortal):
 
     def _wisp_access_codes_values(self, **values):
         account = request.env.user.partner_id.commercial_partner_id
+        plans = self._wisp_online_plans()
         return {
             **self._prepare_portal_layout_values(),
             "page_name": "access_codes",
@@ -427,7 +440,8 @@ class WispHotspot(PaymentPortal):
             .sudo()
             .search([("partner_id", "child_of", account.id)], limit=50),
             "locations": self._wisp_reseller_locations(),
-            "plans": self._wisp_online_plans(),
+            "plans": plans,
+            "plan_prices": self._wisp_plan_prices(plans),
             "code": "",
             "service_id": None,
             "error": None,

@@ -119,19 +119,30 @@ class WispService(models.Model):
         company = self.env.company
         if company.wisp_portal_price_tax != "tax_included":
             return [amount for _product, amount in amounts]
-        Run = self.env["wisp.billing.run"]
-        fiscal_position = Run._delivery_and_fiscal_position(account)[1]
+        # fiscal positions and taxes are read as superuser: visitors and portal users
+        # cannot, and only the amounts leave this method
+        Run = self.env["wisp.billing.run"].sudo()
+        fiscal_position = Run._delivery_and_fiscal_position(account.sudo())[1]
         result = []
         for product, untaxed in amounts:
-            taxes = Run._product_taxes(product, fiscal_position)
+            taxes = Run._product_taxes(product.sudo(), fiscal_position)
             result.append(
-                taxes.compute_all(untaxed, company.currency_id, 1.0, product, account)[
+                taxes.compute_all(untaxed, company.currency_id, 1.0, product.sudo(), account)[
                     "total_included"
                 ]
                 if taxes
                 else untaxed
             )
         return result
+
+    def _portal_list_prices(self, partner, products):
+        """``{product id: list price as an invoice of partner charges it}``, for what is
+        invoiced at list price: access codes bought online, plans offered to prospects
+        (``partner``: the visitor, the public user's partner when anonymous)."""
+        prices = self._portal_with_tax(
+            partner.commercial_partner_id, [(p, p.sudo().lst_price) for p in products]
+        )
+        return dict(zip(products.ids, prices, strict=True))
 
     def _portal_plan_change_preview(self, account, plan, effective_date):
         """``_wisp_plan_change_preview`` with its amounts as the invoice charges them."""

@@ -55,7 +55,8 @@ class TestPortalTours(TourRunnerMixin, WispPortalCase):
         self.capture(status_url, "captive-restored")
 
     def test_residential_pay_save_card_service_active(self):
-        """Residential: log in, pay the open invoice, save the card, see the service active."""
+        """Residential: log in, pay the open invoice, save the card, see the service active,
+        turn autopay on with that card."""
         service = self.new_service(self.alice)
         self.run_jobs()
         invoice = self.env["account.move"].search([("partner_id", "=", self.alice.id)])
@@ -67,6 +68,8 @@ class TestPortalTours(TourRunnerMixin, WispPortalCase):
         token = self.env["payment.token"].search([("partner_id", "=", self.alice.id)])
         self.assertEqual(len(token), 1, "the card was saved as a payment token")
         self.assertEqual(service.state, "active")
+        self.assertTrue(self.alice.wisp_autopay)
+        self.assertEqual(self.alice.wisp_autopay_token_id, token, "autopay charges that card")
 
     def test_enterprise_consolidated_view_and_invoice(self):
         """Enterprise: branches rolled up, per-service breakdown, one consolidated invoice."""
