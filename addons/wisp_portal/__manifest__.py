@@ -1,8 +1,9 @@
 {
     "name": "WISP Portal",
-    "summary": "Subscriber self-care on Odoo's portal: services dashboard with usage, "
-    "invoices, wallet, plan change with proration preview, access codes, captive and "
-    "hotspot pages, reseller portal, connection request form",
+    "summary": "Subscriber self-care on Odoo's portal: services dashboard with usage and "
+    "data-cap warnings, prices as invoiced (tax included), autopay with a saved card, "
+    "invoices, wallet movements, plan change with proration preview, access codes, captive "
+    "and hotspot pages, reseller portal, connection request form",
     "version": "19.0.1.0.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",
@@ -20,6 +21,7 @@
         "views/reseller_templates.xml",
         "views/website_menus.xml",
         "views/wisp_router_views.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": ["demo/wisp_portal_demo.xml"],
     "assets": {

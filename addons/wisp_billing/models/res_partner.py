@@ -126,6 +126,94 @@ class ResPartner(models.Model):
             ["amount_residual", "reconciled", "matched_debit_ids", "matched_credit_ids"]
         )
 
+    def _wisp_wallet_movements(self):
+        """What went into and out of this account's wallet, newest first.
+
+        The wallet is the receivable credit that waited to be used, so an invoice and
+        the payment made for it are no wallet movement. A credit line (top-up, payment,
+        credit note, wallet credit) goes *in* for what it did not pay at once: the
+        invoices its payment was for, the invoice a credit note reverses, the invoice a
+        bank statement line was matched with. Each later match of its credit with an
+        invoice or another debit (wallet applied, refund, chargeback) goes *out*. The
+        movements add up to ``wisp_wallet_balance``.
+
+        :return: list of dicts: ``date``, ``label``, ``move`` (the entry that brought the
+            credit, or the invoice it paid), ``amount_in``, ``amount_out``
+        """
+        self.ensure_one()
+        account = self.commercial_partner_id
+        credits = self.env["account.move.line"].search(
+            [
+                ("partner_id", "=", account.id),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("credit", ">", 0),
+                ("company_id", "=", self.env.company.id),
+            ]
+        )
+        currency = self.env.company.currency_id
+        movements = []
+        for credit in credits:
+            move = credit.move_id
+            paid_at_once = 0.0
+            for partial in credit.matched_debit_ids:
+                target = partial.debit_move_id.move_id
+                if (
+                    target in move.origin_payment_id.invoice_ids
+                    or target == move.reversed_entry_id
+                    or move.statement_line_id
+                ):
+                    paid_at_once += partial.amount
+                    continue
+                movements.append(
+                    {
+                        "date": fields.Date.context_today(self, partial.create_date),
+                        "label": self.env._("Paid %(document)s", document=target.name)
+                        if target.is_invoice(include_receipts=True)
+                        else target.ref or target.name,
+                        "move": target,
+                        "amount_in": 0.0,
+                        "amount_out": partial.amount,
+                        "sequence": (partial.create_date, partial.id),
+                    }
+                )
+            amount_in = currency.round(credit.credit - paid_at_once)
+            if not currency.is_zero(amount_in):
+                movements.append(
+                    {
+                        "date": credit.date,
+                        "label": credit.name or move.ref or move.name,
+                        "move": move,
+                        "amount_in": amount_in,
+                        "amount_out": 0.0,
+                        "sequence": (credit.create_date, 0),
+                    }
+                )
+        movements.sort(key=lambda m: (m["date"], m["sequence"]), reverse=True)
+        return movements
+
+    def _wisp_set_autopay(self, token=None):
+        """Autopay of this account on, charging ``token`` (a saved card of the account),
+        or off without a token; noted in the account's chatter. The caller checks that
+        the user acts for this account and may use that card (the portal reads the card
+        as the subscriber)."""
+        self.ensure_one()
+        account = self.commercial_partner_id.sudo()
+        if token:
+            token = token.sudo()
+            if not token.active or token.partner_id.commercial_partner_id != account:
+                raise UserError(self.env._("Choose one of your saved cards."))
+            account.write({"wisp_autopay": True, "wisp_autopay_token_id": token.id})
+            body = self.env._(
+                "Autopay turned on: invoices are charged to %(card)s on their due date.",
+                card=token.display_name,
+            )
+        else:
+            account.wisp_autopay = False
+            body = self.env._("Autopay turned off.")
+        account.message_post(body=body)
+        return True
+
     def action_wisp_wallet_history(self):
         check_groups(self.env, (SUPPORT, BILLING))
         self.check_access("read")

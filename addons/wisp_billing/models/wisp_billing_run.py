@@ -419,6 +419,24 @@ class WispBillingRun(models.Model):
         }
 
     @api.model
+    def _delivery_and_fiscal_position(self, account):
+        """``(delivery address, fiscal position)`` of ``account``'s invoices."""
+        # in the chunk's prefetch set: its fiscal position is read for all accounts at once
+        delivery = (
+            self.env["res.partner"]
+            .browse(account.address_get(["delivery"])["delivery"])
+            .with_prefetch(account._prefetch_ids)
+        )
+        return delivery, self.env["account.fiscal.position"]._get_fiscal_position(
+            account, delivery=delivery
+        )
+
+    @api.model
+    def _product_taxes(self, product, fiscal_position):
+        """The taxes an invoice line of ``product`` carries in the current company."""
+        return fiscal_position.map_tax(product.taxes_id._filter_taxes_by_company(self.env.company))
+
+    @api.model
     def _invoice_vals(self, account, day, cycle_start, cycle_end, lines):
         """One consolidated invoice, its lines grouped under one section per
         service address.
@@ -429,22 +447,14 @@ class WispBillingRun(models.Model):
         choice is made on the total those very taxes give (``compute_all``,
         prices including tax or not), so it is the invoice's own total.
         """
-        # in the chunk's prefetch set: its fiscal position is read for all accounts at once
-        delivery = (
-            self.env["res.partner"]
-            .browse(account.address_get(["delivery"])["delivery"])
-            .with_prefetch(account._prefetch_ids)
-        )
-        fiscal_position = self.env["account.fiscal.position"]._get_fiscal_position(
-            account, delivery=delivery
-        )
+        delivery, fiscal_position = self._delivery_and_fiscal_position(account)
         company = self.env.company
         currency = company.currency_id
         products = self.env["product.product"].browse([line["product_id"] for line in lines])
         total = 0.0
         taxed_lines = []
         for line, product in zip(lines, products, strict=True):
-            taxes = fiscal_position.map_tax(product.taxes_id._filter_taxes_by_company(company))
+            taxes = self._product_taxes(product, fiscal_position)
             if taxes:
                 total += taxes.compute_all(
                     line["price_unit"], currency, line["quantity"], product, account

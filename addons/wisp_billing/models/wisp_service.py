@@ -321,8 +321,9 @@ class WispService(models.Model):
         postpaid accounts), there is nothing to credit. Services that are not
         billed (not running yet, paused, paid by vouchers) change at no cost.
 
-        :return: ``{credit, charge, net, days, start, end, currency}``, credit as a
-            positive amount, ``net = charge - credit``
+        :return: ``{credit, charge, net, days, start, end, currency, lines}``, credit as a
+            positive amount, ``net = charge - credit``, before tax; ``lines``: the invoice
+            line values of the credits (negative) and charges
         """
         self.ensure_one()
         start = end = effective_date or fields.Date.context_today(self)
@@ -350,6 +351,7 @@ class WispService(models.Model):
             "start": start,
             "end": end,
             "currency": currency,
+            "lines": credit_lines + charge_lines,
         }
 
     def _wisp_clear_scheduled_change(self, reason):

@@ -266,6 +266,48 @@ class HelpdeskTicket(models.Model):
             [Domain("wisp_priority", "=", False), Domain("wisp_priority", "=", self.priority)]
         )
 
+    def _wisp_portal_sla(self):
+        """The SLAs of this ticket as the portal shows them, soonest deadline first:
+        ``name``, ``deadline``, ``status`` (on_time, late, on_hold, met, missed),
+        ``label`` and ``badge``. The caller passes a ticket the user may read."""
+        self.ensure_one()
+        self.check_access("read")
+        now = fields.Datetime.now()
+        labels = {
+            "on_time": (self.env._("On time"), "info"),
+            "late": (self.env._("Overdue"), "danger"),
+            "on_hold": (self.env._("On hold"), "secondary"),
+            "met": (self.env._("Met"), "success"),
+            "missed": (self.env._("Missed"), "danger"),
+        }
+        result = []
+        ticket_slas = self.sudo().ticket_sla_ids.sorted(
+            lambda sla: (not sla.deadline, sla.deadline or now)
+        )
+        for sla in ticket_slas:
+            if sla.state == "in_progress":
+                status = "late" if sla._wisp_breached(now) else "on_time"
+            else:
+                status = {"accomplished": "met", "expired": "missed"}.get(sla.state, "on_hold")
+            label, badge = labels[status]
+            result.append(
+                {
+                    "name": sla.name,
+                    "deadline": sla.deadline,
+                    "status": status,
+                    "label": label,
+                    "badge": badge,
+                }
+            )
+        return result
+
+    def _wisp_portal_sla_next(self):
+        """The SLA the subscriber waits on (the soonest running one, else the last
+        met or missed), or None."""
+        slas = self._wisp_portal_sla()
+        running = [sla for sla in slas if sla["status"] in ("on_time", "late", "on_hold")]
+        return (running or slas[-1:] or [None])[0]
+
     # -------------------------------------------------------------------------
     # Buttons
     # -------------------------------------------------------------------------

@@ -1,6 +1,9 @@
+import re
+from datetime import timedelta
 from urllib.parse import urlencode
 
-from odoo import http
+from odoo import fields, http
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -222,3 +225,79 @@ class TestPortalTicketRoutes(HttpCase):
         self.assertIn("speedtest.png", page.text)
         self.assertNotIn("router-config.rsc", page.text)
         self.assertNotIn(staff_upload.name, page.text)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalTicketSla(HttpCase):
+    """The subscriber sees by when we answer and whether we are on time, on its own
+    tickets only."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["helpdesk.sla"].search([]).active = False
+        cls.team = cls.env.ref("wisp_helpdesk.team_support")
+        cls.team.use_sla = True
+        cls.sla = cls.env["helpdesk.sla"].create(
+            {
+                "name": "Portal first answer",
+                "hours": 2,
+                "stage_id": cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_in_progress").id,
+                "team_ids": [(6, 0, cls.team.ids)],
+            }
+        )
+        Partner = cls.env["res.partner"]
+        cls.owner = Partner.create({"name": "Sla Owner", "email": "sla.owner@example.com"})
+        cls.stranger = Partner.create({"name": "Sla Stranger"})
+        for login, partner in (("t_sla_owner", cls.owner), ("t_sla_stranger", cls.stranger)):
+            new_test_user(
+                cls.env,
+                login=login,
+                password=login,
+                groups="base.group_portal",
+                partner_id=partner.id,
+            )
+
+    def setUp(self):
+        super().setUp()
+        self.ticket = self.env["helpdesk.ticket"].create(
+            {
+                "name": "Slow evenings",
+                "description": "x",
+                "partner_id": self.owner.id,
+                "team_id": self.team.id,
+            }
+        )
+        self.assertEqual(self.ticket.sla_ids, self.sla)
+
+    def statuses(self, body):
+        return re.findall(r'o_wisp_ticket_sla"[^>]*data-status="(\w+)"', body)
+
+    def test_deadline_and_status_on_list_and_page(self):
+        self.authenticate("t_sla_owner", "t_sla_owner")
+        listing = self.url_open("/my/tickets").text
+        self.assertIn("o_wisp_ticket_sla_cell", listing)
+        self.assertEqual(self.statuses(listing), ["on_time"])
+        page = self.url_open(f"/my/ticket/{self.ticket.id}").text
+        self.assertIn("Portal first answer", page)
+        self.assertEqual(self.statuses(page), ["on_time"])
+
+        ticket_sla = self.ticket.ticket_sla_ids
+        ticket_sla.deadline = fields.Datetime.now() - timedelta(hours=1)
+        self.assertEqual(self.statuses(self.url_open("/my/tickets").text), ["late"])
+
+        self.ticket.stage_id = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_in_progress")
+        self.assertIn(ticket_sla.state, ("accomplished", "expired"))
+        expected = "met" if ticket_sla.state == "accomplished" else "missed"
+        self.assertEqual(
+            self.statuses(self.url_open(f"/my/ticket/{self.ticket.id}").text), [expected]
+        )
+
+    def test_another_subscriber_sees_nothing(self):
+        self.authenticate("t_sla_stranger", "t_sla_stranger")
+        self.assertNotIn("Slow evenings", self.url_open("/my/tickets").text)
+        response = self.url_open(f"/my/ticket/{self.ticket.id}")
+        self.assertNotIn("Portal first answer", response.text)
+        self.assertFalse(self.statuses(response.text))
+        with self.assertRaises(AccessError):
+            self.ticket.with_user(self.env.ref("base.public_user"))._wisp_portal_sla()

@@ -152,9 +152,14 @@ class WispConnectionRequestForm(http.Controller):
         )
 
     def _wisp_connect_context(self, values, errors):
+        plans = self._wisp_requests()._wisp_offered_plans("internet")
         return {
             "values": values,
             "errors": errors,
-            "plans": self._wisp_requests()._wisp_offered_plans("internet"),
+            "plans": plans,
+            # as the first invoices will charge them (list price, its taxes)
+            "plan_prices": request.env["wisp.service"]._portal_list_prices(
+                request.env.user.partner_id, plans
+            ),
             "countries": request.env["res.country"].sudo().search([]),
         }

@@ -83,13 +83,19 @@ class WispHotspot(PaymentPortal):
     def _wisp_online_plans(self):
         return request.env["wisp.voucher.purchase"]._wisp_online_plans(request.website.company_id)
 
+    def _wisp_plan_prices(self, plans):
+        """What the purchase's invoice charges for each plan (list price, its taxes)."""
+        return request.env["wisp.service"]._portal_list_prices(request.env.user.partner_id, plans)
+
     def _wisp_render_hotspot(self, values, status=200):
         user = request.env.user
+        plans = self._wisp_online_plans()
         return request.render(
             "wisp_portal.hotspot_page",
             {
                 "hotspot": self._wisp_hotspot_params({}),
-                "plans": self._wisp_online_plans(),
+                "plans": plans,
+                "plan_prices": self._wisp_plan_prices(plans),
                 "logged_in": not user._is_public(),
                 "code": "",
                 "error": None,
@@ -225,8 +231,13 @@ class WispHotspot(PaymentPortal):
             values["errors"] = errors
             return request.render("wisp_portal.hotspot_register", values, status=400)
         bonus = request.website.company_id.wisp_registration_bonus
-        granted = account._wisp_register_prepaid(vals)
-        values.update(done=True, bonus=bool(granted) and bonus)
+        try:
+            with request.env.cr.savepoint():
+                granted = account._wisp_register_prepaid(vals)
+        except UserError as error:
+            values["errors"] = {"email": error.args[0]}
+            return request.render("wisp_portal.hotspot_register", values, status=400)
+        values.update(done=True, bonus=bool(granted) and bonus, email=account.email)
         return request.render("wisp_portal.hotspot_register", values)
 
     # -------------------------------------------------------------------------
@@ -244,7 +255,13 @@ class WispHotspot(PaymentPortal):
         plans = self._wisp_online_plans()
         user = request.env.user
         logged_in = not user._is_public()
-        values = {"plans": plans, "logged_in": logged_in, "errors": {}, "form": post}
+        values = {
+            "plans": plans,
+            "plan_prices": self._wisp_plan_prices(plans),
+            "logged_in": logged_in,
+            "errors": {},
+            "form": post,
+        }
         if request.httprequest.method == "GET":
             values["form"] = {"plan_id": post.get("plan_id")}
             return request.render("wisp_portal.hotspot_buy", values)
@@ -329,6 +346,11 @@ class WispHotspot(PaymentPortal):
         }
         if purchase.state == "draft" and not values["waiting"]:
             values.update(self._wisp_purchase_payment_values(purchase))
+            # the buyer logged in to its own account may pay from its wallet
+            user = request.env.user
+            account = purchase.partner_id.commercial_partner_id
+            if not user._is_public() and user.partner_id.commercial_partner_id == account:
+                values["wallet_balance"] = account.wisp_wallet_balance
         return self._wisp_render_secret("wisp_portal.hotspot_purchase", values)
 
     def _wisp_purchase_payment_values(self, purchase):
@@ -406,6 +428,7 @@ class WispHotspot(PaymentPortal):
 
     def _wisp_access_codes_values(self, **values):
         account = request.env.user.partner_id.commercial_partner_id
+        plans = self._wisp_online_plans()
         return {
             **self._prepare_portal_layout_values(),
             "page_name": "access_codes",
@@ -417,7 +440,8 @@ class WispHotspot(PaymentPortal):
             .sudo()
             .search([("partner_id", "child_of", account.id)], limit=50),
             "locations": self._wisp_reseller_locations(),
-            "plans": self._wisp_online_plans(),
+            "plans": plans,
+            "plan_prices": self._wisp_plan_prices(plans),
             "code": "",
             "service_id": None,
             "error": None,

@@ -54,7 +54,10 @@ class WispCustomerPortal(PaymentPortal):
     # Dashboard and service page
     # -------------------------------------------------------------------------
     @http.route("/my/services", type="http", auth="user", website=True)
-    def wisp_services(self, **kwargs):
+    def wisp_services(self, message=None, **kwargs):
+        return self._wisp_services_page(message=message)
+
+    def _wisp_services_page(self, message=None, autopay_error=None, status=200):
         # Searched as the subscriber: the portal record rule keeps it to its account.
         services = request.env["wisp.service"].search(self._wisp_services_domain())
         request.session[SERVICES_HISTORY] = services.ids[:100]
@@ -64,8 +67,59 @@ class WispCustomerPortal(PaymentPortal):
             data=services._portal_dashboard_data(account),
             referral_code=request.env.user.partner_id._wisp_referral_code_get(),
             referral_credit=request.env.company.wisp_referral_credit,
+            autopay=self._wisp_autopay_values(account),
+            autopay_error=autopay_error,
+            message=message,
         )
-        return request.render("wisp_portal.portal_my_services", values)
+        return request.render("wisp_portal.portal_my_services", values, status=status)
+
+    # -------------------------------------------------------------------------
+    # Autopay with a saved card
+    # -------------------------------------------------------------------------
+    def _wisp_own_cards(self):
+        """The logged-in user's saved cards that can still be charged (read as the user:
+        payment's record rule keeps them to the user's own)."""
+        tokens = request.env["payment.token"].search(
+            [("partner_id", "=", request.env.user.partner_id.id)]
+        )
+        return tokens.filtered(lambda token: token.sudo().provider_id.state != "disabled")
+
+    def _wisp_autopay_values(self, account):
+        token = account.wisp_autopay_token_id
+        return {
+            "enabled": account.wisp_autopay,
+            # the account's card may be another contact's: its masked name only
+            "card": token.display_name if token.active else None,
+            "card_id": token.id if token.active else None,
+            "cards": [
+                {"id": card.id, "name": card.sudo().display_name} for card in self._wisp_own_cards()
+            ],
+        }
+
+    @http.route("/my/autopay", type="http", auth="user", methods=["POST"], website=True)
+    def wisp_autopay(self, autopay=None, token_id=None, **kwargs):
+        token = request.env["payment.token"]
+        if autopay == "on":
+            token_id = self._cast_as_int(token_id)
+            if not token_id:
+                return self._wisp_services_page(
+                    autopay_error=request.env._("Choose the card to charge."), status=400
+                )
+            token = self._wisp_own_cards().filtered(lambda card: card.id == token_id)
+            if not token:
+                raise NotFound()
+        elif autopay != "off":
+            return self._wisp_services_page(
+                autopay_error=request.env._("Choose whether autopay is on or off."), status=400
+            )
+        try:
+            with request.env.cr.savepoint():
+                # the subscriber's own account; the chatter says who turned it on or off
+                request.env.user.partner_id._wisp_set_autopay(token)
+        except UserError as exc:
+            return self._wisp_services_page(autopay_error=exc.args[0], status=400)
+        message = "autopay_on" if token else "autopay_off"
+        return request.redirect(f"/my/services?message={message}")
 
     def _wisp_service_check_access(self, service_id):
         """The subscriber's own service (sudo), else 404 without a word about it."""
@@ -110,8 +164,9 @@ class WispCustomerPortal(PaymentPortal):
             {
                 **service_sudo._portal_plan_values(plan, prices),
                 "is_upgrade": plan.download_kbps > service_sudo.plan_id.download_kbps,
-                "now": service_sudo._wisp_plan_change_preview(plan, today),
-                "next_cycle": next_date and service_sudo._wisp_plan_change_preview(plan, next_date),
+                "now": service_sudo._portal_plan_change_preview(account, plan, today),
+                "next_cycle": next_date
+                and service_sudo._portal_plan_change_preview(account, plan, next_date),
             }
             for plan in plans
         ]
@@ -195,28 +250,21 @@ class WispCustomerPortal(PaymentPortal):
 
     def _wisp_wallet_page(self, page=1, applied=None, error=None, status=200, **values):
         account = self._wisp_account()
-        Line = request.env["account.move.line"].sudo()
-        domain = [
-            ("partner_id", "=", account.id),
-            ("account_id.account_type", "=", "asset_receivable"),
-            ("parent_state", "=", "posted"),
-            ("company_id", "=", request.env.company.id),
-        ]
+        # a subscriber's history is short (a few movements a month): paged in memory
+        movements = account._wisp_wallet_movements()
         pager = portal_pager(
             url="/my/wallet",
-            total=Line.search_count(domain),
+            total=len(movements),
             page=page,
             step=WALLET_LINES_PER_PAGE,
         )
-        lines = Line.search(
-            domain, order="date desc, id desc", limit=WALLET_LINES_PER_PAGE, offset=pager["offset"]
-        )
+        shown = movements[pager["offset"] : pager["offset"] + WALLET_LINES_PER_PAGE]
         summary = request.env["wisp.service"]._portal_account_summary(account)
         applied_invoice = self._wisp_own_invoice(applied)
         values = self._wisp_base_values(
             "wisp_wallet",
             summary=summary,
-            movements=[self._wisp_movement_values(line) for line in lines],
+            movements=[self._wisp_movement_values(movement) for movement in shown],
             pager=pager,
             applied_invoice=applied_invoice,
             error=error,
@@ -225,17 +273,13 @@ class WispCustomerPortal(PaymentPortal):
         )
         return request.render("wisp_portal.portal_my_wallet", values, status=status)
 
-    def _wisp_movement_values(self, line):
-        move = line.move_id
-        is_invoice = move.move_type in ("out_invoice", "out_refund")
+    def _wisp_movement_values(self, movement):
+        move = movement["move"]
         return {
-            "date": line.date,
-            "label": line.name or move.ref or move.name,
+            **movement,
             "document": move.name,
             # invoices have a portal page; payments and credits have none
-            "url": move.access_url if is_invoice else None,
-            "amount_in": line.credit,
-            "amount_out": line.debit,
+            "url": move.access_url if move.is_invoice(include_receipts=True) else None,
         }
 
     def _wisp_own_invoice(self, invoice_id):

@@ -322,9 +322,14 @@ class WispResellerPortal(CustomerPortal):
         )
 
     def _wisp_signup_values(self, values):
+        plans = self._wisp_signup_requests()._wisp_offered_plans()
         return self._wisp_reseller_values(
             "wisp_reseller_signup",
             values=values,
             errors={},
-            plans=self._wisp_signup_requests()._wisp_offered_plans(),
+            plans=plans,
+            # what a new subscriber's invoices charge (not the reseller's own taxes)
+            plan_prices=request.env["wisp.service"]._portal_list_prices(
+                request.website.user_id.partner_id, plans
+            ),
         )

@@ -1,1 +1,8 @@
-from . import wisp_router, wisp_service, wisp_voucher_purchase
+from . import (
+    res_company,
+    res_config_settings,
+    res_partner,
+    wisp_router,
+    wisp_service,
+    wisp_voucher_purchase,
+)

@@ -28,6 +28,8 @@ STATE_BADGES = {
 PLAN_CHANGE_STATES = ("confirmed", "installation", "active", "paused")
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
 UPSELL_LIMIT = 3
+# A service's card warns when its cycle usage reaches this share of the data cap.
+CAP_WARNING_RATIO = 0.8
 # viewBox of the usage charts; the SVG scales to its container.
 CHART_WIDTH, CHART_HEIGHT = 300, 100
 
@@ -93,11 +95,73 @@ class WispService(models.Model):
 
     def _portal_prices(self, account, products):
         """``{product id: price per billing period}`` for ``account``, in one go
-        (the batch form of ``_wisp_cycle_price``)."""
+        (the batch form of ``_wisp_cycle_price``), as the invoice charges it: with
+        the product's taxes mapped by the account's fiscal position, as the billing
+        run puts them on the invoice, unless the company shows prices before tax."""
         pricelist = account.property_product_pricelist
         if pricelist:
-            return pricelist._get_products_price(products, 1.0)
-        return {product.id: product.lst_price for product in products}
+            prices = pricelist._get_products_price(products, 1.0)
+        else:
+            prices = {product.id: product.lst_price for product in products}
+        return {
+            product.id: price
+            for product, price in zip(
+                products,
+                self._portal_with_tax(account, [(p, prices[p.id]) for p in products]),
+                strict=True,
+            )
+        }
+
+    def _portal_with_tax(self, account, amounts):
+        """``[(product, amount before tax)]`` -> the amounts as ``account``'s invoice
+        charges them: with the product's taxes mapped by its fiscal position (as
+        ``wisp.billing.run._invoice_vals``), unless the company shows prices before tax."""
+        company = self.env.company
+        if company.wisp_portal_price_tax != "tax_included":
+            return [amount for _product, amount in amounts]
+        # fiscal positions and taxes are read as superuser: visitors and portal users
+        # cannot, and only the amounts leave this method
+        Run = self.env["wisp.billing.run"].sudo()
+        fiscal_position = Run._delivery_and_fiscal_position(account.sudo())[1]
+        result = []
+        for product, untaxed in amounts:
+            taxes = Run._product_taxes(product.sudo(), fiscal_position)
+            result.append(
+                taxes.compute_all(untaxed, company.currency_id, 1.0, product.sudo(), account)[
+                    "total_included"
+                ]
+                if taxes
+                else untaxed
+            )
+        return result
+
+    def _portal_list_prices(self, partner, products):
+        """``{product id: list price as an invoice of partner charges it}``, for what is
+        invoiced at list price: access codes bought online, plans offered to prospects
+        (``partner``: the visitor, the public user's partner when anonymous)."""
+        prices = self._portal_with_tax(
+            partner.commercial_partner_id, [(p, p.sudo().lst_price) for p in products]
+        )
+        return dict(zip(products.ids, prices, strict=True))
+
+    def _portal_plan_change_preview(self, account, plan, effective_date):
+        """``_wisp_plan_change_preview`` with its amounts as the invoice charges them."""
+        self.ensure_one()
+        preview = self._wisp_plan_change_preview(plan, effective_date)
+        Product = self.env["product.product"]
+        taxed = self._portal_with_tax(
+            account,
+            [(Product.browse(line["product_id"]), line["price_unit"]) for line in preview["lines"]],
+        )
+        currency = preview["currency"]
+        credit = currency.round(-sum(amount for amount in taxed if amount < 0))
+        charge = currency.round(sum(amount for amount in taxed if amount > 0))
+        return {
+            **preview,
+            "credit": credit,
+            "charge": charge,
+            "net": currency.round(charge - credit),
+        }
 
     def _portal_plan_values(self, plan, prices):
         return {
@@ -106,6 +170,7 @@ class WispService(models.Model):
             "download": speed_label(plan.download_kbps),
             "upload": speed_label(plan.upload_kbps),
             "data_cap_gb": plan.data_cap_gb,
+            "fup_download": speed_label(plan.fup_download_kbps) if plan.fup_download_kbps else None,
             "price": prices.get(plan.id, 0.0),
             "period": dict(plan._fields["billing_period"]._description_selection(self.env)).get(
                 plan.billing_period or "monthly"
@@ -134,6 +199,10 @@ class WispService(models.Model):
             "next_invoice_date": account.wisp_next_billing_date,
             "wallet_balance": account.wisp_wallet_balance,
             "currency": self.env.company.currency_id,
+            # said next to every plan price (see _portal_prices)
+            "tax_label": self.env._("incl. tax")
+            if self.env.company.wisp_portal_price_tax == "tax_included"
+            else self.env._("excl. tax"),
         }
 
     def _portal_invoice_values(self, invoice, today):
@@ -223,7 +292,20 @@ class WispService(models.Model):
             "used_gb": round(cumulative, 2),
             "percent": min(round(cumulative / cap_gb * 100), 100) if cap_gb else None,
             "over_cap": bool(cap_gb and cumulative >= cap_gb),
+            "warning": self._portal_cap_warning(cumulative, cap_gb),
+            "used_percent": round(cumulative / cap_gb * 100) if cap_gb else None,
         }
+
+    def _portal_cap_warning(self, used_gb, cap_gb):
+        """``"over"`` once the cycle's usage reaches the data cap, ``"near"`` from
+        ``CAP_WARNING_RATIO`` of it, else None (also without a cap)."""
+        if not cap_gb:
+            return None
+        if used_gb >= cap_gb:
+            return "over"
+        if used_gb >= cap_gb * CAP_WARNING_RATIO:
+            return "near"
+        return None
 
     def _portal_dashboard_data(self, account):
         """Everything the portal shows about these services of ``account``.
@@ -347,6 +429,13 @@ class WispService(models.Model):
         return {
             "summary": services._portal_account_summary(account),
             "services": service_values,
+            "cap_warnings": [
+                values
+                for values in service_values
+                if values["service_type"] == "internet"
+                and values["state"] not in ("draft", "terminated")
+                and values["usage"]["warning"]
+            ],
             "addresses": list(addresses.values()),
             "is_enterprise": account.is_company and len(addresses) > 1,
             "monthly_total": sum(group["monthly"] for group in addresses.values()),

@@ -4,6 +4,7 @@ from . import (
     test_captive,
     test_connection_request_form,
     test_hotspot,
+    test_portal_autopay,
     test_portal_dashboard,
     test_portal_plan_change,
     test_portal_wallet,

@@ -1,3 +1,5 @@
+import re
+
 from odoo.tests import JsonRpcException, tagged
 from odoo.tools import mute_logger
 
@@ -172,3 +174,26 @@ class TestAccessCodePurchase(WispPortalCase):
         page = self.url_open("/my/access-codes")
         self.assertIn(purchase.name, page.text)
         self.assertIn(purchase.access_token, page.text)
+
+    def test_price_on_sale_is_what_the_purchase_charges(self):
+        """A taxed access code is offered at the price its invoice charges, tax included."""
+        self.plan_prepaid.taxes_id = self.env["account.tax"].create(
+            {
+                "name": "Hotspot VAT 10",
+                "amount": 10.0,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "company_id": self.company.id,
+            }
+        )
+        plan_id = self.plan_prepaid.id
+        for url, pattern in (
+            ("/hotspot", rf'data-plan-id="{plan_id}"'),
+            (f"/hotspot/buy?plan_id={plan_id}", rf'<option value="{plan_id}"'),
+        ):
+            with self.subTest(url=url):
+                page = self.url_open(url).text
+                price = re.search(pattern + r'[\s\S]*?oe_currency_value">([\d.]+)<', page)
+                self.assertEqual(price.group(1), "2.20")
+        self.buy(plan_id=str(self.plan_prepaid.id), name="Walk In", email="walk.in@example.com")
+        self.assertAlmostEqual(self.purchase_of("walk.in@example.com").invoice_id.amount_total, 2.2)

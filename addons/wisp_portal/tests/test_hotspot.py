@@ -159,6 +159,66 @@ class TestHotspot(HotspotCase):
         self.assertEqual(account.wisp_wallet_balance, 2.5)
         self.assertEqual(account.name, "Beach Visitor Jr")
 
+    def register(self, email, name="Beach Walker"):
+        data = {"name": name, "email": email, "csrf_token": self.csrf("/hotspot/register")}
+        return self.url_open("/hotspot/register", data=data)
+
+    def test_registered_account_logs_in_and_spends_the_bonus(self):
+        """The bonus lands on an account that logs in (Odoo's invitation to set a
+        password) and pays its next access code from its wallet."""
+        self.redeem(self.vouchers[0].code)
+        account = self.vouchers[0].redeemed_partner_id
+        response = self.register("walker@example.com")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("o_wisp_hotspot_invited", response.text)
+        user = account.user_ids
+        self.assertEqual(user.login, "walker@example.com")
+        self.assertTrue(user._is_portal())
+        self.assertTrue(account.signup_type, "the invitation to choose a password is out")
+        self.assertEqual(self.wallet_of(account), 2.5)
+
+        user.password = "walker-pass"  # noqa: S105 - what the invitation link lets one do
+        self.authenticate("walker@example.com", "walker-pass")
+        self.assertIn("2.50", self.url_open("/my/wallet").text)
+        page = self.url_open(f"/hotspot/buy?plan_id={self.plan_prepaid.id}")
+        response = self.url_open(
+            "/hotspot/buy",
+            data={"plan_id": str(self.plan_prepaid.id), "csrf_token": CSRF_RE.search(page.text)[1]},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('id="o_wisp_purchase_wallet"', response.text)
+        purchase = self.env["wisp.voucher.purchase"].search([("partner_id", "=", account.id)])
+        self.assertEqual(len(purchase), 1)
+        response = self.url_open(
+            "/my/wallet/apply",
+            data={
+                "invoice_id": str(purchase.invoice_id.id),
+                "csrf_token": CSRF_RE.search(response.text)[1],
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(purchase.state, "delivered", "paid from the wallet, the code is out")
+        self.assertAlmostEqual(self.wallet_of(account), 0.5)
+
+    def test_registration_with_an_email_that_logs_in_elsewhere(self):
+        """Nothing proves the address is the visitor's: the account that logs in with it
+        is neither credited nor linked, the visitor is told to log in there."""
+        self.bob_user.login = "bob@example.com"
+        self.redeem(self.vouchers[0].code)
+        account = self.vouchers[0].redeemed_partner_id
+        response = self.register("BOB@example.com")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("already has an account", response.text)
+        self.assertFalse(account.user_ids)
+        self.assertFalse(account.wisp_registration_rewarded)
+        self.assertEqual(self.wallet_of(account), 0.0)
+        self.assertEqual(self.wallet_of(self.bob), 0.0)
+        self.assertNotEqual(account.email, "BOB@example.com")
+
+    def wallet_of(self, partner):
+        partner.invalidate_recordset(["wisp_wallet_balance"])
+        return partner.wisp_wallet_balance
+
 
 @tagged("post_install", "-at_install")
 class TestMyAccessCodes(HotspotCase):

@@ -8,6 +8,9 @@ from odoo.tests import tagged
 
 from .common import WispPortalCase
 
+# the price of a service card, e.g. PRICE_RE % "30.00"
+PRICE_RE = r'o_wisp_service_price">\s*\S+\s*<span class="oe_currency_value">%s<'
+
 
 @tagged("post_install", "-at_install")
 class TestPortalDashboard(WispPortalCase):
@@ -234,3 +237,86 @@ class TestPortalDashboard(WispPortalCase):
         for _index in range(6):
             self.new_service(self.alice, self.plan_50)
         self.assertEqual(few, page_queries())
+
+    def cap_warning_levels(self, body):
+        return re.findall(r'o_wisp_cap_warning" data-level="(\w+)"', body)
+
+    def test_cap_warnings_near_and_over(self):
+        """The card and the top of the dashboard warn from 80 % of the data cap, and say
+        the fair-use speed once it is reached; another subscriber's usage says nothing."""
+        self.bob_home.sudo().plan_id = self.plan_20
+        self.usage(self.bob_home, 150)
+        self.authenticate("alice", "alice")
+        usage = self.usage(self.home, 79)
+        body = self.url_open("/my/services").text
+        self.assertEqual(self.cap_warning_levels(body), [], "79 % of the cap: no warning")
+        self.assertNotIn("o_wisp_cap_warnings", body)
+
+        usage.download_mb = 85_000
+        body = self.url_open("/my/services").text
+        self.assertEqual(self.cap_warning_levels(body), ["near"])
+        self.assertIn("You have used 85% of your 100 GB data allowance", body)
+        self.assertRegex(body, rf'o_wisp_cap_warned" data-service-id="{self.home.id}"')
+
+        usage.download_mb = 100_000
+        body = self.url_open("/my/services").text
+        self.assertEqual(self.cap_warning_levels(body), ["over"])
+        self.assertIn("You have used your 100 GB data allowance of this cycle.", body)
+        self.assertIn("Your speed is reduced to 2 Mbit/s", body)
+        self.assertNotIn(f'data-service-id="{self.bob_home.id}"', body)
+        page = self.url_open(f"/my/services/{self.home.id}").text
+        self.assertEqual(self.cap_warning_levels(page), ["over"])
+
+    def test_prices_as_the_invoice_charges_them(self):
+        """Plan prices carry the product's taxes mapped by the subscriber's fiscal
+        position, as the billing run's invoice does; before tax when the company says so."""
+        tax = self.env["account.tax"].create(
+            {
+                "name": "Portal VAT 10",
+                "amount": 10.0,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "company_id": self.company.id,
+            }
+        )
+        (self.plan_20 | self.plan_50).taxes_id = tax
+        Service = self.env["wisp.service"]
+
+        def shown(plan):
+            data = Service.browse(self.home.ids)._portal_dashboard_data(self.alice)
+            service = data["services"][0]
+            if plan == self.plan_20:
+                return service["plan"]["price"]
+            return next(p["price"] for p in service["upsell"] if p["id"] == plan.id)
+
+        self.assertEqual(self.company.wisp_portal_price_tax, "tax_included")
+        self.assertAlmostEqual(shown(self.plan_20), 33.0)
+        self.assertAlmostEqual(shown(self.plan_50), 66.0)
+        # the next cycle's invoice charges the shown price for a whole cycle
+        invoice = self.env["wisp.billing.run"]._bill_subscribers(
+            self.alice, self.alice.wisp_next_billing_date
+        )
+        self.assertAlmostEqual(invoice.amount_total, shown(self.plan_20))
+        self.authenticate("alice", "alice")
+        body = self.url_open("/my/services").text
+        self.assertIn("incl. tax", body)
+        self.assertRegex(
+            body, r'o_wisp_service_price">\s*\S+\s*<span class="oe_currency_value">33.00<'
+        )
+        self.assertIn("66.00", body)
+
+        # a fiscal position without taxes (e.g. an exempt customer): no tax, as invoiced
+        exempt = self.env["account.fiscal.position"].create(
+            {"name": "Portal Exempt", "company_id": self.company.id}
+        )
+        self.alice.property_account_position_id = exempt
+        self.assertAlmostEqual(shown(self.plan_20), 30.0)
+
+        self.alice.property_account_position_id = False
+        self.company.wisp_portal_price_tax = "tax_excluded"
+        self.assertAlmostEqual(shown(self.plan_20), 30.0)
+        body = self.url_open("/my/services").text
+        self.assertIn("excl. tax", body)
+        self.assertRegex(
+            body, r'o_wisp_service_price">\s*\S+\s*<span class="oe_currency_value">30.00<'
+        )

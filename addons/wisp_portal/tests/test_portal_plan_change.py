@@ -76,6 +76,40 @@ class TestPortalPlanChange(WispPortalCase):
         self.assertIn("o_wisp_service_message", body)
         self.assertIn("Home 50", body)
 
+    def test_preview_with_tax_is_what_the_invoice_adds(self):
+        """Where prices are shown tax included, the preview's amounts carry the taxes the
+        invoice puts on the credit and the charge."""
+        tax = self.env["account.tax"].create(
+            {
+                "name": "Plan change VAT 10",
+                "amount": 10.0,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "company_id": self.company.id,
+            }
+        )
+        (self.plan_20 | self.plan_50).taxes_id = tax
+        today = fields.Date.context_today(self.service)
+        preview = self.service._portal_plan_change_preview(self.alice, self.plan_50, today)
+        untaxed = self.service._wisp_plan_change_preview(self.plan_50, today)
+        self.assertTrue(untaxed["credit"] and untaxed["charge"])
+        self.assertAlmostEqual(preview["charge"], untaxed["charge"] * 1.1, delta=0.01)
+        self.assertAlmostEqual(preview["credit"], untaxed["credit"] * 1.1, delta=0.01)
+        body = self.url_open(self.url).text
+        self.assertIn(f"{preview['net']:.2f}", body)
+        self.assertIn("incl. tax", body)
+
+        self.assertEqual(self.post(plan_id=str(self.plan_50.id), when="now").status_code, 303)
+        next_date = self.alice.wisp_next_billing_date
+        with freeze_time(next_date):
+            invoice = self.env["wisp.billing.run"]._bill_subscribers(self.alice, next_date)
+        next_cycle_end = self.alice._wisp_current_cycle(next_date)[1]
+        regular = sum(
+            line["price_unit"]
+            for line in self.service._wisp_charge_lines(next_date, next_cycle_end)
+        )
+        self.assertAlmostEqual(invoice.amount_total - regular * 1.1, preview["net"], delta=0.02)
+
     def test_change_at_next_cycle_is_scheduled(self):
         response = self.post(plan_id=str(self.plan_50.id), when="next_cycle")
         self.assertEqual(response.status_code, 303)

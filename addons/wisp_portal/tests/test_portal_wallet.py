@@ -144,3 +144,60 @@ class TestPortalWallet(WispPortalCase):
         self.assertEqual(response.status_code, 400)
         self.assertIn("no wallet balance", response.text)
         self.assertEqual(self.alice_invoice.payment_state, "not_paid")
+
+    def history_rows(self, body):
+        """(label, in, out) of each row of the wallet history on the page."""
+        rows = re.findall(r'<tr class="o_wisp_wallet_movement">(.*?)</tr>', body, re.S)
+        return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in rows]
+
+    def test_history_lists_wallet_movements_only(self):
+        """An unpaid invoice and the payment made for an invoice are no wallet movement;
+        credit that waited (wallet credit, top-up, overpayment) goes in, its use goes out,
+        and the movements add up to the balance."""
+        service = self.env["wisp.service"].search([("partner_id", "=", self.alice.id)])
+        invoice = self.overdue_invoice(service, amount=30.0)
+        body = self.url_open("/my/wallet").text
+        self.assertFalse(self.history_rows(body), "an unpaid invoice is not in the history")
+        self.assertIn("No movement yet.", body)
+
+        self.alice._wisp_wallet_grant(7.0, "promo", "Welcome credit")
+        topup = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.alice.id,
+                "amount": 10.0,
+                "memo": "Top-up at the counter",
+            }
+        )
+        topup.action_post()
+        self.assertEqual(self.wallet(), 17.0)
+        invoice.action_wisp_apply_wallet()
+        self.assertEqual(self.wallet(), 0.0)
+        # the rest paid by a payment made for the invoice, with 5.00 too much
+        rest = invoice.amount_residual
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"amount": rest + 5.0, "payment_difference_handling": "open"})._create_payments()
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertEqual(self.wallet(), 5.0)
+
+        movements = self.alice._wisp_wallet_movements()
+        self.assertEqual(
+            sorted((m["amount_in"], m["amount_out"]) for m in movements),
+            # each credit used goes out on its own line; the invoice's own payment goes
+            # in for its overpayment only
+            sorted([(7.0, 0.0), (10.0, 0.0), (0.0, 7.0), (0.0, 10.0), (5.0, 0.0)]),
+        )
+        self.assertNotIn(invoice, [m["move"] for m in movements if m["amount_in"]])
+        self.assertAlmostEqual(
+            sum(m["amount_in"] - m["amount_out"] for m in movements), self.wallet()
+        )
+        rows = self.history_rows(self.url_open("/my/wallet").text)
+        self.assertEqual(len(rows), 5, rows)
+        self.assertIn(f"Paid {invoice.name}", " ".join(rows))
+        self.assertIn("Welcome credit", " ".join(rows))
+        self.assertNotIn("Bob", " ".join(rows))
+        # Bob's wallet history shows none of Alice's movements
+        self.authenticate("bob", "bob")
+        self.assertFalse(self.history_rows(self.url_open("/my/wallet").text))

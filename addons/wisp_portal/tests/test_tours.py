@@ -55,7 +55,8 @@ class TestPortalTours(TourRunnerMixin, WispPortalCase):
         self.capture(status_url, "captive-restored")
 
     def test_residential_pay_save_card_service_active(self):
-        """Residential: log in, pay the open invoice, save the card, see the service active."""
+        """Residential: log in, pay the open invoice, save the card, see the service active,
+        turn autopay on with that card."""
         service = self.new_service(self.alice)
         self.run_jobs()
         invoice = self.env["account.move"].search([("partner_id", "=", self.alice.id)])
@@ -67,6 +68,8 @@ class TestPortalTours(TourRunnerMixin, WispPortalCase):
         token = self.env["payment.token"].search([("partner_id", "=", self.alice.id)])
         self.assertEqual(len(token), 1, "the card was saved as a payment token")
         self.assertEqual(service.state, "active")
+        self.assertTrue(self.alice.wisp_autopay)
+        self.assertEqual(self.alice.wisp_autopay_token_id, token, "autopay charges that card")
 
     def test_enterprise_consolidated_view_and_invoice(self):
         """Enterprise: branches rolled up, per-service breakdown, one consolidated invoice."""
@@ -106,6 +109,15 @@ class TestPortalTours(TourRunnerMixin, WispPortalCase):
         invoice = self.env["account.move"].search([("partner_id", "=", company.id)])
         self.assertEqual(len(invoice), 1, "one consolidated invoice for the four services")
         self.capture("/my/services", "dashboard-enterprise", login="carol")
+        self.assertEqual(
+            self.cut_off_at_phone_width(
+                "/my/services",
+                [".o_wisp_address_monthly", ".o_wisp_address_state", "#o_wisp_monthly_total"],
+                login="carol",
+            ),
+            [],
+            "a phone shows each site's amount and status without scrolling sideways",
+        )
         self.start_tour("/web/login?redirect=/my/services", "wisp_portal_enterprise")
 
     # midday: "today" is the same date in UTC and in the subscriber's time zone
@@ -123,3 +135,32 @@ class TestPortalTours(TourRunnerMixin, WispPortalCase):
         self.assertEqual(service.plan_id, self.plan_50)
         credit = -sum(service.billing_adjustment_ids.mapped("amount"))
         self.assertAlmostEqual(credit, preview["credit"])
+
+    def test_phone_width_keeps_amounts_status_and_pay_now(self):
+        """At phone width the invoice list and the dashboard show each amount, status and
+        Pay now without scrolling sideways."""
+        self.new_service(self.alice)
+        self.capture("/my/invoices", "invoices", login="alice")
+        invoice_cells = [
+            "td[name='invoice_amount']",
+            "td[name='invoice_status'] .badge",
+            "a.btn[href*='payment=True']",
+        ]
+        self.assertEqual(self.cut_off_at_phone_width("/my/invoices", invoice_cells, "alice"), [])
+        # the status badge sits under the Status header
+        status_under_header = """(() => {
+            const header = document.querySelector("th[name='status']").getBoundingClientRect();
+            const badge = document.querySelector("td[name='invoice_status'] .badge")
+                .getBoundingClientRect();
+            const middle = (badge.left + badge.right) / 2;
+            return header.left <= middle && middle <= header.right;
+        })()"""
+        self.assertTrue(self.evaluate_at_phone_width("/my/invoices", status_under_header, "alice"))
+        dashboard = [
+            "#o_wisp_balance_due",
+            ".o_wisp_open_invoice .o_wisp_invoice_amount",
+            ".o_wisp_open_invoice .o_wisp_pay_link",
+            ".o_wisp_service_card .o_wisp_service_state",
+            ".o_wisp_service_card .o_wisp_service_price",
+        ]
+        self.assertEqual(self.cut_off_at_phone_width("/my/services", dashboard, "alice"), [])

@@ -146,6 +146,22 @@ registry.category("web_tour.tours").add("wisp_portal_residential", {
             content: "The card is saved",
             trigger: "[name='o_payment_option']:contains('4242')",
         },
+        goTo("/my/services"),
+        { content: "Autopay is off", trigger: "#o_wisp_autopay[data-enabled='0']" },
+        {
+            content: "The saved card is offered for autopay",
+            trigger: "#o_wisp_autopay_token option:contains('4242')",
+        },
+        {
+            content: "Turn autopay on",
+            trigger: "#o_wisp_autopay_on",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Autopay is on with that card",
+            trigger: "#o_wisp_autopay[data-enabled='1'] .o_wisp_autopay_card:contains('4242')",
+        },
     ],
 });
 
