@@ -58,7 +58,11 @@ def main():
         f"life cycles checked: {len(lives)} seeds, {accounts} subscribers, {services} services "
         f"over ten months in {time.time() - started:.0f} s; seeds off by a cent or more: {failed}"
     )
-    return 1 if failed or len(lives) < args.seeds else 0
+    if failed or len(lives) < args.seeds:
+        # what went wrong: the failures, or the error that stopped the test
+        print("\n".join(line for line in text.splitlines() if " ERROR " in line or "Error" in line))
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
