@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 
-from common import ADDONS, database_exists
+from common import ADDONS, missing_modules
 
 DATABASE = "wisp_bench_lives"
 TEST = "/wisp_billing:TestBillingRulesRandomLife"
@@ -25,7 +25,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
     args = parser.parse_args()
-    step = "-u" if database_exists(DATABASE) else "-i"
+    # -u tests an installed module; -i installs it first (also where an install was cut short)
+    step = "-i" if missing_modules(DATABASE, "wisp_billing") else "-u"
     with tempfile.NamedTemporaryFile("r", suffix=".log") as log:
         started = time.time()
         subprocess.run(
