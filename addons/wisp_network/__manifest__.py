@@ -20,6 +20,7 @@
         "views/wisp_service_usage_views.xml",
         "views/wisp_service_views.xml",
         "views/wisp_site_views.xml",
+        "views/res_partner_views.xml",
         "views/wisp_network_menus.xml",
     ],
     "demo": ["demo/wisp_router_demo.xml"],

@@ -14,6 +14,8 @@
         "security/wisp_subscriber_rules.xml",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
+        "wizards/wisp_service_state_change_views.xml",
+        "wizards/wisp_installation_proposal_views.xml",
         "views/wisp_site_views.xml",
         "views/product_template_views.xml",
         "views/wisp_service_views.xml",
@@ -22,13 +24,20 @@
         "views/wisp_installation_order_views.xml",
         "views/wisp_connection_request_views.xml",
         "views/res_partner_views.xml",
+        "views/wisp_map_views.xml",
         "views/wisp_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "wisp_subscriber/static/src/map/*",
+        ],
+    },
     "demo": [
         "demo/wisp_site_demo.xml",
         "demo/product_demo.xml",
         "demo/res_users_demo.xml",
         "demo/wisp_subscriber_demo.xml",
+        "demo/wisp_map_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

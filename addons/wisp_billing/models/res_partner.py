@@ -41,6 +41,20 @@ class ResPartner(models.Model):
         help="Customer credit not yet used: top-ups, overpayments, promotional "
         "credits and gift cards, read from the accounting.",
     )
+    wisp_balance_due = fields.Monetary(
+        string="Balance Due",
+        compute="_compute_wisp_balance_due",
+        currency_field="currency_id",
+        groups=f"{BILLING},{SUPPORT}",
+        help="What the subscriber's posted invoices still leave to pay.",
+    )
+    wisp_overdue = fields.Monetary(
+        string="Overdue",
+        compute="_compute_wisp_balance_due",
+        currency_field="currency_id",
+        groups=f"{BILLING},{SUPPORT}",
+        help="The part of the balance due whose due date has passed.",
+    )
     wisp_autopay = fields.Boolean(
         string="Autopay",
         help="Charge the saved card on the due date of each invoice.",
@@ -115,6 +129,52 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.wisp_wallet_balance = -balances.get(partner.commercial_partner_id, 0.0)
+
+    @api.depends_context("company")
+    def _compute_wisp_balance_due(self):
+        # Two totals for the header, shown to the roles the fields name: read as
+        # superuser so support staff need no rights on the accounting to see them.
+        today = fields.Date.context_today(self)
+        domain = [
+            ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("company_id", "=", self.env.company.id),
+        ]
+        Move = self.env["account.move"].sudo()
+        due = dict(
+            Move._read_group(domain, ["commercial_partner_id"], ["amount_residual_signed:sum"])
+        )
+        overdue = dict(
+            Move._read_group(
+                [*domain, ("invoice_date_due", "<", today)],
+                ["commercial_partner_id"],
+                ["amount_residual_signed:sum"],
+            )
+        )
+        for partner in self:
+            partner.wisp_balance_due = due.get(partner.commercial_partner_id, 0.0)
+            partner.wisp_overdue = overdue.get(partner.commercial_partner_id, 0.0)
+
+    def action_wisp_register_payment(self):
+        """Register a payment of the subscriber's open invoices (Odoo's payment wizard)."""
+        check_groups(self.env, (BILLING,))
+        self.check_access("read")
+        self.ensure_one()
+        invoices = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("company_id", "=", self.env.company.id),
+            ],
+            order="invoice_date_due, id",
+        )
+        if not invoices:
+            raise UserError(self.env._("%(name)s has no invoice to pay.", name=self.display_name))
+        return invoices.action_register_payment()
 
     def _wisp_lock(self):
         """Serialize wallet operations of these accounts (two clicks, two workers)."""

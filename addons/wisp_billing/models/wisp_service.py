@@ -78,6 +78,31 @@ class WispService(models.Model):
         )
         return {**super()._wisp_field_write_groups(), **protected}
 
+    def write(self, vals):
+        # A new plan on a service being billed is a plan change, however it is written
+        # (form, RPC, import): the plan billed so far is settled first, as
+        # action_change_plan does, so the price never changes without the proration.
+        if "plan_id" in vals:
+            plan = self.env["product.product"].browse(vals["plan_id"])
+            changing = self.filtered(
+                lambda s: s.plan_id != plan and s.state in BILLABLE_STATES and s.billed_until
+            )
+            if changing:
+                if not (self.env.su or self.env.user.has_group(BILLING)):
+                    raise AccessError(
+                        self.env._(
+                            "Only billing staff or managers may change the plan of a service."
+                        )
+                    )
+                changing.check_access("write")
+                if "next_plan_id" not in vals:
+                    changing._wisp_clear_scheduled_change(
+                        self.env._("replaced by a change to %(plan)s today", plan=plan.display_name)
+                    )
+                # bookkeeping of a checked change: adjustments are billing's own records
+                changing.sudo()._wisp_close_billing_segment(fields.Date.context_today(self))
+        return super().write(vals)
+
     def _wisp_cycle_price(self, product):
         """Price of ``product`` per its billing period for this subscriber."""
         pricelist = self.commercial_partner_id.property_product_pricelist
@@ -296,8 +321,7 @@ class WispService(models.Model):
                 self.env._("replaced by a change to %(plan)s today", plan=plan.display_name)
             )
         old_plan = self.plan_id
-        if self.state in BILLABLE_STATES:
-            self._wisp_close_billing_segment(today)
+        # write() settles the billing of the plan so far (see there)
         self.write({"plan_id": plan.id, "next_plan_id": False, "plan_change_date": False})
         self.message_post(
             body=self.env._(

@@ -1,4 +1,5 @@
 from . import (
+    res_partner,
     wisp_circuit_test,
     wisp_network_job,
     wisp_router,

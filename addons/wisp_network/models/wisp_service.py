@@ -32,6 +32,7 @@ MEASURED_FIELDS = (
     "cap_exceeded_date",
     "usage_counter_download",
     "usage_counter_upload",
+    "last_traffic_date",
 )
 MB = 10**6
 
@@ -81,6 +82,13 @@ class WispService(models.Model):
         help="Last cumulative byte counter read from the router.",
     )
     usage_counter_upload = fields.Float(readonly=True, copy=False, groups="base.group_user")
+    last_traffic_date = fields.Datetime(
+        string="Last Traffic",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
+        help="When a usage reading last found the counters moved: the subscriber was online.",
+    )
     cycle_start_date = fields.Date(compute="_compute_cycle_usage", string="Cycle Start")
     cycle_usage_gb = fields.Float(
         compute="_compute_cycle_usage", string="Cycle Usage (GB)", digits=(16, 2)

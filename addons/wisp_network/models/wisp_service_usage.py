@@ -92,16 +92,18 @@ class WispServiceUsage(models.Model):
             )
         }
         to_create = []
+        now = fields.Datetime.now()
         for service in services:
             usage = by_login[service.login]
             down = counter_delta(usage.download_bytes, service.usage_counter_download)
             up = counter_delta(usage.upload_bytes, service.usage_counter_upload)
-            service.write(
-                {
-                    "usage_counter_download": usage.download_bytes,
-                    "usage_counter_upload": usage.upload_bytes,
-                }
-            )
+            counters = {
+                "usage_counter_download": usage.download_bytes,
+                "usage_counter_upload": usage.upload_bytes,
+            }
+            if down or up:
+                counters["last_traffic_date"] = now
+            service.write(counters)
             if not (down or up):
                 continue
             row = rows.get(service)

@@ -35,6 +35,15 @@ class ResPartner(models.Model):
         store=True,
     )
 
+    wisp_service_summary = fields.Char(
+        string="Services by Status",
+        compute="_compute_wisp_rollup",
+        help="How many of the account's services are in each status, most pressing first.",
+    )
+    wisp_has_active = fields.Boolean(compute="_compute_wisp_rollup")
+    wisp_has_blocked = fields.Boolean(compute="_compute_wisp_rollup")
+    wisp_has_paused = fields.Boolean(compute="_compute_wisp_rollup")
+
     _subscriber_code_uniq = models.Constraint(
         "UNIQUE(subscriber_code)", "A subscriber code must be unique."
     )
@@ -44,6 +53,26 @@ class ResPartner(models.Model):
         for partner in self:
             states = set(partner.service_ids.mapped("state"))
             partner.subscriber_state = next((s for s in STATE_PRIORITY if s in states), False)
+
+    def _compute_wisp_rollup(self):
+        counts = {}
+        for account, state, count in self.env["wisp.service"]._read_group(
+            [("commercial_partner_id", "in", self.commercial_partner_id.ids)],
+            ["commercial_partner_id", "state"],
+            ["__count"],
+        ):
+            counts.setdefault(account, {})[state] = count
+        labels = dict(self.env["wisp.service"]._fields["state"]._description_selection(self.env))
+        for partner in self:
+            by_state = counts.get(partner.commercial_partner_id, {})
+            partner.wisp_service_summary = " · ".join(
+                f"{by_state[state]} {labels[state]}"
+                for state in STATE_PRIORITY
+                if state in by_state
+            )
+            partner.wisp_has_active = "active" in by_state
+            partner.wisp_has_blocked = bool(by_state.keys() & {"restricted", "suspended"})
+            partner.wisp_has_paused = "paused" in by_state
 
     def _compute_service_count(self):
         counts = dict(

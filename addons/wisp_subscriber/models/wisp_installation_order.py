@@ -1,9 +1,12 @@
+from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.access import INSTALLER, NETWORK, SUPPORT, check_groups
+from ..tools.geo import distance_km, has_position
 
 # The office plans and cancels orders; installers complete their own.
 OFFICE = (SUPPORT, NETWORK)
@@ -11,6 +14,10 @@ OFFICE = (SUPPORT, NETWORK)
 ACTION_FIELDS = ("state", "date_done")
 # What an installer may change on its own order: not whose or which service it is.
 INSTALLER_FIELDS = ("report", "scheduled_date", "duration", "color")
+# An installer's working day (local time of whoever plans) and how far ahead to plan.
+WORK_START = time(8, 0)
+WORK_END = time(17, 0)
+PLANNING_DAYS = 5
 
 
 class WispInstallationOrder(models.Model):
@@ -178,3 +185,141 @@ class WispInstallationOrder(models.Model):
         check_groups(self.env, OFFICE)
         self.check_access("write")
         return self.filtered(lambda o: o.state == "cancelled").sudo().write({"state": "draft"})
+
+    # -------------------------------------------------------------------------
+    # Scheduling proposals
+    # -------------------------------------------------------------------------
+    def _position(self):
+        """(latitude, longitude) of the order's address, else of its site, else None."""
+        self.ensure_one()
+        address, site = self.address_id, self.site_id
+        if has_position(address.partner_latitude, address.partner_longitude):
+            return address.partner_latitude, address.partner_longitude
+        if has_position(site.latitude, site.longitude):
+            return site.latitude, site.longitude
+        return None
+
+    def _wisp_installer_proposals(self, first_day=None, days=PLANNING_DAYS, limit=10):
+        """Free slots of the installers for this order, best first.
+
+        Each installer gets, on each working day from ``first_day`` (default: tomorrow)
+        for ``days`` working days, its earliest gap of the order's duration between its
+        open orders of that day, inside the working day. The distance is from where the
+        installer is just before: the address of its previous order of that day, else
+        its own address, to the order's address (or site). Proposals are ranked by day,
+        then distance (unknown last), then start.
+
+        :return: list of dicts ``{installer, start, distance_km}`` (``start`` a naive
+            UTC datetime, ``distance_km`` None when a position is missing)
+        """
+        self.ensure_one()
+        installers = self.env.ref(INSTALLER).user_ids.filtered(
+            lambda u: not u.share and self.company_id in u.company_ids
+        )
+        tz = ZoneInfo(self.env.user.tz or "UTC")
+        today = datetime.now(tz).date()
+        day = first_day or today + timedelta(days=1)
+        work_days = []
+        while len(work_days) < days:
+            if day.weekday() < 5:
+                work_days.append(day)
+            day += timedelta(days=1)
+
+        def utc(day, moment):
+            local = datetime.combine(day, moment, tzinfo=tz)
+            return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+        busy = self.search(
+            [
+                ("id", "!=", self.id),
+                ("installer_id", "in", installers.ids),
+                ("state", "in", ("draft", "scheduled")),
+                ("scheduled_date", "<", utc(work_days[-1], WORK_END)),
+                ("scheduled_date", ">=", utc(work_days[0], time(0, 0)) - timedelta(days=1)),
+            ]
+        )
+        target = self._position()
+        proposals = []
+        for installer in installers:
+            jobs = busy.filtered(lambda o, i=installer: o.installer_id == i)
+            home = installer.partner_id
+            home = (
+                (home.partner_latitude, home.partner_longitude)
+                if has_position(home.partner_latitude, home.partner_longitude)
+                else None
+            )
+            for work_day in work_days:
+                slot = self._first_gap(jobs, utc(work_day, WORK_START), utc(work_day, WORK_END))
+                if slot is None:
+                    continue
+                start, origin = slot
+                origin = origin or home
+                proposals.append(
+                    {
+                        "installer": installer,
+                        "start": start,
+                        "distance_km": distance_km(*origin, *target) if origin and target else None,
+                    }
+                )
+        proposals.sort(
+            key=lambda p: (
+                p["start"].date(),
+                p["distance_km"] is None,
+                p["distance_km"] or 0.0,
+                p["start"],
+            )
+        )
+        return proposals[:limit]
+
+    def _first_gap(self, jobs, start, end):
+        """(earliest start of a gap of this order's length among ``jobs`` between
+        ``start`` and ``end``, position of the job just before it or None), or None
+        when the day is full."""
+        length = timedelta(hours=self.duration or 1.0)
+        origin = None
+        for job in jobs.sorted("scheduled_date"):
+            job_end = job.scheduled_date + timedelta(hours=job.duration or 1.0)
+            if job_end <= start:
+                if job.scheduled_date.date() == start.date():
+                    origin = job._position() or origin
+                continue
+            if job.scheduled_date >= end:
+                break
+            if job.scheduled_date >= start + length:
+                break
+            start = job_end
+            origin = job._position() or origin
+        return (start, origin) if start + length <= end else None
+
+    def action_propose_installers(self):
+        """Open the proposed installers and slots for this order."""
+        check_groups(self.env, OFFICE)
+        self.check_access("write")
+        self.ensure_one()
+        if self.state not in ("draft", "scheduled"):
+            raise UserError(self.env._("Only an open installation order can be planned."))
+        Proposal = self.env["wisp.installation.proposal"]
+        Proposal.search([("order_id", "=", self.id)]).unlink()
+        proposals = Proposal.create(
+            [
+                {
+                    "order_id": self.id,
+                    "installer_id": proposal["installer"].id,
+                    "start": proposal["start"],
+                    "distance_km": proposal["distance_km"] or 0.0,
+                    "distance_known": proposal["distance_km"] is not None,
+                    "rank": rank,
+                }
+                for rank, proposal in enumerate(self._wisp_installer_proposals(), 1)
+            ]
+        )
+        if not proposals:
+            raise UserError(
+                self.env._("No installer has a free slot of this length in the coming days.")
+            )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "wisp_subscriber.wisp_installation_proposal_action"
+        )
+        action["domain"] = [("id", "in", proposals.ids)]
+        action["name"] = self.env._("Proposals for %(order)s", order=self.name)
+        return action
