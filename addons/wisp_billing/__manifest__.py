@@ -1,7 +1,8 @@
 {
     "name": "WISP Billing",
     "summary": "Consolidated recurring invoices with proration, dunning with automatic "
-    "suspension and reactivation, a wallet kept in the accounting, gift cards",
+    "suspension and reactivation, a wallet kept in the accounting, gift cards; balance, "
+    "payment and prorated plan change from the subscriber header",
     "version": "19.0.1.0.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",

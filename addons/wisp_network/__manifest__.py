@@ -1,7 +1,8 @@
 {
     "name": "WISP Network",
     "summary": "Routers (MikroTik RouterOS API, FreeRADIUS) provisioned from each "
-    "service's desired state: sync jobs, reconcile, circuit test, usage and caps",
+    "service's desired state: sync jobs, reconcile, circuit test, usage and caps, "
+    "online status",
     "version": "19.0.1.0.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",

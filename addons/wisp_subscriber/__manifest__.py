@@ -1,7 +1,8 @@
 {
     "name": "WISP Subscribers",
     "summary": "Subscribers with many sub-services, plans, CPE devices, "
-    "installations and the service life cycle of a wireless ISP",
+    "installations and the service life cycle of a wireless ISP; subscriber header with "
+    "quick actions, map of sites and subscribers, coverage check, installer scheduling",
     "version": "19.0.1.1.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",
@@ -31,6 +32,9 @@
         "web.assets_backend": [
             "wisp_subscriber/static/src/map/*",
         ],
+        "web.assets_tests": [
+            "wisp_subscriber/static/tests/tours/*.js",
+        ],
     },
     "demo": [
         "demo/wisp_site_demo.xml",
@@ -39,11 +43,6 @@
         "demo/wisp_subscriber_demo.xml",
         "demo/wisp_map_demo.xml",
     ],
-    "assets": {
-        "web.assets_tests": [
-            "wisp_subscriber/static/tests/tours/*.js",
-        ],
-    },
     "application": True,
     "installable": True,
 }

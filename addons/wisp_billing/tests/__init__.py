@@ -17,6 +17,7 @@ from . import (
     test_security_stripe,
     test_security_vouchers,
     test_stripe_webhook,
+    test_subscriber_header,
     test_tours_backoffice,
     test_voucher,
     test_voucher_purchase,

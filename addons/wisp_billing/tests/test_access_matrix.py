@@ -15,6 +15,7 @@ class TestAccessMatrix(AccessMatrixCase):
         "res.partner": {
             "action_wisp_wallet_history": ("support", "billing"),
             "action_wisp_bill_now": BILLING,
+            "action_wisp_register_payment": BILLING,
         },
         "wisp.connection.request": {"action_convert": ("support",)},
         "wisp.service": {"action_change_plan": BILLING},
@@ -36,6 +37,7 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.gift.card.batch": {"action_issue": BILLING},
         "wisp.wallet.credit": {"action_confirm": BILLING},
         "wisp.billing.run": {"action_start_today": BILLING},
+        "wisp.plan.change": {"action_apply": BILLING},
     }
     METHOD_ARGS = {("wisp.voucher", "action_sell"): {"price": 1.0}}
     PROTECTED_FIELDS = {
@@ -132,6 +134,12 @@ class TestAccessMatrix(AccessMatrixCase):
         env["wisp.billing.run.chunk"].create({"run_id": run.id, "partner_ids": account.ids})
         env["wisp.gift.card.batch"].create({"name": "Matrix cards", "amount": 5.0})
         env["wisp.wallet.credit"].create({"partner_id": account.id, "amount": 5.0})
+        other_plan = env["product.product"].create(
+            {"name": "Matrix Plan 2", "is_wisp_plan": True, "service_type": "iptv"}
+        )
+        env["wisp.plan.change"].create(
+            {"service_id": cls.foreign_service.id, "plan_id": other_plan.id}
+        )
         provider = env["payment.provider"].search([], limit=1)
         env["payment.transaction"].create(
             {

@@ -77,6 +77,7 @@ class WispPlanChange(models.TransientModel):
 
     def action_apply(self):
         self.ensure_one()
+        self.check_access("write")  # its author's own wizard (record rule)
         day = self._effective_date()
         if not day:
             raise UserError(self.env._("Choose the date of the change."))

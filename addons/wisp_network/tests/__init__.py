@@ -2,6 +2,7 @@ from . import (
     test_access_matrix,
     test_circuit_test,
     test_job_queue,
+    test_online_status,
     test_provisioning,
     test_radius,
     test_reconcile,

@@ -28,7 +28,7 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.network.job": {"state": (), "attempts": (), "error": ()},
         "wisp.circuit.test": {"state": (), "loss_pct": ()},
         "wisp.service.usage": {"download_mb": (), "upload_mb": ()},
-        "wisp.service": {"router_id": ("network",)},
+        "wisp.service": {"router_id": ("network",), "last_traffic_date": ()},
     }
 
     @classmethod

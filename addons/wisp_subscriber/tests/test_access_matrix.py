@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.tests import tagged
 
 from .access_matrix import AccessMatrixCase
@@ -39,9 +40,15 @@ class TestAccessMatrix(AccessMatrixCase):
             "action_done": ("installer", "support", "network"),
             "action_cancel": ("support", "network"),
             "action_reset": ("support", "network"),
+            "action_propose_installers": ("support", "network"),
         },
-        "wisp.site": {"action_view_services": STAFF},
         "wisp.installation.complete": {"action_complete": ("installer", "support", "network")},
+        "wisp.site": {
+            "action_view_services": STAFF,
+            "get_map_points": ("support", "billing", "network"),
+        },
+        "wisp.installation.proposal": {"action_choose": ("support", "network")},
+        "wisp.service.state.change": {"action_apply": ("billing", "network")},
     }
     PROTECTED_FIELDS = {
         "wisp.service": {
@@ -67,4 +74,16 @@ class TestAccessMatrix(AccessMatrixCase):
                 "serial_number": "MATRIX-SN-1",
                 "mac_address": "02:00:00:00:AA:01",
             }
+        )
+        # wizards of the superuser's: nobody else may apply them
+        service = cls.foreign_service
+        cls.env["wisp.installation.proposal"].create(
+            {
+                "order_id": service.installation_order_ids[:1].id,
+                "installer_id": cls.env.uid,
+                "start": "2030-01-15 09:00:00",
+            }
+        )
+        cls.env["wisp.service.state.change"].create(
+            {"transition": "suspend", "service_ids": [Command.set(service.ids)], "reason": "x"}
         )

@@ -24,6 +24,7 @@ class WispInstallationProposal(models.TransientModel):
         """Give the order to this installer at this time (and schedule it if it was not)."""
         check_groups(self.env, OFFICE)
         self.ensure_one()
+        self.check_access("write")  # the planner's own proposals (record rule)
         order = self.order_id
         order.check_access("write")
         order.write({"installer_id": self.installer_id.id, "scheduled_date": self.start})

@@ -68,6 +68,7 @@ class WispServiceStateChange(models.TransientModel):
 
     def action_apply(self):
         self.ensure_one()
+        self.check_access("write")  # its author's own wizard (record rule)
         services = self.service_ids
         if self.transition in ("suspend", "pause") and not self.reason:
             raise UserError(self.env._("Say why: the reason is shown on the service."))

@@ -1,0 +1,48 @@
+import { registry } from "@web/core/registry";
+
+// The map without a network (the test browser answers 404 to unpkg.com): the list of
+// sites and subscribers, then a subscriber's header and its Reactivate quick action.
+registry.category("web_tour.tours").add("wisp_subscriber_map_header", {
+    url: "/odoo/action-wisp_subscriber.wisp_map_action",
+    steps: () => [
+        {
+            content: "Leaflet could not load: the points are listed",
+            trigger: ".o_wisp_map_list .alert-info",
+        },
+        {
+            content: "The site is listed with its coverage radius",
+            trigger: ".o_wisp_map_sites tr:contains('Tour Tower'):contains('4')",
+        },
+        {
+            content: "Open the suspended subscriber",
+            trigger: ".o_wisp_map_subscribers tr:contains('Tour Subscriber'):contains('Suspended')",
+            run: "click",
+        },
+        {
+            content: "The header rolls its services up",
+            trigger: ".o_wisp_subscriber_summary:contains('1 Suspended'):contains('1 Active')",
+        },
+        {
+            content: "The street is in the header",
+            trigger: ".o_wisp_subscriber_summary:contains('5 Tour Road')",
+        },
+        {
+            content: "Reactivate from the header",
+            trigger: ".o_form_view header button:contains('Reactivate')",
+            run: "click",
+        },
+        {
+            content: "Say why",
+            trigger: ".modal .o_field_widget[name='reason'] input",
+            run: "edit Paid at the counter",
+        },
+        {
+            trigger: ".modal button[name='action_apply']",
+            run: "click",
+        },
+        {
+            content: "Every service is active again",
+            trigger: ".o_wisp_subscriber_summary:contains('2 Active'):not(:contains('Suspended'))",
+        },
+    ],
+});

@@ -1,0 +1,50 @@
+from odoo.tests import HttpCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestMapTour(HttpCase):
+    """The map and the subscriber header in the browser, as a network engineer."""
+
+    def test_map_list_then_header_reactivate(self):
+        site = self.env["wisp.site"].create(
+            {
+                "name": "Tour Tower",
+                "code": "TOUR",
+                "latitude": 39.79,
+                "longitude": -89.64,
+                "coverage_radius_km": 4.0,
+            }
+        )
+        subscriber = self.env["res.partner"].create(
+            {
+                "name": "Tour Subscriber",
+                "street": "5 Tour Road",
+                "partner_latitude": 39.80,
+                "partner_longitude": -89.65,
+            }
+        )
+        plan = self.env["product.product"].create(
+            {"name": "Tour Plan", "type": "service", "is_wisp_plan": True, "list_price": 0.0}
+        )
+        services = self.env["wisp.service"].create(
+            [
+                {"partner_id": subscriber.id, "plan_id": plan.id, "site_id": site.id}
+                for _i in range(2)
+            ]
+        )
+        services.action_confirm()
+        services.action_activate()
+        services[0].action_suspend(reason="Unpaid")
+        new_test_user(
+            self.env,
+            login="tour_network",
+            password="tour_network",  # noqa: S106 - test user
+            groups="base.group_user,wisp_subscriber.group_wisp_network",
+        )
+        self.start_tour(
+            "/odoo/action-wisp_subscriber.wisp_map_action",
+            "wisp_subscriber_map_header",
+            login="tour_network",
+        )
+        self.assertEqual(services.mapped("state"), ["active", "active"])
+        self.assertIn("Paid at the counter", services[0].message_ids[0].body)
