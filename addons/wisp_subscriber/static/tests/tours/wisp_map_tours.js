@@ -28,7 +28,7 @@ registry.category("web_tour.tours").add("wisp_subscriber_map_header", {
         },
         {
             content: "Reactivate from the header",
-            trigger: ".o_form_view header button:contains('Reactivate')",
+            trigger: ".o_form_view .o_statusbar_buttons button:contains('Reactivate')",
             run: "click",
         },
         {
