@@ -174,7 +174,10 @@ class ResPartner(models.Model):
         )
         if not invoices:
             raise UserError(self.env._("%(name)s has no invoice to pay.", name=self.display_name))
-        return invoices.action_register_payment()
+        action = invoices.action_register_payment()
+        # the clerk stays on the subscriber, whose header then shows the new balance
+        action["context"] = {**action["context"], "dont_redirect_to_payments": True}
+        return action
 
     def _wisp_lock(self):
         """Serialize wallet operations of these accounts (two clicks, two workers)."""

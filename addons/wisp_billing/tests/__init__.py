@@ -18,6 +18,7 @@ from . import (
     test_security_vouchers,
     test_stripe_webhook,
     test_subscriber_header,
+    test_subscriber_header_tour,
     test_tours_backoffice,
     test_voucher,
     test_voucher_purchase,

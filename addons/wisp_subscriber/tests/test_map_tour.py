@@ -56,3 +56,52 @@ class TestMapTour(HttpCase):
         self.assertEqual(services.mapped("state"), ["active", "active"])
         bodies = services[0].message_ids.mapped("body")
         self.assertTrue(any("Paid at the counter" in body for body in bodies), bodies)
+
+
+@tagged("post_install", "-at_install")
+class TestInstallerProposalTour(HttpCase):
+    """The support agent schedules an installation from the proposals."""
+
+    def test_propose_and_choose(self):
+        support = new_test_user(
+            self.env,
+            login="tour_support",
+            password="tour_support",  # noqa: S106 - test user
+            groups="base.group_user,wisp_subscriber.group_wisp_support",
+            tz="UTC",
+        )
+        near, far = (
+            new_test_user(
+                self.env,
+                login=f"tour_installer_{name}",
+                name=f"Tour Installer {name.title()}",
+                groups="wisp_subscriber.group_wisp_installer",
+            )
+            for name in ("near", "far")
+        )
+        near.partner_id.write({"partner_latitude": 39.801, "partner_longitude": -89.651})
+        far.partner_id.write({"partner_latitude": 40.5, "partner_longitude": -89.0})
+        subscriber = self.env["res.partner"].create(
+            {"name": "Tour Home", "partner_latitude": 39.80, "partner_longitude": -89.65}
+        )
+        plan = self.env["product.product"].create(
+            {
+                "name": "Tour Plan",
+                "type": "service",
+                "is_wisp_plan": True,
+                "list_price": 0.0,
+                "download_kbps": 10000,
+                "upload_kbps": 2000,
+            }
+        )
+        service = self.env["wisp.service"].create({"partner_id": subscriber.id, "plan_id": plan.id})
+        service.action_confirm()
+        order = service.installation_order_ids
+        # the demo installers have no position: ours are ranked by distance before them
+        self.start_tour(
+            f"/odoo/action-wisp_subscriber.wisp_installation_order_action/{order.id}",
+            "wisp_subscriber_installer_proposals",
+            login=support.login,
+        )
+        self.assertEqual((order.state, order.installer_id), ("scheduled", near))
+        self.assertEqual(service.state, "installation")

@@ -30,10 +30,5 @@ class WispInstallationProposal(models.TransientModel):
         order.write({"installer_id": self.installer_id.id, "scheduled_date": self.start})
         if order.state == "draft":
             order.action_schedule()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": order._name,
-            "res_id": order.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-        }
+        # back to the order's form, which the proposals were opened from
+        return {"type": "ir.actions.act_window_close"}

@@ -46,3 +46,26 @@ registry.category("web_tour.tours").add("wisp_subscriber_map_header", {
         },
     ],
 });
+
+// The office plans an installation from the proposals, then finds it on the calendar.
+registry.category("web_tour.tours").add("wisp_subscriber_installer_proposals", {
+    steps: () => [
+        {
+            content: "Ask for proposals",
+            trigger: ".o_form_view .o_statusbar_buttons button:contains('Propose Installers')",
+            run: "click",
+        },
+        {
+            content: "The nearest installer comes first",
+            trigger: ".modal .o_data_row:first-child:contains('Tour Installer Near')",
+        },
+        {
+            trigger: ".modal .o_data_row:first-child button[name='action_choose']",
+            run: "click",
+        },
+        {
+            content: "The order is scheduled for that installer",
+            trigger: ".o_form_view:not(:has(.modal)) .o_statusbar_status .o_arrow_button_current:contains('Scheduled')",
+        },
+    ],
+});
