@@ -249,7 +249,12 @@ class WispInstallationOrder(models.Model):
                 else None
             )
             for work_day in work_days:
-                slot = self._first_gap(jobs, utc(work_day, WORK_START), utc(work_day, WORK_END))
+                slot = self._first_gap(
+                    jobs,
+                    utc(work_day, time(0, 0)),
+                    utc(work_day, WORK_START),
+                    utc(work_day, WORK_END),
+                )
                 if slot is None:
                     continue
                 start, origin = slot
@@ -271,16 +276,16 @@ class WispInstallationOrder(models.Model):
         )
         return proposals[:limit]
 
-    def _first_gap(self, jobs, start, end):
+    def _first_gap(self, jobs, day_start, start, end):
         """(earliest start of a gap of this order's length among ``jobs`` between
-        ``start`` and ``end``, position of the job just before it or None), or None
-        when the day is full."""
+        ``start`` and ``end``, position of the job of that day just before it or None),
+        or None when the day is full. ``day_start``: midnight of that (local) day."""
         length = timedelta(hours=self.duration or 1.0)
         origin = None
         for job in jobs.sorted("scheduled_date"):
             job_end = job.scheduled_date + timedelta(hours=job.duration or 1.0)
             if job_end <= start:
-                if job.scheduled_date.date() == start.date():
+                if job.scheduled_date >= day_start:
                     origin = job._position() or origin
                 continue
             if job.scheduled_date >= end:

@@ -72,6 +72,27 @@ class TestInstallerScheduling(WispSubscriberCase):
         self.assertEqual(by_installer[self.installer2]["start"], datetime(2030, 1, 14, 8, 0))
         self.assertEqual(monday[0]["installer"], self.installer2, "nearer from where it is")
 
+    def test_only_a_job_of_the_same_day_moves_the_start(self):
+        order = self.order_for()
+        # Sunday at the far farm: Monday starts from home
+        self.order_for(
+            partner=self.far,
+            installer_id=self.installer.id,
+            scheduled_date="2030-01-13 10:00:00",
+        )
+        monday = self.proposals(order, days=1)
+        self.assertLess(monday[0]["distance_km"], 0.2)
+        # an early job at the farm on Monday: the day starts from there
+        self.order_for(
+            partner=self.far,
+            installer_id=self.installer.id,
+            scheduled_date="2030-01-14 06:00:00",
+            duration=1.0,
+        )
+        mine = [p for p in self.proposals(order, days=1) if p["installer"] == self.installer]
+        self.assertEqual(mine[0]["start"], datetime(2030, 1, 14, 8, 0))
+        self.assertGreater(mine[0]["distance_km"], 40)
+
     def test_full_day_and_weekend_are_skipped(self):
         self.order_for(
             partner=self.far,
