@@ -1,11 +1,24 @@
+from pathlib import Path
+
 from odoo.tests import HttpCase, new_test_user, tagged
+
+FAKE_LEAFLET = Path(__file__).parent / "fixtures" / "fake_leaflet.js"
 
 
 @tagged("post_install", "-at_install")
 class TestMapTour(HttpCase):
     """The map and the subscriber header in the browser, as a network engineer."""
 
-    def test_map_list_then_header_reactivate(self):
+    leaflet = None  # what the test browser gets for unpkg.com's leaflet.js: 404 by default
+
+    def fetch_proxy(self, url):
+        if self.leaflet and url.endswith("/leaflet.js"):
+            return self.make_fetch_proxy_response(self.leaflet)
+        if self.leaflet and url.endswith("/leaflet.css"):
+            return self.make_fetch_proxy_response("")
+        return super().fetch_proxy(url)
+
+    def tour_data(self):
         site = self.env["wisp.site"].create(
             {
                 "name": "Tour Tower",
@@ -48,6 +61,19 @@ class TestMapTour(HttpCase):
             password="tour_network",  # noqa: S106 - test user
             groups="base.group_user,wisp_subscriber.group_wisp_network",
         )
+        return services
+
+    def test_map_drawn_with_leaflet(self):
+        self.tour_data()
+        self.leaflet = FAKE_LEAFLET.read_text()
+        self.start_tour(
+            "/odoo/action-wisp_subscriber.wisp_map_action",
+            "wisp_subscriber_map_leaflet",
+            login="tour_network",
+        )
+
+    def test_map_list_then_header_reactivate(self):
+        services = self.tour_data()
         self.start_tour(
             "/odoo/action-wisp_subscriber.wisp_map_action",
             "wisp_subscriber_map_header",

@@ -72,7 +72,8 @@ export class WispMap extends Component {
     }
 
     drawMap(el) {
-        const map = L.map(el);
+        // one canvas for every marker: thousands of subscribers stay fluid
+        const map = L.map(el, { preferCanvas: true });
         L.tileLayer(TILE_URL, {
             maxZoom: 19,
             attribution:

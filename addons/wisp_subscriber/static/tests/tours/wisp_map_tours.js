@@ -69,3 +69,30 @@ registry.category("web_tour.tours").add("wisp_subscriber_installer_proposals", {
         },
     ],
 });
+
+// With Leaflet loaded (a stand-in in the test browser): the map draws each site with
+// its coverage circle and each service address coloured by status; a click opens it.
+registry.category("web_tour.tours").add("wisp_subscriber_map_leaflet", {
+    steps: () => [
+        {
+            content: "The map is drawn, not the list",
+            trigger: ".o_wisp_map .o_wisp_map_canvas.leaflet-container",
+        },
+        {
+            content: "The site's coverage circle, 4 km",
+            trigger: ".o_fake_leaflet_layer[data-kind='circle'][data-position='39.79,-89.64'][data-radius='4000']",
+        },
+        {
+            content: "The suspended address in red",
+            trigger: ".o_fake_leaflet_layer[data-kind='circleMarker'][data-position='39.8,-89.65'][data-color='#dc3545']",
+        },
+        {
+            content: "Open its subscriber",
+            trigger: ".o_fake_leaflet_layer[data-kind='circleMarker'][data-title*='Tour Subscriber']",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_wisp_subscriber_summary:contains('1 Suspended')",
+        },
+    ],
+});
