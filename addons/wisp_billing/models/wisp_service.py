@@ -78,30 +78,29 @@ class WispService(models.Model):
         )
         return {**super()._wisp_field_write_groups(), **protected}
 
-    def write(self, vals):
-        # A new plan on a service being billed is a plan change, however it is written
-        # (form, RPC, import): the plan billed so far is settled first, as
-        # action_change_plan does, so the price never changes without the proration.
-        if "plan_id" in vals:
-            plan = self.env["product.product"].browse(vals["plan_id"])
-            changing = self.filtered(
-                lambda s: s.plan_id != plan and s.state in BILLABLE_STATES and s.billed_until
+    def _wisp_settle_plan_write(self, plan, clears_schedule):
+        """Before ``plan`` is written on these services: settle the ones being billed.
+
+        A new plan on a service being billed is a plan change, however it is written
+        (form, RPC, import): the plan billed so far is settled first, as
+        action_change_plan does, so the price never changes without the proration.
+        """
+        changing = self.filtered(
+            lambda s: s.plan_id != plan and s.state in BILLABLE_STATES and s.billed_until
+        )
+        if not changing:
+            return
+        if not (self.env.su or self.env.user.has_group(BILLING)):
+            raise AccessError(
+                self.env._("Only billing staff or managers may change the plan of a service.")
             )
-            if changing:
-                if not (self.env.su or self.env.user.has_group(BILLING)):
-                    raise AccessError(
-                        self.env._(
-                            "Only billing staff or managers may change the plan of a service."
-                        )
-                    )
-                changing.check_access("write")
-                if "next_plan_id" not in vals:
-                    changing._wisp_clear_scheduled_change(
-                        self.env._("replaced by a change to %(plan)s today", plan=plan.display_name)
-                    )
-                # bookkeeping of a checked change: adjustments are billing's own records
-                changing.sudo()._wisp_close_billing_segment(fields.Date.context_today(self))
-        return super().write(vals)
+        changing.check_access("write")
+        if not clears_schedule:
+            changing._wisp_clear_scheduled_change(
+                self.env._("replaced by a change to %(plan)s today", plan=plan.display_name)
+            )
+        # bookkeeping of a checked change: adjustments are billing's own records
+        changing.sudo()._wisp_close_billing_segment(fields.Date.context_today(self))
 
     def _wisp_cycle_price(self, product):
         """Price of ``product`` per its billing period for this subscriber."""
@@ -212,9 +211,14 @@ class WispService(models.Model):
         ]
 
     def write(self, vals):
-        """An add-on added to or removed from a billed service is settled from
-        today, like a plan change: a removed one is credited (or charged) up to
-        yesterday, an added one is billed from today by the next invoice."""
+        """A new plan or an add-on added to or removed from a billed service is
+        settled from today: the plan so far as by a plan change
+        (:meth:`_wisp_settle_plan_write`), a removed add-on credited (or charged) up
+        to yesterday, an added one billed from today by the next invoice."""
+        if "plan_id" in vals:
+            self._wisp_settle_plan_write(
+                self.env["product.product"].browse(vals["plan_id"]), "next_plan_id" in vals
+            )
         if "addon_ids" not in vals:
             return super().write(vals)
         billed = self.filtered(
