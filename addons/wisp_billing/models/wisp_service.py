@@ -224,14 +224,18 @@ class WispService(models.Model):
         billed = self.filtered(
             lambda s: s.state in BILLABLE_STATES and s.billed_until and not s.wisp_voucher_funded
         )
-        before = {service: service._wisp_billed_until_by_product() for service in billed}
+        before = {s: (s.plan_id, s._wisp_billed_until_by_product()) for s in billed}
         res = super().write(vals)
         today = fields.Date.context_today(self)
         yesterday = today - timedelta(days=1)
         # The change itself was checked (addon_ids is a billing field); settling
         # it is bookkeeping, done as superuser.
         for service in billed.sudo():
-            until = before[service]
+            old_plan, until = before[service]
+            # a plan written along with the add-ons takes over the old plan's date (the
+            # old plan was settled up to yesterday before the write)
+            until = {**until}
+            until[service.plan_id] = until.pop(old_plan)
             removed = {
                 p: d
                 for p, d in until.items()

@@ -1,5 +1,6 @@
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
@@ -130,6 +131,21 @@ class TestSubscriberHeaderBilling(WispBillingCase):
             "the same settlement as the plan change action",
         )
         self.assertTrue(self.service.billing_adjustment_ids)
+
+    def test_plan_and_add_on_written_together_are_both_settled(self):
+        with freeze_time("2026-04-11"):
+            self.service.with_user(self.billing_user).write(
+                {"plan_id": self.plan_62.id, "addon_ids": [Command.set(self.addon_ip.ids)]}
+            )
+        self.assertEqual(self.service.plan_id, self.plan_62)
+        # April 11-30 of the old plan credited; both billed from April 11 on
+        self.assertAlmostEqual(
+            sum(self.service.billing_adjustment_ids.mapped("amount")), -round(31 * 20 / 30, 2)
+        )
+        self.assertEqual(
+            self.service._wisp_billed_until_by_product(),
+            {self.plan_62: D(2026, 4, 10), self.addon_ip: D(2026, 4, 10)},
+        )
 
     def test_writing_the_plan_refused_outside_billing(self):
         with freeze_time("2026-04-11"), self.assertRaises(AccessError):
