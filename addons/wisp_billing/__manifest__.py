@@ -27,6 +27,7 @@
         "views/wisp_service_views.xml",
         "views/wisp_billing_adjustment_views.xml",
         "views/wisp_billing_run_views.xml",
+        "views/wisp_dunning_line_views.xml",
         "views/wisp_gift_card_views.xml",
         "report/report_invoice.xml",
         "views/wisp_voucher_views.xml",

@@ -26,11 +26,13 @@
         "views/wisp_connection_request_views.xml",
         "views/res_partner_views.xml",
         "views/wisp_map_views.xml",
+        "views/wisp_dashboard_views.xml",
         "views/wisp_menus.xml",
     ],
     "assets": {
         "web.assets_backend": [
             "wisp_subscriber/static/src/map/*",
+            "wisp_subscriber/static/src/dashboard/*",
         ],
         "web.assets_tests": [
             "wisp_subscriber/static/tests/tours/*.js",

@@ -10,6 +10,8 @@ from . import (
     wisp_billing_run,
     wisp_billing_run_chunk,
     wisp_connection_request,
+    wisp_dashboard,
+    wisp_dunning_line,
     wisp_gift_card,
     wisp_reseller_location,
     wisp_reseller_statement,

@@ -5,7 +5,7 @@ from odoo import Command, api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import BILLING, check_groups
 from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, create_index
 
 _logger = logging.getLogger(__name__)
 PORTAL = "base.group_portal"
@@ -31,6 +31,7 @@ class AccountMove(models.Model):
     wisp_cycle_start = fields.Date(string="Cycle Start", readonly=True, copy=False)
     wisp_cycle_end = fields.Date(string="Cycle End", readonly=True, copy=False)
     wisp_reminder_sent = fields.Boolean(readonly=True, copy=False)
+    wisp_reminder_date = fields.Date(string="Reminded On", readonly=True, copy=False)
     wisp_blocked_service_ids = fields.Many2many(
         "wisp.service",
         "account_move_wisp_blocked_service_rel",
@@ -52,6 +53,19 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
     )
+
+    def init(self):
+        result = super().init()
+        # the open recurring invoices: what the dunning cron and its work list read
+        create_index(
+            self.env.cr,
+            "account_move_wisp_open_recurring_idx",
+            self._table,
+            ["company_id", "invoice_date_due"],
+            where="move_type = 'out_invoice' AND state = 'posted' AND wisp_cycle_start IS NOT NULL "
+            f"AND payment_state NOT IN ({', '.join(repr(s) for s in SETTLED_STATES)})",
+        )
+        return result
 
     # -------------------------------------------------------------------------
     # Reactivation: any way an invoice gets paid ends up reconciling it, and
@@ -138,7 +152,9 @@ class AccountMove(models.Model):
 
     def _wisp_send_reminder(self, template):
         self.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
-        self.sudo().wisp_reminder_sent = True
+        self.sudo().write(
+            {"wisp_reminder_sent": True, "wisp_reminder_date": fields.Date.context_today(self)}
+        )
 
     def _wisp_hold_services(self, action):
         """Restrict or suspend (``action``) the running services this overdue invoice bills."""

@@ -5,6 +5,7 @@ from . import (
     res_partner,
     wisp_connection_request,
     wisp_cpe_device,
+    wisp_dashboard,
     wisp_installation_order,
     wisp_service,
     wisp_service_installment,

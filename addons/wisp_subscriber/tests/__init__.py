@@ -3,6 +3,7 @@ from . import (
     test_access_matrix,
     test_connection_request,
     test_coverage,
+    test_dashboard,
     test_installation_order,
     test_installer_scheduling,
     test_installer_scope,

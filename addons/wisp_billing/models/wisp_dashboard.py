@@ -1,0 +1,157 @@
+from datetime import timedelta
+
+from odoo import fields, models
+from odoo.addons.wisp_subscriber.tools.access import BILLING, has_groups
+
+from .account_move import SETTLED_STATES
+from .wisp_service import BILLABLE_STATES
+
+# Ageing of overdue invoices: (key, first day late, last day late or None).
+AGEING_BUCKETS = (("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("90_plus", 91, None))
+# How far ahead "to hold soon" looks, in days.
+HOLD_HORIZON_DAYS = 7
+
+
+class WispDashboard(models.AbstractModel):
+    _inherit = "wisp.dashboard"
+
+    def _wisp_dashboard_sections(self, company, today):
+        sections = super()._wisp_dashboard_sections(company, today)
+        if has_groups(self.env, (BILLING,)):
+            sections.append(self._wisp_billing_section(company, today))
+        return sections
+
+    def _wisp_recurring_services_domain(self, company):
+        """Services that bring recurring revenue: charged by the billing run (prepaid
+        plans and voucher-funded services are paid up front, not every month)."""
+        return [
+            ("company_id", "=", company.id),
+            ("state", "in", BILLABLE_STATES),
+            ("wisp_voucher_funded", "=", False),
+            ("plan_id.is_prepaid", "=", False),
+        ]
+
+    def _wisp_mrr(self, domain):
+        """Monthly recurring revenue of the services of ``domain``: each plan and
+        add-on at its list price per month (a quarterly plan counts a third), summed
+        over the database's count of services per product."""
+        Service = self.env["wisp.service"]
+        mrr = 0.0
+        for field in ("plan_id", "addon_ids"):
+            for product, count in Service._read_group(domain, [field], ["__count"]):
+                if product:
+                    months = product.product_tmpl_id._billing_period_months()
+                    mrr += count * product.lst_price / months
+        return mrr
+
+    def _wisp_billing_section(self, company, today):
+        env = self.env
+        currency = company.currency_id
+        recurring = self._wisp_recurring_services_domain(company)
+        mrr = currency.round(self._wisp_mrr(recurring))
+        [[paying]] = env["wisp.service"]._read_group(
+            recurring, [], ["commercial_partner_id:count_distinct"]
+        )
+        figures = [
+            self._wisp_figure(
+                "mrr",
+                env._("MRR"),
+                "wisp.service",
+                recurring,
+                xmlid="wisp_subscriber.wisp_service_action",
+                value=mrr,
+                kind="monetary",
+            ),
+            self._wisp_figure(
+                "arpu",
+                env._("ARPU"),
+                "res.partner",
+                [("service_ids", "any", recurring)],
+                xmlid="wisp_subscriber.res_partner_action_wisp_subscriber",
+                value=currency.round(mrr / paying) if paying else 0.0,
+                kind="monetary",
+            ),
+            # invoices are the accountants': shown to those who may open them
+            *(
+                self._wisp_overdue_figures(company, today)
+                if env["account.move"].has_access("read")
+                else []
+            ),
+            *self._wisp_dunning_figures(company, today),
+        ]
+        return {
+            "key": "billing",
+            "title": env._("Billing"),
+            "sequence": 20,
+            "figures": figures,
+            "tables": [],
+        }
+
+    def _wisp_overdue_figures(self, company, today):
+        """Overdue amount (company currency), in total and per ageing bucket."""
+        env = self.env
+        open_invoices = [
+            ("company_id", "=", company.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "not in", SETTLED_STATES),
+        ]
+        xmlid = "account.action_move_out_invoice_type"
+
+        def days_ago(days):
+            return fields.Date.to_string(today - timedelta(days=days))
+
+        buckets = []
+        for key, first, last in AGEING_BUCKETS:
+            domain = [*open_invoices, ("invoice_date_due", "<=", days_ago(first))]
+            if last:
+                domain.append(("invoice_date_due", ">=", days_ago(last)))
+            [[amount]] = env["account.move"]._read_group(domain, [], ["amount_residual_signed:sum"])
+            label = (
+                env._("%(first)s-%(last)s Days", first=first, last=last)
+                if last
+                else env._("Over %(days)s Days", days=first - 1)
+            )
+            buckets.append(
+                self._wisp_figure(
+                    f"overdue_{key}",
+                    label,
+                    "account.move",
+                    domain,
+                    xmlid=xmlid,
+                    value=amount or 0.0,
+                    kind="monetary",
+                )
+            )
+        total = self._wisp_figure(
+            "overdue",
+            env._("Overdue"),
+            "account.move",
+            [*open_invoices, ("invoice_date_due", "<", fields.Date.to_string(today))],
+            xmlid=xmlid,
+            value=sum(bucket["value"] for bucket in buckets),
+            kind="monetary",
+        )
+        return [total, *buckets]
+
+    def _wisp_dunning_figures(self, company, today):
+        env = self.env
+        xmlid = "wisp_billing.action_wisp_dunning_line"
+        mine = [("company_id", "=", company.id)]
+        horizon = fields.Date.to_string(today + timedelta(days=HOLD_HORIZON_DAYS))
+        return [
+            self._wisp_figure(
+                "to_hold",
+                env._("To Hold Within %(days)s Days", days=HOLD_HORIZON_DAYS),
+                "wisp.dunning.line",
+                [*mine, ("held", "=", False), ("hold_date", "<=", horizon)],
+                xmlid=xmlid,
+            ),
+            self._wisp_figure(
+                "held",
+                env._("Held by Dunning"),
+                "wisp.dunning.line",
+                [*mine, ("held", "=", True)],
+                xmlid=xmlid,
+            ),
+        ]
