@@ -28,6 +28,26 @@ class WispDunningLine(models.Model):
     _auto = False
     _order = "held, hold_date, id"
     _rec_name = "move_id"
+    # flushed before the list reads the query (the ORM cannot see into it)
+    _depends = {
+        "account.move": [
+            "move_type",
+            "state",
+            "payment_state",
+            "wisp_cycle_start",
+            "commercial_partner_id",
+            "company_id",
+            "currency_id",
+            "invoice_date",
+            "invoice_date_due",
+            "amount_total",
+            "amount_residual",
+            "wisp_reminder_sent",
+            "wisp_reminder_date",
+            "wisp_blocked_service_ids",
+        ],
+        "res.company": ["wisp_grace_days", "wisp_overdue_action"],
+    }
 
     move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Subscriber", readonly=True)

@@ -6,6 +6,7 @@ from . import (
     test_billing_rules_plan_changes,
     test_billing_rules_random_life,
     test_billing_run,
+    test_dashboard_billing,
     test_dunning,
     test_gift_card,
     test_invoice_report,

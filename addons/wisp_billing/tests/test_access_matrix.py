@@ -38,6 +38,16 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.wallet.credit": {"action_confirm": BILLING},
         "wisp.billing.run": {"action_start_today": BILLING},
         "wisp.plan.change": {"action_apply": BILLING},
+        "wisp.dunning.line": dict.fromkeys(
+            (
+                "action_send_reminder",
+                "action_suspend_now",
+                "action_register_payment",
+                "action_open_subscriber",
+                "action_open_invoice",
+            ),
+            BILLING,
+        ),
     }
     METHOD_ARGS = {("wisp.voucher", "action_sell"): {"price": 1.0}}
     PROTECTED_FIELDS = {
@@ -58,6 +68,7 @@ class TestAccessMatrix(AccessMatrixCase):
         },
         "account.move": {
             "wisp_reminder_sent": (),
+            "wisp_reminder_date": (),
             "wisp_blocked_service_ids": (),
             "wisp_wallet_kind": (),
             "wisp_autopay_attempts": (),

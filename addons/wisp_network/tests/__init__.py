@@ -1,6 +1,7 @@
 from . import (
     test_access_matrix,
     test_circuit_test,
+    test_dashboard_network,
     test_job_queue,
     test_online_status,
     test_provisioning,

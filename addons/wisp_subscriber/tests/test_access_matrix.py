@@ -49,6 +49,7 @@ class TestAccessMatrix(AccessMatrixCase):
         },
         "wisp.installation.proposal": {"action_choose": ("support", "network")},
         "wisp.service.state.change": {"action_apply": ("billing", "network")},
+        "wisp.dashboard": {"get_dashboard": ("support", "billing", "network")},
     }
     PROTECTED_FIELDS = {
         "wisp.service": {
