@@ -26,11 +26,9 @@ itself, and resolving that would upgrade Odoo's own libraries.
 """
 
 import argparse
-import hashlib
 import importlib
 import json
 import os
-import pathlib
 import random
 import resource
 import shutil
@@ -40,12 +38,20 @@ import time
 from datetime import date, timedelta
 from importlib import metadata
 
-from common import ADDONS, database_exists
+from common import (
+    ADDONS,
+    database_exists,
+    drop_database,
+    ensure_chart,
+    ensure_upgraded,
+    filestore,
+    install,
+    pg_execute,
+)
 
 BASE_DB = "wisp_bench_billing"
 OCA_BASE_DB = "wisp_bench_billing_oca"
 REF_PREFIX = "BBENCH-"
-FINGERPRINT_KEY = "wisp_bench.source_fingerprint"
 OCA_REQUIREMENT = "odoo-addon-contract>=19.0,<19.1"
 BATCH = 500
 # (name, service type, monthly price, download kbit/s); the plans are untaxed.
@@ -66,30 +72,6 @@ def subscriber_plans(count):
 # ---------------------------------------------------------------------------
 # Databases
 # ---------------------------------------------------------------------------
-def pg_execute(sql, params=None, dbname="postgres"):
-    import psycopg2
-
-    conn = psycopg2.connect(dbname=dbname)
-    conn.autocommit = True  # CREATE / DROP DATABASE refuse to run in a transaction
-    try:
-        with conn.cursor() as cr:
-            cr.execute(sql, params)
-            return cr.fetchall() if cr.description else None
-    finally:
-        conn.close()
-
-
-def filestore(database):
-    from odoo.tools import config
-
-    return config.filestore(database)
-
-
-def drop_database(name):
-    pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    shutil.rmtree(filestore(name), ignore_errors=True)
-
-
 def copy_database(template, name):
     """A fresh copy of ``template`` (and of its filestore) named ``name``."""
     drop_database(name)
@@ -97,74 +79,6 @@ def copy_database(template, name):
     source = filestore(template)
     if os.path.isdir(source):
         shutil.copytree(source, filestore(name))
-
-
-def install(database, module, addons_path):
-    if database_exists(database):
-        return
-    print(f"creating {database} with {module} (no demo data)", flush=True)
-    try:
-        odoo_command(database, "-i", module, addons_path)
-    except BaseException:
-        drop_database(database)
-        raise
-    store_fingerprint(database)
-
-
-def odoo_command(database, option, module, addons_path):
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            f"--addons-path={addons_path}",
-            "-d",
-            database,
-            option,
-            module,
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
-
-
-def source_fingerprint(database):
-    """Hash of the sources of our addons installed in ``database``."""
-    installed = {
-        name
-        for (name,) in pg_execute(
-            "SELECT name FROM ir_module_module WHERE state = 'installed'", dbname=database
-        )
-    }
-    digest = hashlib.sha256()
-    for path in sorted(pathlib.Path(ADDONS).glob("*/**/*")):
-        module = path.relative_to(ADDONS).parts[0]
-        if module in installed and path.suffix in {".py", ".xml", ".csv"}:
-            digest.update(str(path.relative_to(ADDONS)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def store_fingerprint(database):
-    pg_execute(
-        "INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s) "
-        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-        [FINGERPRINT_KEY, source_fingerprint(database)],
-        database,
-    )
-
-
-def ensure_upgraded(database, module):
-    """Upgrade ``module`` in ``database`` unless it was made from our addons' current code."""
-    stored = pg_execute(
-        "SELECT value FROM ir_config_parameter WHERE key = %s", [FINGERPRINT_KEY], database
-    )
-    if stored and stored[0][0] == source_fingerprint(database):
-        return
-    print(f"our addons changed since {database} was made: upgrading {module}", flush=True)
-    odoo_command(database, "-u", module, ADDONS)
-    store_fingerprint(database)
 
 
 def ensure_template(base, template, role, addons_path, *, subscribers, run_date):
@@ -254,15 +168,6 @@ def role_main(args):
 def cpu_seconds():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def ensure_chart(env):
-    """The main company needs a chart of accounts; say where it came from."""
-    company = env.company
-    if company.chart_template:
-        return f"{company.chart_template} (installed by Odoo)"
-    env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
-    return "generic_coa (loaded by the benchmark)"
 
 
 def create_plans(env, extra):

@@ -4,9 +4,11 @@ Each benchmark is a plain script run by ``bin/wisp bench``; it prints its
 figures and leaves the database as it found it (work is rolled back).
 """
 
+import hashlib
 import os
 import pathlib
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -15,6 +17,7 @@ from contextlib import contextmanager
 ADDONS = os.environ.get("WISP_ADDONS") or str(
     pathlib.Path(__file__).resolve().parent.parent / "addons"
 )
+FINGERPRINT_KEY = "wisp_bench.source_fingerprint"
 
 
 def database_exists(name):
@@ -81,3 +84,104 @@ def measure():
         figures["seconds"] = time.perf_counter() - started
         figures["queries"] = sql_db.sql_counter - queries
         figures["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def pg_execute(sql, params=None, dbname="postgres"):
+    import psycopg2
+
+    conn = psycopg2.connect(dbname=dbname)
+    conn.autocommit = True  # CREATE / DROP DATABASE refuse to run in a transaction
+    try:
+        with conn.cursor() as cr:
+            cr.execute(sql, params)
+            return cr.fetchall() if cr.description else None
+    finally:
+        conn.close()
+
+
+def filestore(database):
+    from odoo.tools import config
+
+    return config.filestore(database)
+
+
+def drop_database(name):
+    pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    shutil.rmtree(filestore(name), ignore_errors=True)
+
+
+def install(database, module, addons_path):
+    if database_exists(database):
+        return
+    print(f"creating {database} with {module} (no demo data)", flush=True)
+    try:
+        odoo_command(database, "-i", module, addons_path)
+    except BaseException:
+        drop_database(database)
+        raise
+    store_fingerprint(database)
+
+
+def odoo_command(database, option, module, addons_path):
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            f"--addons-path={addons_path}",
+            "-d",
+            database,
+            option,
+            module,
+            "--stop-after-init",
+            "--log-level=warn",
+        ],
+        check=True,
+    )
+
+
+def source_fingerprint(database):
+    """Hash of the sources of our addons installed in ``database``."""
+    installed = {
+        name
+        for (name,) in pg_execute(
+            "SELECT name FROM ir_module_module WHERE state = 'installed'", dbname=database
+        )
+    }
+    digest = hashlib.sha256()
+    for path in sorted(pathlib.Path(ADDONS).glob("*/**/*")):
+        module = path.relative_to(ADDONS).parts[0]
+        if module in installed and path.suffix in {".py", ".xml", ".csv"}:
+            digest.update(str(path.relative_to(ADDONS)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def store_fingerprint(database):
+    pg_execute(
+        "INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s) "
+        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        [FINGERPRINT_KEY, source_fingerprint(database)],
+        database,
+    )
+
+
+def ensure_upgraded(database, module):
+    """Upgrade ``module`` in ``database`` unless it was made from our addons' current code."""
+    stored = pg_execute(
+        "SELECT value FROM ir_config_parameter WHERE key = %s", [FINGERPRINT_KEY], database
+    )
+    if stored and stored[0][0] == source_fingerprint(database):
+        return
+    print(f"our addons changed since {database} was made: upgrading {module}", flush=True)
+    odoo_command(database, "-u", module, ADDONS)
+    store_fingerprint(database)
+
+
+def ensure_chart(env):
+    """The main company needs a chart of accounts; say where it came from."""
+    company = env.company
+    if company.chart_template:
+        return f"{company.chart_template} (installed by Odoo)"
+    env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
+    return "generic_coa (loaded by the benchmark)"

@@ -62,7 +62,13 @@ class WispDashboard(models.AbstractModel):
                 "views": [[False, "list"], [False, "form"]],
             }
         action.update(
-            {"name": name, "domain": domain, "context": context or {}, "target": "current"}
+            {
+                "name": name,
+                "display_name": name,  # the breadcrumb's
+                "domain": domain,
+                "context": context or {},
+                "target": "current",
+            }
         )
         return action
 

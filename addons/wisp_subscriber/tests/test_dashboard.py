@@ -1,7 +1,7 @@
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import WispSubscriberCase
 
@@ -135,3 +135,12 @@ class TestDashboard(WispSubscriberCase):
         for user in (self.installer, portal):
             with self.assertRaises(AccessError, msg=user.login):
                 self.dashboard(user)
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardTour(HttpCase):
+    def test_dashboard_opens_the_records_behind_a_figure(self):
+        """In the browser, as a manager: a figure and a table row each open their list."""
+        self.start_tour(
+            "/odoo/action-wisp_subscriber.action_wisp_dashboard", "wisp_dashboard", login="admin"
+        )
