@@ -88,7 +88,8 @@ class WispDashboard(models.AbstractModel):
         }
 
     def _wisp_overdue_figures(self, company, today):
-        """Overdue amount (company currency), in total and per ageing bucket."""
+        """Overdue amount (company currency), in total and per ageing bucket, from
+        one sum per due date."""
         env = self.env
         open_invoices = [
             ("company_id", "=", company.id),
@@ -96,6 +97,10 @@ class WispDashboard(models.AbstractModel):
             ("state", "=", "posted"),
             ("payment_state", "not in", SETTLED_STATES),
         ]
+        overdue = [*open_invoices, ("invoice_date_due", "<", fields.Date.to_string(today))]
+        per_due_date = env["account.move"]._read_group(
+            overdue, ["invoice_date_due:day"], ["amount_residual_signed:sum"]
+        )
         xmlid = "account.action_move_out_invoice_type"
 
         def days_ago(days):
@@ -106,7 +111,11 @@ class WispDashboard(models.AbstractModel):
             domain = [*open_invoices, ("invoice_date_due", "<=", days_ago(first))]
             if last:
                 domain.append(("invoice_date_due", ">=", days_ago(last)))
-            [[amount]] = env["account.move"]._read_group(domain, [], ["amount_residual_signed:sum"])
+            amount = sum(
+                amount
+                for due, amount in per_due_date
+                if first <= (today - due).days and (not last or (today - due).days <= last)
+            )
             label = (
                 env._("%(first)s-%(last)s Days", first=first, last=last)
                 if last
@@ -119,7 +128,7 @@ class WispDashboard(models.AbstractModel):
                     "account.move",
                     domain,
                     xmlid=xmlid,
-                    value=amount or 0.0,
+                    value=company.currency_id.round(amount),
                     kind="monetary",
                 )
             )
@@ -127,25 +136,35 @@ class WispDashboard(models.AbstractModel):
             "overdue",
             env._("Overdue"),
             "account.move",
-            [*open_invoices, ("invoice_date_due", "<", fields.Date.to_string(today))],
+            overdue,
             xmlid=xmlid,
-            value=sum(bucket["value"] for bucket in buckets),
+            value=company.currency_id.round(sum(amount for _due, amount in per_due_date)),
             kind="monetary",
         )
         return [total, *buckets]
 
     def _wisp_dunning_figures(self, company, today):
+        """Lines to hold soon and lines held, from one count per hold date."""
         env = self.env
         xmlid = "wisp_billing.action_wisp_dunning_line"
         mine = [("company_id", "=", company.id)]
-        horizon = fields.Date.to_string(today + timedelta(days=HOLD_HORIZON_DAYS))
+        horizon = today + timedelta(days=HOLD_HORIZON_DAYS)
+        to_hold = held = 0
+        for is_held, hold_date, count in env["wisp.dunning.line"]._read_group(
+            mine, ["held", "hold_date:day"], ["__count"]
+        ):
+            if is_held:
+                held += count
+            elif hold_date <= horizon:
+                to_hold += count
         return [
             self._wisp_figure(
                 "to_hold",
                 env._("To Hold Within %(days)s Days", days=HOLD_HORIZON_DAYS),
                 "wisp.dunning.line",
-                [*mine, ("held", "=", False), ("hold_date", "<=", horizon)],
+                [*mine, ("held", "=", False), ("hold_date", "<=", fields.Date.to_string(horizon))],
                 xmlid=xmlid,
+                value=to_hold,
             ),
             self._wisp_figure(
                 "held",
@@ -153,5 +172,6 @@ class WispDashboard(models.AbstractModel):
                 "wisp.dunning.line",
                 [*mine, ("held", "=", True)],
                 xmlid=xmlid,
+                value=held,
             ),
         ]

@@ -15,37 +15,44 @@ class WispDashboard(models.AbstractModel):
     def _wisp_network_section(self, company):
         env = self.env
         mine = [("company_id", "=", company.id)]
-        jobs = "wisp_network.wisp_network_job_action"
-        routers = "wisp_network.wisp_router_action"
+        jobs = dict(
+            env["wisp.network.job"]._read_group(
+                [*mine, ("state", "in", ("failed", "pending", "running"))], ["state"], ["__count"]
+            )
+        )
+        routers = dict(
+            env["wisp.router"]._read_group(
+                [*mine, ("reachability", "in", ("unreachable", "error"))],
+                ["reachability"],
+                ["__count"],
+            )
+        )
+
+        def job_figure(key, label, states):
+            return self._wisp_figure(
+                key,
+                label,
+                "wisp.network.job",
+                [*mine, ("state", "in", states)],
+                xmlid="wisp_network.wisp_network_job_action",
+                value=sum(jobs.get(state, 0) for state in states),
+            )
+
+        def router_figure(key, label, reachability):
+            return self._wisp_figure(
+                key,
+                label,
+                "wisp.router",
+                [*mine, ("reachability", "=", reachability)],
+                xmlid="wisp_network.wisp_router_action",
+                value=routers.get(reachability, 0),
+            )
+
         figures = [
-            self._wisp_figure(
-                "failed_jobs",
-                env._("Failed Jobs"),
-                "wisp.network.job",
-                [*mine, ("state", "=", "failed")],
-                xmlid=jobs,
-            ),
-            self._wisp_figure(
-                "pending_jobs",
-                env._("Jobs Waiting"),
-                "wisp.network.job",
-                [*mine, ("state", "in", ("pending", "running"))],
-                xmlid=jobs,
-            ),
-            self._wisp_figure(
-                "unreachable_routers",
-                env._("Unreachable Routers"),
-                "wisp.router",
-                [*mine, ("reachability", "=", "unreachable")],
-                xmlid=routers,
-            ),
-            self._wisp_figure(
-                "refusing_routers",
-                env._("Refusing Routers"),
-                "wisp.router",
-                [*mine, ("reachability", "=", "error")],
-                xmlid=routers,
-            ),
+            job_figure("failed_jobs", env._("Failed Jobs"), ["failed"]),
+            job_figure("pending_jobs", env._("Jobs Waiting"), ["pending", "running"]),
+            router_figure("unreachable_routers", env._("Unreachable Routers"), "unreachable"),
+            router_figure("refusing_routers", env._("Refusing Routers"), "error"),
         ]
         return {
             "key": "network",

@@ -69,7 +69,9 @@ class WispNetworkJob(models.Model):
     )
     company_id = fields.Many2one(related="router_id.company_id", store=True)
     kind = fields.Selection(JOB_KINDS, required=True, default="sync", readonly=True)
-    state = fields.Selection(JOB_STATES, required=True, default="pending", readonly=True)
+    state = fields.Selection(
+        JOB_STATES, required=True, default="pending", readonly=True, index=True
+    )
     kick_session = fields.Boolean(
         readonly=True, help="Disconnect the active session so a new speed or status applies now."
     )

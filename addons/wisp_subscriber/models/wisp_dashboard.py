@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 
 from ..tools.access import BILLING, NETWORK, SUPPORT, check_groups, has_groups
@@ -73,29 +75,41 @@ class WispDashboard(models.AbstractModel):
         return action
 
     @api.model
-    def _wisp_figure(self, key, label, model, domain, *, xmlid=None, value=None, kind="count"):
-        """One figure: ``value`` (default: how many records ``domain`` matches) and
-        the action that opens those records."""
+    def _wisp_figure(
+        self, key, label, model, domain, *, xmlid=None, value=None, kind="count", context=None
+    ):
+        """One figure: ``value`` (default: how many records ``domain`` matches, in
+        ``context``) and the action that opens those records."""
         if value is None:
-            value = self.env[model].search_count(domain)
+            value = self.env[model].with_context(**(context or {})).search_count(domain)
         return {
             "key": key,
             "label": label,
             "value": value,
             "kind": kind,
-            "action": self._wisp_action(label, model, domain, xmlid),
+            "action": self._wisp_action(label, model, domain, xmlid, context),
         }
 
     @api.model
     def _wisp_company_subscribers(self, company):
-        """Accounts with a service in ``company`` (a subscriber is a commercial partner)."""
+        """Accounts with a service in ``company`` (a subscriber is a commercial partner).
+
+        With a single company every account is its: the filter, a join of every
+        account with every service, is left out."""
+        if self.env["res.company"].sudo().search_count([]) == 1:
+            return []
         return [("service_ids", "any", [("company_id", "=", company.id)])]
 
     def _wisp_subscriber_section(self, company, month_start):
         env = self.env
         partners = self._wisp_company_subscribers(company)
+        # archived accounts too: a subscriber's status is its services', whatever the
+        # contact; the counts then come from the status index alone
+        every = {"active_test": False}
         by_state = dict(
-            env["res.partner"]._read_group(
+            env["res.partner"]
+            .with_context(**every)
+            ._read_group(
                 [*partners, ("subscriber_state", "!=", False)], ["subscriber_state"], ["__count"]
             )
         )
@@ -109,6 +123,7 @@ class WispDashboard(models.AbstractModel):
                 [*partners, ("subscriber_state", "in", states)],
                 xmlid=xmlid,
                 value=sum(by_state.get(state, 0) for state in states),
+                context=every,
             )
 
         start = fields.Date.to_string(month_start)
@@ -128,6 +143,7 @@ class WispDashboard(models.AbstractModel):
                     ("service_ids", "not any", [("activation_date", "<", start)]),
                 ],
                 xmlid=xmlid,
+                context=every,
             ),
             # churned: every service ended, the last of them this month
             self._wisp_figure(
@@ -139,6 +155,7 @@ class WispDashboard(models.AbstractModel):
                     ("service_ids", "any", [*in_company, ("termination_date", ">=", start)]),
                 ],
                 xmlid=xmlid,
+                context=every,
             ),
         ]
         return {
@@ -150,28 +167,32 @@ class WispDashboard(models.AbstractModel):
         }
 
     def _wisp_breakdown_section(self, company):
+        """Running services per plan and per site, from one grouping by both."""
         env = self.env
         running = [("company_id", "=", company.id), ("state", "in", RUNNING_STATES)]
+        per_plan, per_site = defaultdict(int), defaultdict(int)
+        for plan, site, count in env["wisp.service"]._read_group(
+            running, ["plan_id", "site_id"], ["__count"]
+        ):
+            per_plan[plan] += count
+            per_site[site] += count
         return {
             "key": "breakdown",
             "title": env._("Running Services"),
             "sequence": 30,
             "figures": [],
             "tables": [
-                self._wisp_group_table("per_plan", env._("Per Plan"), running, "plan_id"),
-                self._wisp_group_table("per_site", env._("Per Site"), running, "site_id"),
+                self._wisp_count_table("per_plan", env._("Per Plan"), running, "plan_id", per_plan),
+                self._wisp_count_table("per_site", env._("Per Site"), running, "site_id", per_site),
             ],
         }
 
     @api.model
-    def _wisp_group_table(self, key, title, domain, groupby):
-        """Rows of how many services of ``domain`` each value of ``groupby`` has,
+    def _wisp_count_table(self, key, title, domain, field, counts):
+        """Rows of ``counts`` (services of ``domain`` per record of ``field``),
         largest first, each opening its services."""
-        groups = self.env["wisp.service"]._read_group(
-            domain, [groupby], ["__count"], order="__count desc"
-        )
         rows = []
-        for record, count in groups:
+        for record, count in sorted(counts.items(), key=lambda item: -item[1]):
             label = record.display_name or self.env._("None")
             rows.append(
                 {
@@ -180,7 +201,7 @@ class WispDashboard(models.AbstractModel):
                     "action": self._wisp_action(
                         f"{title}: {label}",
                         "wisp.service",
-                        [*domain, (groupby, "=", record.id)],
+                        [*domain, (field, "=", record.id)],
                         "wisp_subscriber.wisp_service_action",
                     ),
                 }

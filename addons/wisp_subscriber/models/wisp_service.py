@@ -171,14 +171,15 @@ class WispService(models.Model):
         tracking=True,
         help="Why the service is restricted, suspended, paused or terminated.",
     )
-    activation_date = fields.Date(readonly=True, copy=False, tracking=True)
+    # indexed for the dashboard's "new" and "churned this month"
+    activation_date = fields.Date(readonly=True, copy=False, tracking=True, index="btree_not_null")
     expiry_date = fields.Date(
         copy=False, tracking=True, help="End of the prepaid period or fixed term."
     )
     pause_until = fields.Date(
         copy=False, tracking=True, help="A paused service resumes on this date."
     )
-    termination_date = fields.Date(readonly=True, copy=False, tracking=True)
+    termination_date = fields.Date(readonly=True, copy=False, tracking=True, index="btree_not_null")
     login = fields.Char(
         copy=False,
         tracking=True,

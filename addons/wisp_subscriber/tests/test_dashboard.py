@@ -36,7 +36,8 @@ class TestDashboard(WispSubscriberCase):
                 if item.get("kind", "count") != "count":
                     continue
                 action = item["action"]
-                listed = self.env[action["res_model"]].search_count(action["domain"])
+                Model = self.env[action["res_model"]].with_context(**action["context"])
+                listed = Model.search_count(action["domain"])
                 self.assertEqual(listed, item["value"], f"{section['key']}: {item['label']}")
 
     def test_subscriber_figures(self):
