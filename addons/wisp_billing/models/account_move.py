@@ -2,6 +2,7 @@ import logging
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
+from odoo.addons.account.models.account_move import PAYMENT_STATE_SELECTION
 from odoo.addons.wisp_subscriber.tools.access import BILLING, check_groups
 from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
 from odoo.exceptions import UserError
@@ -11,6 +12,10 @@ _logger = logging.getLogger(__name__)
 PORTAL = "base.group_portal"
 
 SETTLED_STATES = ("paid", "in_payment", "reversed")
+# the others, spelled out so that a query can use the index of open invoices below
+OPEN_PAYMENT_STATES = tuple(
+    state for state, _label in PAYMENT_STATE_SELECTION if state not in SETTLED_STATES
+)
 # Transactions of an invoice that mean "a charge is already on its way".
 IN_FLIGHT_STATES = ("pending", "authorized")
 
@@ -56,14 +61,15 @@ class AccountMove(models.Model):
 
     def init(self):
         result = super().init()
-        # the open recurring invoices: what the dunning cron and its work list read
+        # open customer invoices by due date: the dunning work list and the
+        # dashboard's overdue figures read these among all the paid ones
         create_index(
             self.env.cr,
-            "account_move_wisp_open_recurring_idx",
+            "account_move_wisp_open_invoice_idx",
             self._table,
             ["company_id", "invoice_date_due"],
-            where="move_type = 'out_invoice' AND state = 'posted' AND wisp_cycle_start IS NOT NULL "
-            f"AND payment_state NOT IN ({', '.join(repr(s) for s in SETTLED_STATES)})",
+            where="move_type = 'out_invoice' AND state = 'posted' "
+            f"AND payment_state IN ({', '.join(repr(s) for s in OPEN_PAYMENT_STATES)})",
         )
         return result
 

@@ -2,8 +2,9 @@ from datetime import timedelta
 
 from odoo import fields, models
 from odoo.addons.wisp_subscriber.tools.access import BILLING, has_groups
+from odoo.tools import SQL
 
-from .account_move import SETTLED_STATES
+from .account_move import OPEN_PAYMENT_STATES
 from .wisp_service import BILLABLE_STATES
 
 # Ageing of overdue invoices: (key, first day late, last day late or None).
@@ -32,26 +33,50 @@ class WispDashboard(models.AbstractModel):
         ]
 
     def _wisp_mrr(self, domain):
-        """Monthly recurring revenue of the services of ``domain``: each plan and
-        add-on at its list price per month (a quarterly plan counts a third), summed
-        over the database's count of services per product."""
+        """Monthly recurring revenue of the services of ``domain`` and how many accounts
+        pay it: each plan and add-on at its list price per month (a quarterly plan
+        counts a third). One query on the services (record rules applied by
+        ``_search``) gives the services per plan, per add-on and the accounts."""
         Service = self.env["wisp.service"]
+        query = Service._search(domain)
+        services = query.select(
+            *(
+                SQL("%s AS %s", Service._field_to_sql(Service._table, name, query), SQL(name))
+                for name in ("id", "plan_id", "commercial_partner_id")
+            )
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH service AS MATERIALIZED (%(services)s)
+                SELECT 'product', plan_id, count(*) FROM service GROUP BY plan_id
+                 UNION ALL
+                SELECT 'product', rel.product_product_id, count(*)
+                  FROM product_product_wisp_service_rel rel
+                  JOIN service ON service.id = rel.wisp_service_id
+                 GROUP BY rel.product_product_id
+                 UNION ALL
+                SELECT 'accounts', NULL, count(*)
+                  FROM (SELECT DISTINCT commercial_partner_id FROM service) account
+                """,
+                services=services,
+                to_flush=Service._fields["addon_ids"],  # the table of add-ons read here
+            )
+        )
+        accounts = sum(count for kind, _id, count in rows if kind == "accounts")
+        per_product = [(product_id, count) for kind, product_id, count in rows if kind == "product"]
+        products = self.env["product.product"].browse(product_id for product_id, _c in per_product)
         mrr = 0.0
-        for field in ("plan_id", "addon_ids"):
-            for product, count in Service._read_group(domain, [field], ["__count"]):
-                if product:
-                    months = product.product_tmpl_id._billing_period_months()
-                    mrr += count * product.lst_price / months
-        return mrr
+        for product, (_id, count) in zip(products, per_product, strict=True):
+            mrr += count * product.lst_price / product.product_tmpl_id._billing_period_months()
+        return mrr, accounts
 
     def _wisp_billing_section(self, company, today):
         env = self.env
         currency = company.currency_id
         recurring = self._wisp_recurring_services_domain(company)
-        mrr = currency.round(self._wisp_mrr(recurring))
-        [[paying]] = env["wisp.service"]._read_group(
-            recurring, [], ["commercial_partner_id:count_distinct"]
-        )
+        mrr, paying = self._wisp_mrr(recurring)
+        mrr = currency.round(mrr)
         figures = [
             self._wisp_figure(
                 "mrr",
@@ -95,7 +120,7 @@ class WispDashboard(models.AbstractModel):
             ("company_id", "=", company.id),
             ("move_type", "=", "out_invoice"),
             ("state", "=", "posted"),
-            ("payment_state", "not in", SETTLED_STATES),
+            ("payment_state", "in", OPEN_PAYMENT_STATES),
         ]
         overdue = [*open_invoices, ("invoice_date_due", "<", fields.Date.to_string(today))]
         per_due_date = env["account.move"]._read_group(

@@ -91,25 +91,22 @@ class WispDashboard(models.AbstractModel):
         }
 
     @api.model
-    def _wisp_company_subscribers(self, company):
-        """Accounts with a service in ``company`` (a subscriber is a commercial partner).
-
-        With a single company every account is its: the filter, a join of every
-        account with every service, is left out."""
-        if self.env["res.company"].sudo().search_count([]) == 1:
-            return []
-        return [("service_ids", "any", [("company_id", "=", company.id)])]
+    def _wisp_single_company(self):
+        return self.env["res.company"].sudo().search_count([]) == 1
 
     def _wisp_subscriber_section(self, company, month_start):
         env = self.env
-        partners = self._wisp_company_subscribers(company)
+        single = self._wisp_single_company()
+        # accounts with a service in the company (a subscriber is a commercial partner)
+        partners = [] if single else [("service_ids", "any", [("company_id", "=", company.id)])]
         # archived accounts too: a subscriber's status is its services', whatever the
-        # contact; the counts then come from the status index alone
+        # contact. With one company the filter above and the partners' multi-company
+        # rule cannot leave anyone out (the role is checked): the counts are then
+        # read from the status index alone, not from every account's row.
         every = {"active_test": False}
+        Partner = env["res.partner"].with_context(**every)
         by_state = dict(
-            env["res.partner"]
-            .with_context(**every)
-            ._read_group(
+            (Partner.sudo() if single else Partner)._read_group(
                 [*partners, ("subscriber_state", "!=", False)], ["subscriber_state"], ["__count"]
             )
         )
@@ -128,6 +125,16 @@ class WispDashboard(models.AbstractModel):
 
         start = fields.Date.to_string(month_start)
         in_company = [("company_id", "=", company.id)]
+        # counted from the few services activated this month (indexed), listed as accounts
+        [[new]] = env["wisp.service"]._read_group(
+            [
+                *in_company,
+                ("activation_date", ">=", start),
+                ("commercial_partner_id.service_ids", "not any", [("activation_date", "<", start)]),
+            ],
+            [],
+            ["commercial_partner_id:count_distinct"],
+        )
         figures = [
             by_status("active", env._("Active"), ["active"]),
             by_status("suspended", env._("Suspended / Restricted"), ["suspended", "restricted"]),
@@ -143,6 +150,7 @@ class WispDashboard(models.AbstractModel):
                     ("service_ids", "not any", [("activation_date", "<", start)]),
                 ],
                 xmlid=xmlid,
+                value=new,
                 context=every,
             ),
             # churned: every service ended, the last of them this month
