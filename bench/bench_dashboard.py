@@ -349,8 +349,9 @@ def main():
             f"({shown} figures and rows)"
         )
         for section in data["sections"]:
-            values = ", ".join(f"{f['key']} {f['value']:.0f}" for f in section["figures"])
-            print(f"  {section['key']:<22} {values}")
+            values = [f"{f['key']} {f['value']:.0f}" for f in section["figures"]]
+            values += [f"{t['key']} {len(t['rows'])} rows" for t in section["tables"]]
+            print(f"  {section['key']:<22} {', '.join(values)}")
 
         seconds, queries, page = timed(user_env, dunning_first_page, args.repeat)
         print(

@@ -2,7 +2,7 @@
     "name": "WISP Network",
     "summary": "Routers (MikroTik RouterOS API, FreeRADIUS) provisioned from each "
     "service's desired state: sync jobs, reconcile, circuit test, usage and caps, "
-    "online status",
+    "online status, failed jobs and unreachable routers on the dashboard",
     "version": "19.0.1.0.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",

@@ -2,7 +2,8 @@
     "name": "WISP Subscribers",
     "summary": "Subscribers with many sub-services, plans, CPE devices, "
     "installations and the service life cycle of a wireless ISP; subscriber header with "
-    "quick actions, map of sites and subscribers, coverage check, installer scheduling",
+    "quick actions, map of sites and subscribers, coverage check, installer scheduling, "
+    "home dashboard",
     "version": "19.0.1.1.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",
