@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
@@ -111,6 +113,22 @@ class TestDashboard(WispSubscriberCase):
             self.env["wisp.service"].search(per_site["Dash North"]["action"]["domain"]),
         )
         self.assert_clicks_match(after)
+
+        # with a single company the account counts skip the company filter and the
+        # partners' company rule (here no other company has services: same figures)
+        Dashboard = type(self.env["wisp.dashboard"])
+        with (
+            patch.object(Dashboard, "_wisp_single_company", return_value=True),
+            freeze_time("2026-03-15"),
+        ):
+            single = self.dashboard(self.manager)
+        with freeze_time("2026-03-15"):
+            as_manager = self.dashboard(self.manager)
+        self.assertEqual(
+            {k: f["value"] for k, f in figures(single, "subscribers").items()},
+            {k: f["value"] for k, f in figures(as_manager, "subscribers").items()},
+        )
+        self.assert_clicks_match(single)
 
     def test_other_company_is_not_counted(self):
         other = self.env["res.company"].create({"name": "Dash Other Co"})
