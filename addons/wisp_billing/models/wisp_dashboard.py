@@ -155,6 +155,7 @@ class WispDashboard(models.AbstractModel):
                     xmlid=xmlid,
                     value=company.currency_id.round(amount),
                     kind="monetary",
+                    alert=True,
                 )
             )
         total = self._wisp_figure(
@@ -165,6 +166,7 @@ class WispDashboard(models.AbstractModel):
             xmlid=xmlid,
             value=company.currency_id.round(sum(amount for _due, amount in per_due_date)),
             kind="monetary",
+            alert=True,
         )
         return [total, *buckets]
 
@@ -190,6 +192,7 @@ class WispDashboard(models.AbstractModel):
                 [*mine, ("held", "=", False), ("hold_date", "<=", fields.Date.to_string(horizon))],
                 xmlid=xmlid,
                 value=to_hold,
+                alert=True,
             ),
             self._wisp_figure(
                 "held",
@@ -198,5 +201,6 @@ class WispDashboard(models.AbstractModel):
                 [*mine, ("held", "=", True)],
                 xmlid=xmlid,
                 value=held,
+                alert=True,
             ),
         ]

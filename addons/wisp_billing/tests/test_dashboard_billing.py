@@ -88,6 +88,11 @@ class TestDashboardBilling(WispBillingCase):
                 "overdue_90_plus": 36.0,  # Alice, 98 days
             },
         )
+        self.assertEqual(
+            (billing["overdue_31_60"]["alert"], billing["overdue_61_90"]["alert"]),
+            (True, False),
+            "a late amount is shown in red, nothing late is not",
+        )
         ninety = self.env["account.move"].search(billing["overdue_90_plus"]["action"]["domain"])
         self.assertEqual(ninety, self.alice_invoice)
         self.pay(self.alice_invoice)

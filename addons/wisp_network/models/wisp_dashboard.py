@@ -28,7 +28,7 @@ class WispDashboard(models.AbstractModel):
             )
         )
 
-        def job_figure(key, label, states):
+        def job_figure(key, label, states, alert=False):
             return self._wisp_figure(
                 key,
                 label,
@@ -36,6 +36,7 @@ class WispDashboard(models.AbstractModel):
                 [*mine, ("state", "in", states)],
                 xmlid="wisp_network.wisp_network_job_action",
                 value=sum(jobs.get(state, 0) for state in states),
+                alert=alert,
             )
 
         def router_figure(key, label, reachability):
@@ -46,10 +47,11 @@ class WispDashboard(models.AbstractModel):
                 [*mine, ("reachability", "=", reachability)],
                 xmlid="wisp_network.wisp_router_action",
                 value=routers.get(reachability, 0),
+                alert=True,
             )
 
         figures = [
-            job_figure("failed_jobs", env._("Failed Jobs"), ["failed"]),
+            job_figure("failed_jobs", env._("Failed Jobs"), ["failed"], alert=True),
             job_figure("pending_jobs", env._("Jobs Waiting"), ["pending", "running"]),
             router_figure("unreachable_routers", env._("Unreachable Routers"), "unreachable"),
             router_figure("refusing_routers", env._("Refusing Routers"), "error"),

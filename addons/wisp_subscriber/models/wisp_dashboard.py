@@ -76,10 +76,21 @@ class WispDashboard(models.AbstractModel):
 
     @api.model
     def _wisp_figure(
-        self, key, label, model, domain, *, xmlid=None, value=None, kind="count", context=None
+        self,
+        key,
+        label,
+        model,
+        domain,
+        *,
+        xmlid=None,
+        value=None,
+        kind="count",
+        context=None,
+        alert=False,
     ):
         """One figure: ``value`` (default: how many records ``domain`` matches, in
-        ``context``) and the action that opens those records."""
+        ``context``) and the action that opens those records. ``alert``: any value
+        but zero needs someone's attention (shown in red)."""
         if value is None:
             value = self.env[model].with_context(**(context or {})).search_count(domain)
         return {
@@ -87,6 +98,7 @@ class WispDashboard(models.AbstractModel):
             "label": label,
             "value": value,
             "kind": kind,
+            "alert": bool(alert and value),
             "action": self._wisp_action(label, model, domain, xmlid, context),
         }
 
@@ -112,7 +124,7 @@ class WispDashboard(models.AbstractModel):
         )
         xmlid = "wisp_subscriber.res_partner_action_wisp_subscriber"
 
-        def by_status(key, label, states):
+        def by_status(key, label, states, alert=False):
             return self._wisp_figure(
                 key,
                 label,
@@ -121,6 +133,7 @@ class WispDashboard(models.AbstractModel):
                 xmlid=xmlid,
                 value=sum(by_state.get(state, 0) for state in states),
                 context=every,
+                alert=alert,
             )
 
         start = fields.Date.to_string(month_start)
@@ -137,7 +150,12 @@ class WispDashboard(models.AbstractModel):
         )
         figures = [
             by_status("active", env._("Active"), ["active"]),
-            by_status("suspended", env._("Suspended / Restricted"), ["suspended", "restricted"]),
+            by_status(
+                "suspended",
+                env._("Suspended / Restricted"),
+                ["suspended", "restricted"],
+                alert=True,
+            ),
             by_status("paused", env._("Paused"), ["paused"]),
             by_status("ordered", env._("Awaiting Installation"), ["confirmed", "installation"]),
             # new: first service activated this month (none activated before)
