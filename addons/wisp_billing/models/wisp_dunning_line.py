@@ -6,10 +6,10 @@ from odoo.tools import SQL
 from .account_move import OPEN_PAYMENT_STATES
 
 DUNNING_STAGES = [
-    ("upcoming", "Not Yet Due"),
+    ("upcoming", "Not Due"),
     ("reminded", "Reminded"),
-    ("grace", "Overdue, in Grace"),
-    ("held", "Services Held"),
+    ("grace", "In Grace"),  # overdue, services not held yet
+    ("held", "Held"),
 ]
 
 
