@@ -283,6 +283,7 @@ class AccountMove(models.Model):
             **dict.fromkeys(
                 (
                     "wisp_reminder_sent",
+                    "wisp_reminder_date",
                     "wisp_blocked_service_ids",
                     "wisp_wallet_kind",
                     "wisp_autopay_attempts",

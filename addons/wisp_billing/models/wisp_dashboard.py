@@ -96,12 +96,7 @@ class WispDashboard(models.AbstractModel):
                 value=currency.round(mrr / paying) if paying else 0.0,
                 kind="monetary",
             ),
-            # invoices are the accountants': shown to those who may open them
-            *(
-                self._wisp_overdue_figures(company, today)
-                if env["account.move"].has_access("read")
-                else []
-            ),
+            *self._wisp_overdue_figures(company, today),
             *self._wisp_dunning_figures(company, today),
         ]
         return {
