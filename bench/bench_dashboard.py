@@ -319,7 +319,8 @@ def main():
     args = parser.parse_args()
 
     install(DATABASE, MODULES, ADDONS)
-    ensure_upgraded(DATABASE, MODULES)
+    # from the base addon: upgrading it upgrades every WISP addon installed on it
+    ensure_upgraded(DATABASE, "wisp_subscriber")
     registry = odoo_env(DATABASE, MODULES)
     from odoo import SUPERUSER_ID, api
 
