@@ -2,7 +2,6 @@ from datetime import timedelta
 
 from odoo import fields, models
 from odoo.addons.wisp_subscriber.tools.access import BILLING, has_groups
-from odoo.tools import SQL
 
 from .account_move import OPEN_PAYMENT_STATES
 from .wisp_service import BILLABLE_STATES
@@ -33,50 +32,25 @@ class WispDashboard(models.AbstractModel):
         ]
 
     def _wisp_mrr(self, domain):
-        """Monthly recurring revenue of the services of ``domain`` and how many accounts
-        pay it: each plan and add-on at its list price per month (a quarterly plan
-        counts a third). One query on the services (record rules applied by
-        ``_search``) gives the services per plan, per add-on and the accounts."""
+        """Monthly recurring revenue of the services of ``domain``: each plan and
+        add-on at its list price per month (a quarterly plan counts a third), from
+        the database's count of services per product."""
         Service = self.env["wisp.service"]
-        query = Service._search(domain)
-        services = query.select(
-            *(
-                SQL("%s AS %s", Service._field_to_sql(Service._table, name, query), SQL(name))
-                for name in ("id", "plan_id", "commercial_partner_id")
-            )
-        )
-        rows = self.env.execute_query(
-            SQL(
-                """
-                WITH service AS MATERIALIZED (%(services)s)
-                SELECT 'product', plan_id, count(*) FROM service GROUP BY plan_id
-                 UNION ALL
-                SELECT 'product', rel.product_product_id, count(*)
-                  FROM product_product_wisp_service_rel rel
-                  JOIN service ON service.id = rel.wisp_service_id
-                 GROUP BY rel.product_product_id
-                 UNION ALL
-                SELECT 'accounts', NULL, count(*)
-                  FROM (SELECT DISTINCT commercial_partner_id FROM service) account
-                """,
-                services=services,
-                to_flush=Service._fields["addon_ids"],  # the table of add-ons read here
-            )
-        )
-        accounts = sum(count for kind, _id, count in rows if kind == "accounts")
-        per_product = [(product_id, count) for kind, product_id, count in rows if kind == "product"]
-        products = self.env["product.product"].browse(product_id for product_id, _c in per_product)
         mrr = 0.0
-        for product, (_id, count) in zip(products, per_product, strict=True):
-            mrr += count * product.lst_price / product.product_tmpl_id._billing_period_months()
-        return mrr, accounts
+        for field in ("plan_id", "addon_ids"):
+            for product, count in Service._read_group(domain, [field], ["__count"]):
+                if product:
+                    months = product.product_tmpl_id._billing_period_months()
+                    mrr += count * product.lst_price / months
+        return mrr
 
     def _wisp_billing_section(self, company, today):
         env = self.env
         currency = company.currency_id
         recurring = self._wisp_recurring_services_domain(company)
-        mrr, paying = self._wisp_mrr(recurring)
-        mrr = currency.round(mrr)
+        mrr = currency.round(self._wisp_mrr(recurring))
+        # per account billed: active, restricted or suspended (paused ones pay nothing)
+        paying = sum(self._wisp_accounts_by_status(company).get(s, 0) for s in BILLABLE_STATES)
         figures = [
             self._wisp_figure(
                 "mrr",
@@ -91,10 +65,14 @@ class WispDashboard(models.AbstractModel):
                 "arpu",
                 env._("ARPU"),
                 "res.partner",
-                [("service_ids", "any", recurring)],
+                [
+                    *self._wisp_accounts_domain(company),
+                    ("subscriber_state", "in", list(BILLABLE_STATES)),
+                ],
                 xmlid="wisp_subscriber.res_partner_action_wisp_subscriber",
                 value=currency.round(mrr / paying) if paying else 0.0,
                 kind="monetary",
+                context={"active_test": False},
             ),
             *self._wisp_overdue_figures(company, today),
             *self._wisp_dunning_figures(company, today),
