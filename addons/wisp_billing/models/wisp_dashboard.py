@@ -50,7 +50,8 @@ class WispDashboard(models.AbstractModel):
         recurring = self._wisp_recurring_services_domain(company)
         mrr = currency.round(self._wisp_mrr(recurring))
         # per account billed: active, restricted or suspended (paused ones pay nothing)
-        paying = sum(self._wisp_accounts_by_status(company).get(s, 0) for s in BILLABLE_STATES)
+        accounts, counts = self._wisp_accounts(company)
+        paying = sum(counts.get(state, 0) for state in BILLABLE_STATES)
         figures = [
             self._wisp_figure(
                 "mrr",
@@ -65,10 +66,7 @@ class WispDashboard(models.AbstractModel):
                 "arpu",
                 env._("ARPU"),
                 "res.partner",
-                [
-                    *self._wisp_accounts_domain(company),
-                    ("subscriber_state", "in", list(BILLABLE_STATES)),
-                ],
+                [*accounts, ("subscriber_state", "in", list(BILLABLE_STATES))],
                 xmlid="wisp_subscriber.res_partner_action_wisp_subscriber",
                 value=currency.round(mrr / paying) if paying else 0.0,
                 kind="monetary",

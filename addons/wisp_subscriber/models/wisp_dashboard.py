@@ -107,35 +107,33 @@ class WispDashboard(models.AbstractModel):
         return self.env["res.company"].sudo().search_count([]) == 1
 
     @api.model
-    def _wisp_accounts_domain(self, company):
-        """Accounts with a service in ``company`` (a subscriber is a commercial partner):
-        every account when there is one company."""
-        if self._wisp_single_company():
-            return []
-        return [("service_ids", "any", [("company_id", "=", company.id)])]
-
-    @api.model
-    def _wisp_accounts_by_status(self, company):
-        """How many accounts of ``company`` have each subscriber status, archived
-        contacts included (an account's status is its services')."""
+    def _wisp_accounts(self, company):
+        """``(domain, counts)``: the accounts with a service in ``company`` (a
+        subscriber is a commercial partner; every account when there is one company)
+        and how many of them have each subscriber status, archived contacts included
+        (an account's status is its services')."""
         Partner = self.env["res.partner"].with_context(active_test=False)
         if self._wisp_single_company():
             # the company filter and the partners' multi-company rule cannot leave
             # anyone out (the role is checked): read from the status index alone,
             # not from every account's row
-            Partner = Partner.sudo()
-        domain = [*self._wisp_accounts_domain(company), ("subscriber_state", "!=", False)]
-        return dict(Partner._read_group(domain, ["subscriber_state"], ["__count"]))
+            domain, Partner = [], Partner.sudo()
+        else:
+            domain = [("service_ids", "any", [("company_id", "=", company.id)])]
+        counts = Partner._read_group(
+            [*domain, ("subscriber_state", "!=", False)], ["subscriber_state"], ["__count"]
+        )
+        return domain, dict(counts)
 
     @api.model
-    def _wisp_status_figure(self, key, label, company, states, *, counts, alert=False):
-        """The accounts of ``company`` in ``states``; ``counts``: the
-        :meth:`_wisp_accounts_by_status` of ``company``."""
+    def _wisp_status_figure(self, key, label, states, accounts, *, alert=False):
+        """The accounts in ``states``, of ``accounts`` (:meth:`_wisp_accounts`)."""
+        domain, counts = accounts
         return self._wisp_figure(
             key,
             label,
             "res.partner",
-            [*self._wisp_accounts_domain(company), ("subscriber_state", "in", states)],
+            [*domain, ("subscriber_state", "in", states)],
             xmlid="wisp_subscriber.res_partner_action_wisp_subscriber",
             value=sum(counts.get(state, 0) for state in states),
             context={"active_test": False},
@@ -145,11 +143,11 @@ class WispDashboard(models.AbstractModel):
     def _wisp_subscriber_section(self, company, month_start):
         env = self.env
         every = {"active_test": False}
-        counts = self._wisp_accounts_by_status(company)
+        accounts = self._wisp_accounts(company)
         xmlid = "wisp_subscriber.res_partner_action_wisp_subscriber"
 
         def by_status(key, label, states, alert=False):
-            return self._wisp_status_figure(key, label, company, states, counts=counts, alert=alert)
+            return self._wisp_status_figure(key, label, states, accounts, alert=alert)
 
         start = fields.Date.to_string(month_start)
         in_company = [("company_id", "=", company.id)]
