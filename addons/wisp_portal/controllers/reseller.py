@@ -328,8 +328,9 @@ class WispResellerPortal(CustomerPortal):
             values=values,
             errors={},
             plans=plans,
-            # what a new subscriber's invoices charge (not the reseller's own taxes)
+            # what a new subscriber's invoices charge (not the reseller's own taxes):
+            # priced for the website's visitor, whose user a reseller may not read
             plan_prices=request.env["wisp.service"]._portal_list_prices(
-                request.website.user_id.partner_id, plans
+                request.website.user_id.sudo().partner_id, plans
             ),
         )

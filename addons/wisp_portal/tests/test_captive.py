@@ -172,7 +172,7 @@ class TestCaptive(WispPortalCase):
         service, first = self.overdue_service(self.alice)
         second = self.overdue_invoice(service)
         # the dunning blocks active services only: link it as it would have
-        second.wisp_blocked_service_ids = [Command.link(service.id)]
+        second.sudo().wisp_blocked_service_ids = [Command.link(service.id)]
         page = self.captive()
         self.assertIn(first.name, page)
         self.assertIn(second.name, page)

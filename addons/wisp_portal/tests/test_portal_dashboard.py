@@ -101,7 +101,7 @@ class TestPortalDashboard(WispPortalCase):
         self.assertEqual(len(invoice), 1, "activation billed the first prorated period")
         self.assertTrue(invoice.amount_residual)
         self.home.action_suspend(reason=f"Invoice {invoice.name} overdue")
-        invoice.wisp_blocked_service_ids = [Command.set(self.home.ids)]
+        invoice.sudo().wisp_blocked_service_ids = [Command.set(self.home.ids)]
         self.authenticate("alice", "alice")
         body = self.url_open("/my/services").text
         self.assertIn('data-state="suspended"', body)
