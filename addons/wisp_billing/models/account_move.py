@@ -31,6 +31,7 @@ def parse_retry_days(value):
 
 
 class AccountMove(models.Model):
+    _name = "account.move"
     _inherit = ["account.move", "wisp.protected.fields.mixin"]
 
     wisp_cycle_start = fields.Date(string="Cycle Start", readonly=True, copy=False)

@@ -31,6 +31,7 @@ class PaymentTransaction(models.Model):
     transaction row and returns the existing payment when another process booked it first.
     """
 
+    _name = "payment.transaction"
     _inherit = ["payment.transaction", "wisp.protected.fields.mixin"]
 
     wisp_wallet_topup = fields.Boolean(
