@@ -7,6 +7,24 @@ registry.category("web_tour.tours").add("wisp_installer_day", {
     steps: () =>
         guarded([
             {
+                content: "Open the search options",
+                trigger: ".o_searchview_dropdown_toggler",
+                run: "click",
+            },
+            {
+                content: "Only today's orders",
+                trigger: ".o_filter_menu .o_menu_item:contains('Today')",
+                run: "click",
+            },
+            {
+                trigger: ".o_searchview_facet:contains('Today')",
+            },
+            {
+                content: "Tomorrow's order is not listed",
+                trigger:
+                    ".o_kanban_renderer:has(.o_kanban_record:contains('12 Tour Lane')):not(:has(.o_kanban_record:contains('99 Tomorrow Road')))",
+            },
+            {
                 content: "Open today's order",
                 trigger: ".o_kanban_record:contains('12 Tour Lane')",
                 run: "click",
