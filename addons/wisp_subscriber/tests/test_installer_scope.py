@@ -115,6 +115,26 @@ class TestInstallerScope(InstallerScopeMixin, WispSubscriberCase):
         )
         self.assertEqual(order.report, "Aligned at -55 dBm")
 
+    def test_completion_completes_a_device_registered_beforehand(self):
+        # the office registered the radio from stock, by its serial number only
+        stock = self.env["wisp.cpe.device"].create(
+            {"service_id": self.mine.id, "name": "Radio", "serial_number": "SN-STOCK-7"}
+        )
+        order = self.mine.installation_order_ids
+        self.env["wisp.installation.complete"].with_user(self.installer).create(
+            {
+                "order_id": order.id,
+                "device_name": "LiteBeam 5AC",
+                "serial_number": "SN-STOCK-7",
+                "mac_address": "02:00:00:00:77:07",
+            }
+        ).action_complete()
+        self.assertEqual(self.mine.device_ids, stock)
+        self.assertEqual(
+            (stock.name, stock.mac_address, order.state),
+            ("LiteBeam 5AC", "02:00:00:00:77:07", "done"),
+        )
+
     def test_completion_is_refused_on_other_orders_and_roles(self):
         theirs = self.theirs.installation_order_ids
         values = {"device_name": "X", "serial_number": "SN-X", "mac_address": "02:00:00:00:99:01"}

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from ..models.wisp_cpe_device import normalize_mac
 from ..tools.access import INSTALLER, NETWORK, SUPPORT, check_groups
 
 
@@ -41,16 +42,24 @@ class WispInstallationComplete(models.TransientModel):
         self.ensure_one()
         order = self.order_id
         order.check_access("write")
-        self.env["wisp.cpe.device"].create(
-            {
-                "name": self.device_name,
-                "device_type": self.device_type,
-                "service_id": order.service_id.id,
-                "serial_number": self.serial_number,
-                "mac_address": self.mac_address,
-                "installed_date": fields.Date.context_today(self),
-            }
-        )
+        values = {
+            "name": self.device_name,
+            "device_type": self.device_type,
+            "serial_number": self.serial_number.strip(),
+            "mac_address": normalize_mac(self.env, self.mac_address),
+            "installed_date": fields.Date.context_today(self),
+        }
+        # A device the office registered on this service beforehand (from stock, by its
+        # serial number or MAC) is the one mounted: completed, not registered twice.
+        registered = order.service_id.device_ids.filtered(
+            lambda d: (
+                d.serial_number == values["serial_number"] or d.mac_address == values["mac_address"]
+            )
+        )[:1]
+        if registered:
+            registered.write(values)
+        else:
+            self.env["wisp.cpe.device"].create({**values, "service_id": order.service_id.id})
         if self.report:
             order.report = self.report
         order.action_done()
