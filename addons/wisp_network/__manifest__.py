@@ -24,7 +24,7 @@
         "views/res_partner_views.xml",
         "views/wisp_network_menus.xml",
     ],
-    "demo": ["demo/wisp_router_demo.xml"],
+    "demo": ["demo/wisp_router_demo.xml", "demo/wisp_service_usage_demo.xml"],
     "assets": {
         "web.assets_tests": [
             "wisp_network/static/tests/tours/*.js",

@@ -501,8 +501,7 @@ class WispBillingRun(models.Model):
     @api.model
     def _address_label(self, address):
         """'Branch name, street, zip city': what tells the subscriber where."""
-        city = " ".join(filter(None, [address.zip, address.city]))
-        return ", ".join(filter(None, [address.name, address.street, address.street2, city]))
+        return address._wisp_address_line()
 
     @api.model
     def _write_grouped(self, vals_by_record):

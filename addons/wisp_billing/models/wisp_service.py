@@ -416,14 +416,31 @@ class WispService(models.Model):
         )
 
     @api.model
-    def _wisp_demo_start_billing(self):
-        """Demo data: bill every running demo service for the current cycle."""
+    def _wisp_demo_start_billing(self, overdue_service_ids=()):
+        """Demo data: bill every running demo service for the current cycle.
+
+        The accounts of ``overdue_service_ids`` (suspended for an overdue invoice) were
+        also billed the cycle before and never paid: that invoice is past its grace
+        period and holds their services, as dunning leaves them, so the captive page
+        has something to pay.
+        """
         today = fields.Date.context_today(self)
         services = self.search([("state", "in", BILLABLE_STATES), ("billed_until", "=", False)])
+        overdue = self.browse(overdue_service_ids) & services
+        starts = {}
         for account in services.commercial_partner_id:
             cycle_start = account._wisp_current_cycle(today)[0]
+            if account in overdue.commercial_partner_id:
+                cycle_start = account._wisp_current_cycle(cycle_start - timedelta(days=1))[0]
+            starts[account] = cycle_start
             services.filtered(lambda s, a=account: s.commercial_partner_id == a).write(
                 {"billed_until": cycle_start - timedelta(days=1)}
             )
             account.wisp_next_billing_date = cycle_start
-        self.env["wisp.billing.run"]._bill_subscribers(services.commercial_partner_id, today)
+        Run = self.env["wisp.billing.run"]
+        unpaid = self.env["account.move"]
+        for account in overdue.commercial_partner_id:
+            unpaid |= Run._bill_subscribers(account, starts[account])
+        Run._bill_subscribers(services.commercial_partner_id, today)
+        for invoice in unpaid:
+            invoice._wisp_hold_services(invoice.company_id.wisp_overdue_action)

@@ -38,7 +38,7 @@ class WispVoucherBatch(models.Model):
     duration_days = fields.Integer(related="plan_id.prepaid_duration_days")
     download_kbps = fields.Integer(related="plan_id.download_kbps")
     upload_kbps = fields.Integer(related="plan_id.upload_kbps")
-    data_cap_gb = fields.Integer(related="plan_id.data_cap_gb")
+    data_cap_label = fields.Char(string="Data Cap", related="plan_id.wisp_data_cap_label")
     quantity = fields.Integer(required=True, default=100)
     price = fields.Monetary(
         required=True,

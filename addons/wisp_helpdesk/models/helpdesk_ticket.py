@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import NETWORK, SUPPORT, check_groups
 from odoo.exceptions import UserError, ValidationError
@@ -67,6 +69,9 @@ class HelpdeskTicket(models.Model):
     )
     wisp_data_cap_gb = fields.Integer(
         related="wisp_service_id.data_cap_gb", string="Data Cap (GB)", groups="base.group_user"
+    )
+    wisp_circuit_test_available = fields.Boolean(
+        related="wisp_service_id.circuit_test_available", groups="base.group_user"
     )
     wisp_cap_exceeded = fields.Boolean(
         related="wisp_service_id.cap_exceeded", string="Cap Exceeded", groups="base.group_user"
@@ -335,3 +340,31 @@ class HelpdeskTicket(models.Model):
             "res_id": self.wisp_service_id.id,
             "view_mode": "form",
         }
+
+    # -------------------------------------------------------------------------
+    # Demo data
+    # -------------------------------------------------------------------------
+    @api.model
+    def _wisp_demo_opened_by_customer(self, ticket_id, age_hours):
+        """Demo data: ticket ``ticket_id`` was opened ``age_hours`` ago by its customer, whose
+        words (the description) start the conversation, so the tickets spread over the
+        age report and none reads as written by OdooBot. Dates are set in SQL because
+        ``create_date`` is the ORM's own; the SLA deadlines are recomputed from it."""
+        ticket = self.browse(ticket_id)
+        message = ticket._message_log(
+            body=ticket.description,
+            author_id=ticket.partner_id.id,
+            message_type="comment",
+        )
+        # the customer's own words: a comment the portal shows, not an internal note
+        message.subtype_id = self.env.ref("mail.mt_comment")
+        opened = fields.Datetime.now() - timedelta(hours=age_hours)
+        self.env.cr.execute(
+            "UPDATE helpdesk_ticket SET create_date = %s WHERE id = %s", [opened, ticket.id]
+        )
+        self.env.cr.execute("UPDATE mail_message SET date = %s WHERE id = %s", [opened, message.id])
+        self.env.invalidate_all()
+        slas = ticket.ticket_sla_ids
+        self.env.add_to_compute(slas._fields["deadline"], slas)
+        slas.flush_recordset()
+        return True

@@ -1,6 +1,7 @@
 from . import (
     test_access_matrix,
     test_category,
+    test_demo_data,
     test_escalation,
     test_failed_job_ticket,
     test_portal,

@@ -1,6 +1,8 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from odoo import Command
+from lxml import etree
+
+from odoo import Command, fields
 
 from .common import WispHelpdeskCase
 
@@ -114,3 +116,26 @@ class TestReport(WispHelpdeskCase):
         action = wizard.action_print()
         self.assertEqual(action["report_name"], "wisp_helpdesk.report_helpdesk_summary")
         self.assertEqual(action["data"], {"date_from": "2026-03-01", "date_to": "2026-03-31"})
+
+    def test_open_tickets_by_age_charts_ticket_counts(self):
+        """The "Open Tickets by Age" action opens on a chart of open tickets per age, not on the SLA
+        compliance measure (empty while tickets are open)."""
+        action = self.env.ref("wisp_helpdesk.wisp_helpdesk_report_action_open_age")
+        self.assertEqual(action.view_mode.split(",")[0], "graph")
+        graph = etree.fromstring(
+            self.env["wisp.helpdesk.report"].get_view(action.view_id.id, "graph")["arch"]
+        )
+        fields_by_type = [(f.get("name"), f.get("type")) for f in graph.iter("field")]
+        self.assertEqual(fields_by_type, [("age_bucket", None), ("ticket_count", "measure")])
+        fresh, old = self.new_ticket(), self.new_ticket()
+        self.set_dates(old, fields.Datetime.now() - timedelta(days=10))
+        Report = self.env["wisp.helpdesk.report"]
+        Report.invalidate_model()
+        counts = dict(
+            Report._read_group(
+                [("is_closed", "=", False), ("ticket_id", "in", (fresh | old).ids)],
+                ["age_bucket"],
+                ["ticket_count:sum"],
+            )
+        )
+        self.assertEqual(counts, {"0_1": 1, "7_": 1})

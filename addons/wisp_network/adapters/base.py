@@ -24,6 +24,14 @@ class BackendError(Exception):
         self.transient = transient
 
 
+class BackendUnsupported(BackendError):
+    """The backend cannot do this at all (e.g. ping from a RADIUS router without API
+    access): nothing was contacted, so it says nothing about the router's health."""
+
+    def __init__(self, message):
+        super().__init__(message, transient=False)
+
+
 @dataclasses.dataclass(frozen=True)
 class SpeedProfile:
     """A plan's speed as the NAS enforces it (kbit/s; 0 burst = no burst)."""

@@ -85,7 +85,15 @@ import psycopg2.extensions
 import psycopg2.extras
 from psycopg2 import sql
 
-from .base import ApplyReport, Backend, BackendError, ServiceState, SpeedProfile, Usage
+from .base import (
+    ApplyReport,
+    Backend,
+    BackendError,
+    BackendUnsupported,
+    ServiceState,
+    SpeedProfile,
+    Usage,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -535,7 +543,7 @@ class RadiusBackend(Backend):
 
     def ping(self, address, count=5):
         if self.ping_via is None:
-            raise BackendError("ping needs the router API", transient=False)
+            raise BackendUnsupported("ping needs the router API")
         return self.ping_via.ping(address, count)
 
     def read_usage(self):

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ..adapters.base import BackendError
+from ..adapters.base import BackendError, BackendUnsupported
 
 
 class WispCircuitTest(models.Model):
@@ -47,6 +47,10 @@ class WispCircuitTest(models.Model):
                 # sudo: support agents run the test without reading credentials.
                 backend = test.router_id.sudo()._get_backend()
                 result = backend.ping(test.address, count=count)
+            except BackendUnsupported as exc:
+                # nothing was contacted: the router's health is unknown, not "refusing"
+                test.write({"state": "error", "error": str(exc)})
+                continue
             except BackendError as exc:
                 test.write({"state": "error", "error": str(exc)})
                 test.router_id._record_contact(exc)

@@ -27,6 +27,8 @@ the intermediate commits, which a test transaction forbids.
 import logging
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import NETWORK, check_groups
 from odoo.tools import SQL
@@ -95,6 +97,31 @@ class WispNetworkJob(models.Model):
         for job in self:
             target = job.service_id.display_name or job.router_id.display_name
             job.display_name = f"{kinds[job.kind]} {target or ''}".strip()
+
+    @api.model
+    def get_empty_list_help(self, help_message):
+        """No job is also what a suite that provisions nothing shows: say so, rather than
+        "every router is in sync", when no router of the user's companies is enabled."""
+        enabled = (
+            self.env["wisp.router"]
+            .sudo()
+            .search_count(
+                [
+                    ("provisioning_enabled", "=", True),
+                    ("company_id", "in", self.env.companies.ids),
+                ],
+                limit=1,
+            )
+        )
+        if not enabled:
+            help_message = Markup("<p class='o_view_nocontent_empty_folder'>%s</p><p>%s</p>") % (
+                self.env._("No router has provisioning enabled"),
+                self.env._(
+                    "Nothing is written to any router: enable provisioning on a router "
+                    "(Network > Routers) once its address and credentials are set."
+                ),
+            )
+        return super().get_empty_list_help(help_message)
 
     # -------------------------------------------------------------------------
     # Enqueue (inside the business transaction)

@@ -139,6 +139,20 @@ class WispRouter(models.Model):
     service_ids = fields.One2many("wisp.service", "router_id")
     service_count = fields.Integer(compute="_compute_counts")
     failed_job_count = fields.Integer(compute="_compute_counts")
+    can_ping = fields.Boolean(
+        string="Runs Circuit Tests",
+        compute="_compute_can_ping",
+        # from the credentials, which only the network team reads: a yes/no for all
+        compute_sudo=True,
+        help="Pings go through the RouterOS API: a RADIUS router needs its API user.",
+    )
+
+    @api.depends("backend", "username", "password")
+    def _compute_can_ping(self):
+        for router in self:
+            router.can_ping = router.backend == "routeros" or bool(
+                router.username and router.password
+            )
 
     def _compute_counts(self):
         services = dict(
@@ -200,7 +214,7 @@ class WispRouter(models.Model):
 
     def _routeros_api(self):
         """The RouterOS API adapter, or None for a RADIUS router without API access."""
-        if self.backend == "radius" and not (self.username and self.password):
+        if not self.can_ping:
             return None
         return RouterOSBackend(
             self.host,

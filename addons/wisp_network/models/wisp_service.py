@@ -96,6 +96,9 @@ class WispService(models.Model):
     network_job_failed = fields.Boolean(
         compute="_compute_network_job_failed", groups="base.group_user"
     )
+    circuit_test_available = fields.Boolean(
+        compute="_compute_circuit_test_available", groups="base.group_user"
+    )
 
     @api.depends("site_id")
     def _compute_router_id(self):
@@ -111,6 +114,15 @@ class WispService(models.Model):
         for service in self:
             service.cycle_start_date = service._cycle_start(today)
             service.cycle_usage_gb = totals.get(service.id, 0.0) / 1000
+
+    @api.depends("service_type", "state", "router_id.can_ping")
+    def _compute_circuit_test_available(self):
+        for service in self:
+            service.circuit_test_available = (
+                service.service_type == "internet"
+                and service.state != "terminated"
+                and service.router_id.can_ping
+            )
 
     def _compute_network_job_failed(self):
         failed = (
@@ -299,6 +311,14 @@ class WispService(models.Model):
         self.ensure_one()
         if not self.router_id:
             raise UserError(self.env._("Service %s has no router to test from.", self.name))
+        if not self.router_id.can_ping:
+            raise UserError(
+                self.env._(
+                    "Router %s cannot run a circuit test: pings go through the RouterOS API, "
+                    "and this RADIUS router has no API user.",
+                    self.router_id.name,
+                )
+            )
         address = self._circuit_test_address()
         if not address:
             raise UserError(

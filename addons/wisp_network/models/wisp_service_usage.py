@@ -1,4 +1,6 @@
 import logging
+import random
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
@@ -8,6 +10,8 @@ from ..adapters.base import BackendError
 _logger = logging.getLogger(__name__)
 
 MB = 10**6
+# Demo data: a day's traffic in GB (low, high) by the plan's download speed (kbit/s)
+DEMO_DAILY_GB = ((25000, (1.5, 5.0)), (60000, (3.0, 8.0)), (None, (8.0, 22.0)))
 
 
 def counter_delta(current, last):
@@ -125,3 +129,35 @@ class WispServiceUsage(models.Model):
                 )
         self.sudo().create(to_create)
         return services._check_data_caps(today)
+
+    @api.model
+    def _wisp_demo_usage(self, days=30):
+        """Demo data: ``days`` daily readings for each active internet service that has
+        none (since its activation if later), busier at weekends, so charts and cycle
+        totals have something to show. The same numbers on every install (seeded by
+        service), always under the plan's data cap."""
+        today = fields.Date.context_today(self)
+        services = self.env["wisp.service"].search(
+            [("service_type", "=", "internet"), ("state", "=", "active"), ("usage_ids", "=", False)]
+        )
+        rows = []
+        for service in services:
+            rng = random.Random(service.id)  # noqa: S311 - demo figures, not secrets
+            speed = service.plan_id.download_kbps
+            low, high = next(g for limit, g in DEMO_DAILY_GB if limit is None or speed <= limit)
+            first = max(today - timedelta(days=days - 1), service.activation_date or today)
+            day = first
+            while day <= today:
+                total_gb = rng.uniform(low, high) * (1.3 if day.weekday() >= 5 else 1.0)
+                if service.data_cap_gb:
+                    total_gb = min(total_gb, 0.8 * service.data_cap_gb / 31)
+                rows.append(
+                    {
+                        "service_id": service.id,
+                        "date": day,
+                        "download_mb": round(total_gb * 880, 1),
+                        "upload_mb": round(total_gb * 120, 1),
+                    }
+                )
+                day += timedelta(days=1)
+        return self.create(rows)

@@ -3,6 +3,7 @@ from . import (
     test_circuit_test,
     test_dashboard_network,
     test_job_queue,
+    test_network_views,
     test_online_status,
     test_provisioning,
     test_radius,

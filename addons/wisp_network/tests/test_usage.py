@@ -94,3 +94,25 @@ class TestUsage(WispNetworkCase):
         service.activation_date = "2030-01-31"
         self.assertEqual(str(service._cycle_start(fields.Date.to_date("2030-03-15"))), "2030-02-28")
         self.assertEqual(str(service._cycle_start(fields.Date.to_date("2030-03-31"))), "2030-03-31")
+
+    def test_demo_usage_a_month_under_the_cap(self):
+        """Demo readings: one per day for 30 days (since activation if later), the same on
+        every run, under the data cap, and none added to a service that has readings."""
+        today = fields.Date.context_today(self.env.user)
+        Usage = self.env["wisp.service.usage"]
+        capped = self.new_service("active", plan=self.plan_capped)
+        self.plan_capped.data_cap_gb = 100
+        recent = self.new_service("active")
+        capped.activation_date = today - relativedelta(months=3)
+        recent.activation_date = today - relativedelta(days=4)
+        rows = Usage._wisp_demo_usage()
+        self.assertEqual(len(rows.filtered(lambda u: u.service_id == capped)), 30)
+        self.assertEqual(len(rows.filtered(lambda u: u.service_id == recent)), 5)
+        self.assertEqual(min(capped.usage_ids.mapped("date")), today - relativedelta(days=29))
+        self.assertLess(sum(capped.usage_ids.mapped("total_mb")), 100 * 1000)
+        self.assertTrue(all(u.download_mb > u.upload_mb > 0 for u in rows))
+        self.assertFalse(Usage._wisp_demo_usage() & (capped.usage_ids | recent.usage_ids))
+        figures = capped.usage_ids.sorted("date").mapped("total_mb")
+        capped.usage_ids.unlink()
+        again = Usage._wisp_demo_usage().filtered(lambda u: u.service_id == capped)
+        self.assertEqual(again.sorted("date").mapped("total_mb"), figures)

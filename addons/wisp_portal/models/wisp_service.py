@@ -172,9 +172,7 @@ class WispService(models.Model):
             "data_cap_gb": plan.data_cap_gb,
             "fup_download": speed_label(plan.fup_download_kbps) if plan.fup_download_kbps else None,
             "price": prices.get(plan.id, 0.0),
-            "period": dict(plan._fields["billing_period"]._description_selection(self.env)).get(
-                plan.billing_period or "monthly"
-            ),
+            "period": plan.wisp_period_label,
         }
 
     def _portal_account_summary(self, account):

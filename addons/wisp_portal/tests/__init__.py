@@ -3,6 +3,7 @@ from . import (
     test_access_matrix,
     test_captive,
     test_connection_request_form,
+    test_demo_data,
     test_hotspot,
     test_portal_autopay,
     test_portal_dashboard,

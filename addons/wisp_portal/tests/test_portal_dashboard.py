@@ -115,6 +115,14 @@ class TestPortalDashboard(WispPortalCase):
         self.assertIn("o_wisp_invoice_blocked", body)
         self.assertIn(self.home.name, body)
 
+    def test_day_pass_reads_per_day_not_monthly(self):
+        """A 1-day prepaid plan's price reads "/ 1 day", not the "Monthly" underneath."""
+        day_pass = self.new_service(self.bob, plan=self.plan_prepaid)
+        self.authenticate("bob", "bob")
+        body = self.url_open(f"/my/services/{day_pass.id}").text
+        self.assertIn("/ 1 day", body)
+        self.assertNotIn("Monthly", body)
+
     def test_service_page(self):
         self.env["wisp.service.installment"].create(
             {"name": "Dish", "service_id": self.home.id, "amount": 10.0, "installment_count": 4}

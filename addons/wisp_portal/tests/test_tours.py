@@ -3,9 +3,11 @@
 database and on the emulated router. Each story also saves screenshots of its
 key pages at desktop and phone width (see ``tour_runner.py``)."""
 
+from unittest import SkipTest
+
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import WispPortalCase
 from .tour_runner import TourRunnerMixin
@@ -164,3 +166,35 @@ class TestPortalTours(TourRunnerMixin, WispPortalCase):
             ".o_wisp_service_card .o_wisp_service_price",
         ]
         self.assertEqual(self.cut_off_at_phone_width("/my/services", dashboard, "alice"), [])
+
+@tagged("post_install", "-at_install")
+class TestDemoTours(TourRunnerMixin, HttpCase):
+    """The demo data as `bin/wisp run` serves it, without any setting: the demo logins,
+    the demo payment provider, the demo usage and invoices."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not cls.env.ref("wisp_subscriber.user_overdue_portal", raise_if_not_found=False):
+            raise SkipTest("no demo data")
+
+    def test_demo_subscriber_usage_and_pay_now(self):
+        """The demo subscriber sees usage charts with data and pays with the demo provider."""
+        self.capture("/my/services", "demo-dashboard", login="subscriber")
+        emma = self.env.ref("wisp_subscriber.subscriber_01")
+        invoices = self.env["account.move"].search(
+            [("partner_id", "=", emma.id), ("payment_state", "=", "not_paid")]
+        )
+        self.start_tour("/web/login?redirect=/my/services", "wisp_portal_demo_subscriber")
+        self.env.invalidate_all()
+        self.assertIn(invoices[:1].payment_state, ("paid", "in_payment"))
+
+    def test_demo_suspended_login_captive_pay_now(self):
+        """The suspended demo login lands on the captive page, pays, and is restored."""
+        service = self.env.ref("wisp_subscriber.service_32")
+        invoice = service.blocking_invoice_ids
+        self.capture("/captive", "demo-captive", login="overdue")
+        self.start_tour("/web/login?redirect=/captive", "wisp_portal_demo_captive")
+        self.env.invalidate_all()
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertEqual(service.state, "active")

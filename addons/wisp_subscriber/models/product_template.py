@@ -49,6 +49,28 @@ class ProductTemplate(models.Model):
         string="Prepaid", help="Paid in advance for a fixed duration, then it expires."
     )
     prepaid_duration_days = fields.Integer(string="Prepaid Duration (days)")
+    # what staff and subscribers read: a prepaid plan lasts days whatever its billing
+    # period says, and a cap of 0 is no cap
+    wisp_period_label = fields.Char(string="Period", compute="_compute_wisp_labels")
+    wisp_data_cap_label = fields.Char(string="Data Cap", compute="_compute_wisp_labels")
+
+    @api.depends_context("lang")
+    @api.depends("billing_period", "is_prepaid", "prepaid_duration_days", "data_cap_gb")
+    def _compute_wisp_labels(self):
+        periods = dict(self._fields["billing_period"]._description_selection(self.env))
+        for product in self:
+            if product.is_prepaid:
+                days = product.prepaid_duration_days
+                product.wisp_period_label = (
+                    self.env._("1 day") if days == 1 else self.env._("%s days", days)
+                )
+            else:
+                product.wisp_period_label = periods.get(product.billing_period or "monthly")
+            product.wisp_data_cap_label = (
+                self.env._("%s GB", product.data_cap_gb)
+                if product.data_cap_gb
+                else self.env._("Unlimited")
+            )
 
     @api.onchange("is_wisp_plan", "is_wisp_addon")
     def _onchange_wisp_kind(self):

@@ -86,6 +86,14 @@ class ResPartner(models.Model):
         for partner in self:
             partner.service_count = counts.get(partner.commercial_partner_id, 0)
 
+    def _wisp_address_line(self, with_name=True):
+        """'Name, street, zip city' on one line: what tells staff and subscribers where.
+        Without the name for a subscriber's own address (the name is the person's)."""
+        self.ensure_one()
+        city = " ".join(filter(None, [self.zip, self.city]))
+        name = self.name if with_name else None
+        return ", ".join(filter(None, [name, self.street, self.street2, city]))
+
     def _assign_subscriber_code(self):
         new = self.filtered(lambda p: not p.subscriber_code)
         if not new:

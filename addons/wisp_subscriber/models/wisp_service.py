@@ -131,6 +131,14 @@ class WispService(models.Model):
         help="Where the service is delivered: the subscriber's own address or one "
         "of its contacts (apartment, office, branch).",
     )
+    address_text = fields.Char(
+        string="Street",
+        compute="_compute_address_text",
+        # whoever reads the service reads where it is, without reading the contact
+        compute_sudo=True,
+        help="The service address on one line: street and city (and the name of a "
+        "branch or apartment).",
+    )
     site_id = fields.Many2one("wisp.site", tracking=True, check_company=True)
     service_type = fields.Selection(SERVICE_TYPES, required=True, default="internet", tracking=True)
     plan_id = fields.Many2one(
@@ -222,6 +230,23 @@ class WispService(models.Model):
                 service.partner_id | service.partner_id.child_ids
             ):
                 service.address_id = service.partner_id
+
+    @api.depends(
+        "partner_id",
+        "address_id.name",
+        "address_id.street",
+        "address_id.street2",
+        "address_id.zip",
+        "address_id.city",
+    )
+    def _compute_address_text(self):
+        for service in self:
+            address = service.address_id
+            service.address_text = (
+                address._wisp_address_line(with_name=address != service.partner_id)
+                if address
+                else False
+            )
 
     def _compute_device_count(self):
         devices = dict(

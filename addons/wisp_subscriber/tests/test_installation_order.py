@@ -36,3 +36,27 @@ class TestInstallationOrder(WispSubscriberCase):
         service = self.new_service("confirmed")
         with self.assertRaisesRegex(UserError, "Assign an installer"):
             service.action_schedule_installation()
+
+    def test_service_address_reads_as_a_street(self):
+        """The service address reads as a street, for a subscriber's own address (whose
+        name is the person's) and for a branch (name and street), also for the installer
+        of the service's order, who does not read the contact itself."""
+        service = self.new_service("installation")
+        self.assertEqual(service.address_id, self.subscriber)
+        self.assertEqual(service.address_text, "1 Test St, Testville")
+        self.assertEqual(service.with_user(self.installer).address_text, "1 Test St, Testville")
+        branch = self.env["res.partner"].create(
+            {
+                "name": "Depot",
+                "parent_id": self.subscriber.id,
+                "type": "other",
+                "street": "9 Quay Rd",
+                "zip": "4321",
+                "city": "Harbour",
+            }
+        )
+        other = self.new_service("confirmed", address_id=branch.id)
+        self.assertEqual(other.address_text, "Depot, 9 Quay Rd, 4321 Harbour")
+        for view_type in ("list", "kanban", "form"):
+            arch = self.env["wisp.service"].get_view(view_type=view_type)["arch"]
+            self.assertIn('name="address_text"', arch, view_type)

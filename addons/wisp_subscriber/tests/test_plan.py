@@ -55,3 +55,25 @@ class TestPlan(WispSubscriberCase):
     def test_burst_threshold_is_a_percentage(self):
         with self.assertRaisesRegex(ValidationError, "between 1 and 100"):
             self._plan(burst_threshold_pct=150)
+
+    def test_period_and_cap_read_as_staff_and_subscribers_expect(self):
+        """A prepaid plan lasts days whatever its billing period says; a cap of 0 is none."""
+        day_pass = self._plan(is_prepaid=True, prepaid_duration_days=1)
+        month_pass = self._plan(is_prepaid=True, prepaid_duration_days=30)
+        quarterly = self._plan(
+            billing_period="quarterly", data_cap_gb=300, fup_download_kbps=1000, fup_upload_kbps=500
+        )
+        self.assertEqual(day_pass.billing_period, "monthly", "the default stays underneath")
+        self.assertEqual(day_pass.wisp_period_label, "1 day")
+        self.assertEqual(month_pass.wisp_period_label, "30 days")
+        self.assertEqual(quarterly.wisp_period_label, "Quarterly")
+        self.assertEqual(day_pass.wisp_data_cap_label, "Unlimited")
+        self.assertEqual(quarterly.wisp_data_cap_label, "300 GB")
+        # the plans list shows the labels, not the raw period and cap
+        arch = self.env["product.template"].get_view(
+            self.env.ref("wisp_subscriber.product_template_view_list_wisp_plan").id, "list"
+        )["arch"]
+        self.assertIn('name="wisp_period_label"', arch)
+        self.assertIn('name="wisp_data_cap_label"', arch)
+        self.assertNotIn('name="billing_period"', arch)
+        self.assertNotIn('name="data_cap_gb"', arch)

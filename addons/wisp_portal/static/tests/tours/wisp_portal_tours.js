@@ -223,3 +223,42 @@ registry.category("web_tour.tours").add("wisp_portal_plan_change", {
         { content: "New plan in place", trigger: "#o_wisp_service:contains('Tour Fifty')" },
     ],
 });
+
+// Demo data as `bin/wisp run` serves it, without any setting: the demo subscriber's usage
+// chart has a month of data and Pay now works with the demo provider.
+registry.category("web_tour.tours").add("wisp_portal_demo_subscriber", {
+    url: "/web/login?redirect=/my/services",
+    steps: () => [
+        ...logIn("subscriber"),
+        {
+            content: "The usage chart has data",
+            trigger: ".o_wisp_service_card[data-state='active'] svg.o_wisp_usage_chart:not([aria-label='0.00 GB'])",
+        },
+        {
+            content: "Pay the open invoice",
+            trigger: "a.o_wisp_pay_link",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        ...payWithDemo(),
+        { content: "Invoice paid", trigger: ".badge:contains('Paid')" },
+    ],
+});
+
+// Demo data: the subscriber suspended for an overdue invoice logs in, the captive page says
+// why and takes the payment, and the service is restored (the demo routers provision
+// nothing, so there is no router job to wait for).
+registry.category("web_tour.tours").add("wisp_portal_demo_captive", {
+    url: "/web/login?redirect=/captive",
+    steps: () => [
+        ...logIn("overdue"),
+        { content: "Access limited", trigger: "#o_wisp_captive[data-state='limited']" },
+        { content: "Why", trigger: ".o_wisp_captive_reason:contains('overdue')" },
+        { content: "How much", trigger: ".o_wisp_captive_amount" },
+        ...payWithDemo(),
+        {
+            content: "Paid: access restored",
+            trigger: "#o_wisp_captive_status[data-status='restored']",
+        },
+    ],
+});
