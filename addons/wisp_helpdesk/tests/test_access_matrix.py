@@ -28,6 +28,8 @@ class TestAccessMatrix(AccessMatrixCase):
                 "description": "No internet",
                 "partner_id": cls.foreign_partner.id,
                 "wisp_service_id": cls.foreign_service.id,
+                # its SLA deadline is planned on the team's working hours
+                "team_id": cls.env.ref("wisp_helpdesk.team_support").id,
             }
         )
         sla = cls.env["helpdesk.sla"].create(

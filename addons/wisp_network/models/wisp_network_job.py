@@ -99,9 +99,14 @@ class WispNetworkJob(models.Model):
             job.display_name = f"{kinds[job.kind]} {target or ''}".strip()
 
     @api.model
-    def get_empty_list_help(self, help_message):
-        """No job is also what a suite that provisions nothing shows: say so, rather than
-        "every router is in sync", when no router of the user's companies is enabled."""
+    def _wisp_jobs_action(self):
+        """The Provisioning Jobs menu (a server action): no job says "every router is in
+        sync" only when some router of the user's companies is provisioned; otherwise
+        that nothing is."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "wisp_network.wisp_network_job_action"
+        )
+        # a yes/no about the routers, for staff who may not read them
         enabled = (
             self.env["wisp.router"]
             .sudo()
@@ -114,14 +119,14 @@ class WispNetworkJob(models.Model):
             )
         )
         if not enabled:
-            help_message = Markup("<p class='o_view_nocontent_empty_folder'>%s</p><p>%s</p>") % (
+            action["help"] = Markup("<p class='o_view_nocontent_empty_folder'>%s</p><p>%s</p>") % (
                 self.env._("No router has provisioning enabled"),
                 self.env._(
                     "Nothing is written to any router: enable provisioning on a router "
                     "(Network > Routers) once its address and credentials are set."
                 ),
             )
-        return super().get_empty_list_help(help_message)
+        return action
 
     # -------------------------------------------------------------------------
     # Enqueue (inside the business transaction)

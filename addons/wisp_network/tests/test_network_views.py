@@ -11,13 +11,19 @@ from .common import WispNetworkCase
 class TestNetworkViews(WispNetworkCase):
     def test_jobs_empty_list_says_when_nothing_is_provisioned(self):
         """No job means "in sync" only when some router is provisioned."""
-        action = self.env.ref("wisp_network.wisp_network_job_action")
-        Job = self.env["wisp.network.job"].with_user(self.network)
-        self.assertIn("Every router is in sync", Job.get_empty_list_help(action.help))
+        menu = self.env.ref("wisp_network.menu_wisp_network_jobs")
+        entry = self.env.ref("wisp_network.wisp_network_job_action_menu")
+        self.assertEqual(menu.action, entry)
+
+        def help_text():
+            action = entry.with_user(self.network).run()
+            self.assertEqual(action["res_model"], "wisp.network.job")
+            return action["help"]
+
+        self.assertIn("Every router is in sync", help_text())
         self.env["wisp.router"].search([]).provisioning_enabled = False
-        message = Job.get_empty_list_help(action.help)
-        self.assertIn("No router has provisioning enabled", message)
-        self.assertNotIn("in sync", message)
+        self.assertIn("No router has provisioning enabled", help_text())
+        self.assertNotIn("in sync", help_text())
         # a router of another company does not count
         other = self.env["res.company"].create({"name": "Other WISP"})
         other_site = self.env["wisp.site"].create(
@@ -26,7 +32,7 @@ class TestNetworkViews(WispNetworkCase):
         self.env["wisp.router"].create(
             {"name": "Far NAS", "site_id": other_site.id, "host": "127.0.0.1"}
         )
-        self.assertIn("No router has provisioning enabled", Job.get_empty_list_help(action.help))
+        self.assertIn("No router has provisioning enabled", help_text())
 
     def test_services_per_site_group_by_site_first(self):
         """The "Services per Site" action opens grouped by site, not by status."""
