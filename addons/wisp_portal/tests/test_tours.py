@@ -167,6 +167,7 @@ class TestPortalTours(TourRunnerMixin, WispPortalCase):
         ]
         self.assertEqual(self.cut_off_at_phone_width("/my/services", dashboard, "alice"), [])
 
+
 @tagged("post_install", "-at_install")
 class TestDemoTours(TourRunnerMixin, HttpCase):
     """The demo data as `bin/wisp run` serves it, without any setting: the demo logins,
