@@ -1,6 +1,6 @@
 import re
 
-from odoo import http
+from odoo import Command, http
 from odoo.tests import tagged
 from odoo.tests.common import JsonRpcException
 
@@ -201,3 +201,43 @@ class TestPortalWallet(WispPortalCase):
         # Bob's wallet history shows none of Alice's movements
         self.authenticate("bob", "bob")
         self.assertFalse(self.history_rows(self.url_open("/my/wallet").text))
+
+    def test_history_of_credit_notes(self):
+        """A credit note that cancels its invoice is no wallet movement; one left open is
+        credit in the wallet, and goes out when it pays another invoice."""
+        service = self.env["wisp.service"].search([("partner_id", "=", self.alice.id)])
+        cancelled = self.overdue_invoice(service, amount=20.0)
+        cancelled._reverse_moves(cancel=True)
+        self.assertEqual(cancelled.payment_state, "reversed")
+        self.assertFalse(self.alice._wisp_wallet_movements())
+
+        # a credit of the billing run (credits outweighed charges): no invoice to cancel
+        refund = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.alice.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Outage credit",
+                            "quantity": 1,
+                            "price_unit": 12.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        refund.action_post()
+        self.assertEqual(self.wallet(), 12.0, "an open credit note is wallet credit")
+        movements = self.alice._wisp_wallet_movements()
+        self.assertEqual([(m["move"], m["amount_in"]) for m in movements], [(refund, 12.0)])
+        self.alice_invoice.action_wisp_apply_wallet()
+        movements = self.alice._wisp_wallet_movements()
+        self.assertEqual(
+            sorted((m["amount_in"], m["amount_out"]) for m in movements),
+            [(0.0, min(12.0, self.alice_invoice.amount_total)), (12.0, 0.0)],
+        )
+        self.assertAlmostEqual(
+            sum(m["amount_in"] - m["amount_out"] for m in movements), self.wallet()
+        )

@@ -166,6 +166,10 @@ class TestPortalTours(TourRunnerMixin, WispPortalCase):
             ".o_wisp_service_card .o_wisp_service_price",
         ]
         self.assertEqual(self.cut_off_at_phone_width("/my/services", dashboard, "alice"), [])
+        self.alice._wisp_wallet_grant(7.0, "promo", "Welcome credit for the new subscriber")
+        self.capture("/my/wallet", "wallet", login="alice")
+        wallet = ["#o_wisp_wallet_balance", ".o_wisp_wallet_movement td.text-success"]
+        self.assertEqual(self.cut_off_at_phone_width("/my/wallet", wallet, "alice"), [])
 
 
 @tagged("post_install", "-at_install")

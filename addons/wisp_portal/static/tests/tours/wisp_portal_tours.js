@@ -150,7 +150,7 @@ registry.category("web_tour.tours").add("wisp_portal_residential", {
         { content: "Autopay is off", trigger: "#o_wisp_autopay[data-enabled='0']" },
         {
             content: "The saved card is offered for autopay",
-            trigger: "#o_wisp_autopay_token option:contains('4242')",
+            trigger: "#o_wisp_autopay_token:has(option:contains('4242'))",
         },
         {
             content: "Turn autopay on",
