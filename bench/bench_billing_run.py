@@ -595,7 +595,7 @@ def main():
         drop_database(template)
 
     install(BASE_DB, "wisp_billing", ADDONS)
-    ensure_upgraded(BASE_DB, "wisp_billing")
+    ensure_upgraded(BASE_DB)
     ensure_template(
         BASE_DB,
         template,
@@ -604,7 +604,7 @@ def main():
         subscribers=args.subscribers,
         run_date=date.today().replace(day=1),
     )
-    ensure_upgraded(template, "wisp_billing")
+    ensure_upgraded(template)
     run_date = wisp_date(template)
     print(f"billing {args.subscribers} subscribers on {run_date}", flush=True)
     ours = measure_wisp(template, args, run_date)

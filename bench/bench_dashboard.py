@@ -320,7 +320,7 @@ def main():
 
     install(DATABASE, MODULES, ADDONS)
     # from the base addon: upgrading it upgrades every WISP addon installed on it
-    ensure_upgraded(DATABASE, "wisp_subscriber")
+    ensure_upgraded(DATABASE)
     registry = odoo_env(DATABASE, MODULES)
     from odoo import SUPERUSER_ID, api
 

@@ -166,15 +166,20 @@ def store_fingerprint(database):
     )
 
 
-def ensure_upgraded(database, module):
-    """Upgrade ``module`` in ``database`` unless it was made from our addons' current code."""
+def ensure_upgraded(database):
+    """Upgrade our addons in ``database`` unless it was made from their current code.
+
+    ``-u wisp_subscriber`` upgrades every installed wisp addon (they all depend on
+    it): upgrading only the one measured would leave a changed dependency's tables
+    and views behind.
+    """
     stored = pg_execute(
         "SELECT value FROM ir_config_parameter WHERE key = %s", [FINGERPRINT_KEY], database
     )
     if stored and stored[0][0] == source_fingerprint(database):
         return
-    print(f"our addons changed since {database} was made: upgrading {module}", flush=True)
-    odoo_command(database, "-u", module, ADDONS)
+    print(f"our addons changed since {database} was made: upgrading them", flush=True)
+    odoo_command(database, "-u", "wisp_subscriber", ADDONS)
     store_fingerprint(database)
 
 
