@@ -14,7 +14,8 @@ import pytest
 import radius_harness
 from radius_harness import CoaListener, HarnessError, RadiusServer, postgres_database
 from wisp_network_adapters.base import BackendError, PingResult, ServiceState, SpeedProfile
-from wisp_network_adapters.radius import RadiusBackend, parse_rate_limit
+from wisp_network_adapters.radius import RadiusBackend
+from wisp_network_adapters.rate_limit import parse_rate_limit
 
 RESTRICTED_RATE = "256k/256k"
 HOME = SpeedProfile("Home 10M", download_kbps=10000, upload_kbps=5000)

@@ -6,7 +6,8 @@ import time
 import pytest
 from routeros_emulator import RouterOSEmulator
 from wisp_network_adapters.base import BackendError, ServiceState, SpeedProfile, Usage
-from wisp_network_adapters.routeros import RouterOSBackend, parse_ms, parse_rate_limit
+from wisp_network_adapters.rate_limit import parse_rate_limit
+from wisp_network_adapters.routeros import RouterOSBackend, parse_ms
 
 ROUTER_PASSWORD = "R0uter-Api-Pw!"
 P10 = SpeedProfile("10M", download_kbps=10000, upload_kbps=2000)
@@ -539,7 +540,7 @@ def test_parsers():
     assert parse_ms("412us") == 0.412
     assert parse_ms("1s5ms") == 1005.0
     assert parse_ms("") is None
-    profile = parse_rate_limit("x", "2M/10M 4M/20M 1500k/7500k 8/8")
+    profile = parse_rate_limit("2M/10M 4M/20M 1500k/7500k 8/8", "x")
     assert profile == SpeedProfile(
         "x",
         download_kbps=10000,
@@ -549,7 +550,7 @@ def test_parsers():
         burst_threshold_pct=75,
         burst_time_s=8,
     )
-    assert parse_rate_limit("y", P20.rate_limit) == SpeedProfile(
+    assert parse_rate_limit(P20.rate_limit, "y") == SpeedProfile(
         "y", **{k: v for k, v in vars(P20).items() if k != "name"}
     )
 

@@ -78,7 +78,6 @@ import contextlib
 import io
 import ipaddress
 import logging
-import re
 
 import psycopg2
 import psycopg2.extensions
@@ -94,6 +93,7 @@ from .base import (
     SpeedProfile,
     Usage,
 )
+from .rate_limit import parse_rate_limit
 
 _logger = logging.getLogger(__name__)
 
@@ -129,41 +129,6 @@ ATTRIBUTE Message-Authenticator 80 octets
 ATTRIBUTE Error-Cause 101 integer
 VALUE Error-Cause Session-Context-Not-Found 503
 """
-
-
-def parse_rate_limit(value):
-    """Turn a MikroTik rate-limit string back into a :class:`SpeedProfile`.
-
-    ``up/down [burst-up/burst-down threshold-up/threshold-down time/time]``,
-    numbers in bit/s with optional ``k``/``M``/``G`` suffixes. The profile is
-    named after the string itself.
-    """
-
-    def kbps(token):
-        match = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmMgG]?)", token.strip())
-        if not match:
-            raise ValueError(token)
-        number = float(match.group(1))
-        unit = match.group(2).lower()
-        factor = {"": 0.001, "k": 1, "m": 1000, "g": 1000000}[unit]
-        return round(number * factor)
-
-    def pair(token):
-        up, _, down = token.partition("/")
-        return up, down or up
-
-    parts = value.split()
-    up, down = (kbps(t) for t in pair(parts[0]))
-    profile = {"name": value, "upload_kbps": up, "download_kbps": down}
-    if len(parts) >= 2:
-        burst_up, burst_down = (kbps(t) for t in pair(parts[1]))
-        profile.update(burst_upload_kbps=burst_up, burst_download_kbps=burst_down)
-    if len(parts) >= 3 and up:
-        thr_up = kbps(pair(parts[2])[0])
-        profile["burst_threshold_pct"] = round(100 * thr_up / up)
-    if len(parts) >= 4:
-        profile["burst_time_s"] = int(pair(parts[3])[0].rstrip("s") or 0)
-    return SpeedProfile(**profile)
 
 
 class RadiusBackend(Backend):

@@ -85,6 +85,7 @@ from librouteros.api import Api
 from librouteros.exceptions import LibRouterosError, MultiTrapError, TrapError
 
 from .base import ApplyReport, Backend, BackendError, PingResult, ServiceState, SpeedProfile, Usage
+from .rate_limit import parse_rate_limit
 
 _logger = logging.getLogger(__name__)
 
@@ -209,34 +210,6 @@ def _normal(field, value):
     if field == "disabled":
         return _is_on(value)
     return value or ""
-
-
-def _kbps(token):
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmMgG]?)", token.strip())
-    if not match:
-        raise ValueError(f"not a rate: {token!r}")
-    factor = {"": 0.001, "k": 1, "m": 1000, "g": 1000000}[match.group(2).lower()]
-    return round(float(match.group(1)) * factor)
-
-
-def parse_rate_limit(name, value):
-    """A :class:`SpeedProfile` named ``name`` from a MikroTik rate-limit.
-
-    ``up/down [burst-up/burst-down threshold-up/threshold-down time/time]``
-    (rx/tx of the router: the subscriber's upload comes first).
-    """
-    parts = [part.split("/") for part in value.split()]
-    if not parts:
-        return SpeedProfile(name=name, download_kbps=0, upload_kbps=0)
-    up, down = _kbps(parts[0][0]), _kbps(parts[0][-1])
-    fields = {"name": name, "upload_kbps": up, "download_kbps": down}
-    if len(parts) >= 2:
-        fields.update(burst_upload_kbps=_kbps(parts[1][0]), burst_download_kbps=_kbps(parts[1][-1]))
-    if len(parts) >= 3 and down:
-        fields["burst_threshold_pct"] = round(100 * _kbps(parts[2][-1]) / down)
-    if len(parts) >= 4:
-        fields["burst_time_s"] = int(parts[3][0].rstrip("s") or 0)
-    return SpeedProfile(**fields)
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|us|w|d|h|m|s)")
@@ -520,11 +493,16 @@ class RouterOSBackend(Backend):
                 plan = router_profile.removeprefix(PROFILE_PREFIX)
                 if restricted:
                     plan = plan.removesuffix(RESTRICTED_SUFFIX)
+                try:
+                    profile = parse_rate_limit(profile_row.get("rate-limit", ""), plan)
+                except ValueError:
+                    # A hand-edited profile: report it as no limit, apply rewrites it.
+                    profile = SpeedProfile(plan, 0, 0)
                 state[login] = ServiceState(
                     login=login,
                     password=row.get("password", ""),
                     kind=kind,
-                    profile=parse_rate_limit(plan, profile_row.get("rate-limit", "")),
+                    profile=profile,
                     restricted=restricted,
                     remote_address=row.get(spec.address_field, ""),
                     comment=row["comment"][len(MARKER) :],
