@@ -34,6 +34,15 @@ accepts connections but never answers; ``faults.delay`` slows every reply;
 Adding a second entry with an existing name traps like RouterOS
 ("failure: secret with the same name already exists").
 
+Real-router behaviour, per instance: ``version="7.18.2"`` (or later) answers a
+print without rows with ``!empty`` before ``!done``; ``hotspot_zero_address``
+prints ``address=0.0.0.0`` for hotspot users without one; ``sensitive=False``
+puts the API user in a group without the ``sensitive`` policy (``/user``,
+``/user/group``) and leaves passwords out of every print; ``tls_certificate``
+serves api-ssl with a certificate naming 127.0.0.1 (``"ip-san"``), one with a
+common name only (``"cn-only"``), or none (``None``: anonymous Diffie-Hellman,
+as RouterOS without a certificate).
+
 Everything received is counted (``round_trips``, ``log``, :meth:`writes`) so
 tests and benchmarks can assert how many API round trips and writes a client made.
 """
@@ -190,6 +199,38 @@ class Menu:
     builtin: tuple = ()  # (id, fields) entries present on a fresh router
     first_id: int = 0x1A
 
+
+# RouterOS 7's built-in groups; a policy a group lacks is printed with "!".
+_POLICIES = (
+    "local",
+    "telnet",
+    "ssh",
+    "ftp",
+    "reboot",
+    "read",
+    "write",
+    "policy",
+    "test",
+    "winbox",
+    "password",
+    "web",
+    "sniff",
+    "sensitive",
+    "api",
+    "romon",
+    "rest-api",
+)
+FULL_POLICIES = _POLICIES
+WRITE_POLICIES = tuple(
+    p if p not in ("ftp", "policy", "password", "sensitive") else "!" + p for p in _POLICIES
+)
+READ_POLICIES = tuple(
+    p if p not in ("ftp", "write", "policy", "password", "sensitive") else "!" + p
+    for p in _POLICIES
+)
+# Fields a user whose group lacks the "sensitive" policy never sees.
+SENSITIVE_FIELDS = frozenset({"password"})
+API_GROUP = "wisp-api"  # the group the emulator's API user is in
 
 BOOLEANS = frozenset({"disabled", "dynamic", "invalid", "radius", "default", "blocked"})
 
@@ -456,6 +497,17 @@ MENUS = {
             },
             required=("target",),
         ),
+        Menu("/user", fields=("name", "group", "address", "comment", "disabled")),
+        Menu(
+            "/user/group",
+            fields=("name", "policy", "skin", "comment"),
+            builtin=(
+                ("*1", {"name": "read", "policy": ",".join(READ_POLICIES)}),
+                ("*2", {"name": "write", "policy": ",".join(WRITE_POLICIES)}),
+                ("*3", {"name": "full", "policy": ",".join(FULL_POLICIES)}),
+            ),
+            first_id=0x4,
+        ),
     )
 }
 
@@ -593,8 +645,12 @@ def _rate_to_bits(text):
     return "/".join(values)
 
 
-def _self_signed(directory):
-    """Write a throw-away certificate and key for 127.0.0.1 / localhost."""
+def _self_signed(directory, with_san=True):
+    """Write a throw-away certificate and key for 127.0.0.1 / localhost.
+
+    Without ``with_san`` it carries only a common name, as a certificate made
+    on RouterOS with ``/certificate add common-name=…`` and nothing else.
+    """
     cert_file = os.path.join(directory, "api-ssl.crt")
     key_file = os.path.join(directory, "api-ssl.key")
     try:
@@ -617,8 +673,7 @@ def _self_signed(directory):
                 "2",
                 "-subj",
                 "/CN=routeros-emulator",
-                "-addext",
-                "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                *(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"] if with_san else []),
                 "-keyout",
                 key_file,
                 "-out",
@@ -631,7 +686,7 @@ def _self_signed(directory):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "routeros-emulator")])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
@@ -639,7 +694,9 @@ def _self_signed(directory):
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(hours=1))
         .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(
+    )
+    if with_san:
+        builder = builder.add_extension(
             x509.SubjectAlternativeName(
                 [
                     x509.DNSName("localhost"),
@@ -648,7 +705,8 @@ def _self_signed(directory):
             ),
             critical=False,
         )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+    cert = (
+        builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
@@ -718,7 +776,10 @@ class RouterOSEmulator:
         password="secret",
         *,
         tls=False,
+        tls_certificate="ip-san",
         version="7.16.2",
+        sensitive=True,
+        hotspot_zero_address=False,
         identity="MikroTik",
         host="127.0.0.1",
         port=0,
@@ -726,7 +787,16 @@ class RouterOSEmulator:
         self.username = username
         self.password = password
         self.tls = tls
+        # "ip-san": names 127.0.0.1; "cn-only": a common name and no subjectAltName;
+        # None: no certificate, so api-ssl offers anonymous Diffie-Hellman only.
+        self.tls_certificate = tls_certificate
         self.version = version
+        # RouterOS 7.18+ answers a print without rows with !empty before !done.
+        self.empty_reply = tuple(int(part) for part in version.split(".")[:2]) >= (7, 18)
+        # The API user's group has the "sensitive" policy (it may read passwords).
+        self.sensitive = sensitive
+        # A hotspot user without a static address prints address=0.0.0.0.
+        self.hotspot_zero_address = hotspot_zero_address
         self.identity = identity
         self.host = host
         self.port = port
@@ -752,9 +822,15 @@ class RouterOSEmulator:
     # -- life cycle --------------------------------------------------------
 
     def start(self):
-        if self.tls and self._tls_context is None:
+        if self.tls and self._tls_context is None and self.tls_certificate is None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            # What RouterOS's api-ssl does without a certificate.
+            context.maximum_version = ssl.TLSVersion.TLSv1_2
+            context.set_ciphers("aNULL:@SECLEVEL=0")
+            self._tls_context = context
+        elif self.tls and self._tls_context is None:
             self._tmpdir = tempfile.mkdtemp(prefix="routeros-emu-")
-            cert_file, key_file = _self_signed(self._tmpdir)
+            cert_file, key_file = _self_signed(self._tmpdir, self.tls_certificate == "ip-san")
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(cert_file, key_file)
             self._tls_context = context
@@ -918,7 +994,19 @@ class RouterOSEmulator:
     def reset(self):
         """Forget all configuration, sessions and statistics (a factory-fresh router)."""
         with self._lock:
-            self._tables = {path: Table(menu) for path, menu in MENUS.items()}
+            menus = dict(MENUS)
+            if self.hotspot_zero_address:
+                hotspot = menus["/ip/hotspot/user"]
+                menus[hotspot.path] = dataclasses.replace(
+                    hotspot, defaults={**hotspot.defaults, "address": "0.0.0.0"}
+                )
+            self._tables = {path: Table(menu) for path, menu in menus.items()}
+            group = "full"
+            if not self.sensitive:
+                group = API_GROUP
+                policy = ",".join(p if p != "sensitive" else "!sensitive" for p in FULL_POLICIES)
+                self._add(self._tables["/user/group"], {"name": group, "policy": policy}, False)
+            self._add(self._tables["/user"], {"name": self.username, "group": group}, False)
             self.reset_stats()
 
     def reset_stats(self):
@@ -1151,6 +1239,9 @@ class RouterOSEmulator:
                 reply.insert(1, f"=category={trap.category}")
             return [tagged(reply), tagged(["!done"])], False, False
         replies = [tagged(["!re", *(f"={k}={v}" for k, v in row.items())]) for row in rows[:-1]]
+        verb = command.rpartition("/")[2]
+        if self.empty_reply and not replies and not rows[-1] and verb in ("print", "getall"):
+            replies = [tagged(["!empty"])]
         done = ["!done", *(f"={k}={v}" for k, v in rows[-1].items())]
         return [*replies, tagged(done)], paced, False
 
@@ -1272,6 +1363,9 @@ class RouterOSEmulator:
                 continue
             if fields is not None:
                 item = {f: item[f] for f in fields if f in item}
+            if not self.sensitive:
+                # RouterOS leaves hidden properties out of the reply altogether.
+                item = {f: v for f, v in item.items() if f not in SENSITIVE_FIELDS}
             rows.append(item)
         return rows
 

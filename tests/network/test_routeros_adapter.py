@@ -1,10 +1,11 @@
 """RouterOSBackend against the emulated router, through the real librouteros client."""
 
 import logging
+import socket
 import time
 
 import pytest
-from routeros_emulator import RouterOSEmulator
+from routeros_emulator import RouterOSEmulator, _Reader, encode_sentence
 from wisp_network_adapters.base import BackendError, ServiceState, SpeedProfile, Usage
 from wisp_network_adapters.rate_limit import parse_rate_limit
 from wisp_network_adapters.routeros import RouterOSBackend, parse_ms
@@ -566,3 +567,101 @@ def test_address_listed_by_a_live_session_is_not_added_twice(emu, backend):
     emu.delete("/ppp/active", emu.row("/ppp/active", name="alice")[".id"])
     assert backend.apply(restricted).updated == ["alice"]  # the static entry is back
     assert emu.row(ADDRESSES, address="10.7.0.9")["comment"] == "wisp:alice"
+
+
+# ---------------------------------------------- real-router conditions
+
+
+def routeros(**options):
+    return RouterOSEmulator(username="wisp", password=ROUTER_PASSWORD, **options)
+
+
+def test_empty_print_of_routeros_7_18_is_no_rows():
+    with routeros(version="7.18.2") as emu, make_backend(emu) as router:
+        assert router.read_state() == {}
+        assert router.read_usage() == []
+        assert router.disconnect("nobody") is False
+        assert router.apply([hotspot("bob")]).created == ["bob"]
+        assert not router.apply([hotspot("bob")]).changed
+        assert router.read_state()["bob"] == hotspot("bob")
+        assert router.apply([]).removed == ["bob"]
+    # The emulator really answers !empty (a raw look at the wire).
+    with (
+        RouterOSEmulator(version="7.18.2") as emu,
+        socket.create_connection(emu.address, timeout=2) as sock,
+    ):
+        for words in (["/login", "=name=admin", "=password=secret"], ["/ppp/secret/print"]):
+            sock.sendall(encode_sentence(words))
+        reader = _Reader(sock)
+        assert reader.sentence() == ["!done"]
+        assert reader.sentence() == ["!empty"]
+        assert reader.sentence() == ["!done"]
+
+
+def test_hotspot_default_address_is_not_drift():
+    with routeros(hotspot_zero_address=True) as emu, make_backend(emu) as router:
+        desired = [hotspot("bob"), hotspot("carol", remote_address="10.5.0.7")]
+        assert sorted(router.apply(desired).created) == ["bob", "carol"]
+        assert emu.row("/ip/hotspot/user", "bob")["address"] == "0.0.0.0"
+        emu.reset_stats()
+        assert not router.apply(desired).changed
+        assert emu.writes() == []
+        assert router.read_state()["bob"].remote_address == ""
+        # Dropping carol's static address is still a change.
+        assert router.apply([hotspot("bob"), hotspot("carol")]).updated == ["carol"]
+        assert emu.row("/ip/hotspot/user", "carol")["address"] == "0.0.0.0"
+
+
+def test_api_user_without_sensitive_policy(caplog):
+    with routeros(sensitive=False) as emu, make_backend(emu) as router:
+        with pytest.raises(BackendError) as info:
+            router.check_connection()
+        assert info.value.transient is False
+        assert "'sensitive' policy" in str(info.value)
+        assert "/user group set wisp-api policy=" in str(info.value)
+        assert ROUTER_PASSWORD not in str(info.value)
+        desired = [pppoe("alice"), hotspot("bob")]
+        assert sorted(router.apply(desired).created) == ["alice", "bob"]
+        assert emu.row("/ppp/secret", "alice")["password"] == "pw-alice-9x"
+        # The router hides the passwords: a reconcile neither rewrites them nor
+        # reports every login updated, and it says why.
+        emu.reset_stats()
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            assert not router.apply(desired).changed
+        assert emu.writes() == []
+        assert "'sensitive' policy" in caplog.text
+        # What it can read it still repairs.
+        emu.edit("/ppp/secret", "alice", disabled="yes")
+        assert router.apply(desired).updated == ["alice"]
+    with routeros() as emu, make_backend(emu) as router:
+        assert router.check_connection()["platform"] == "MikroTik"
+
+
+def test_api_ssl_without_certificate_is_a_permanent_error():
+    with routeros(tls=True, tls_certificate=None) as emu:
+        for options in ({}, {"verify_tls": False}):
+            with (
+                make_backend(emu, use_tls=True, **options) as router,
+                pytest.raises(BackendError) as info,
+            ):
+                router.read_state()
+            assert info.value.transient is False
+            assert "no certificate" in str(info.value)
+            assert "/ip service set api-ssl certificate=" in str(info.value)
+
+
+def test_certificate_without_ip_subject_alt_name_names_the_fix():
+    with routeros(tls=True, tls_certificate="cn-only") as emu:
+        with (
+            make_backend(emu, use_tls=True, ca_file=emu.ca_file) as router,
+            pytest.raises(BackendError) as info,
+        ):
+            router.read_state()
+        assert info.value.transient is False
+        message = str(info.value)
+        assert "does not name 127.0.0.1" in message
+        assert "subject-alt-name=IP:127.0.0.1" in message
+        assert "CA" not in message  # the CA is right; the name is what is missing
+        with make_backend(emu, use_tls=True, verify_tls=False) as router:
+            assert router.read_state() == {}

@@ -60,15 +60,20 @@ Design choices:
 * **Usage** comes from the dynamic queues' ``bytes`` (``upload/download`` from
   the subscriber's side). RouterOS creates the queue at connect and drops it at
   disconnect, so the counters are per session: the caller stores deltas.
-* **Errors**: connection refused, timeouts, resets and TLS handshake failures
-  are transient; bad credentials, a rejected certificate and ``!trap`` answers
-  are not. Messages name the router and the action, never a password, and
+* **Errors**: connection refused, timeouts and resets are transient; bad
+  credentials, a rejected certificate (wrong CA, or no subjectAltName naming the
+  router's address), an api-ssl without certificate (a refused handshake) and
+  ``!trap`` answers are not. Messages name the router and the action, never a password, and
   librouteros's own DEBUG log of every API word is redacted (it logs
   ``=password=`` words verbatim otherwise).
 * **TLS**: ``api-ssl`` needs a certificate on the router (``/ip service set
   api-ssl certificate=…``); RouterOS's certificate-less mode uses anonymous
   Diffie-Hellman, which modern OpenSSL refuses. Verify against the router's CA
   (``ca_file``/``ca_data``) or, on a lab router, ``verify_tls=False``.
+* **Real-router output**: RouterOS 7.18+ answers an empty print with
+  ``!empty`` (no rows), a hotspot user without static address prints
+  ``address=0.0.0.0`` (not drift), and a password the API user may not see is
+  absent from the row (not compared: see :meth:`RouterOSBackend.check_connection`).
 * Words are sent as UTF-8 so comments with customer names survive.
 """
 
@@ -98,6 +103,13 @@ QUEUE_MENU = "/queue/simple"
 # Up to this many logins are read with an OR query on their names; more, and a
 # full print of the menu is cheaper than a query the router evaluates per entry.
 QUERY_LIMIT = 100
+# OpenSSL's reasons for a server that offers no cipher the client accepts: RouterOS's
+# api-ssl without a certificate (anonymous Diffie-Hellman only).
+HANDSHAKE_REFUSED = frozenset(
+    {"SSLV3_ALERT_HANDSHAKE_FAILURE", "NO_SHARED_CIPHER", "NO_CIPHERS_AVAILABLE"}
+)
+# OpenSSL verify codes: X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH.
+NAME_MISMATCH_CODES = frozenset({62, 64})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,6 +144,10 @@ KINDS = {
     ),
 }
 PROFILE_FIELDS = (".id", "name", "rate-limit", "address-list", "comment")
+ADDRESS_FIELDS = frozenset(kind.address_field for kind in KINDS.values())
+NO_ADDRESS = "0.0.0.0"  # noqa: S104 - a value RouterOS prints, not a bind
+# Without this policy in its group, the API user is not shown passwords.
+SENSITIVE_POLICY = "sensitive"
 # Fields whose change must reach a running session (only a reconnect applies them).
 KICK_FIELDS = frozenset({"profile", "disabled"})
 
@@ -206,9 +222,12 @@ def _is_on(value):
 
 
 def _normal(field, value):
-    """Compare values as RouterOS means them (``yes``/``true`` are the same)."""
+    """Compare values as RouterOS means them (``yes``/``true`` are the same, and a
+    hotspot user without a static address prints ``address=0.0.0.0``)."""
     if field == "disabled":
         return _is_on(value)
+    if field in ADDRESS_FIELDS and value == NO_ADDRESS:
+        return ""
     return value or ""
 
 
@@ -265,7 +284,9 @@ class RouterOSBackend(Backend):
 
     :param host: router address
     :param port: API port; default 8729 with TLS, 8728 without
-    :param username: API user (group with read, write, api, test policies)
+    :param username: API user (group with read, write, api, test, sensitive
+        policies; without ``sensitive`` RouterOS hides passwords from it,
+        which :meth:`check_connection` reports)
     :param password: its password (never logged)
     :param use_tls: use ``api-ssl``
     :param timeout: seconds for connecting and for every answer
@@ -349,14 +370,35 @@ class RouterOSBackend(Backend):
             # password"): retrying cannot help until someone fixes the record.
             raise self._error(f"login as {self.username!r} refused: {exc}", False) from None
         except ssl.SSLCertVerificationError as exc:
-            raise self._error(
-                f"TLS certificate rejected ({exc.verify_message}); set the router's CA "
-                "or disable verification",
-                False,
-            ) from None
+            raise self._error(self._certificate_advice(exc), False) from None
+        except ssl.SSLError as exc:
+            if exc.reason in HANDSHAKE_REFUSED:
+                # Deterministic: no retry makes the router offer a certificate.
+                raise self._error(
+                    f"TLS handshake refused ({exc.reason}): the router's api-ssl service "
+                    "has no certificate, so RouterOS offers only anonymous Diffie-Hellman, "
+                    "which TLS clients refuse. On the router, create or import a "
+                    "certificate and set it: /ip service set api-ssl certificate=<name>",
+                    False,
+                ) from None
+            raise self._io_error(exc, "connect") from exc
         except (OSError, LibRouterosError) as exc:
             raise self._io_error(exc, "connect") from exc
         return self._api
+
+    def _certificate_advice(self, exc):
+        if exc.verify_code in NAME_MISMATCH_CODES:
+            return (
+                f"TLS certificate does not name {self.host} ({exc.verify_message}); the "
+                f"router's certificate needs a subjectAltName for the address the suite "
+                f"connects to (IP:{self.host} for an address, DNS:<name> for a host "
+                "name; a common name alone is not checked): reissue it on the router "
+                f"with subject-alt-name=IP:{self.host}, or connect by a name it carries"
+            )
+        return (
+            f"TLS certificate rejected ({exc.verify_message}); give the router record the "
+            "CA that signed the router's certificate, or disable verification on a lab router"
+        )
 
     def close(self):
         api, self._api = self._api, None
@@ -462,6 +504,10 @@ class RouterOSBackend(Backend):
                 for row in self._print(api, spec.users, user_fields, query)
                 if scope is None or row["name"] in scope
             }
+            if any("password" not in row for row in actual.users[kind].values()):
+                _logger.warning(
+                    "router %s: %s", self.host, self._sensitive_missing(f"reading {spec.users}")
+                )
         for row in self._print(
             api,
             ADDRESS_LIST_MENU,
@@ -504,7 +550,7 @@ class RouterOSBackend(Backend):
                     kind=kind,
                     profile=profile,
                     restricted=restricted,
-                    remote_address=row.get(spec.address_field, ""),
+                    remote_address=_normal(spec.address_field, row.get(spec.address_field, "")),
                     comment=row["comment"][len(MARKER) :],
                 )
         return state
@@ -577,7 +623,14 @@ class RouterOSBackend(Backend):
                 have = rows[0]
                 if not owned(have):
                     raise _Conflict(f"{menu} {want['name']!r} exists but is not managed") from None
-        changed = {f for f, v in want.items() if _normal(f, have.get(f, "")) != _normal(f, v)}
+        # A property the router hides from this API user (a password without the
+        # "sensitive" policy) is absent from the row: it cannot be compared.
+        hidden = {"password"} - set(have)
+        changed = {
+            f
+            for f, v in want.items()
+            if f not in hidden and _normal(f, have.get(f, "")) != _normal(f, v)
+        }
         values = {f: want[f] for f in changed if want[f] != ""}
         if values:
             self._set(api, menu, have[".id"], values)
@@ -793,6 +846,31 @@ class RouterOSBackend(Backend):
             Usage(login=login, download_bytes=down, upload_bytes=up)
             for login, (up, down) in sorted(totals.items())
         ]
+
+    def _sensitive_missing(self, where, group="<group>"):
+        return (
+            f"{where}: the API user {self.username!r} is not shown passwords (its group "
+            f"lacks the {SENSITIVE_POLICY!r} policy), so changed passwords cannot be seen "
+            f"or repaired; add it on the router: /user group set {group} "
+            f"policy=<current policies>,{SENSITIVE_POLICY}"
+        )
+
+    def check_connection(self):
+        """Log in, read ``/system/resource`` and check the API user's rights.
+
+        Returns the resource row. Raises a permanent :class:`BackendError` when
+        the user's group lacks the ``sensitive`` policy: RouterOS then hides
+        every password, and provisioning could neither see nor repair one.
+        """
+        resource = self.system_resource()
+        with self._session("read the API user's group") as api:
+            users = self._print(api, "/user", ("name", "group"), (f"?=name={self.username}",))
+            group = users[0].get("group", "") if users else ""
+            groups = self._print(api, "/user/group", ("name", "policy"), (f"?=name={group}",))
+        policies = set(groups[0].get("policy", "").split(",")) if groups else set()
+        if SENSITIVE_POLICY not in policies:
+            raise self._error(self._sensitive_missing("connection check", group), False)
+        return resource
 
     def system_resource(self):
         """``/system/resource`` (version, uptime, board...): a cheap reachability check."""

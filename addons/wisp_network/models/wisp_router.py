@@ -362,7 +362,7 @@ class WispRouter(models.Model):
             else:
                 api = backend
             if api is not None:
-                api.system_resource()
+                api.check_connection()
         except BackendError as exc:
             self._record_contact(exc)
             message, kind = str(exc), "danger"

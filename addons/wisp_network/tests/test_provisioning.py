@@ -136,3 +136,17 @@ class TestProvisioningRouterOS(WispNetworkCase):
         self.Job.search([("router_id", "=", other.id)]).unlink()  # no second emulator here
         self.run_jobs()
         self.assertIsNone(self.secret(service))
+
+    def test_check_connection_names_a_missing_sensitive_policy(self):
+        network = self.router.with_user(self.network)
+        self.assertEqual(network.action_check_connection()["params"]["type"], "success")
+        self.assertEqual(self.router.reachability, "reachable")
+        # A group without "sensitive": RouterOS hides every password from it.
+        group = self.emu.insert("/user/group", name="wisp-api", policy="read,write,api,!sensitive")
+        self.emu.edit("/user", "wisp", group="wisp-api")
+        self.addCleanup(self.emu.delete, "/user/group", group)
+        self.addCleanup(self.emu.edit, "/user", "wisp", group="full")
+        params = network.action_check_connection()["params"]
+        self.assertEqual(params["type"], "danger")
+        self.assertIn("'sensitive' policy", params["message"])
+        self.assertEqual(self.router.reachability, "error", "a permanent error, not a timeout")
