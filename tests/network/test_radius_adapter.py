@@ -388,6 +388,40 @@ def test_parse_rate_limit_round_trip():
     assert parse_rate_limit("512000/1024000").upload_kbps == 512
 
 
+def test_hand_written_rate_limits_read_with_routeros_defaults(radiusd, backend, db):
+    backend.apply([service("alice"), service("bob", BURST)])
+    accepted, reply = radiusd.authenticate("bob", "pw-bob-S3cr3t")
+    assert accepted
+    assert reply["Mikrotik-Rate-Limit"] == [BURST.rate_limit]  # rx (upload) first
+    # Strings an engineer typed in radreply, as RouterOS documents them.
+    for login, text in (("alice", "2M/8M 4M/16M"), ("bob", "2M/8M 4M/16M 1500k/6M 1m")):
+        execute(
+            db,
+            f"UPDATE radreply SET value = '{text}' "
+            f"WHERE username = '{login}' AND attribute = 'Mikrotik-Rate-Limit'",
+        )
+    state = backend.read_state()
+    assert state["alice"].profile == SpeedProfile(
+        "2M/8M 4M/16M",
+        download_kbps=8000,
+        upload_kbps=2000,
+        burst_download_kbps=16000,
+        burst_upload_kbps=4000,
+        burst_threshold_pct=100,  # no threshold: the rate itself
+        burst_time_s=1,  # no burst time: 1 s
+    )
+    assert state["bob"].profile.burst_threshold_pct == 75
+    assert state["bob"].profile.burst_time_s == 60
+    # The drift is repaired to the plan's own string.
+    assert sorted(backend.apply([service("alice"), service("bob", BURST)]).updated) == [
+        "alice",
+        "bob",
+    ]
+    assert radiusd.authenticate("alice", "pw-alice-S3cr3t")[1]["Mikrotik-Rate-Limit"] == [
+        HOME.rate_limit
+    ]
+
+
 # ------------------------------------------------------------------ errors
 
 
