@@ -2,7 +2,8 @@
     "name": "WISP Network",
     "summary": "Routers (MikroTik RouterOS API, FreeRADIUS) provisioned from each "
     "service's desired state: sync jobs, reconcile, circuit test, usage and caps, "
-    "online status, failed jobs and unreachable routers on the dashboard",
+    "online status, failed jobs and unreachable routers on the dashboard, RouterOS setup "
+    "script per router, LibreQoS export of the shaping topology",
     "version": "19.0.1.0.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",

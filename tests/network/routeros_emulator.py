@@ -197,6 +197,7 @@ class Menu:
     can_add: bool = True
     can_set: bool = True
     builtin: tuple = ()  # (id, fields) entries present on a fresh router
+    hidden: tuple = ()  # writable, never printed (a user's password)
     first_id: int = 0x1A
 
 
@@ -497,7 +498,11 @@ MENUS = {
             },
             required=("target",),
         ),
-        Menu("/user", fields=("name", "group", "address", "comment", "disabled")),
+        Menu(
+            "/user",
+            fields=("name", "group", "password", "address", "comment", "disabled"),
+            hidden=("password",),
+        ),
         Menu(
             "/user/group",
             fields=("name", "policy", "skin", "comment"),
@@ -507,6 +512,147 @@ MENUS = {
                 ("*3", {"name": "full", "policy": ",".join(FULL_POLICIES)}),
             ),
             first_id=0x4,
+        ),
+        # The menus a router's one-time setup touches (wisp_network's setup script):
+        # not used by the adapter, served so the script is checked against them.
+        Menu(
+            "/ip/service",
+            fields=("port", "address", "certificate", "tls-version", "vrf", "disabled"),
+            readonly={"invalid": "false"},
+            can_add=False,
+            builtin=(
+                ("*7", {"name": "api", "port": "8728", "disabled": "false"}),
+                ("*8", {"name": "api-ssl", "port": "8729", "disabled": "false"}),
+            ),
+        ),
+        Menu(
+            "/certificate",
+            fields=(
+                "name",
+                "common-name",
+                "subject-alt-name",
+                "key-usage",
+                "key-size",
+                "days-valid",
+                "country",
+                "organization",
+                "trusted",
+            ),
+            duplicate="failure: certificate with the same name already exists",
+        ),
+        Menu(
+            "/ip/firewall/filter",
+            fields=(
+                "chain",
+                "action",
+                "protocol",
+                "src-address",
+                "dst-address",
+                "dst-port",
+                "src-address-list",
+                "dst-address-list",
+                "reject-with",
+                "place-before",
+                "comment",
+                "disabled",
+            ),
+            key=(),
+            required=("chain",),
+        ),
+        Menu(
+            "/ip/firewall/nat",
+            fields=(
+                "chain",
+                "action",
+                "protocol",
+                "src-address",
+                "dst-address",
+                "dst-port",
+                "src-address-list",
+                "dst-address-list",
+                "to-addresses",
+                "to-ports",
+                "place-before",
+                "comment",
+                "disabled",
+            ),
+            key=(),
+            required=("chain",),
+        ),
+        Menu(
+            "/ip/proxy",
+            fields=("enabled", "port", "src-address", "cache-administrator"),
+            key=(),
+            can_add=False,
+            builtin=(("*0", {"enabled": "no", "port": "8080"}),),
+        ),
+        Menu(
+            "/ip/proxy/access",
+            fields=(
+                "action",
+                "action-data",
+                "src-address",
+                "dst-address",
+                "dst-host",
+                "dst-port",
+                "path",
+                "method",
+                "comment",
+                "disabled",
+            ),
+            key=(),
+            required=("action",),
+        ),
+        Menu(
+            "/ip/hotspot/walled-garden",
+            fields=(
+                "action",
+                "dst-host",
+                "dst-port",
+                "path",
+                "server",
+                "src-address",
+                "method",
+                "comment",
+                "disabled",
+            ),
+            key=(),
+            required=(),
+        ),
+        Menu(
+            "/ip/hotspot/profile",
+            fields=("name", "hotspot-address", "login-by", "use-radius", "radius-interim-update"),
+            builtin=(("*1", {"name": "default"}),),
+        ),
+        Menu(
+            "/radius",
+            fields=(
+                "service",
+                "address",
+                "secret",
+                "authentication-port",
+                "accounting-port",
+                "timeout",
+                "src-address",
+                "comment",
+                "disabled",
+            ),
+            key=(),
+            required=("address", "service"),
+        ),
+        Menu(
+            "/radius/incoming",
+            fields=("accept", "port"),
+            key=(),
+            can_add=False,
+            builtin=(("*0", {"accept": "no", "port": "3799"}),),
+        ),
+        Menu(
+            "/ppp/aaa",
+            fields=("use-radius", "accounting", "interim-update"),
+            key=(),
+            can_add=False,
+            builtin=(("*0", {"use-radius": "no", "accounting": "yes"}),),
         ),
     )
 }
@@ -1359,6 +1505,8 @@ class RouterOSEmulator:
         rows = []
         for entry_id, row in table.rows.items():
             item = self._printable(entry_id, row)
+            for field in table.menu.hidden:
+                item.pop(field, None)
             if queries and not _matches(queries, item):
                 continue
             if fields is not None:

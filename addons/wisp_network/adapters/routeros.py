@@ -260,6 +260,19 @@ def profile_name(state):
     return name + RESTRICTED_SUFFIX if state.restricted else name
 
 
+def profile_fields(kind, profile, restricted):
+    """The router profile of speed ``profile`` for ``kind`` logins, restricted or not."""
+    name = PROFILE_PREFIX + profile.name
+    fields = {
+        "name": name + RESTRICTED_SUFFIX if restricted else name,
+        "rate-limit": profile.rate_limit,
+        "address-list": RESTRICTED_LIST if restricted else "",
+    }
+    if KINDS[kind].profile_comment:
+        fields["comment"] = f"{MARKER}{profile.name}"
+    return fields
+
+
 def _name_query(field, names):
     """Query words selecting entries whose ``field`` is one of ``names`` (OR)."""
     names = sorted(names)
@@ -575,15 +588,8 @@ class RouterOSBackend(Backend):
         """{(kind, router profile name): fields} the desired services need."""
         profiles = {}
         for state in wanted.values():
-            name = profile_name(state)
-            fields = {
-                "name": name,
-                "rate-limit": state.profile.rate_limit,
-                "address-list": RESTRICTED_LIST if state.restricted else "",
-            }
-            if KINDS[state.kind].profile_comment:
-                fields["comment"] = f"{MARKER}{state.profile.name}"
-            previous = profiles.setdefault((state.kind, name), fields)
+            fields = profile_fields(state.kind, state.profile, state.restricted)
+            previous = profiles.setdefault((state.kind, fields["name"]), fields)
             if previous != fields:
                 raise BackendError(
                     f"plan {state.profile.name!r} is given two different speeds", transient=False

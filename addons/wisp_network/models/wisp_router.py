@@ -1,5 +1,6 @@
 import ipaddress
 import re
+from urllib.parse import urlsplit
 
 import psycopg2.extensions
 
@@ -10,6 +11,8 @@ from odoo.exceptions import UserError
 from ..adapters.base import BackendError
 from ..adapters.radius import RadiusBackend
 from ..adapters.routeros import RouterOSBackend
+from ..tools import routeros_setup
+from .wisp_service import plan_speed_profiles
 
 # What an error text may still hold of a router's access once the router's own
 # values are cut: libpq key=value pairs, quoted names (hosts, users, databases,
@@ -347,6 +350,64 @@ class WispRouter(models.Model):
             )
         self._enqueue_reconcile()
         return True
+
+    def action_download_setup_script(self):
+        """Download the RouterOS script that prepares this router for the suite."""
+        check_groups(self.env, (NETWORK,))
+        self.ensure_one()
+        self.check_access("read")
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/wisp_network/router/{self.id}/setup.rsc",
+            "target": "self",
+        }
+
+    def _setup_script(self):
+        """This router's RouterOS setup script (text), for the network team only:
+        it names the API user and the RADIUS server, never a password or secret."""
+        check_groups(self.env, (NETWORK,))
+        self.ensure_one()
+        self.check_access("read")
+        services = self.env["wisp.service"].search(
+            [
+                ("router_id", "=", self.id),
+                ("state", "!=", "terminated"),
+                ("service_type", "=", "internet"),
+            ]
+        )
+        profiles = []
+        for plan in services.plan_id.sorted("id"):
+            kind = "hotspot" if plan.is_prepaid else "pppoe"
+            profiles += [(kind, profile) for profile in plan_speed_profiles(plan) if profile]
+        radius_host = ""
+        if self.backend == "radius":
+            # the database host is FreeRADIUS's in the usual one-machine setup; a
+            # socket path or no host leaves the engineer a placeholder to fill in
+            try:
+                db_host = psycopg2.extensions.parse_dsn(self.radius_dsn or "").get("host", "")
+            except psycopg2.Error:
+                db_host = ""
+            radius_host = db_host if db_host and not db_host.startswith("/") else "<RADIUS address>"
+        portal_host = urlsplit(self.get_base_url()).hostname or "<portal address>"
+        data = routeros_setup.SetupData(
+            router_name=self.name,
+            host=self.host,
+            # api_port is the plain API's on a router without TLS
+            api_port=(self.use_tls and self.api_port) or 8729,
+            use_tls=self.use_tls,
+            api_user=self.username or "wisp",
+            portal_host=portal_host,
+            walled_garden=tuple(dict.fromkeys(self._setup_walled_garden_hosts(portal_host))),
+            profiles=tuple(profiles),
+            radius_host=radius_host,
+            coa_port=self.coa_port or 3799,
+        )
+        return routeros_setup.render(data)
+
+    def _setup_walled_garden_hosts(self, portal_host):
+        """Hosts a restricted subscriber may reach: the portal (modules that add a
+        payment provider add its hosts)."""
+        return [portal_host]
 
     def action_check_connection(self):
         """Talk to the router now and show whether it answers."""

@@ -43,6 +43,27 @@ def profile_slug(plan):
     return f"{slug or 'plan'}-{plan.id}"
 
 
+def plan_speed_profiles(plan):
+    """``(normal, fair use)`` speed profiles of ``plan``; fair use is None without a cap."""
+    normal = SpeedProfile(
+        name=profile_slug(plan),
+        download_kbps=plan.download_kbps,
+        upload_kbps=plan.upload_kbps,
+        burst_download_kbps=plan.burst_download_kbps,
+        burst_upload_kbps=plan.burst_upload_kbps,
+        burst_threshold_pct=plan.burst_threshold_pct or 75,
+        burst_time_s=plan.burst_time_s,
+    )
+    fup = None
+    if plan.data_cap_gb:
+        fup = SpeedProfile(
+            name=f"{profile_slug(plan)}-fup",
+            download_kbps=plan.fup_download_kbps,
+            upload_kbps=plan.fup_upload_kbps,
+        )
+    return normal, fup
+
+
 class WispService(models.Model):
     _inherit = "wisp.service"
 
@@ -184,22 +205,8 @@ class WispService(models.Model):
         return states
 
     def _speed_profile(self):
-        plan = self.plan_id
-        if self.cap_exceeded and plan.data_cap_gb:
-            return SpeedProfile(
-                name=f"{profile_slug(plan)}-fup",
-                download_kbps=plan.fup_download_kbps,
-                upload_kbps=plan.fup_upload_kbps,
-            )
-        return SpeedProfile(
-            name=profile_slug(plan),
-            download_kbps=plan.download_kbps,
-            upload_kbps=plan.upload_kbps,
-            burst_download_kbps=plan.burst_download_kbps,
-            burst_upload_kbps=plan.burst_upload_kbps,
-            burst_threshold_pct=plan.burst_threshold_pct or 75,
-            burst_time_s=plan.burst_time_s,
-        )
+        normal, fup = plan_speed_profiles(self.plan_id)
+        return fup if fup and self.cap_exceeded else normal
 
     # -------------------------------------------------------------------------
     # Sync jobs (outbox: written in the same transaction as the change)

@@ -13,10 +13,12 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.router": {
             "action_reconcile": ("network",),
             "action_check_connection": ("network",),
+            "action_download_setup_script": ("network",),
             "action_view_services": ("support", "billing", "network"),
             "action_view_failed_jobs": ("support", "network"),
         },
         "wisp.network.job": {"action_retry": ("network",)},
+        "wisp.site": {"action_download_libreqos": ("network",)},
         "wisp.service": {
             "action_circuit_test": ("support", "network"),
             "action_view_usage": ("support", "billing", "network"),

@@ -2,6 +2,12 @@ from urllib.parse import urlsplit
 
 from odoo import api, fields, models
 
+# The hosts a provider's payment form loads in the subscriber's browser: a
+# restricted subscriber must reach them to pay from the captive page.
+PROVIDER_HOSTS = {
+    "stripe": ("js.stripe.com", "api.stripe.com", "m.stripe.network", "checkout.stripe.com"),
+}
+
 
 class WispRouter(models.Model):
     _inherit = "wisp.router"
@@ -35,3 +41,20 @@ class WispRouter(models.Model):
             if name.strip()
         }
         return host.lower() in hosts
+
+    def _setup_walled_garden_hosts(self, portal_host):
+        hosts = super()._setup_walled_garden_hosts(portal_host)
+        # which providers are on is no secret; the caller checked the role already
+        providers = (
+            self.env["payment.provider"]
+            .sudo()
+            .search(
+                [
+                    ("state", "in", ("enabled", "test")),
+                    ("company_id", "=", (self.company_id or self.env.company).id),
+                ]
+            )
+        )
+        for code in providers.mapped("code"):
+            hosts += PROVIDER_HOSTS.get(code, ())
+        return hosts
