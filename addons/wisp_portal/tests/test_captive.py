@@ -1,7 +1,7 @@
 import re
 
 from odoo import Command, fields
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import CLIENT_IP, WispPortalCase
@@ -195,3 +195,22 @@ class TestCaptive(WispPortalCase):
         self.assertNotIn(
             f'data-transaction-route="/captive/transaction/{first.id}"', self.captive()
         )
+
+    def test_setup_script_walled_garden_holds_the_payment_provider(self):
+        """The router's setup script lets restricted subscribers reach the provider's
+        payment form from this page: its hosts join the walled garden once it is on."""
+        engineer = new_test_user(
+            self.env, login="t_portal_engineer", groups="wisp_subscriber.group_wisp_network"
+        )
+        self.assertNotIn("js.stripe.com", self.router.with_user(engineer)._setup_script())
+        self._prepare_provider(
+            "stripe",
+            update_values={
+                "stripe_secret_key": "sk_test_wisp",
+                "stripe_publishable_key": "pk_test_wisp",
+            },
+        )
+        script = self.router.with_user(engineer)._setup_script()
+        self.assertIn("list=wisp-walled-garden address=js.stripe.com", script)
+        self.assertIn("/ip hotspot walled-garden add dst-host=js.stripe.com action=allow", script)
+        self.assertNotIn("sk_test_wisp", script)
