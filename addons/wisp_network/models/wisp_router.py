@@ -381,13 +381,13 @@ class WispRouter(models.Model):
             profiles += [(kind, profile) for profile in plan_speed_profiles(plan) if profile]
         radius_host = ""
         if self.backend == "radius":
-            # the database host is FreeRADIUS's in the usual one-machine setup; a
-            # socket path or no host leaves the engineer a placeholder to fill in
+            # the database host is FreeRADIUS's in the usual one-machine setup; RouterOS
+            # takes an address only: a name or a socket path leaves a placeholder
             try:
                 db_host = psycopg2.extensions.parse_dsn(self.radius_dsn or "").get("host", "")
-            except psycopg2.Error:
-                db_host = ""
-            radius_host = db_host if db_host and not db_host.startswith("/") else "<RADIUS address>"
+                radius_host = str(ipaddress.ip_address(db_host))
+            except (psycopg2.Error, ValueError):
+                radius_host = "<RADIUS address>"
         portal_host = urlsplit(self.get_base_url()).hostname or "<portal address>"
         data = routeros_setup.SetupData(
             router_name=self.name,

@@ -48,7 +48,7 @@ class TestRouterSetupScript(WispNetworkCase):
                 "backend": "radius",
                 "host": "10.20.0.1",
                 "provisioning_enabled": False,
-                "radius_dsn": "host=radius.example.net dbname=radius user=wisp password=Db-S3cret",
+                "radius_dsn": "host=10.20.0.5 dbname=radius user=wisp password=Db-S3cret",
                 "coa_secret": "CoA-S3cret",
                 "coa_port": 3799,
             }
@@ -102,11 +102,16 @@ class TestRouterSetupScript(WispNetworkCase):
         script = self.radius_router.with_user(self.manager)._setup_script()
         commands = self.assert_known_to_emulator(script)
         radius = [f for m, v, f in commands if m == "/radius" and v == "add"]
-        self.assertEqual(radius[0]["address"], "radius.example.net")
+        self.assertEqual(radius[0]["address"], "10.20.0.5")
         self.assertEqual(radius[0]["secret"], "<RADIUS shared secret>")
         self.assertIn(("/radius/incoming", "set", {"accept": "yes", "port": "3799"}), commands)
         for secret in ("CoA-S3cret", "Db-S3cret"):
             self.assertNotIn(secret, script)
+        # RouterOS takes a RADIUS server by address: a host name leaves a placeholder
+        self.radius_router.radius_dsn = "host=radius.example.net dbname=radius"
+        commands = parse_script(self.radius_router.with_user(self.network)._setup_script())
+        radius = [f for m, v, f in commands if m == "/radius" and v == "add"]
+        self.assertEqual(radius[0]["address"], "<RADIUS address>")
 
     def test_only_network_staff_get_the_script(self):
         portal = new_test_user(self.env, login="t_rsc_portal", groups="base.group_portal")

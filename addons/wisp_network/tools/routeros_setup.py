@@ -184,7 +184,11 @@ def render(data):
                 },
             ),
             command("/radius/incoming", "set", {"accept": "yes", "port": data.coa_port}),
-            command("/ppp/aaa", "set", {"use-radius": "yes", "accounting": "yes"}),
+            command(
+                "/ppp/aaa",
+                "set",
+                {"use-radius": "yes", "accounting": "yes", "interim-update": "5m"},
+            ),
             command(
                 "/ip/hotspot/profile",
                 "set",
