@@ -78,6 +78,15 @@ class WispService(models.Model):
         )
         return {**super()._wisp_field_write_groups(), **protected}
 
+    def _wisp_check_plan_change_right(self):
+        """A plan change credits and charges the subscriber: billing staff only (the
+        portal and the crons change plans as superuser), on services they may write."""
+        if not (self.env.su or self.env.user.has_group(BILLING)):
+            raise AccessError(
+                self.env._("Only billing staff or managers may change the plan of a service.")
+            )
+        self.check_access("write")
+
     def _wisp_settle_plan_write(self, plan, clears_schedule):
         """Before ``plan`` is written on these services: settle the ones being billed.
 
@@ -90,11 +99,7 @@ class WispService(models.Model):
         )
         if not changing:
             return
-        if not (self.env.su or self.env.user.has_group(BILLING)):
-            raise AccessError(
-                self.env._("Only billing staff or managers may change the plan of a service.")
-            )
-        changing.check_access("write")
+        changing._wisp_check_plan_change_right()
         if not clears_schedule:
             changing._wisp_clear_scheduled_change(
                 self.env._("replaced by a change to %(plan)s today", plan=plan.display_name)
@@ -293,11 +298,7 @@ class WispService(models.Model):
         service): a change credits and charges the subscriber.
         """
         self.ensure_one()
-        if not (self.env.su or self.env.user.has_group(BILLING)):
-            raise AccessError(
-                self.env._("Only billing staff or managers may change the plan of a service.")
-            )
-        self.check_access("write")
+        self._wisp_check_plan_change_right()
         today = fields.Date.context_today(self)
         effective_date = effective_date or today
         if plan == self.plan_id:
