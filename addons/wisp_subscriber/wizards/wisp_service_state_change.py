@@ -33,16 +33,21 @@ class WispServiceStateChange(models.TransientModel):
         string="Resume On", help="The service resumes by itself on this date."
     )
 
+    @api.model
+    def _movable_services(self, accounts, transition):
+        """The services of ``accounts`` that ``transition`` may move (as the user reads them)."""
+        from_states = TRANSITIONS[transition][0] if transition else ()
+        return self.env["wisp.service"].search(
+            [("commercial_partner_id", "in", accounts.ids), ("state", "in", from_states)]
+        )
+
     @api.depends("partner_id", "transition", "service_ids")
     def _compute_allowed_service_ids(self):
         for wizard in self:
-            from_states = TRANSITIONS[wizard.transition][0] if wizard.transition else ()
             accounts = (
                 wizard.partner_id.commercial_partner_id or wizard.service_ids.commercial_partner_id
             )
-            wizard.allowed_service_ids = self.env["wisp.service"].search(
-                [("commercial_partner_id", "in", accounts.ids), ("state", "in", from_states)]
-            )
+            wizard.allowed_service_ids = self._movable_services(accounts, wizard.transition)
 
     @api.model
     def default_get(self, fields_list):
@@ -52,18 +57,8 @@ class WispServiceStateChange(models.TransientModel):
             partner = self.env["res.partner"].browse(values.get("partner_id"))
             transition = values.get("transition")
             if partner and transition:
-                values["service_ids"] = [
-                    fields.Command.set(
-                        self.env["wisp.service"]
-                        .search(
-                            [
-                                ("commercial_partner_id", "=", partner.commercial_partner_id.id),
-                                ("state", "in", TRANSITIONS[transition][0]),
-                            ]
-                        )
-                        .ids
-                    )
-                ]
+                services = self._movable_services(partner.commercial_partner_id, transition)
+                values["service_ids"] = [fields.Command.set(services.ids)]
         return values
 
     def action_apply(self):
