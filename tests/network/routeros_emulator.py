@@ -944,6 +944,7 @@ class RouterOSEmulator:
         # A hotspot user without a static address prints address=0.0.0.0.
         self.hotspot_zero_address = hotspot_zero_address
         self.identity = identity
+        self.cpu_load = 1  # /system/resource cpu-load (percent)
         self.host = host
         self.port = port
         self.faults = Faults()
@@ -1244,8 +1245,9 @@ class RouterOSEmulator:
             else:
                 self._hosts.pop(address, None)
 
-    def connect_session(self, login, address=None, mac="02:00:00:00:00:01"):
+    def connect_session(self, login, address=None, mac="02:00:00:00:00:01", uptime=0):
         """A subscriber logs in: PPPoE if ``login`` is a secret, else hotspot.
+        ``uptime``: seconds the session has already run.
 
         Creates the active entry, the dynamic queue ``<pppoe-LOGIN>`` (or
         ``<hotspot-LOGIN>``) from the profile's rate-limit and the dynamic
@@ -1273,8 +1275,7 @@ class RouterOSEmulator:
                     or (f"10.200.{self._next_address // 250}.{self._next_address % 250 + 2}")
                 )
                 self._next_address += 1
-            since = time.monotonic()
-            links = {"_since": since}
+            links = {"_since": time.monotonic() - uptime}
             if profile.get("rate-limit"):
                 links["_queue"] = self._add(
                     self._table("/queue/simple"),
@@ -1333,7 +1334,8 @@ class RouterOSEmulator:
             )
 
     def add_traffic(self, login, upload, download):
-        """Count bytes on the login's dynamic queue (``bytes`` is ``upload/download``)."""
+        """Count bytes on the login's dynamic queue (``bytes`` is ``upload/download``)
+        and, for a hotspot session, on its active entry (``bytes-in``/``bytes-out``)."""
         with self._lock:
             queues = self._table("/queue/simple")
             for name in (f"<pppoe-{login}>", f"<hotspot-{login}>"):
@@ -1341,8 +1343,20 @@ class RouterOSEmulator:
                     entry_id = queues.index[(name,)]
                     up, down = (int(v) for v in queues.rows[entry_id]["bytes"].split("/"))
                     queues.update(entry_id, {"bytes": f"{up + upload}/{down + download}"})
-                    return
-            raise ValueError(f"no dynamic queue for {login!r}; connect_session first")
+                    break
+            else:
+                raise ValueError(f"no dynamic queue for {login!r}; connect_session first")
+            # a hotspot active entry counts the session's bytes itself (in: from the client)
+            active = self._table("/ip/hotspot/active")
+            for entry_id, row in list(active.rows.items()):
+                if row.get("user") == login:
+                    active.update(
+                        entry_id,
+                        {
+                            "bytes-in": str(int(row["bytes-in"]) + upload),
+                            "bytes-out": str(int(row["bytes-out"]) + download),
+                        },
+                    )
 
     # -- command dispatch ---------------------------------------------------
 
@@ -1606,7 +1620,7 @@ class RouterOSEmulator:
             "cpu": "ARM64",
             "cpu-count": "4",
             "cpu-frequency": "1700",
-            "cpu-load": "1",
+            "cpu-load": str(self.cpu_load),
             "free-hdd-space": "91553792",
             "total-hdd-space": "134217728",
             "architecture-name": "arm64",

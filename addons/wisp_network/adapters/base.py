@@ -9,6 +9,7 @@ nothing the second time (idempotent jobs, cheap periodic reconcile).
 
 import abc
 import dataclasses
+import datetime
 
 
 class BackendError(Exception):
@@ -118,6 +119,34 @@ class Usage:
     upload_bytes: int
 
 
+@dataclasses.dataclass(frozen=True)
+class Session:
+    """One subscriber session open on a NAS right now.
+
+    ``started`` is a naive UTC datetime (Odoo's convention); bytes count from the
+    session's start, from the subscriber's side (download: sent to the subscriber).
+    ``session_id`` is unique on its NAS while the session lives (RouterOS
+    ``session-id`` or the active entry's ``.id``; RADIUS ``Acct-Session-Id``).
+    ``nas`` is the address of the NAS that holds it.
+    """
+
+    login: str
+    session_id: str
+    kind: str  # pppoe, hotspot, dhcp
+    nas: str = ""
+    address: str = ""
+    mac: str = ""
+    started: datetime.datetime | None = None
+    download_bytes: int = 0
+    upload_bytes: int = 0
+
+    def uptime_seconds(self, now=None):
+        if self.started is None:
+            return 0
+        now = now or datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        return max(0, int((now - self.started).total_seconds()))
+
+
 class Backend(abc.ABC):
     """A NAS the suite provisions. Every method may raise :class:`BackendError`."""
 
@@ -149,6 +178,11 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def read_usage(self):
         """Return a list of :class:`Usage`, one per login that has counters."""
+
+    @abc.abstractmethod
+    def read_sessions(self, logins=None):
+        """Return the open sessions (a list of :class:`Session`), of ``logins`` (a set)
+        only when given. A login may have several (hotspot shared users)."""
 
     def close(self):  # noqa: B027 - optional hook, most backends hold a connection
         """Release the connection; the default has nothing to release."""

@@ -75,6 +75,7 @@ exceptions or logs.
 """
 
 import contextlib
+import datetime
 import io
 import ipaddress
 import logging
@@ -90,6 +91,7 @@ from .base import (
     BackendError,
     BackendUnsupported,
     ServiceState,
+    Session,
     SpeedProfile,
     Usage,
 )
@@ -525,6 +527,54 @@ class RadiusBackend(Backend):
             Usage(login=login, download_bytes=int(down), upload_bytes=int(up))
             for login, down, up in rows
         ]
+
+    def read_sessions(self, logins=None):
+        """Open sessions: ``radacct`` rows without a stop time (one statement).
+
+        Octets as in :meth:`read_usage` (input: from the subscriber); the kind
+        comes from the login's ``wisp-`` group; ``nas`` is the session's
+        ``nasipaddress``. A NAS that reboots without sending Stop leaves its rows
+        open until its Accounting-On, on which FreeRADIUS's queries close them.
+        """
+        if logins is not None and not logins:
+            return []
+        query = (
+            "SELECT a.username, a.acctsessionid, host(a.nasipaddress), "
+            "host(a.framedipaddress), a.callingstationid, a.acctstarttime, "
+            "COALESCE(a.acctoutputoctets, 0), COALESCE(a.acctinputoctets, 0), "
+            "(SELECT g.groupname FROM radusergroup g WHERE g.username = a.username "
+            "AND g.groupname = ANY(%s) ORDER BY g.id LIMIT 1) "
+            "FROM radacct a WHERE a.acctstoptime IS NULL"
+        )
+        params = [list(KIND_GROUPS.values())]
+        if logins is not None:
+            query += " AND a.username = ANY(%s)"
+            params.append(sorted(logins))
+        with self._transaction("read sessions") as cur:
+            self._execute(cur, query + " ORDER BY a.username, a.radacctid", params)
+            rows = cur.fetchall()
+        kinds = {group: kind for kind, group in KIND_GROUPS.items()}
+        return [
+            Session(
+                login=login,
+                session_id=session_id or "",
+                kind=kinds.get(group, ""),
+                nas=nas or "",
+                address=address or "",
+                mac=mac or "",
+                started=_utc(started),
+                download_bytes=int(down),
+                upload_bytes=int(up),
+            )
+            for login, session_id, nas, address, mac, started, down, up, group in rows
+        ]
+
+
+def _utc(value):
+    """A timestamp as a naive UTC datetime (``radacct`` columns are timestamptz)."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 def _q(template, table):

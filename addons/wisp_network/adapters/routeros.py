@@ -79,6 +79,7 @@ Design choices:
 
 import contextlib
 import dataclasses
+import datetime
 import logging
 import re
 import ssl
@@ -89,7 +90,16 @@ import librouteros
 from librouteros.api import Api
 from librouteros.exceptions import LibRouterosError, MultiTrapError, TrapError
 
-from .base import ApplyReport, Backend, BackendError, PingResult, ServiceState, SpeedProfile, Usage
+from .base import (
+    ApplyReport,
+    Backend,
+    BackendError,
+    PingResult,
+    ServiceState,
+    Session,
+    SpeedProfile,
+    Usage,
+)
 from .rate_limit import parse_rate_limit
 
 _logger = logging.getLogger(__name__)
@@ -123,6 +133,9 @@ class _Kind:
     address_field: str  # the static address of a login
     fixed: tuple = ()  # fields every managed login of this kind carries
     profile_comment: bool = False  # the profile menu has a comment field
+    active_mac: str = "mac-address"  # the client's MAC in the active menu
+    active_id: str = ".id"  # the field naming the session in the active menu
+    active_counts: bool = False  # the active menu counts bytes-in / bytes-out itself
 
 
 KINDS = {
@@ -134,6 +147,8 @@ KINDS = {
         address_field="remote-address",
         fixed=(("service", "pppoe"),),
         profile_comment=True,
+        active_mac="caller-id",
+        active_id="session-id",
     ),
     "hotspot": _Kind(
         users="/ip/hotspot/user",
@@ -141,6 +156,7 @@ KINDS = {
         active="/ip/hotspot/active",
         active_login="user",
         address_field="address",
+        active_counts=True,
     ),
 }
 PROFILE_FIELDS = (".id", "name", "rate-limit", "address-list", "comment")
@@ -808,6 +824,66 @@ class RouterOSBackend(Backend):
     def disconnect(self, login):
         with self._session(f"disconnect {login!r}") as api:
             return self._kick(api, {login}) > 0
+
+    def read_sessions(self, logins=None):
+        """Open sessions from each kind's active menu (one print per menu).
+
+        Hotspot entries count their own ``bytes-in``/``bytes-out`` (in: from the
+        subscriber); a PPP active entry has no counters, so they come from its
+        dynamic queue ``<pppoe-LOGIN>`` (``bytes`` is upload/download), read in the
+        same call. A future kind (DHCP leases with ``status=bound``) is one more
+        :class:`_Kind` with its active menu and fields.
+        """
+        scope = set(logins) if logins is not None else None
+        if scope is not None and not scope:
+            return []
+        small = scope is not None and len(scope) <= QUERY_LIMIT
+        found = []  # (kind, login, row)
+        with self._session("read sessions") as api:
+            for kind, spec in KINDS.items():
+                fields = {".id", spec.active_id, spec.active_login, "address", "uptime"}
+                fields.add(spec.active_mac)
+                if spec.active_counts:
+                    fields |= {"bytes-in", "bytes-out"}
+                query = _name_query(spec.active_login, scope) if small else ()
+                for row in self._print(api, spec.active, sorted(fields), query):
+                    login = row.get(spec.active_login, "")
+                    if login and (scope is None or login in scope):
+                        found.append((kind, login, row))
+            queues = {f"<{k}-{login}>" for k, login, _row in found if not KINDS[k].active_counts}
+            counters = self._queue_bytes(api, queues) if queues else {}
+        now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        sessions = []
+        for kind, login, row in found:
+            spec = KINDS[kind]
+            if spec.active_counts:
+                upload, download = int(row.get("bytes-in") or 0), int(row.get("bytes-out") or 0)
+            else:
+                upload, download = counters.get(f"<{kind}-{login}>", (0, 0))
+            sessions.append(
+                Session(
+                    login=login,
+                    session_id=row.get(spec.active_id) or row.get(".id", ""),
+                    kind=kind,
+                    nas=self.host,
+                    address=_normal("address", row.get("address", "")),
+                    mac=row.get(spec.active_mac, ""),
+                    started=now - datetime.timedelta(milliseconds=parse_ms(row.get("uptime")) or 0),
+                    download_bytes=download,
+                    upload_bytes=upload,
+                )
+            )
+        return sessions
+
+    def _queue_bytes(self, api, names):
+        """``{queue name: (upload, download)}`` of the dynamic queues ``names``."""
+        query = _name_query("name", names) if len(names) <= QUERY_LIMIT else ()
+        counters = {}
+        for row in self._print(api, QUEUE_MENU, ("name", "bytes"), query):
+            if row.get("name") in names:
+                up, _, down = row.get("bytes", "0/0").partition("/")
+                counters[row["name"]] = (int(up or 0), int(down or 0))
+        return counters
 
     # ----------------------------------------------------------- operations
 
