@@ -2,7 +2,8 @@
     "name": "WISP Network",
     "summary": "Routers (MikroTik RouterOS API, FreeRADIUS) provisioned from each "
     "service's desired state: sync jobs, reconcile, circuit test, usage and caps, "
-    "online status, failed jobs and unreachable routers on the dashboard, RouterOS setup "
+    "online status, live sessions with disconnect and session history, router health "
+    "poll, failed jobs and unreachable routers on the dashboard, RouterOS setup "
     "script per router, LibreQoS export of the shaping topology",
     "version": "19.0.1.0.0",
     "category": "Services/WISP",
@@ -20,6 +21,7 @@
         "views/wisp_network_job_views.xml",
         "views/wisp_circuit_test_views.xml",
         "views/wisp_service_usage_views.xml",
+        "views/wisp_service_session_views.xml",
         "views/wisp_service_views.xml",
         "views/wisp_site_views.xml",
         "views/res_partner_views.xml",

@@ -27,6 +27,7 @@
     "assets": {
         "web.assets_frontend": [
             "wisp_portal/static/src/scss/wisp_portal.scss",
+            "wisp_portal/static/src/interactions/*.js",
         ],
         "web.assets_tests": [
             "wisp_portal/static/tests/tours/*.js",

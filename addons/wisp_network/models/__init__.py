@@ -5,6 +5,7 @@ from . import (
     wisp_network_job,
     wisp_router,
     wisp_service,
+    wisp_service_session,
     wisp_service_usage,
     wisp_site,
 )

@@ -382,12 +382,7 @@ class WispNetworkJob(models.Model):
 
     def _notify_failure(self):
         self.ensure_one()
-        user = (
-            self.router_id.responsible_id
-            or self.env.ref("wisp_subscriber.group_wisp_network").user_ids.filtered(
-                lambda u: u.active and not u.share
-            )[:1]
-        )
+        user = self.router_id._network_responsible()
         target = self.service_id or self.router_id
         if not user:
             _logger.warning("network job %s failed and no network engineer exists", self.id)

@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
 from odoo.exceptions import UserError
 
-from ..adapters.base import ServiceState, SpeedProfile
+from ..adapters.base import BackendError, ServiceState, SpeedProfile
 
 # Status -> what the router holds. Paused (vacation) is restricted rather than
 # removed: the login and its profile stay, the customer lands on the captive
@@ -35,6 +35,12 @@ MEASURED_FIELDS = (
     "last_traffic_date",
 )
 MB = 10**6
+LIVE_STATES = [
+    ("online", "Online"),
+    ("offline", "Offline"),
+    ("no_answer", "Router Not Answering"),
+    ("unmonitored", "Not Monitored"),
+]
 
 
 def profile_slug(plan):
@@ -120,6 +126,37 @@ class WispService(models.Model):
     circuit_test_available = fields.Boolean(
         compute="_compute_circuit_test_available", groups="base.group_user"
     )
+    session_ids = fields.One2many(
+        "wisp.service.session", "service_id", string="Sessions", groups="base.group_user"
+    )
+    # Read from the router when shown (short timeout), never stored.
+    live_state = fields.Selection(
+        LIVE_STATES,
+        string="Online Now",
+        compute="_compute_live_session",
+        groups="base.group_user",
+        help="Read from the router when the form opens: online or offline, or why it "
+        "cannot be said (router not answering, not monitored).",
+    )
+    live_since = fields.Datetime(
+        string="Online Since", compute="_compute_live_session", groups="base.group_user"
+    )
+    live_address = fields.Char(
+        string="Session IP", compute="_compute_live_session", groups="base.group_user"
+    )
+    live_download_mb = fields.Float(
+        string="Downloaded This Session (MB)",
+        compute="_compute_live_session",
+        digits=(16, 1),
+        groups="base.group_user",
+    )
+    live_upload_mb = fields.Float(
+        string="Uploaded This Session (MB)",
+        compute="_compute_live_session",
+        digits=(16, 1),
+        groups="base.group_user",
+    )
+    live_message = fields.Char(compute="_compute_live_session", groups="base.group_user")
 
     @api.depends("site_id")
     def _compute_router_id(self):
@@ -144,6 +181,60 @@ class WispService(models.Model):
                 and service.state != "terminated"
                 and service.router_id.can_ping
             )
+
+    def _compute_live_session(self):
+        status = self._live_status()
+        for service in self:
+            live = status[service.id]
+            service.live_state = live["state"]
+            service.live_since = live["since"]
+            service.live_address = live["address"]
+            service.live_download_mb = live["download_bytes"] / MB
+            service.live_upload_mb = live["upload_bytes"] / MB
+            service.live_message = live["message"]
+
+    def _live_status(self):
+        """``{service id: status}`` read from the routers now: one short read per
+        router, whatever the number of services. A status is a dict with ``state``
+        (:data:`LIVE_STATES`), ``since``, ``address``, ``nas`` (the router's name),
+        ``download_bytes``, ``upload_bytes`` and ``message``; it holds nothing of
+        the router's access, so the portal may show it."""
+        result = {}
+        watched = self.sudo().filtered(
+            lambda s: (
+                s.id
+                and s.service_type == "internet"
+                and s.login
+                and s.router_id.provisioning_enabled
+                and s.state != "terminated"
+            )
+        )
+        for service in self - watched:
+            result[service.id] = _live(
+                "unmonitored", message=self.env._("Not monitored on a router.")
+            )
+        for router, services in watched.grouped("router_id").items():
+            try:
+                sessions = router._read_live_sessions(services.mapped("login"))
+            except BackendError:
+                message = self.env._("Router %s is not answering.", router.name)
+                result.update((s.id, _live("no_answer", message=message)) for s in services)
+                continue
+            for service in services:
+                mine = sessions.get(service.login, [])
+                if not mine:
+                    result[service.id] = _live("offline", nas=router.name)
+                    continue
+                first = min(mine, key=lambda s: s.started or fields.Datetime.now())
+                result[service.id] = _live(
+                    "online",
+                    since=first.started,
+                    address=first.address,
+                    nas=router.name,
+                    download_bytes=sum(s.download_bytes for s in mine),
+                    upload_bytes=sum(s.upload_bytes for s in mine),
+                )
+        return result
 
     def _compute_network_job_failed(self):
         failed = (
@@ -359,12 +450,71 @@ class WispService(models.Model):
         action["context"] = {"default_service_id": self.id}
         return action
 
+    def action_disconnect_session(self):
+        """Drop the subscriber's session on its router now (it reconnects at once:
+        to apply a change, or to clear a stuck session). Network and support only."""
+        check_groups(self.env, (SUPPORT, NETWORK))
+        self.check_access("read")
+        self.ensure_one()
+        service = self.sudo()
+        router = service.router_id
+        if not (service.login and router and router.provisioning_enabled):
+            raise UserError(
+                self.env._("Service %s has no session on a monitored router.", self.name)
+            )
+        backend = router._get_backend(timeout=router._live_timeout())
+        try:
+            dropped = backend.disconnect(service.login)
+        except BackendError as exc:
+            router._record_contact(exc)
+            return _notification(
+                self.env._("Router %s is not answering: nothing was disconnected.", router.name),
+                "warning",
+            )
+        finally:
+            backend.close()
+        router._record_contact()
+        if not dropped:
+            return _notification(self.env._("%s has no session to drop.", self.name), "info")
+        cause = self.env._("Disconnected by %s", self.env.user.name)
+        open_rows = service.session_ids.filtered(lambda row: row.state == "open")
+        open_rows._close(fields.Datetime.now(), cause)
+        service.message_post(body=self.env._("Session dropped on %s.", router.name))
+        return _notification(
+            self.env._("%s was disconnected; it reconnects by itself.", self.name), "success"
+        )
+
     def action_sync_network(self):
         """Queue a sync now (e.g. after fixing a router)."""
         check_groups(self.env, (NETWORK,))
         self.check_access("write")
         self._enqueue_network_sync(kick=False)
         return True
+
+
+def _live(state, **values):
+    return {
+        "state": state,
+        "since": False,
+        "address": "",
+        "nas": "",
+        "download_bytes": 0,
+        "upload_bytes": 0,
+        "message": "",
+        **values,
+    }
+
+
+def _notification(message, kind):
+    return {
+        "type": "ir.actions.client",
+        "tag": "display_notification",
+        "params": {
+            "message": message,
+            "type": kind,
+            "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+        },
+    }
 
 
 def _ipv4(value):

@@ -4,6 +4,7 @@ from . import (
     test_dashboard_network,
     test_job_queue,
     test_libreqos_export,
+    test_live_sessions,
     test_network_views,
     test_online_status,
     test_provisioning,

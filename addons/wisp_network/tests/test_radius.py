@@ -126,3 +126,46 @@ class TestProvisioningRadius(WispNetworkCase):
         self.time_passes()
         self.run_jobs()
         self.assertEqual((job.state, job.result), ("done", "session dropped"))
+
+    def test_live_session_history_and_disconnect_from_radacct(self):
+        service = self.new_service("active", site_id=self.radius_site.id)
+        self.run_jobs()
+        self.sql(
+            "INSERT INTO radacct (acctsessionid, acctuniqueid, username, nasipaddress, "
+            "framedipaddress, callingstationid, acctstarttime, acctinputoctets, "
+            "acctoutputoctets) VALUES ('s7', 'u7', %s, '127.0.0.1', '100.64.0.7', "
+            "'02:00:00:00:00:07', now() - interval '2 hours', 1000000, 2000000)",
+            [service.login],
+        )
+        live = service.with_user(self.support)
+        self.assertEqual(live.live_state, "online")
+        self.assertEqual(live.live_address, "100.64.0.7")
+        self.assertEqual((live.live_download_mb, live.live_upload_mb), (2.0, 1.0))
+
+        self.env["wisp.router"]._cron_poll(commit=False)
+        row = service.session_ids
+        self.assertEqual((row.state, row.session_key, row.nas_address), ("open", "s7", "127.0.0.1"))
+        self.assertEqual(self.radius_router.online_session_count, 1)
+
+        # the Disconnect-Request goes to the NAS holding the session
+        result = service.with_user(self.network).action_disconnect_session()
+        self.assertEqual(result["params"]["type"], "success")
+        (request,) = self.coa.requests
+        self.assertEqual(request["Acct-Session-Id"], ["s7"])
+        self.assertEqual(row.state, "closed")
+
+        # a session the NAS reports stopped closes at the next poll
+        self.sql(
+            "INSERT INTO radacct (acctsessionid, acctuniqueid, username, nasipaddress, "
+            "acctstarttime) VALUES ('s8', 'u8', %s, '127.0.0.1', now())",
+            [service.login],
+        )
+        self.sql("UPDATE radacct SET acctstoptime = now() WHERE acctsessionid = 's7'")
+        self.env["wisp.router"]._cron_poll(commit=False)
+        new = service.session_ids - row
+        self.assertEqual((new.state, new.session_key), ("open", "s8"))
+        self.sql("UPDATE radacct SET acctstoptime = now() WHERE acctsessionid = 's8'")
+        self.env["wisp.router"]._cron_poll(commit=False)
+        self.assertEqual(new.state, "closed")
+        service.invalidate_recordset()  # a new request: read again
+        self.assertEqual(service.with_user(self.support).live_state, "offline")
