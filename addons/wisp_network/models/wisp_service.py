@@ -35,6 +35,14 @@ MEASURED_FIELDS = (
     "last_traffic_date",
 )
 MB = 10**6
+LIVE_FIELDS = [
+    "live_state",
+    "live_since",
+    "live_address",
+    "live_download_mb",
+    "live_upload_mb",
+    "live_message",
+]
 LIVE_STATES = [
     ("online", "Online"),
     ("offline", "Offline"),
@@ -479,6 +487,8 @@ class WispService(models.Model):
         cause = self.env._("Disconnected by %s", self.env.user.name)
         open_rows = service.session_ids.filtered(lambda row: row.state == "open")
         open_rows._close(fields.Datetime.now(), cause)
+        # what the form showed is over: the next read asks the router again
+        self.invalidate_recordset(LIVE_FIELDS)
         service.message_post(body=self.env._("Session dropped on %s.", router.name))
         return _notification(
             self.env._("%s was disconnected; it reconnects by itself.", self.name), "success"

@@ -1,3 +1,4 @@
+import random
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -143,3 +144,49 @@ class WispServiceSession(models.Model):
         old = self.sudo().search([("state", "=", "closed"), ("stop_date", "<", limit)])
         old.unlink()
         return len(old)
+
+    @api.model
+    def _wisp_demo_sessions(self, days=7):
+        """Demo data: a week of sessions for each active internet service that has
+        none (a reconnect every day or two, the last one still open), so the service's
+        Sessions tab and the dashboard's online figures have something to show. The
+        same figures on every install (seeded by service)."""
+        now = fields.Datetime.now().replace(microsecond=0)
+        services = self.env["wisp.service"].search(
+            [
+                ("service_type", "=", "internet"),
+                ("state", "=", "active"),
+                ("router_id", "!=", False),
+                ("login", "!=", False),
+                ("session_ids", "=", False),
+            ]
+        )
+        rows = []
+        for service in services:
+            rng = random.Random(service.id)  # noqa: S311 - demo figures, not secrets
+            start = now - timedelta(days=days)
+            number = 0
+            while start < now:
+                number += 1
+                stop = min(start + timedelta(hours=rng.uniform(12, 60)), now)
+                is_open = stop >= now
+                hours = (stop - start).total_seconds() / 3600
+                rows.append(
+                    {
+                        "service_id": service.id,
+                        "router_id": service.router_id.id,
+                        "login": service.login,
+                        "session_key": f"0x{service.id:04X}{number:02X}",
+                        "kind": "hotspot" if service.plan_id.is_prepaid else "pppoe",
+                        "state": "open" if is_open else "closed",
+                        "address": f"100.64.{service.id % 250}.{number % 250 + 2}",
+                        "start_date": start,
+                        "last_seen_date": stop,
+                        "stop_date": False if is_open else stop,
+                        "download_bytes": round(hours * rng.uniform(0.2, 1.5) * 10**9),
+                        "upload_bytes": round(hours * rng.uniform(0.02, 0.15) * 10**9),
+                        "end_cause": False if is_open else "Lost-Carrier",
+                    }
+                )
+                start = stop + timedelta(minutes=rng.randint(1, 20))
+        return self.create(rows)

@@ -10,6 +10,9 @@ class TestPortalLiveSession(WispPortalCase):
 
     def setUp(self):
         super().setUp()
+        # the emulator lives for the class: no fault of another test carries over
+        self.emu.faults.hang = False
+        self.addCleanup(setattr, self.emu.faults, "hang", False)
         self.home = self.new_service(self.alice, self.plan_20)
         self.bob_home = self.new_service(self.bob, self.plan_50)
         self.env["wisp.network.job"]._cron_process_jobs(commit=False)
@@ -70,3 +73,7 @@ class TestPortalLiveSession(WispPortalCase):
         response = self.url_open(self.live_url(self.home))
         self.assertIn("/web/login", response.url)
         self.assertNotIn("data-live-state", response.text)
+
+    def test_the_card_fetches_the_status_in_the_browser(self):
+        self.emu.connect_session(self.home.login, address="10.7.0.8")
+        self.start_tour("/my/services", "wisp_portal_live_session", login="alice")
