@@ -329,18 +329,23 @@ class WispRouter(models.Model):
 
     def _read_live_sessions(self, logins):
         """``{login: [Session]}`` of ``logins`` on this router now, with the short live
-        timeout. Raises BackendError (recorded as the router's contact) when it does
-        not answer; never contacts a router whose provisioning is off."""
+        timeout. Raises BackendError when it does not answer. The outcome is
+        recorded as the router's contact, except on a read-only cursor."""
         self.ensure_one()
+        # a form's read may run on a read-only replica cursor: writing there would make
+        # Odoo replay the request (and this router read) on the primary
+        record = not self.env.cr.readonly
         backend = self.sudo()._get_backend(timeout=self._live_timeout())
         try:
             sessions = backend.read_sessions(set(logins))
         except BackendError as exc:
-            self._record_contact(exc)
+            if record:
+                self._record_contact(exc)
             raise
         finally:
             backend.close()
-        self._record_contact()
+        if record:
+            self._record_contact()
         result = {}
         for session in sessions:
             result.setdefault(session.login, []).append(session)

@@ -1,6 +1,6 @@
 import time
 from datetime import timedelta
-from unittest.mock import patch
+from unittest.mock import PropertyMock, patch
 
 from odoo import fields
 from odoo.exceptions import AccessError
@@ -55,6 +55,16 @@ class TestLiveSessions(WispNetworkCase):
         self.emu.faults.hang = False
         self.emu.set_refuse(True)
         self.assertEqual(self.live(service).live_state, "no_answer")
+
+    def test_read_only_cursor_reads_without_writing(self):
+        service = self.online_service()
+        self.router.sudo().reachability = "unknown"
+        self.env.flush_all()
+        with patch.object(type(self.env.cr), "readonly", new_callable=PropertyMock) as readonly:
+            readonly.return_value = True
+            self.assertEqual(self.live(service).live_state, "online")
+        self.router.invalidate_recordset()
+        self.assertEqual(self.router.reachability, "unknown", "nothing written on a replica")
 
     def test_not_monitored_without_provisioning(self):
         service = self.online_service()
