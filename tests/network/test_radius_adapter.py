@@ -638,3 +638,16 @@ def test_open_accounting_rows_are_the_live_sessions(radiusd, backend):
 
     assert [s.login for s in backend.read_sessions({"bob"})] == ["bob"]
     assert backend.read_sessions(set()) == []
+
+
+def test_ended_sessions_give_their_stop_and_cause(radiusd, backend):
+    backend.apply([service("alice"), service("bob")])
+    assert radiusd.account("Start", "alice", "s-1")
+    assert radiusd.account("Stop", "alice", "s-1", 10, 20, Acct_Terminate_Cause="Lost-Carrier")
+    assert radiusd.account("Start", "bob", "s-2")  # still open
+    ends = backend.read_session_ends([("alice", "s-1"), ("bob", "s-2"), ("carol", "s-1")])
+    assert list(ends) == [("alice", "s-1")]
+    stop, cause = ends[("alice", "s-1")]
+    assert cause == "Lost-Carrier"
+    assert stop is not None and stop.tzinfo is None
+    assert backend.read_session_ends([]) == {}

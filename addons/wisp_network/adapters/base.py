@@ -184,5 +184,12 @@ class Backend(abc.ABC):
         """Return the open sessions (a list of :class:`Session`), of ``logins`` (a set)
         only when given. A login may have several (hotspot shared users)."""
 
+    def read_session_ends(self, sessions):
+        """``{(login, session id): (stop, cause)}`` for those of ``sessions`` (pairs)
+        that ended, where the backend keeps ended sessions (``stop`` naive UTC,
+        ``cause`` as the NAS reported it). The default knows none: a router forgets
+        a session when it ends."""
+        return {}
+
     def close(self):  # noqa: B027 - optional hook, most backends hold a connection
         """Release the connection; the default has nothing to release."""

@@ -569,6 +569,24 @@ class RadiusBackend(Backend):
             for login, session_id, nas, address, mac, started, down, up, group in rows
         ]
 
+    def read_session_ends(self, sessions):
+        """Stop time and ``acctterminatecause`` of the given sessions that have ended
+        (one statement)."""
+        pairs = sorted(set(sessions))
+        if not pairs:
+            return {}
+        with self._transaction("read session ends") as cur:
+            self._execute(
+                cur,
+                "SELECT a.username, a.acctsessionid, a.acctstoptime, a.acctterminatecause "
+                "FROM radacct a JOIN unnest(%s::text[], %s::text[]) AS s(username, sessionid) "
+                "ON a.username = s.username AND a.acctsessionid = s.sessionid "
+                "WHERE a.acctstoptime IS NOT NULL",
+                ([login for login, _ in pairs], [session for _, session in pairs]),
+            )
+            rows = cur.fetchall()
+        return {(login, session): (_utc(stop), cause or "") for login, session, stop, cause in rows}
+
 
 def _utc(value):
     """A timestamp as a naive UTC datetime (``radacct`` columns are timestamptz)."""

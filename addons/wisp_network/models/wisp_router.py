@@ -363,9 +363,17 @@ class WispRouter(models.Model):
         self.ensure_one()
         backend = self.sudo()._get_backend()
         api = backend if self.backend == "routeros" else backend.ping_via
+        Session = self.env["wisp.service.session"]
         try:
             resource = api.system_resource() if api is not None else {}
             sessions = backend.read_sessions()
+            live = {(session.login, session.session_id) for session in sessions}
+            gone = [
+                (row.login, row.session_key)
+                for row in Session._open_on(self)
+                if (row.login, row.session_key) not in live
+            ]
+            ends = backend.read_session_ends(gone) if gone else {}
         except BackendError as exc:
             self._record_contact(exc)
             self._poll_failed(exc)
@@ -375,7 +383,7 @@ class WispRouter(models.Model):
             if api is not None:
                 api.close()
         self._record_contact()
-        open_rows = self.env["wisp.service.session"]._record_poll(self, sessions)
+        open_rows = Session._record_poll(self, sessions, ends)
         values = {
             "health_date": fields.Datetime.now(),
             "unreachable_since": False,

@@ -83,12 +83,19 @@ class WispServiceSession(models.Model):
             session.upload_mb = session.upload_bytes / 10**6
 
     @api.model
-    def _record_poll(self, router, sessions):
+    def _open_on(self, router):
+        return self.sudo().search([("router_id", "=", router.id), ("state", "=", "open")])
+
+    @api.model
+    def _record_poll(self, router, sessions, ends=None):
         """Bring ``router``'s open rows in line with the ``sessions`` it holds now
         (adapter :class:`Session` objects): new ones open, seen ones are updated,
-        missing ones close. Returns the open rows."""
+        missing ones close, at the stop time and with the cause of ``ends``
+        (``Backend.read_session_ends``) when the backend knows them, else now.
+        Returns the open rows."""
         now = fields.Datetime.now()
-        rows = self.sudo().search([("router_id", "=", router.id), ("state", "=", "open")])
+        ends = ends or {}
+        rows = self._open_on(router)
         by_key = {(row.login, row.session_key): row for row in rows}
         services = {
             service.login: service
@@ -125,7 +132,9 @@ class WispServiceSession(models.Model):
                         "start_date": session.started or now,
                     }
                 )
-        (rows - seen)._close(now)
+        for row in rows - seen:
+            stop, cause = ends.get((row.login, row.session_key), (None, ""))
+            row._close(stop or now, cause or False)
         return seen | self.sudo().create(to_create)
 
     def _close(self, when, cause=False):

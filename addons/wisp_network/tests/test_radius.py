@@ -1,8 +1,10 @@
 import secrets
+from datetime import timedelta
 
 import psycopg2
 import psycopg2.extensions
 
+from odoo import fields
 from odoo.sql_db import connection_info_for
 
 from .common import WispNetworkCase, load_network_fixture
@@ -164,8 +166,14 @@ class TestProvisioningRadius(WispNetworkCase):
         self.env["wisp.router"]._cron_poll(commit=False)
         new = service.session_ids - row
         self.assertEqual((new.state, new.session_key), ("open", "s8"))
-        self.sql("UPDATE radacct SET acctstoptime = now() WHERE acctsessionid = 's8'")
+        self.sql(
+            "UPDATE radacct SET acctstoptime = now() - interval '10 minutes', "
+            "acctterminatecause = 'Lost-Carrier' WHERE acctsessionid = 's8'"
+        )
         self.env["wisp.router"]._cron_poll(commit=False)
         self.assertEqual(new.state, "closed")
+        # the NAS's own stop time and cause, not the poll's
+        self.assertEqual(new.end_cause, "Lost-Carrier")
+        self.assertLess(new.stop_date, fields.Datetime.now() - timedelta(minutes=9))
         service.invalidate_recordset()  # a new request: read again
         self.assertEqual(service.with_user(self.support).live_state, "offline")
