@@ -18,7 +18,7 @@ from wisp_network_adapters.radius import RadiusBackend, RadiusNas
 from wisp_network_adapters.rate_limit import parse_rate_limit
 
 RESTRICTED_RATE = "256k/256k"
-PASSWORD = "Cleartext-Password"  # noqa: S105 - an attribute name
+PASSWORD = "Cleartext-Password"
 HOME = SpeedProfile("Home 10M", download_kbps=10000, upload_kbps=5000)
 BURST = SpeedProfile(
     "Pro 20M",
@@ -29,7 +29,7 @@ BURST = SpeedProfile(
 )
 FAIR_USE = SpeedProfile("Home 10M fair use", download_kbps=2000, upload_kbps=1000)
 # the harness's own client: the NAS every login of this module is scoped to
-NAS = RadiusNas(RadiusServer.host, secret="nas-S3cret", shortname="harness")  # noqa: S106
+NAS = RadiusNas(RadiusServer.host, secret="nas-S3cret", shortname="harness")
 TABLES = ("radcheck", "radreply", "radusergroup", "radgroupreply", "radacct", "nas")
 
 
