@@ -573,15 +573,17 @@ class RadiusBackend(Backend):
 
     # ---------------------------------------------------------- clients
 
-    def apply_clients(self, nases):
+    def apply_clients(self, nases, keep=()):
         """Make the suite's rows of the ``nas`` table exactly ``nases``.
 
-        ``nases`` is every NAS of this database. A hand-made row with the
-        address of one of them is taken over; managed rows of other addresses
-        are deleted with the managed logins scoped to them. radiusd reads the
-        table when it starts: a changed report means it must be restarted.
-        Returns an :class:`ApplyReport` of NAS addresses.
+        ``nases`` is every NAS of this database, but those whose address is in
+        ``keep`` (NAS that cannot be written now: their rows stay as they are).
+        A hand-made row with the address of one of them is taken over; managed
+        rows of other addresses are deleted with the managed logins scoped to
+        them. radiusd reads the table when it starts: a changed report means it
+        must be restarted. Returns an :class:`ApplyReport` of NAS addresses.
         """
+        keep = set(keep)
         wanted = {}
         for given in nases:
             nas = given.validated()
@@ -601,7 +603,8 @@ class RadiusBackend(Backend):
                 )
                 actual = {}
                 for row in cur.fetchall():
-                    actual.setdefault(row[1], []).append(row)
+                    if row[1] not in keep:
+                        actual.setdefault(row[1], []).append(row)
                 deletes, updates, inserts = [], [], []
                 for address in sorted(set(actual) | set(wanted)):
                     rows = actual.get(address, [])
