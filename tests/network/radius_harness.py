@@ -344,6 +344,16 @@ class RadiusServer:
                 continue
         return "\n".join(text.splitlines()[-lines:])
 
+    def log_mark(self):
+        """Where the log ends now, for :meth:`log_since`."""
+        return self.log_path.stat().st_size
+
+    def log_since(self, mark):
+        """The radiusd log written after ``mark`` (``-X``: every query it ran)."""
+        with open(self.log_path, "rb") as log:
+            log.seek(mark)
+            return log.read().decode(errors="replace")
+
     # -- RADIUS requests
 
     @property

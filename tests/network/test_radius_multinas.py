@@ -6,6 +6,8 @@ starts with the shipped configuration (``deploy/freeradius``), which reads its
 clients from there. Each NAS's logins authenticate on it and nowhere else.
 """
 
+import re
+
 import psycopg2
 import pyrad.client
 import pytest
@@ -112,6 +114,37 @@ def test_a_third_address_or_a_wrong_secret_gets_no_answer(radiusd, tower_a):
     # router A's address with router B's secret: radiusd drops the packet
     with pytest.raises(pyrad.client.Timeout):
         auth(radiusd, "anna", NAS_A, secret=NAS_B.secret, timeout=0.5)
+
+
+def sql_queries(log):
+    """The SQL statements radiusd ran, from its ``-X`` log."""
+    return re.findall(r"sql: Executing (?:select )?query: (\w+ .*)", log)
+
+
+def test_an_accept_costs_three_selects_and_a_reject_logs_no_password(radiusd, tower_a, tower_b, db):
+    tower_a.apply([service("anna"), service("alma", restricted=True)])
+    tower_b.apply([service("bert")])
+    logged = len(query(db, "SELECT 1 FROM radpostauth"))
+    mark = radiusd.log_mark()
+    assert auth(radiusd, "anna", NAS_A)
+    assert len(query(db, "SELECT 1 FROM radpostauth")) == logged, "accepts are not logged"
+    queries = sql_queries(radiusd.log_since(mark))
+    # user check, user reply, groups holding rows (wisp-pppoe has none): no INSERT
+    assert [q.split()[0] for q in queries] == ["SELECT"] * 3, queries
+    mark = radiusd.log_mark()
+    accepted, reply = radiusd.authenticate(
+        "alma", "pw-alma", source=NAS_A.address, secret=NAS_A.secret
+    )
+    assert accepted and reply["Mikrotik-Address-List"] == ["wisp-restricted"]
+    assert len(sql_queries(radiusd.log_since(mark))) == 5  # + the restricted group's two
+
+    assert not auth(radiusd, "bert", NAS_A)
+    assert not radiusd.authenticate(
+        "anna", "Wrong-Pw-123", source=NAS_A.address, secret=NAS_A.secret
+    )[0]
+    rows = query(db, "SELECT username, pass, reply FROM radpostauth ORDER BY id")
+    assert rows[-2:] == [("bert", None, "Access-Reject"), ("anna", None, "Access-Reject")]
+    assert not query(db, "SELECT 1 FROM radpostauth WHERE pass IS NOT NULL")
 
 
 def test_full_reconcile_of_one_nas_leaves_the_other_ones_logins(radiusd, tower_a, tower_b):
