@@ -13,8 +13,8 @@ table. Prints:
 * Access-Requests (PAP, each NAS from its own loopback address with its own
   secret, to its own logins): throughput and latency p50/p99 at 1, 8 and 32
   outstanding requests, and the CPU radiusd's PostgreSQL backends spent per
-  request (the SQL per request is fixed by the queries: 3 SELECTs for an
-  accepted login, see ``tests/network/test_radius_multinas.py``).
+  request (the SQL per request is fixed by the queries: 2 SELECTs for an
+  accepted active login, 5 for a restricted one, see ``tests/network/test_radius_multinas.py``).
 
 No Odoo needed. The machine may be shared: figures vary with its load.
 

@@ -121,7 +121,7 @@ def sql_queries(log):
     return re.findall(r"sql: Executing (?:select )?query: (\w+ .*)", log)
 
 
-def test_an_accept_costs_three_selects_and_a_reject_logs_no_password(radiusd, tower_a, tower_b, db):
+def test_an_accept_costs_two_selects_and_a_reject_logs_no_password(radiusd, tower_a, tower_b, db):
     tower_a.apply([service("anna"), service("alma", restricted=True)])
     tower_b.apply([service("bert")])
     logged = len(query(db, "SELECT 1 FROM radpostauth"))
@@ -129,14 +129,15 @@ def test_an_accept_costs_three_selects_and_a_reject_logs_no_password(radiusd, to
     assert auth(radiusd, "anna", NAS_A)
     assert len(query(db, "SELECT 1 FROM radpostauth")) == logged, "accepts are not logged"
     queries = sql_queries(radiusd.log_since(mark))
-    # user check, user reply, groups holding rows (wisp-pppoe has none): no INSERT
-    assert [q.split()[0] for q in queries] == ["SELECT"] * 3, queries
+    # user check and reply; Fall-Through = No skips the groups; no INSERT
+    assert [q.split()[0] for q in queries] == ["SELECT"] * 2, queries
     mark = radiusd.log_mark()
     accepted, reply = radiusd.authenticate(
         "alma", "pw-alma", source=NAS_A.address, secret=NAS_A.secret
     )
     assert accepted and reply["Mikrotik-Address-List"] == ["wisp-restricted"]
-    assert len(sql_queries(radiusd.log_since(mark))) == 5  # + the restricted group's two
+    # + membership (wisp-restricted only: wisp-pppoe holds no rows) and its two
+    assert len(sql_queries(radiusd.log_since(mark))) == 5
 
     assert not auth(radiusd, "bert", NAS_A)
     assert not radiusd.authenticate(
@@ -145,6 +146,25 @@ def test_an_accept_costs_three_selects_and_a_reject_logs_no_password(radiusd, to
     rows = query(db, "SELECT username, pass, reply FROM radpostauth ORDER BY id")
     assert rows[-2:] == [("bert", None, "Access-Reject"), ("anna", None, "Access-Reject")]
     assert not query(db, "SELECT 1 FROM radpostauth WHERE pass IS NOT NULL")
+
+
+def test_rows_an_operator_hangs_on_a_kind_group_reach_its_logins(radiusd, tower_a, db):
+    tower_a.apply([service("anna"), service("alma", restricted=True)])
+    query(
+        db,
+        "INSERT INTO radgroupreply (groupname, attribute, op, value) "
+        "VALUES ('wisp-pppoe', 'Framed-Pool', ':=', 'pppoe-pool') RETURNING id",
+    )
+    report = tower_a.apply([service("anna"), service("alma", restricted=True)])
+    assert report.updated == ["anna"]  # its Fall-Through row is gone
+    accepted, reply = radiusd.authenticate(
+        "anna", "pw-anna", source=NAS_A.address, secret=NAS_A.secret
+    )
+    assert accepted and reply["Framed-Pool"] == ["pppoe-pool"]
+    assert reply["Mikrotik-Rate-Limit"] == [HOME.rate_limit]
+    query(db, "DELETE FROM radgroupreply WHERE groupname = 'wisp-pppoe' RETURNING id")
+    report = tower_a.apply([service("anna"), service("alma", restricted=True)])
+    assert report.updated == ["anna"]
 
 
 def test_full_reconcile_of_one_nas_leaves_the_other_ones_logins(radiusd, tower_a, tower_b):

@@ -12,8 +12,9 @@ Layout of one managed login ``L`` (what a WISP's FreeRADIUS holds):
 radcheck         ``L  Cleartext-Password  :=  <password>`` and
                  ``L  Packet-Src-IP-Address  ==  <NAS address>`` (the NAS
                  scope; ``Packet-Src-IPv6-Address`` for an IPv6 NAS)
-radreply         ``L  Mikrotik-Rate-Limit  :=  <plan rate>`` (always) and
-                 ``L  Framed-IP-Address  :=  <ip>`` (static address only)
+radreply         ``L  Mikrotik-Rate-Limit  :=  <plan rate>`` (always),
+                 ``L  Framed-IP-Address  :=  <ip>`` (static address only) and
+                 ``L  Fall-Through  :=  No`` (not restricted, see below)
 radusergroup     ``L  wisp-pppoe`` or ``L  wisp-hotspot`` (priority 10):
                  the ownership marker, it also records the kind of login;
                  plus ``L  wisp-restricted`` (priority 0) while restricted
@@ -35,6 +36,15 @@ Design choices:
   adds anything: the Access-Accept carries the low restricted rate and
   ``Mikrotik-Address-List = wisp-restricted``, which the router's firewall
   sends to the captive page. Suspension and reactivation are one row each.
+* **Two SELECTs per accepted login**: ``Fall-Through = No`` among a user's
+  replies makes the sql module skip the group queries (membership, then each
+  group's check and reply rows). A login that is not restricted has nothing to
+  take from its groups, unless an operator hung rows on its kind group
+  (``wisp-pppoe``/``wisp-hotspot``): then it gets no ``Fall-Through`` row. A
+  restricted login has none either, so ``wisp-restricted`` applies. With the
+  shipped queries (which list only groups holding rows) radiusd runs 2 SELECTs
+  for an active login and 5 for a restricted one. After hanging rows on a kind
+  group, reconcile the routers (the hourly reconcile does it too).
 * **Ownership**: a login is managed when it has a ``radusergroup`` row whose
   group name starts with ``wisp-``; that group namespace belongs to the suite.
   For a managed login the suite owns the attributes above; other rows an
@@ -127,6 +137,7 @@ RESTRICTED_PRIORITY = 0
 
 PASSWORD_ATTR = "Cleartext-Password"  # noqa: S105 - an attribute name
 ADDRESS_ATTR = "Framed-IP-Address"
+FALL_THROUGH_ATTR = "Fall-Through"
 # The NAS scope of a login: compared by radiusd with the request's source address.
 NAS_ATTRS = {4: "Packet-Src-IP-Address", 6: "Packet-Src-IPv6-Address"}
 NAS_OP = "=="
@@ -166,7 +177,7 @@ VENDORS = {
     ),
 }
 CHECK_ATTRS = (PASSWORD_ATTR, *NAS_ATTRS.values())
-REPLY_ATTRS = (*sorted({v.rate_attr for v in VENDORS.values()}), ADDRESS_ATTR)
+REPLY_ATTRS = (*sorted({v.rate_attr for v in VENDORS.values()}), ADDRESS_ATTR, FALL_THROUGH_ATTR)
 RESTRICTED_GROUPS = tuple(sorted({v.restricted_group for v in VENDORS.values()}))
 
 
@@ -397,10 +408,11 @@ class RadiusBackend(Backend):
 
         The scope is ``logins`` when given (only their rows are read), else
         every managed login of ``nas`` or without a NAS scope, plus ``desired``
-        wherever they are. Returns ``(groups, checks, replies, group_replies)``:
-        the first three map a login to ``{name: [(id, op, value), ...]}``
-        (groups: ``{group: [(id, priority)]}``), the last maps a restricted
-        group to ``{attribute: rows}``.
+        wherever they are. Returns ``(groups, checks, replies, group_replies,
+        filled)``: the first three map a login to ``{name: [(id, op, value), ...]}``
+        (groups: ``{group: [(id, priority)]}``), ``group_replies`` maps a
+        restricted group to ``{attribute: rows}``, ``filled`` is the set of kind
+        groups holding rows (an operator's).
         """
         if logins is not None:
             scope = sql.SQL("username = ANY(%s)")
@@ -440,24 +452,32 @@ class RadiusBackend(Backend):
                 rows.setdefault(login, {}).setdefault(attribute, []).append((row_id, op, value))
             tables.append(rows)
         vendor = VENDORS[nas.vendor]
+        kinds = list(KIND_GROUPS.values())
         self._execute(
             cur,
             "SELECT id, groupname, attribute, op, value FROM radgroupreply "
-            "WHERE groupname = %s AND attribute = ANY(%s) ORDER BY id",
-            (vendor.restricted_group, list(vendor.restricted_replies(""))),
+            "WHERE groupname = %s AND attribute = ANY(%s) UNION ALL "
+            "SELECT DISTINCT NULL::integer, groupname, NULL, NULL, NULL FROM ("
+            "SELECT groupname FROM radgroupreply WHERE groupname = ANY(%s) UNION ALL "
+            "SELECT groupname FROM radgroupcheck WHERE groupname = ANY(%s)) AS kind "
+            "ORDER BY 1",
+            (vendor.restricted_group, list(vendor.restricted_replies("")), kinds, kinds),
         )
-        group_replies = {}
+        group_replies, filled = {}, set()
         for row_id, group, attribute, op, value in cur.fetchall():
+            if row_id is None:
+                filled.add(group)
+                continue
             group_replies.setdefault(group, {}).setdefault(attribute, []).append(
                 (row_id, op, value)
             )
-        return groups, tables[0], tables[1], group_replies
+        return groups, tables[0], tables[1], group_replies, filled
 
     def read_state(self):
         nas = self._scoped_nas()
         vendor = VENDORS[nas.vendor]
         with self._transaction("read") as cur:
-            groups, checks, replies, _group_replies = self._read_rows(cur, nas)
+            groups, checks, replies, _group_replies, _filled = self._read_rows(cur, nas)
         state = {}
         for login, member in groups.items():
             kind = next((k for k, g in KIND_GROUPS.items() if g in member), "")
@@ -480,13 +500,17 @@ class RadiusBackend(Backend):
 
     # -------------------------------------------------------------- apply
 
-    def _desired_rows(self, service, nas):
-        """The rows one ServiceState must have on ``nas``: (checks, replies, groups)."""
+    def _desired_rows(self, service, nas, filled):
+        """The rows one ServiceState must have on ``nas``: (checks, replies, groups).
+
+        ``filled``: the kind groups that hold rows (their logins read groups)."""
         vendor = VENDORS[nas.vendor]
         checks = {PASSWORD_ATTR: (":=", service.password), nas.check_attr: (NAS_OP, nas.address)}
         replies = {vendor.rate_attr: (":=", vendor.format_rate(service.profile))}
         if service.remote_address:
             replies[ADDRESS_ATTR] = (":=", service.remote_address)
+        if not service.restricted and KIND_GROUPS[service.kind] not in filled:
+            replies[FALL_THROUGH_ATTR] = (":=", "No")  # no group has anything for it
         groups = {KIND_GROUPS[service.kind]: KIND_PRIORITY}
         if service.restricted:
             groups[vendor.restricted_group] = RESTRICTED_PRIORITY
@@ -530,7 +554,9 @@ class RadiusBackend(Backend):
         try:
             with self._transaction("apply") as cur:
                 self._execute(cur, "SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-                groups, checks, replies, group_replies = self._read_rows(cur, nas, logins, desired)
+                groups, checks, replies, group_replies, filled = self._read_rows(
+                    cur, nas, logins, desired
+                )
                 scope = set(groups) if logins is None else logins
                 plan = _WritePlan()
                 for login in sorted(scope | set(desired)):
@@ -541,7 +567,8 @@ class RadiusBackend(Backend):
                             plan.remove_logins.append(login)
                             report.removed.append(login)
                         continue
-                    want_checks, want_replies, want_groups = self._desired_rows(service, nas)
+                    wanted = self._desired_rows(service, nas, filled)
+                    want_checks, want_replies, want_groups = wanted
                     changed = plan.diff_attrs("radcheck", login, checks.get(login, {}), want_checks)
                     changed |= plan.diff_attrs(
                         "radreply", login, replies.get(login, {}), want_replies
