@@ -1,3 +1,5 @@
+import importlib.util
+import pathlib
 import secrets
 
 import psycopg2
@@ -186,3 +188,54 @@ class TestRadiusServer(WispNetworkCase):
         for secret in (DB_PASSWORD, SECRET_A):
             self.assertNotIn(secret, error)
             self.assertNotIn(secret, self.router_a.last_error or "")
+
+
+class TestRadiusServerMigration(WispNetworkCase):
+    """19.0.1.1.0: routers that held their own RADIUS database become routers of a
+    RADIUS server; the old columns (with the database password) are dropped."""
+
+    def test_routers_with_their_own_database_get_a_server(self):
+        path = pathlib.Path(__file__).parents[1] / "migrations/19.0.1.1.0/post-migrate.py"
+        spec = importlib.util.spec_from_file_location("wisp_network_migration_1_1", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+
+        cr = self.env.cr
+        # the table as 19.0.1.0.0 left it (rolled back with the test)
+        cr.execute("ALTER TABLE wisp_router ADD COLUMN radius_dsn varchar")
+        cr.execute("ALTER TABLE wisp_router ADD COLUMN radius_schema varchar")
+        site = self.env["wisp.site"].create({"name": "Old Towers", "code": "OLD"})
+        tower_1, tower_2, tower_3 = self.env["wisp.router"].create(
+            [
+                {"name": name, "site_id": site.id, "backend": "radius", "host": host}
+                for name, host in (("T1", "10.1.0.1"), ("T2", "10.1.0.2"), ("T3", "10.1.0.3"))
+            ]
+        )
+        self.env.flush_all()
+        for router, dsn, schema in (
+            (tower_1, "dbname=radius password=Old-Pw", "t1"),
+            (tower_2, "dbname=radius password=Old-Pw", "t1"),  # the same database and schema
+            (tower_3, "dbname=radius password=Old-Pw", None),
+        ):
+            cr.execute(
+                "UPDATE wisp_router SET radius_dsn = %s, radius_schema = %s WHERE id = %s",
+                (dsn, schema, router.id),
+            )
+        self.Job.search([]).unlink()
+        migration.migrate(cr, "19.0.1.0.0")
+        self.env.invalidate_all()
+
+        self.assertEqual(tower_1.radius_server_id, tower_2.radius_server_id)
+        self.assertNotEqual(tower_1.radius_server_id, tower_3.radius_server_id)
+        self.assertEqual(
+            (tower_1.radius_server_id.dsn, tower_1.radius_server_id.schema),
+            ("dbname=radius password=Old-Pw", "t1"),
+        )
+        self.assertFalse(tower_3.radius_server_id.schema)
+        cr.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'wisp_router' AND column_name LIKE 'radius_%%'"
+        )
+        self.assertEqual(cr.fetchall(), [("radius_server_id",)])
+        reconciles = self.Job.search([("kind", "=", "reconcile")])
+        self.assertEqual(reconciles.router_id, tower_1 | tower_2 | tower_3)
