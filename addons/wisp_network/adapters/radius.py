@@ -108,6 +108,7 @@ exceptions or logs.
 
 import contextlib
 import dataclasses
+import functools
 import io
 import ipaddress
 import logging
@@ -221,8 +222,9 @@ class RadiusNas:
             )
         return dataclasses.replace(self, address=str(address))
 
-    @property
+    @functools.cached_property
     def check_attr(self):
+        """The check item scoping a login to this NAS (read once per login)."""
         return NAS_ATTRS[ipaddress.ip_address(self.address).version]
 
 
