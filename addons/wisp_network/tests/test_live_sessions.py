@@ -246,10 +246,10 @@ class TestRouterHealth(WispNetworkCase):
         Session = type(self.env["wisp.service.session"])
         record_poll = Session._record_poll
 
-        def broken_for_one(model, router, sessions):
+        def broken_for_one(model, router, *args):
             if router == buggy:
                 raise ValueError("a bug")
-            return record_poll(model, router, sessions)
+            return record_poll(model, router, *args)
 
         # the routers are polled in id order: the bad ones come first
         self.router.sequence = 99
