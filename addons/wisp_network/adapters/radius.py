@@ -12,12 +12,19 @@ Layout of one managed login ``L`` (what a WISP's FreeRADIUS holds):
 radcheck         ``L  Cleartext-Password  :=  <password>``
 radreply         ``L  Mikrotik-Rate-Limit  :=  <plan rate>`` (always) and
                  ``L  Framed-IP-Address  :=  <ip>`` (static address only)
-radusergroup     ``L  wisp-pppoe`` or ``L  wisp-hotspot`` (priority 10):
+radusergroup     ``L  wisp-pppoe``, ``wisp-hotspot`` or ``wisp-dhcp`` (priority 10):
                  the ownership marker, it also records the kind of login;
                  plus ``L  wisp-restricted`` (priority 0) while restricted
 radgroupreply    ``wisp-restricted  Mikrotik-Address-List  :=  wisp-restricted``
                  ``wisp-restricted  Mikrotik-Rate-Limit  :=  <restricted rate>``
 ===============  ===========================================================
+
+A DHCP (IPoE) login ``L`` is the CPE's MAC (``AA:BB:CC:DD:EE:FF``: RouterOS's DHCP
+server with ``use-radius=yes`` sends it as ``User-Name`` with an empty password).
+Its radcheck rows are ``L Auth-Type := Accept`` and ``L Service-Type !* Framed-User`` (no
+password: the request must come without Service-Type, as the DHCP server's do
+and PPP's never do); its replies the same rate and ``Framed-IP-Address`` (the
+lease's address, required), restricted through the same group.
 
 Design choices:
 
@@ -92,23 +99,35 @@ from .base import (
     ServiceState,
     SpeedProfile,
     Usage,
+    check_dhcp_state,
 )
 from .rate_limit import parse_rate_limit
 
 _logger = logging.getLogger(__name__)
 
 GROUP_PREFIX = "wisp-"
-KIND_GROUPS = {"pppoe": "wisp-pppoe", "hotspot": "wisp-hotspot"}
+KIND_GROUPS = {"pppoe": "wisp-pppoe", "hotspot": "wisp-hotspot", "dhcp": "wisp-dhcp"}
 RESTRICTED_GROUP = "wisp-restricted"
 RESTRICTED_ADDRESS_LIST = "wisp-restricted"
 KIND_PRIORITY = 10
 RESTRICTED_PRIORITY = 0
 
 PASSWORD_ATTR = "Cleartext-Password"  # noqa: S105 - an attribute name
+AUTH_TYPE_ATTR = "Auth-Type"
+SERVICE_TYPE_ATTR = "Service-Type"
 RATE_ATTR = "Mikrotik-Rate-Limit"
 ADDRESS_ATTR = "Framed-IP-Address"
 ADDRESS_LIST_ATTR = "Mikrotik-Address-List"
-CHECK_ATTRS = (PASSWORD_ATTR,)
+# The radcheck rows the suite owns, per kind. A DHCP login (the CPE's MAC) has no
+# password: RouterOS's DHCP server sends an empty one. The MAC is accepted as
+# it is, but only in a request without Service-Type, which RouterOS's DHCP server
+# never sends and PPP always does (Framed-User): typing the MAC as a PPPoE user
+# name gets nothing.
+# (``!*`` ignores its value, which must still parse as a Service-Type: the one PPP sends.)
+KIND_CHECKS = {
+    "dhcp": {AUTH_TYPE_ATTR: (":=", "Accept"), SERVICE_TYPE_ATTR: ("!*", "Framed-User")}
+}
+CHECK_ATTRS = (PASSWORD_ATTR, AUTH_TYPE_ATTR, SERVICE_TYPE_ATTR)
 REPLY_ATTRS = (RATE_ATTR, ADDRESS_ATTR)
 GROUP_REPLY_ATTRS = (ADDRESS_LIST_ATTR, RATE_ATTR)
 
@@ -338,11 +357,12 @@ class RadiusBackend(Backend):
                 profile = SpeedProfile(rate, 0, 0)
             state[login] = ServiceState(
                 login=login,
-                password=password or "",
+                password="" if kind == "dhcp" else password or "",
                 kind=kind,
                 profile=profile,
                 restricted=RESTRICTED_GROUP in member,
                 remote_address=address,
+                mac=login if kind == "dhcp" else "",
             )
         return state
 
@@ -350,7 +370,7 @@ class RadiusBackend(Backend):
 
     def _desired_rows(self, service):
         """The rows one ServiceState must have: (checks, replies, groups)."""
-        checks = {PASSWORD_ATTR: (":=", service.password)}
+        checks = KIND_CHECKS.get(service.kind) or {PASSWORD_ATTR: (":=", service.password)}
         replies = {RATE_ATTR: (":=", service.profile.rate_limit)}
         if service.remote_address:
             replies[ADDRESS_ATTR] = (":=", service.remote_address)
@@ -370,7 +390,9 @@ class RadiusBackend(Backend):
                 raise BackendError(
                     f"login {service.login}: unknown kind {service.kind!r}", transient=False
                 )
-            if not service.password:
+            if service.kind == "dhcp":
+                check_dhcp_state(service)
+            elif not service.password:
                 raise BackendError(f"login {service.login} has no password", transient=False)
             if service.remote_address:
                 try:
@@ -406,7 +428,14 @@ class RadiusBackend(Backend):
                             report.removed.append(login)
                         continue
                     want_checks, want_replies, want_groups = self._desired_rows(service)
-                    changed = plan.diff_attrs("radcheck", login, checks.get(login, {}), want_checks)
+                    # Only the kind's own check attributes: an operator's Auth-Type
+                    # row on a PPPoE login (a manual block) is not the suite's.
+                    owned_checks = {
+                        attribute: found
+                        for attribute, found in checks.get(login, {}).items()
+                        if attribute in KIND_CHECKS.get(service.kind, {PASSWORD_ATTR: None})
+                    }
+                    changed = plan.diff_attrs("radcheck", login, owned_checks, want_checks)
                     changed |= plan.diff_attrs(
                         "radreply", login, replies.get(login, {}), want_replies
                     )
