@@ -1,7 +1,8 @@
 {
     "name": "WISP Network",
     "summary": "Routers (MikroTik RouterOS API, FreeRADIUS) provisioned from each "
-    "service's desired state: sync jobs, reconcile, circuit test, usage and caps, "
+    "service's desired state (PPPoE, hotspot, DHCP/IPoE by CPE MAC): "
+    "sync jobs, reconcile, circuit test, usage and caps, "
     "online status, failed jobs and unreachable routers on the dashboard, RouterOS setup "
     "script per router, LibreQoS export of the shaping topology",
     "version": "19.0.1.0.0",
@@ -25,7 +26,11 @@
         "views/res_partner_views.xml",
         "views/wisp_network_menus.xml",
     ],
-    "demo": ["demo/wisp_router_demo.xml", "demo/wisp_service_usage_demo.xml"],
+    "demo": [
+        "demo/wisp_router_demo.xml",
+        "demo/wisp_service_dhcp_demo.xml",
+        "demo/wisp_service_usage_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "wisp_network/static/tests/tours/*.js",

@@ -457,6 +457,30 @@ MENUS = {
             required=("list", "address"),
         ),
         Menu(
+            "/ip/dhcp-server",
+            fields=(
+                "name",
+                "interface",
+                "address-pool",
+                "lease-time",
+                "authoritative",
+                "add-arp",
+                "use-radius",
+                "address-lists",
+                "comment",
+                "disabled",
+            ),
+            defaults={
+                "address-pool": "static-only",
+                "lease-time": "30m",
+                "authoritative": "yes",
+                "use-radius": "no",
+                "disabled": "false",
+            },
+            readonly={"dynamic": "false", "invalid": "false"},
+            builtin=(("*1", {"name": "dhcp1", "interface": "ether2"}),),
+        ),
+        Menu(
             "/ip/dhcp-server/lease",
             fields=(
                 "mac-address",

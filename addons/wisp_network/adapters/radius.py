@@ -124,9 +124,7 @@ ADDRESS_LIST_ATTR = "Mikrotik-Address-List"
 # never sends and PPP always does (Framed-User): typing the MAC as a PPPoE user
 # name gets nothing.
 # (``!*`` ignores its value, which must still parse as a Service-Type: the one PPP sends.)
-KIND_CHECKS = {
-    "dhcp": {AUTH_TYPE_ATTR: (":=", "Accept"), SERVICE_TYPE_ATTR: ("!*", "Framed-User")}
-}
+KIND_CHECKS = {"dhcp": {AUTH_TYPE_ATTR: (":=", "Accept"), SERVICE_TYPE_ATTR: ("!*", "Framed-User")}}
 CHECK_ATTRS = (PASSWORD_ATTR, AUTH_TYPE_ATTR, SERVICE_TYPE_ATTR)
 REPLY_ATTRS = (RATE_ATTR, ADDRESS_ATTR)
 GROUP_REPLY_ATTRS = (ADDRESS_LIST_ATTR, RATE_ATTR)
