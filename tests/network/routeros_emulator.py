@@ -16,7 +16,8 @@ talks to a router (the adapter under test never knows):
 * the menus the suite uses, with RouterOS's field names, defaults and ``.id``
   values such as ``*1A``: ``/ppp/secret``, ``/ppp/profile``, ``/ppp/active``,
   ``/ip/hotspot/user``, ``/ip/hotspot/user/profile``, ``/ip/hotspot/active``,
-  ``/ip/firewall/address-list``, ``/ip/dhcp-server/lease``, ``/queue/simple``, ``/ping``,
+  ``/ip/firewall/address-list``, ``/ip/dhcp-server/lease`` (static leases keyed by
+  MAC and server; a MAC is checked and printed upper case), ``/queue/simple``, ``/ping``,
   ``/system/resource`` and ``/system/identity``; commands print/getall, add,
   set, unset, remove (comma-separated id lists) and queue reset-counters.
 

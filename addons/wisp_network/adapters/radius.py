@@ -431,7 +431,7 @@ class RadiusBackend(Backend):
                     owned_checks = {
                         attribute: found
                         for attribute, found in checks.get(login, {}).items()
-                        if attribute in KIND_CHECKS.get(service.kind, {PASSWORD_ATTR: None})
+                        if attribute in want_checks
                     }
                     changed = plan.diff_attrs("radcheck", login, owned_checks, want_checks)
                     changed |= plan.diff_attrs(
