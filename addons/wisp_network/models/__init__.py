@@ -4,6 +4,7 @@ from . import (
     wisp_cpe_device,
     wisp_dashboard,
     wisp_network_job,
+    wisp_radius_server,
     wisp_router,
     wisp_service,
     wisp_service_usage,
