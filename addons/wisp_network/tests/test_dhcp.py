@@ -164,7 +164,10 @@ class TestDhcpServices(WispNetworkCase):
                 "backend": "radius",
                 "host": "10.20.0.1",
                 "provisioning_enabled": False,
-                "radius_dsn": "host=10.20.0.5 dbname=radius user=wisp",
+                "radius_server_id": self.env["wisp.radius.server"]
+                .create({"name": "Central RADIUS", "dsn": "host=10.20.0.5 dbname=radius"})
+                .id,
+                "coa_secret": "CoA-S3cret",
             }
         )
         self.dhcp_service(

@@ -148,7 +148,11 @@ class TestProvisioningRadius(WispNetworkCase):
             sorted(
                 self.sql("SELECT attribute, op, value FROM radcheck WHERE username = %s", [mac])
             ),
-            [("Auth-Type", ":=", "Accept"), ("Service-Type", "!*", "Framed-User")],
+            [
+                ("Auth-Type", ":=", "Accept"),
+                ("Packet-Src-IP-Address", "==", "127.0.0.1"),  # this router's only
+                ("Service-Type", "!*", "Framed-User"),
+            ],
         )
         replies = dict(self.sql("SELECT attribute, value FROM radreply WHERE username = %s", [mac]))
         self.assertEqual(replies["Framed-IP-Address"], "10.30.0.31")
