@@ -84,7 +84,8 @@ def bench_routeros(base, routeros, emulator_module, states):
 def bench_radius(radius, harness, states):
     print(f"FreeRADIUS SQL: {len(states)} MAC logins")
     with harness.postgres_database("wisp_bench_dhcp") as dsn:
-        backend = radius.RadiusBackend(dsn)
+        nas = radius.RadiusNas("127.0.0.1", "bench-secret", shortname="bench")
+        backend = radius.RadiusBackend(dsn, nas=nas)
 
         def apply(**kw):
             before = backend.round_trips
