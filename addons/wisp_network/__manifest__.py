@@ -1,8 +1,8 @@
 {
     "name": "WISP Network",
     "summary": "Routers (MikroTik RouterOS API, FreeRADIUS shared by many routers) "
-    "provisioned from each "
-    "service's desired state: sync jobs, reconcile, circuit test, usage and caps, "
+    "provisioned from each service's desired state (PPPoE, hotspot, DHCP/IPoE by CPE "
+    "MAC): sync jobs, reconcile, circuit test, usage and caps, "
     "online status, live sessions with disconnect and session history, router health "
     "poll, failed jobs and unreachable routers on the dashboard, RouterOS setup "
     "script per router, LibreQoS export of the shaping topology",
@@ -29,7 +29,11 @@
         "views/res_partner_views.xml",
         "views/wisp_network_menus.xml",
     ],
-    "demo": ["demo/wisp_router_demo.xml", "demo/wisp_service_usage_demo.xml"],
+    "demo": [
+        "demo/wisp_router_demo.xml",
+        "demo/wisp_service_dhcp_demo.xml",
+        "demo/wisp_service_usage_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "wisp_network/static/tests/tours/*.js",

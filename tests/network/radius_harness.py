@@ -404,6 +404,32 @@ class RadiusServer:
             client._CloseSocket()
         return reply.code == pyrad.packet.AccessAccept, packet_attributes(reply)
 
+    def authenticate_dhcp(self, mac, server="dhcp1", timeout=2.0, retries=2, **attributes):
+        """An Access-Request as RouterOS's DHCP server sends it (``use-radius=yes``):
+        User-Name the client's MAC, an empty User-Password, NAS-Port-Type Ethernet,
+        Called-Station-Id the DHCP server's name, Calling-Station-Id the client id,
+        and no Service-Type. Returns ``(accepted, {attribute: [values]})``."""
+        import pyrad.packet
+
+        client = self.client(timeout, retries)
+        request = client.CreateAuthPacket(
+            code=pyrad.packet.AccessRequest,
+            User_Name=mac,
+            NAS_IP_Address=self.host,
+            NAS_Port=2149580267,
+            NAS_Port_Type="Ethernet",
+            Called_Station_Id=server,
+            Calling_Station_Id="1:" + mac.lower(),
+            message_authenticator=True,
+            **attributes,
+        )
+        request["User-Password"] = request.PwCrypt("")
+        try:
+            reply = client.SendPacket(request)
+        finally:
+            client._CloseSocket()
+        return reply.code == pyrad.packet.AccessAccept, packet_attributes(reply)
+
     def account(self, status, login, session_id, input_octets=0, output_octets=0, **attributes):
         """Send an Accounting-Request (Start, Interim-Update, Stop); True when answered."""
         import pyrad.packet

@@ -22,7 +22,7 @@ P20 = SpeedProfile(
 SECRETS = "/ppp/secret"
 USERS = "/ip/hotspot/user"
 ADDRESSES = "/ip/firewall/address-list"
-BULK_PRINTS = 5  # profiles x2, secrets, hotspot users, address-list
+BULK_PRINTS = 6  # profiles x2, secrets, hotspot users, DHCP leases, address-list
 
 
 def pppoe(login, profile=P10, **kw):
@@ -422,7 +422,7 @@ def test_slow_router_within_and_beyond_the_timeout(emu):
 
 def test_connection_lost_mid_apply_retries_without_doubling(emu, backend):
     desired = [pppoe(f"p{i}") for i in range(20)]
-    emu.faults.drop_after = 12  # login + 5 prints + profile + 5 adds, then the cut
+    emu.faults.drop_after = 13  # login + 6 prints + profile + 5 adds, then the cut
     with pytest.raises(BackendError) as info:
         backend.apply(desired)
     assert info.value.transient is True

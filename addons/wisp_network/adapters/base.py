@@ -10,6 +10,7 @@ nothing the second time (idempotent jobs, cheap periodic reconcile).
 import abc
 import dataclasses
 import datetime
+import re
 
 
 class BackendError(Exception):
@@ -69,10 +70,13 @@ class SpeedProfile:
 class ServiceState:
     """What one subscriber service must look like on its NAS.
 
-    ``kind`` is ``pppoe`` or ``hotspot``. ``restricted`` puts the login's address
-    in the ``wisp-restricted`` address list (RouterOS) or the restricted RADIUS
-    group, which the router's firewall sends to the captive page. A terminated
-    service is simply absent from the desired set.
+    ``kind`` is ``pppoe``, ``hotspot`` or ``dhcp`` (IPoE: the DHCP server knows
+    the subscriber by its CPE's MAC, so ``login`` is that MAC, ``AA:BB:CC:DD:EE:FF``
+    as RouterOS prints it and sends it in RADIUS ``User-Name``, ``mac`` the same
+    MAC, ``password`` empty and ``remote_address`` required). ``restricted`` puts
+    the login's address in the ``wisp-restricted`` address list (RouterOS) or the
+    restricted RADIUS group, which the router's firewall sends to the captive page.
+    A terminated service is simply absent from the desired set.
     """
 
     login: str
@@ -82,6 +86,27 @@ class ServiceState:
     restricted: bool = False
     remote_address: str = ""
     comment: str = ""
+    mac: str = ""
+
+
+MAC_LOGIN = re.compile(r"[0-9A-F]{2}(?::[0-9A-F]{2}){5}")
+
+
+def check_dhcp_state(state):
+    """Raise unless a ``dhcp`` state can be provisioned: its login is its MAC (upper
+    case, colons: the form the NAS uses) and it has the address the lease hands out."""
+    if not MAC_LOGIN.fullmatch(state.mac) or state.login != state.mac:
+        raise BackendError(
+            f"DHCP service {state.comment or state.login!r}: login {state.login!r} must be "
+            f"its CPE MAC in the form AA:BB:CC:DD:EE:FF (MAC {state.mac!r})",
+            transient=False,
+        )
+    if not state.remote_address:
+        raise BackendError(
+            f"DHCP service {state.comment or state.login!r} (MAC {state.mac}) has no "
+            "address: a DHCP lease needs the address it hands out",
+            transient=False,
+        )
 
 
 @dataclasses.dataclass

@@ -15,12 +15,20 @@ radcheck         ``L  Cleartext-Password  :=  <password>`` and
 radreply         ``L  Mikrotik-Rate-Limit  :=  <plan rate>`` (always),
                  ``L  Framed-IP-Address  :=  <ip>`` (static address only) and
                  ``L  Fall-Through  :=  No`` (not restricted, see below)
-radusergroup     ``L  wisp-pppoe`` or ``L  wisp-hotspot`` (priority 10):
+radusergroup     ``L  wisp-pppoe``, ``wisp-hotspot`` or ``wisp-dhcp`` (priority 10):
                  the ownership marker, it also records the kind of login;
                  plus ``L  wisp-restricted`` (priority 0) while restricted
 radgroupreply    ``wisp-restricted  Mikrotik-Address-List  :=  wisp-restricted``
                  ``wisp-restricted  Mikrotik-Rate-Limit  :=  <restricted rate>``
 ===============  ===========================================================
+
+A DHCP (IPoE) login ``L`` is the CPE's MAC (``AA:BB:CC:DD:EE:FF``: RouterOS's DHCP
+server with ``use-radius=yes`` sends it as ``User-Name`` with an empty password).
+Instead of a password its radcheck rows are ``L Auth-Type := Accept`` and
+``L Service-Type !* Framed-User`` (the request must come without Service-Type, as
+the DHCP server's do and PPP's never do), next to the NAS scope; its replies the
+same rate and ``Framed-IP-Address`` (the lease's address, required), restricted
+through the same group.
 
 Design choices:
 
@@ -128,13 +136,14 @@ from .base import (
     Session,
     SpeedProfile,
     Usage,
+    check_dhcp_state,
 )
 from .rate_limit import parse_rate_limit
 
 _logger = logging.getLogger(__name__)
 
 GROUP_PREFIX = "wisp-"
-KIND_GROUPS = {"pppoe": "wisp-pppoe", "hotspot": "wisp-hotspot"}
+KIND_GROUPS = {"pppoe": "wisp-pppoe", "hotspot": "wisp-hotspot", "dhcp": "wisp-dhcp"}
 KIND_PRIORITY = 10
 RESTRICTED_PRIORITY = 0
 
@@ -179,7 +188,15 @@ VENDORS = {
         },
     ),
 }
-CHECK_ATTRS = (PASSWORD_ATTR, *NAS_ATTRS.values())
+AUTH_TYPE_ATTR = "Auth-Type"
+SERVICE_TYPE_ATTR = "Service-Type"
+# The radcheck rows a login's kind owns besides the NAS scope. A DHCP login (the
+# CPE's MAC) has no password: RouterOS's DHCP server sends an empty one. The MAC is
+# accepted as it is, but only in a request without Service-Type, which the DHCP
+# server never sends and PPP always does (Framed-User): the MAC typed into a PPPoE
+# dialer gets nothing. (``!*`` ignores its value, which must still parse.)
+KIND_CHECKS = {"dhcp": {AUTH_TYPE_ATTR: (":=", "Accept"), SERVICE_TYPE_ATTR: ("!*", "Framed-User")}}
+CHECK_ATTRS = (PASSWORD_ATTR, AUTH_TYPE_ATTR, SERVICE_TYPE_ATTR, *NAS_ATTRS.values())
 REPLY_ATTRS = (*sorted({v.rate_attr for v in VENDORS.values()}), ADDRESS_ATTR, FALL_THROUGH_ATTR)
 RESTRICTED_GROUPS = tuple(sorted({v.restricted_group for v in VENDORS.values()}))
 
@@ -494,11 +511,12 @@ class RadiusBackend(Backend):
                 profile = SpeedProfile(rate, 0, 0)
             state[login] = ServiceState(
                 login=login,
-                password=password or "",
+                password="" if kind == "dhcp" else password or "",
                 kind=kind,
                 profile=profile,
                 restricted=any(group in member for group in RESTRICTED_GROUPS),
                 remote_address=address,
+                mac=login if kind == "dhcp" else "",
             )
         return state
 
@@ -509,7 +527,10 @@ class RadiusBackend(Backend):
 
         ``filled``: the kind groups that hold rows (their logins read groups)."""
         vendor = VENDORS[nas.vendor]
-        checks = {PASSWORD_ATTR: (":=", service.password), nas.check_attr: (NAS_OP, nas.address)}
+        checks = {
+            **(KIND_CHECKS.get(service.kind) or {PASSWORD_ATTR: (":=", service.password)}),
+            nas.check_attr: (NAS_OP, nas.address),
+        }
         replies = {vendor.rate_attr: (":=", vendor.format_rate(service.profile))}
         if service.remote_address:
             replies[ADDRESS_ATTR] = (":=", service.remote_address)
@@ -531,7 +552,9 @@ class RadiusBackend(Backend):
                 raise BackendError(
                     f"login {service.login}: unknown kind {service.kind!r}", transient=False
                 )
-            if not service.password:
+            if service.kind == "dhcp":
+                check_dhcp_state(service)
+            elif not service.password:
                 raise BackendError(f"login {service.login} has no password", transient=False)
             if service.remote_address:
                 try:
@@ -573,7 +596,12 @@ class RadiusBackend(Backend):
                         continue
                     wanted = self._desired_rows(service, nas, filled)
                     want_checks, want_replies, want_groups = wanted
-                    changed = plan.diff_attrs("radcheck", login, checks.get(login, {}), want_checks)
+                    changed = plan.diff_attrs(
+                        "radcheck",
+                        login,
+                        _own_checks(service.kind, checks.get(login, {})),
+                        want_checks,
+                    )
                     changed |= plan.diff_attrs(
                         "radreply", login, replies.get(login, {}), want_replies
                     )
@@ -868,6 +896,13 @@ def _utc(value):
 def _q(template, table):
     """A statement on one of the FreeRADIUS tables, the name quoted as an identifier."""
     return sql.SQL(template).format(sql.Identifier(table))
+
+
+def _own_checks(kind, checks):
+    """The check rows of a ``kind`` login the suite owns: the NAS scope and its kind's
+    (an operator's ``Auth-Type`` row on a PPPoE login, a manual block, is not ours)."""
+    owned = set(KIND_CHECKS.get(kind, {PASSWORD_ATTR: None})) | set(NAS_ATTRS.values())
+    return {attribute: rows for attribute, rows in checks.items() if attribute in owned}
 
 
 def _first_value(rows):

@@ -16,9 +16,21 @@ first, hotspot menus in brackets):
 * ``/ip/firewall/address-list``: ``list=wisp-restricted address=<static IP>
   comment=wisp:L``, only for a restricted service with a static IP.
 
+A DHCP (IPoE) service is known by its CPE's MAC, which is its login ``M``
+(``AA:BB:CC:DD:EE:FF``):
+
+* ``/ip/dhcp-server/lease``: a static lease ``mac-address=M address=<IP>
+  server=all rate-limit=<plan rate> comment=wisp:<service comment>``, plus
+  ``address-lists=wisp-restricted`` while restricted (RouterOS puts the leased
+  address in that list when the lease binds). There is no profile: the lease
+  carries the rate itself, and RouterOS makes the dynamic simple queue from it.
+  The static address-list entry above is added too (a DHCP service always has
+  its address), so a restriction holds at once, not only from the next renewal.
+  The DHCP server's own dynamic leases are neither managed nor conflicts.
+
 Design choices:
 
-* **Ownership marker**: a secret or hotspot user is managed when its comment
+* **Ownership marker**: a secret, hotspot user or static lease is managed when its comment
   starts with ``wisp:``; address-list entries when they are in
   ``wisp-restricted`` with a ``wisp:<login>`` comment; profiles whose name
   starts with ``wisp-`` belong to the suite (the name is the namespace; hotspot
@@ -52,7 +64,7 @@ Design choices:
 * **Bulk reads**: ``apply`` reads each menu once (one ``print`` with a
   ``.proplist``; for a small ``logins`` set, one ``print`` with an OR query on
   the names), compares in memory and writes only differences. An unchanged
-  router costs five prints and no write, whatever the number of services
+  router costs six prints and no write, whatever the number of services
   (``round_trips`` counts the API commands sent).
 * Profiles are never removed: plans are shared and a leftover profile holds no
   subscriber data. A terminated service leaves no secret/user, no static
@@ -99,6 +111,7 @@ from .base import (
     Session,
     SpeedProfile,
     Usage,
+    check_dhcp_state,
 )
 from .rate_limit import parse_rate_limit
 
@@ -110,6 +123,7 @@ RESTRICTED_SUFFIX = "-restricted"
 RESTRICTED_LIST = "wisp-restricted"
 ADDRESS_LIST_MENU = "/ip/firewall/address-list"
 QUEUE_MENU = "/queue/simple"
+DHCP_LEASE_MENU = "/ip/dhcp-server/lease"
 # Up to this many logins are read with an OR query on their names; more, and a
 # full print of the menu is cheaper than a query the router evaluates per entry.
 QUERY_LIMIT = 100
@@ -127,8 +141,8 @@ class _Kind:
     """Where one kind of login lives on the router."""
 
     users: str
-    profiles: str
-    active: str
+    profiles: str | None  # None: the entry carries its rate and address list itself
+    active: str | None  # None: no session the suite can drop
     active_login: str  # the field naming the login in the active menu
     address_field: str  # the static address of a login
     fixed: tuple = ()  # fields every managed login of this kind carries
@@ -136,6 +150,7 @@ class _Kind:
     active_mac: str = "mac-address"  # the client's MAC in the active menu
     active_id: str = ".id"  # the field naming the session in the active menu
     active_counts: bool = False  # the active menu counts bytes-in / bytes-out itself
+    key: str = "name"  # the field holding the login
 
 
 KINDS = {
@@ -157,6 +172,17 @@ KINDS = {
         active_login="user",
         address_field="address",
         active_counts=True,
+    ),
+    # IPoE: a static lease per CPE MAC; server=all makes it valid on every DHCP
+    # server of the router (the MAC, not the interface, identifies the subscriber).
+    "dhcp": _Kind(
+        users=DHCP_LEASE_MENU,
+        profiles=None,
+        active=None,
+        active_login="",
+        address_field="address",
+        fixed=(("server", "all"),),
+        key="mac-address",
     ),
 }
 PROFILE_FIELDS = (".id", "name", "rate-limit", "address-list", "comment")
@@ -272,6 +298,8 @@ def parse_ms(text):
 
 def profile_name(state):
     """The router profile of a service: ``wisp-<plan>`` or its restricted twin."""
+    if KINDS[state.kind].profiles is None:
+        return ""
     name = PROFILE_PREFIX + state.profile.name
     return name + RESTRICTED_SUFFIX if state.restricted else name
 
@@ -289,10 +317,39 @@ def profile_fields(kind, profile, restricted):
     return fields
 
 
+def _user_read_fields(spec):
+    """What ``apply`` reads of the entries of one kind."""
+    if spec.profiles is None:  # a lease carries its own rate and address list
+        own = ("rate-limit", "address-lists", "dynamic")
+    else:
+        own = ("password", "profile")
+    fixed = (f for f, _ in spec.fixed)
+    return (".id", spec.key, *own, spec.address_field, "comment", "disabled", *fixed)
+
+
 def _name_query(field, names):
     """Query words selecting entries whose ``field`` is one of ``names`` (OR)."""
     names = sorted(names)
     return [f"?={field}={name}" for name in names] + ["?#|"] * (len(names) - 1)
+
+
+def _lease_state(kind, login, row):
+    """The ServiceState a managed DHCP lease holds (its plan's name is not on the router)."""
+    rate = row.get("rate-limit", "")
+    try:
+        profile = parse_rate_limit(rate) if rate else SpeedProfile("", 0, 0)
+    except ValueError:
+        profile = SpeedProfile(rate, 0, 0)  # hand-edited: apply rewrites it
+    return ServiceState(
+        login=login,
+        password="",
+        kind=kind,
+        profile=profile,
+        restricted=RESTRICTED_LIST in row.get("address-lists", "").split(","),
+        remote_address=_normal("address", row.get("address", "")),
+        comment=row["comment"][len(MARKER) :],
+        mac=login,
+    )
 
 
 # ---------------------------------------------------------------------- backend
@@ -509,31 +566,32 @@ class RouterOSBackend(Backend):
 
     def _read(self, api, scope):
         """Read every menu once; ``scope`` (a set) limits the logins read."""
-        query = () if scope is None or len(scope) > QUERY_LIMIT else _name_query("name", scope)
+        queried = scope is not None and len(scope) <= QUERY_LIMIT
         actual = _Actual(profiles={}, users={}, blocked={}, listed=set())
         for kind, spec in KINDS.items():
-            fields = PROFILE_FIELDS if spec.profile_comment else PROFILE_FIELDS[:-1]
-            actual.profiles[kind] = {
-                row["name"]: row
-                for row in self._print(api, spec.profiles, fields)
-                if row.get("name", "").startswith(PROFILE_PREFIX)
-            }
-            user_fields = (
-                ".id",
-                "name",
-                "password",
-                "profile",
-                spec.address_field,
-                "comment",
-                "disabled",
-                *(f for f, _ in spec.fixed),
-            )
+            actual.profiles[kind] = {}
+            if spec.profiles is not None:
+                fields = PROFILE_FIELDS if spec.profile_comment else PROFILE_FIELDS[:-1]
+                actual.profiles[kind] = {
+                    row["name"]: row
+                    for row in self._print(api, spec.profiles, fields)
+                    if row.get("name", "").startswith(PROFILE_PREFIX)
+                }
             actual.users[kind] = {
-                row["name"]: row
-                for row in self._print(api, spec.users, user_fields, query)
-                if scope is None or row["name"] in scope
+                row[spec.key]: row
+                for row in self._print(
+                    api,
+                    spec.users,
+                    _user_read_fields(spec),
+                    _name_query(spec.key, scope) if queried else (),
+                )
+                # The DHCP server's own (dynamic) leases come and go with clients:
+                # neither ours nor a hand-made static lease in the way.
+                if not _is_on(row.get("dynamic")) and (scope is None or row.get(spec.key) in scope)
             }
-            if any("password" not in row for row in actual.users[kind].values()):
+            if spec.profiles is not None and any(
+                "password" not in row for row in actual.users[kind].values()
+            ):
                 _logger.warning(
                     "router %s: %s", self.host, self._sensitive_missing(f"reading {spec.users}")
                 )
@@ -561,6 +619,9 @@ class RouterOSBackend(Backend):
         for kind, spec in KINDS.items():
             for login, row in actual.users[kind].items():
                 if not row.get("comment", "").startswith(MARKER):
+                    continue
+                if spec.profiles is None:
+                    state[login] = _lease_state(kind, login, row)
                     continue
                 router_profile = row.get("profile", "")
                 profile_row = actual.profiles[kind].get(router_profile, {})
@@ -597,6 +658,8 @@ class RouterOSBackend(Backend):
                 )
             if state.login in wanted:
                 raise BackendError(f"login {state.login!r} is desired twice", transient=False)
+            if KINDS[state.kind].profiles is None:
+                check_dhcp_state(state)
             wanted[state.login] = state
         return wanted
 
@@ -604,6 +667,8 @@ class RouterOSBackend(Backend):
         """{(kind, router profile name): fields} the desired services need."""
         profiles = {}
         for state in wanted.values():
+            if KINDS[state.kind].profiles is None:
+                continue
             fields = profile_fields(state.kind, state.profile, state.restricted)
             previous = profiles.setdefault((state.kind, fields["name"]), fields)
             if previous != fields:
@@ -615,6 +680,16 @@ class RouterOSBackend(Backend):
     @staticmethod
     def _user_fields(state):
         spec = KINDS[state.kind]
+        if spec.profiles is None:
+            return {
+                spec.key: state.mac,
+                **dict(spec.fixed),
+                spec.address_field: state.remote_address,
+                "rate-limit": state.profile.rate_limit,
+                "address-lists": RESTRICTED_LIST if state.restricted else "",
+                "comment": MARKER + state.comment,
+                "disabled": "no",
+            }
         return {
             "name": state.login,
             "password": state.password,
@@ -625,7 +700,7 @@ class RouterOSBackend(Backend):
             "disabled": "no",
         }
 
-    def _ensure(self, api, menu, want, have, owned):
+    def _ensure(self, api, menu, want, have, owned, *, key="name"):
         """Make the entry ``have`` (or a new one) hold ``want``; returns the changed fields.
 
         A duplicate-name trap on add means someone created the entry since we
@@ -639,12 +714,12 @@ class RouterOSBackend(Backend):
             except TrapError as exc:
                 if "already" not in str(exc):
                     raise
-                rows = self._print(api, menu, (".id", *want), (f"?=name={want['name']}",))
+                rows = self._print(api, menu, (".id", *want), (f"?={key}={want[key]}",))
                 if not rows:
                     raise
                 have = rows[0]
                 if not owned(have):
-                    raise _Conflict(f"{menu} {want['name']!r} exists but is not managed") from None
+                    raise _Conflict(f"{menu} {want[key]!r} exists but is not managed") from None
         # A property the router hides from this API user (a password without the
         # "sensitive" policy) is absent from the row: it cannot be compared.
         hidden = {"password"} - set(have)
@@ -696,6 +771,7 @@ class RouterOSBackend(Backend):
                 self._user_fields(state),
                 have,
                 lambda row: row.get("comment", "").startswith(MARKER),
+                key=spec.key,
             )
             wrote = wrote or bool(changed)
             if have is not None and changed & KICK_FIELDS:
@@ -796,6 +872,8 @@ class RouterOSBackend(Backend):
         """Remove the active sessions of ``logins``; returns how many were dropped."""
         dropped = 0
         for spec in KINDS.values():
+            if spec.active is None:
+                continue
             query = _name_query(spec.active_login, logins) if len(logins) <= QUERY_LIMIT else ()
             ids = [
                 row[".id"]
@@ -841,6 +919,8 @@ class RouterOSBackend(Backend):
         found = []  # (kind, login, row)
         with self._session("read sessions") as api:
             for kind, spec in KINDS.items():
+                if spec.active is None:  # DHCP leases: no session menu read yet
+                    continue
                 fields = {".id", spec.active_id, spec.active_login, "address", "uptime"}
                 fields.add(spec.active_mac)
                 if spec.active_counts:

@@ -1,6 +1,7 @@
 from . import (
     res_partner,
     wisp_circuit_test,
+    wisp_cpe_device,
     wisp_dashboard,
     wisp_network_job,
     wisp_radius_server,

@@ -295,9 +295,11 @@ class WispNetworkJob(models.Model):
         so a login freed by one service and taken by another stays provisioned.
         """
         Service = self.env["wisp.service"].sudo()
-        scope = {login for login in self.service_id.sudo().mapped("login") if login}
+        scope = {login for login in self.service_id.sudo().mapped("network_login") if login}
         scope |= {login for login in stale_logins if login}
-        holders = Service.search([("router_id", "=", router.id), ("login", "in", list(scope))])
+        holders = Service.search(
+            [("router_id", "=", router.id), ("network_login", "in", list(scope))]
+        )
         states = holders._network_states()
         report = backend.apply([state for state in states.values() if state], logins=scope)
         self._done(_report_text(report))
@@ -327,7 +329,7 @@ class WispNetworkJob(models.Model):
         configuration is already right, only the session must go.
         """
         for job in self:
-            logins = {job.service_id.sudo().login, job.stale_login} - {False, None}
+            logins = {job.service_id.sudo().network_login, job.stale_login} - {False, None}
             if job.kind != "disconnect":
                 if isinstance(backend, SELF_KICKING_BACKENDS):
                     continue

@@ -645,10 +645,17 @@ class WispRouter(models.Model):
                 ("service_type", "=", "internet"),
             ]
         )
-        profiles = []
-        for plan in services.plan_id.sorted("id"):
-            kind = "hotspot" if plan.is_prepaid else "pppoe"
-            profiles += [(kind, profile) for profile in plan_speed_profiles(plan) if profile]
+        # a DHCP lease carries its rate itself: only login kinds have profiles
+        kinds_by_plan = {}
+        for service in services.filtered("plan_id"):
+            kinds_by_plan.setdefault(service.plan_id, set()).add(service._network_kind())
+        profiles = [
+            (kind, profile)
+            for plan in sorted(kinds_by_plan, key=lambda p: p.id)
+            for kind in sorted(kinds_by_plan[plan] - {"dhcp"})
+            for profile in plan_speed_profiles(plan)
+            if profile
+        ]
         radius_host = ""
         if self.backend == "radius":
             radius_host = (
@@ -669,6 +676,7 @@ class WispRouter(models.Model):
             profiles=tuple(profiles),
             radius_host=radius_host,
             coa_port=self.coa_port or 3799,
+            dhcp=any(service.access_method == "dhcp" for service in services),
         )
         return routeros_setup.render(data)
 

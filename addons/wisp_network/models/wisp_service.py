@@ -4,8 +4,9 @@ import re
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.addons.wisp_subscriber.models.wisp_cpe_device import normalize_mac
 from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..adapters.base import BackendError, ServiceState, SpeedProfile
 
@@ -24,7 +25,15 @@ NETWORK_FIELDS = SPEED_FIELDS | {
     "ip_address",
     "router_id",
     "site_id",
+    "access_method",
+    "mac_address",
 }
+# How the NAS knows a service: by a login (PPPoE, or hotspot for prepaid plans)
+# or, for DHCP/IPoE, by its CPE's MAC (a static lease, RADIUS MAC authentication).
+ACCESS_METHODS = [
+    ("login", "PPPoE / Hotspot Login"),
+    ("dhcp", "DHCP / IPoE (CPE MAC)"),
+]
 # Measured by the suite (usage cron, data caps): nobody writes them by hand,
 # lifting a fair-use cap included.
 MEASURED_FIELDS = (
@@ -100,6 +109,28 @@ class WispService(models.Model):
     circuit_test_ids = fields.One2many(
         "wisp.circuit.test", "service_id", string="Circuit Tests", groups="base.group_user"
     )
+    access_method = fields.Selection(
+        ACCESS_METHODS,
+        required=True,
+        default="login",
+        tracking=True,
+        help="How the router authenticates the subscriber: a PPPoE login (hotspot for "
+        "prepaid plans), or DHCP/IPoE, where the CPE's MAC gets a static lease with the "
+        "plan's speed and the service's address.",
+    )
+    mac_address = fields.Char(
+        string="CPE MAC",
+        copy=False,
+        tracking=True,
+        help="The MAC the DHCP server sees for a DHCP/IPoE service. Taken from the "
+        "service's device when empty; follows the device when its MAC is changed.",
+    )
+    network_login = fields.Char(
+        compute="_compute_network_login",
+        store=True,
+        index=True,
+        help="The name the router knows this service by: its login, or its CPE MAC for DHCP/IPoE.",
+    )
     usage_ids = fields.One2many("wisp.service.usage", "service_id")
     data_cap_gb = fields.Integer(related="plan_id.data_cap_gb")
     cap_exceeded = fields.Boolean(
@@ -165,6 +196,17 @@ class WispService(models.Model):
         groups="base.group_user",
     )
     live_message = fields.Char(compute="_compute_live_session", groups="base.group_user")
+
+    _mac_address_uniq = models.Constraint(
+        "UNIQUE(mac_address)", "This CPE MAC is already used by another service."
+    )
+
+    @api.depends("access_method", "login", "mac_address")
+    def _compute_network_login(self):
+        for service in self:
+            service.network_login = (
+                service.mac_address if service.access_method == "dhcp" else service.login
+            )
 
     @api.depends("site_id")
     def _compute_router_id(self):
@@ -261,8 +303,78 @@ class WispService(models.Model):
         return {**super()._wisp_field_write_groups(), **dict.fromkeys(MEASURED_FIELDS, ())}
 
     def _wisp_scoped_write_groups(self):
-        # Which NAS serves a service is the network engineers' choice, ordered or not.
-        return {**super()._wisp_scoped_write_groups(), "router_id": ((NETWORK,), (NETWORK,))}
+        # Which NAS serves a service is the network engineers' choice, ordered or not;
+        # how it authenticates is set up like its login.
+        return {
+            **super()._wisp_scoped_write_groups(),
+            "router_id": ((NETWORK,), (NETWORK,)),
+            "access_method": ((SUPPORT, NETWORK), (NETWORK,)),
+            "mac_address": ((SUPPORT, NETWORK), (NETWORK,)),
+        }
+
+    # -------------------------------------------------------------------------
+    # DHCP / IPoE identity
+    # -------------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("mac_address"):
+                vals["mac_address"] = normalize_mac(self.env, vals["mac_address"])
+        self._check_macs([vals.get("mac_address") for vals in vals_list])
+        services = super().create(vals_list)
+        services._fill_mac_from_devices()
+        return services
+
+    def _check_macs(self, macs):
+        """Refuse a CPE MAC another service holds, naming that service (the UNIQUE
+        constraint stays the guarantee under concurrency)."""
+        macs = [mac for mac in macs if mac]
+        if len(macs) != len(set(macs)):
+            raise ValidationError(self.env._("Two services cannot share a CPE MAC."))
+        taken = macs and self.sudo().search_read(
+            [("mac_address", "in", macs), ("id", "not in", self.ids)],
+            ["mac_address", "name"],
+            limit=1,
+        )
+        if taken:
+            raise ValidationError(
+                self.env._(
+                    "CPE MAC %(mac)s is already used by service %(service)s.",
+                    mac=taken[0]["mac_address"],
+                    service=taken[0]["name"],
+                )
+            )
+
+    def _fill_mac_from_devices(self):
+        """DHCP services without a MAC take their first device's (as superuser: the
+        MAC is the device's, already recorded; the write queues the router sync)."""
+        for service in self.filtered(lambda s: s.access_method == "dhcp" and not s.mac_address):
+            device = service.device_ids.filtered("mac_address")[:1]
+            if device:
+                service.sudo().mac_address = device.mac_address
+
+    def _check_dhcp_ready(self):
+        """A running DHCP service needs its CPE MAC and the address its lease hands out."""
+        for service in self.filtered(
+            lambda s: (
+                s.access_method == "dhcp"
+                and s.service_type == "internet"
+                and s.state in PRESENT_STATES
+            )
+        ):
+            missing = []
+            if not service.mac_address:
+                missing.append(self.env._("a CPE MAC (on the service or one of its devices)"))
+            if not _ipv4(service.ip_address):
+                missing.append(self.env._("an IPv4 address for its DHCP lease"))
+            if missing:
+                raise UserError(
+                    self.env._(
+                        "DHCP/IPoE service %(service)s needs %(missing)s.",
+                        service=service.name,
+                        missing=self.env._(" and ").join(missing),
+                    )
+                )
 
     # -------------------------------------------------------------------------
     # Desired router state
@@ -280,28 +392,36 @@ class WispService(models.Model):
         """
         states = {}
         for service in self:
-            plan = service.plan_id
+            kind = service._network_kind()
             present = (
                 service.service_type == "internet"
                 and service.state in PRESENT_STATES
-                and plan
-                and service.login
-                and service.network_password
+                and service.plan_id
+                and service.network_login
+                and (kind == "dhcp" or service.network_password)
             )
             states[service] = (
                 ServiceState(
-                    login=service.login,
-                    password=service.network_password,
-                    kind="hotspot" if plan.is_prepaid else "pppoe",
+                    login=service.network_login,
+                    password="" if kind == "dhcp" else service.network_password,
+                    kind=kind,
                     profile=service._speed_profile(),
                     restricted=service.state in RESTRICTED_STATES,
                     remote_address=_ipv4(service.ip_address),
                     comment=f"{service.name} {service.partner_id.name or ''}".strip(),
+                    mac=(service.mac_address or "") if kind == "dhcp" else "",
                 )
                 if present
                 else None
             )
         return states
+
+    def _network_kind(self):
+        """``pppoe``, ``hotspot`` (prepaid plans: vouchers log in on the hotspot) or ``dhcp``."""
+        self.ensure_one()
+        if self.access_method == "dhcp":
+            return "dhcp"
+        return "hotspot" if self.plan_id.is_prepaid else "pppoe"
 
     def _speed_profile(self):
         normal, fup = plan_speed_profiles(self.plan_id)
@@ -312,6 +432,9 @@ class WispService(models.Model):
     # -------------------------------------------------------------------------
     def _on_state_change(self, transition, previous_states):
         result = super()._on_state_change(transition, previous_states)
+        # Checked when a service comes onto the network: cutting a running one off
+        # (dunning, a pause) must never fail for want of its address.
+        self.filtered(lambda s: previous_states.get(s.id) not in PRESENT_STATES)._check_dhcp_ready()
         touched = self.filtered(
             lambda s: s.state in PRESENT_STATES or previous_states.get(s.id) in PRESENT_STATES
         )
@@ -319,12 +442,18 @@ class WispService(models.Model):
         return result
 
     def write(self, vals):
+        if vals.get("mac_address"):
+            vals["mac_address"] = normalize_mac(self.env, vals["mac_address"])
+            self._check_macs([vals["mac_address"]] * len(self))
         watched = NETWORK_FIELDS & vals.keys()
         # Only code running as superuser may skip the sync (a context key is the caller's).
         if not watched or (self.env.su and self.env.context.get("wisp_network_no_sync")):
             return super().write(vals)
-        before = {s.id: (s.router_id, s.login) for s in self.sudo()}
+        before = {s.id: (s.router_id, s.network_login) for s in self.sudo()}
         result = super().write(vals)
+        if {"access_method", "mac_address", "ip_address"} & vals.keys():
+            self._fill_mac_from_devices()
+            self._check_dhcp_ready()
         provisioned = self.filtered(lambda s: s.state in PRESENT_STATES)
         provisioned._enqueue_network_sync(kick=bool(SPEED_FIELDS & watched), before=before)
         return result
@@ -334,7 +463,7 @@ class WispService(models.Model):
         vals_list = []
         for service in self.sudo().filtered(lambda s: s.service_type == "internet"):
             old_router, old_login = (before or {}).get(service.id, (service.router_id, None))
-            stale = old_login if old_login and old_login != service.login else False
+            stale = old_login if old_login and old_login != service.network_login else False
             if old_router and old_router != service.router_id:
                 vals_list.append(
                     {

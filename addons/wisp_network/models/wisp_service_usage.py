@@ -87,7 +87,7 @@ class WispServiceUsage(models.Model):
         services = (
             self.env["wisp.service"]
             .sudo()
-            .search([("router_id", "=", router.id), ("login", "in", list(by_login))])
+            .search([("router_id", "=", router.id), ("network_login", "in", list(by_login))])
         )
         rows = {
             row.service_id: row
@@ -98,7 +98,7 @@ class WispServiceUsage(models.Model):
         to_create = []
         now = fields.Datetime.now()
         for service in services:
-            usage = by_login[service.login]
+            usage = by_login[service.network_login]
             down = counter_delta(usage.download_bytes, service.usage_counter_download)
             up = counter_delta(usage.upload_bytes, service.usage_counter_upload)
             counters = {

@@ -184,3 +184,41 @@ class TestProvisioningRadius(WispNetworkCase):
         self.assertLess(new.stop_date, fields.Datetime.now() - timedelta(minutes=9))
         service.invalidate_recordset()  # a new request: read again
         self.assertEqual(service.with_user(self.support).live_state, "offline")
+
+    def test_dhcp_service_is_known_by_its_mac(self):
+        service = self.new_service(
+            "active",
+            site_id=self.radius_site.id,
+            access_method="dhcp",
+            mac_address="aa:bb:cc:00:00:31",
+            ip_address="10.30.0.31",
+        )
+        self.run_jobs()
+        mac = "AA:BB:CC:00:00:31"
+        self.assertEqual(
+            sorted(
+                self.sql("SELECT attribute, op, value FROM radcheck WHERE username = %s", [mac])
+            ),
+            [
+                ("Auth-Type", ":=", "Accept"),
+                ("Packet-Src-IP-Address", "==", "127.0.0.1"),  # this router's only
+                ("Service-Type", "!*", "Framed-User"),
+            ],
+        )
+        replies = dict(self.sql("SELECT attribute, value FROM radreply WHERE username = %s", [mac]))
+        self.assertEqual(replies["Framed-IP-Address"], "10.30.0.31")
+        self.assertEqual(replies["Mikrotik-Rate-Limit"], service._speed_profile().rate_limit)
+        self.assertFalse(self.sql("SELECT 1 FROM radcheck WHERE username = %s", [service.login]))
+
+        def groups():
+            rows = self.sql("SELECT groupname FROM radusergroup WHERE username = %s", [mac])
+            return sorted(row[0] for row in rows)
+
+        self.assertEqual(groups(), ["wisp-dhcp"])
+        service.with_user(self.billing).action_suspend()
+        self.run_jobs()
+        self.assertEqual(groups(), ["wisp-dhcp", "wisp-restricted"])
+        service.with_user(self.network).action_terminate()
+        self.run_jobs()
+        self.assertEqual(groups(), [])
+        self.assertFalse(self.sql("SELECT 1 FROM radcheck WHERE username = %s", [mac]))
