@@ -31,6 +31,7 @@ hands requests to the empty global server, which rejects everyone).
 """
 
 import contextlib
+import itertools
 import os
 import pathlib
 import re
@@ -48,6 +49,10 @@ import psycopg2.extensions
 
 FREERADIUS_ETC = pathlib.Path("/etc/freeradius/3.0")
 SCHEMA_SQL = FREERADIUS_ETC / "mods-config/sql/main/postgresql/schema.sql"
+# the suite's accounting additions (usage folded per login, indexes, purge)
+ACCOUNTING_SQL = (
+    pathlib.Path(__file__).resolve().parents[2] / "deploy/freeradius/wisp-accounting.sql"
+)
 DICTIONARY_DIR = pathlib.Path("/usr/share/freeradius")
 POSTGRESQL_DRIVER = pathlib.Path("/usr/lib/freeradius/rlm_sql_postgresql.so")
 INSTALL_HINT = (
@@ -117,16 +122,19 @@ def _admin_connection():
     return conn
 
 
-def load_freeradius_schema(dsn, schema=None):
-    """Load Debian's FreeRADIUS PostgreSQL schema into ``dsn`` (optionally a schema)."""
-    text = SCHEMA_SQL.read_text()
+def load_freeradius_schema(dsn, schema=None, accounting=True):
+    """Load Debian's FreeRADIUS PostgreSQL schema into ``dsn`` (optionally a schema),
+    then the suite's ``wisp-accounting.sql`` unless ``accounting`` is false."""
     conn = psycopg2.connect(dsn)
+    conn.autocommit = True  # wisp-accounting.sql has its own transaction
     try:
-        with conn, conn.cursor() as cur:
+        with conn.cursor() as cur:
             if schema:
                 cur.execute(f'CREATE SCHEMA "{schema}"')
                 cur.execute(f'SET search_path TO "{schema}"')
-            cur.execute(text)
+            cur.execute(SCHEMA_SQL.read_text())
+            if accounting:
+                cur.execute(ACCOUNTING_SQL.read_text())
     finally:
         conn.close()
 
@@ -410,31 +418,39 @@ class RadiusServer:
 # -------------------------------------------------------------- CoA / NAS
 
 
+_RECEIVED = itertools.count()  # receipt order across every listener of the process
+
+
 class CoaListener:
     """The NAS end of RFC 5176 on loopback: answers Disconnect-Requests.
 
     Every request is kept in ``requests`` as a dict of its attributes plus
-    ``"_code"`` and ``"_valid"`` (Request Authenticator checked with the secret).
+    ``"_code"``, ``"_valid"`` (Request Authenticator checked with the secret)
+    and ``"_seq"`` (receipt order among all listeners of the test process).
     Logins in ``refuse`` get a Disconnect-NAK (Error-Cause 503, no session);
-    requests with a bad authenticator are dropped, as a NAS does.
+    requests with a bad authenticator are dropped, as a NAS does. ``silent``
+    records requests and answers none: a NAS that is down or unreachable.
+
+    Several NAS: listeners on other loopback addresses (``127.0.0.2``...) may
+    share one ``port``, as NAS do (the suite sends to one CoA port).
     """
 
-    host = "127.0.0.1"
-
-    def __init__(self, secret=None):
+    def __init__(self, secret=None, host="127.0.0.1", port=0, silent=False):
         self.secret = secret or "coa-" + secrets.token_hex(8)
+        self.host = host
+        self.port = port
+        self.silent = silent
         self.refuse = set()
         self.requests = []
         self._sock = None
         self._thread = None
         self._stop = threading.Event()
         self._dictionary = None
-        self.port = None
 
     def start(self):
         self._dictionary = radius_dictionary()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.bind((self.host, 0))
+        self._sock.bind((self.host, self.port))
         self._sock.settimeout(0.2)
         self.port = self._sock.getsockname()[1]
         self._thread = threading.Thread(target=self._serve, name="coa-listener", daemon=True)
@@ -472,9 +488,9 @@ class CoaListener:
                 continue
             valid = request.VerifyCoARequest()
             seen = packet_attributes(request)
-            seen.update(_code=request.code, _valid=valid)
+            seen.update(_code=request.code, _valid=valid, _seq=next(_RECEIVED))
             self.requests.append(seen)
-            if not valid or request.code != pyrad.packet.DisconnectRequest:
+            if self.silent or not valid or request.code != pyrad.packet.DisconnectRequest:
                 continue
             reply = request.CreateReply()
             login = (request.get("User-Name") or [""])[0]

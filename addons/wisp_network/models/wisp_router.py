@@ -139,6 +139,13 @@ class WispRouter(models.Model):
     last_reconcile_created = fields.Integer(readonly=True, copy=False)
     last_reconcile_updated = fields.Integer(readonly=True, copy=False)
     last_reconcile_removed = fields.Integer(readonly=True, copy=False)
+    usage_cursor = fields.Char(
+        readonly=True,
+        copy=False,
+        groups=NETWORK,
+        help="Where the last usage reading stopped (RADIUS: a transaction id of the "
+        "RADIUS database): the next reading reads only what changed since.",
+    )
     service_ids = fields.One2many("wisp.service", "router_id")
     service_count = fields.Integer(compute="_compute_counts")
     failed_job_count = fields.Integer(compute="_compute_counts")
@@ -209,11 +216,35 @@ class WispRouter(models.Model):
             schema=self.radius_schema or None,
             nas_host=self.host,
             secret=self.coa_secret or None,
+            nas_secrets=self._peer_nas_secrets(),
             coa_port=self.coa_port or 3799,
             ping_via=api,
             timeout=self.timeout,
             connect_timeout=max(1, round(self.timeout)),
         )
+
+    def _peer_nas_secrets(self):
+        """``{address: shared secret}`` of the other routers on this router's RADIUS
+        database: a login's session may sit on any of them (Disconnect-Requests go
+        to the session's NAS). Routers known by host name only are left to the
+        RADIUS ``nas`` table, which the adapter reads first."""
+        self.ensure_one()
+        peers = self.sudo().search(
+            [
+                ("id", "!=", self.id),
+                ("backend", "=", "radius"),
+                ("radius_dsn", "=", self.radius_dsn),
+                ("radius_schema", "=", self.radius_schema),
+                ("coa_secret", "!=", False),
+            ]
+        )
+        secrets = {}
+        for peer in peers:
+            try:
+                secrets[str(ipaddress.ip_address(peer.host.strip()))] = peer.coa_secret
+            except ValueError:
+                continue
+        return secrets
 
     def _routeros_api(self):
         """The RouterOS API adapter, or None for a RADIUS router without API access."""
