@@ -14,9 +14,10 @@
 --   (Start, Interim-Update, Stop: the row's counter growth since its last write).
 --   Totals only grow: deleting radacct rows (purging) does not touch them, so a purge
 --   never counts bytes twice nor looks like a counter reset. changed_xid is the
---   transaction that last changed a total: the suite reads only the totals changed
---   since its previous read (the snapshot's xmin is its cursor), a few rows an hour
---   instead of summing the whole history.
+--   transaction that last changed a total: the suite keeps the snapshot of its
+--   previous read as its cursor and reads only the totals written by transactions
+--   that snapshot did not see (pg_visible_in_snapshot), the logins active since
+--   instead of the whole history.
 -- * the indexes the suite's queries need (open sessions by login, the purge).
 -- * wisp_purge_accounting(keep_days): deletes the closed sessions older than that;
 --   run it from cron on the RADIUS host, e.g. nightly:

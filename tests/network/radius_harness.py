@@ -391,14 +391,20 @@ class RadiusServer:
             client._CloseSocket()
         return reply.code == pyrad.packet.AccessAccept, packet_attributes(reply)
 
-    def account(self, status, login, session_id, input_octets=0, output_octets=0, **attributes):
-        """Send an Accounting-Request (Start, Interim-Update, Stop); True when answered."""
+    def account(
+        self, status, login, session_id, input_octets=0, output_octets=0, *, nas=None, **attributes
+    ):
+        """Send an Accounting-Request (Start, Interim-Update, Stop); True when answered.
+
+        ``nas``: the NAS-IP-Address the session is recorded under (default: the
+        harness's own address, the client radiusd knows).
+        """
         import pyrad.packet
 
         client = self.client()
         request = client.CreateAcctPacket(
             User_Name=login,
-            NAS_IP_Address=self.host,
+            NAS_IP_Address=nas or self.host,
             NAS_Port=1,
             Acct_Status_Type=status,
             Acct_Session_Id=session_id,

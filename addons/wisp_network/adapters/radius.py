@@ -85,6 +85,7 @@ import contextlib
 import io
 import ipaddress
 import logging
+import re
 
 import psycopg2
 import psycopg2.extensions
@@ -122,6 +123,8 @@ GROUP_REPLY_ATTRS = (ADDRESS_LIST_ATTR, RATE_ATTR)
 
 # pg_advisory_xact_lock key shared by every writer of one database.
 _LOCK_KEY = 0x57495350  # "WISP"
+# a usage cursor: a PostgreSQL snapshot as text
+SNAPSHOT_RE = re.compile(r"^(\d+):(\d+):([\d,]*)$")
 _PAGE = 1000
 
 # The attributes a Disconnect-Request and its answer use (RFC 2865/2866/5176).
@@ -557,20 +560,20 @@ class RadiusBackend(Backend):
 
         With ``wisp-accounting.sql`` loaded (``wisp_usage``, folded by a trigger on
         radacct), only the totals changed since the read that returned ``cursor``
-        are read; the new cursor is the read's snapshot xmin: every transaction
-        below it had ended and was seen, so the next read from there misses
-        nothing (it may return a total again, which is harmless: totals are
-        cumulative). Without it, every read sums all of radacct (cursor None).
+        are read. The cursor is that read's snapshot (``xmin:xmax:xip``): a total
+        changed since was last written by a transaction the snapshot did not see,
+        so the next read takes exactly those (``pg_visible_in_snapshot``), whatever
+        the clocks of the NAS, and a reading the suite failed to record is simply
+        read again from the same cursor. Without the file, every read sums all of
+        radacct (and returns no cursor).
         """
         with self._transaction("read usage") as cur:
             self._execute(cur, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             self._execute(
                 cur,
-                "SELECT to_regclass('wisp_usage') IS NOT NULL, "
-                "pg_snapshot_xmin(pg_current_snapshot())::text, "
-                "pg_snapshot_xmax(pg_current_snapshot())::text",
+                "SELECT to_regclass('wisp_usage') IS NOT NULL, pg_current_snapshot()::text",
             )
-            folded, xmin, xmax = cur.fetchone()
+            folded, snapshot = cur.fetchone()
             if not folded:
                 self._execute(
                     cur,
@@ -580,17 +583,23 @@ class RadiusBackend(Backend):
                     "GROUP BY username ORDER BY username",
                 )
                 return _usages(cur.fetchall(), monotonic=False), None
-            since = _xid(cursor)
-            if since is None or since > int(xmax):
-                # first read, or a cursor of another database (restored, replaced)
-                since = 0
-            self._execute(
-                cur,
-                "SELECT username, download_bytes, upload_bytes FROM wisp_usage "
-                "WHERE changed_xid >= %s::text::xid8 ORDER BY username",
-                (str(since),),
-            )
-            return _usages(cur.fetchall(), monotonic=True), xmin
+            since = _usage_cursor(cursor, snapshot)
+            if since is None:
+                self._execute(
+                    cur,
+                    "SELECT username, download_bytes, upload_bytes FROM wisp_usage "
+                    "ORDER BY username",
+                )
+            else:
+                self._execute(
+                    cur,
+                    "SELECT username, download_bytes, upload_bytes FROM wisp_usage "
+                    "WHERE changed_xid >= pg_snapshot_xmin(%(since)s::pg_snapshot) "
+                    "AND NOT pg_visible_in_snapshot(changed_xid, %(since)s::pg_snapshot) "
+                    "ORDER BY username",
+                    {"since": since},
+                )
+            return _usages(cur.fetchall(), monotonic=True), snapshot
 
 
 def _kick_results(logins, outcomes, unknown):
@@ -634,19 +643,26 @@ _KICK_FAILURES = {
 }
 
 
+def _usage_cursor(cursor, snapshot):
+    """``cursor`` when it is a snapshot this database could have taken before
+    ``snapshot`` (the current one), else None: read everything. A cursor from the
+    future is another database's (restored, replaced)."""
+    match = SNAPSHOT_RE.match(cursor or "")
+    if not match:
+        return None
+    xmin, xmax, xip = int(match[1]), int(match[2]), [int(x) for x in match[3].split(",") if x]
+    if not (0 < xmin <= xmax <= int(snapshot.split(":")[1])):
+        return None
+    if xip != sorted(set(xip)) or any(not xmin <= x < xmax for x in xip):
+        return None
+    return cursor
+
+
 def _usages(rows, monotonic):
     return [
         Usage(login=login, download_bytes=int(down), upload_bytes=int(up), monotonic=monotonic)
         for login, down, up in rows
     ]
-
-
-def _xid(cursor):
-    """A cursor of :meth:`RadiusBackend.read_usage_since` as a number, or None."""
-    try:
-        return int(cursor) if cursor else None
-    except ValueError:
-        return None
 
 
 def _q(template, table):
