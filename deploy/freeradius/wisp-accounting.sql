@@ -16,8 +16,8 @@
 --   never counts bytes twice nor looks like a counter reset. changed_xid is the
 --   transaction that last changed a total: the suite keeps the snapshot of its
 --   previous read as its cursor and reads only the totals written by transactions
---   that snapshot did not see (pg_visible_in_snapshot), the logins active since
---   instead of the whole history.
+--   that snapshot did not see (begun after it, or running then: two ranges of
+--   wisp_usage_changed_idx), the logins active since instead of the whole history.
 -- * the indexes the suite's queries need (open sessions by login, the purge).
 -- * wisp_purge_accounting(keep_days): deletes the closed sessions older than that;
 --   run it from cron on the RADIUS host, e.g. nightly:

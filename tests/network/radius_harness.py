@@ -7,8 +7,9 @@ Pieces, each usable as a context manager from pytest fixtures:
   drops it afterwards.
 * :class:`RadiusServer` copies Debian's ``/etc/freeradius/3.0`` into a private
   directory, enables the ``sql`` module for PostgreSQL on that database, keeps
-  only a loopback client with a test secret, and runs ``freeradius -X`` in the
-  foreground on free loopback ports until the test module ends. It also sends
+  only a loopback client with a test secret, and runs ``freeradius -X`` (or,
+  ``debug=False``, ``-f``: no debug output, for benchmarks) in the foreground
+  on free loopback ports until the test module ends. It also sends
   real Access-Requests and Accounting-Requests (pyrad, Debian's dictionaries).
 * :class:`CoaListener` plays the NAS side of RFC 5176: a UDP socket on loopback
   that checks the Request Authenticator of Disconnect-Requests and answers
@@ -108,6 +109,22 @@ def free_port_pair(host="127.0.0.1"):
     raise HarnessError("no two consecutive free UDP ports on loopback")
 
 
+def shared_udp_port(hosts):
+    """A UDP port free on every one of ``hosts`` (NAS stand-ins sharing a CoA port)."""
+    for _attempt in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind((hosts[0], 0))
+            port = probe.getsockname()[1]
+        try:
+            for host in hosts[1:]:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as other:
+                    other.bind((host, port))
+        except OSError:
+            continue
+        return port
+    raise HarnessError(f"no UDP port free on all of {', '.join(hosts)}")
+
+
 # ---------------------------------------------------------------- PostgreSQL
 
 
@@ -140,8 +157,9 @@ def load_freeradius_schema(dsn, schema=None, accounting=True):
 
 
 @contextlib.contextmanager
-def postgres_database(prefix="wisp_radius_test"):
-    """A new database with FreeRADIUS's schema; yields its libpq DSN, drops it after."""
+def postgres_database(prefix="wisp_radius_test", accounting=True):
+    """A new database with FreeRADIUS's schema (and, unless ``accounting`` is false,
+    the suite's ``wisp-accounting.sql``); yields its libpq DSN, drops it after."""
     require_freeradius()  # the schema comes from the Debian package
     name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
     admin = _admin_connection()
@@ -156,7 +174,7 @@ def postgres_database(prefix="wisp_radius_test"):
         params.setdefault("user", admin.info.user)
         dsn = psycopg2.extensions.make_dsn(**params)
         try:
-            load_freeradius_schema(dsn)
+            load_freeradius_schema(dsn, accounting=accounting)
             yield dsn
         finally:
             with admin.cursor() as cur:
@@ -218,8 +236,9 @@ class RadiusServer:
 
     host = "127.0.0.1"
 
-    def __init__(self, dsn, secret=None):
+    def __init__(self, dsn, secret=None, debug=True):
         self.dsn = dsn
+        self.debug = debug
         self.secret = secret or "harness-" + secrets.token_hex(8)
         self.binary = require_freeradius()
         self.tmp = None
@@ -295,12 +314,8 @@ class RadiusServer:
         self.log_path = self.tmp / "radiusd.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [
-                self.binary,
-                "-X",
-                "-d",
-                str(self.confdir),
-            ],
+            # -X logs every packet (tests read it); -f is production speed
+            [self.binary, "-X" if self.debug else "-f", "-d", str(self.confdir)],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

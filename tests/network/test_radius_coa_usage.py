@@ -7,8 +7,6 @@ The usage side runs on ``deploy/freeradius/wisp-accounting.sql``, which the
 harness loads after FreeRADIUS's schema.
 """
 
-import socket
-
 import psycopg2
 import pytest
 import radius_harness
@@ -49,26 +47,10 @@ def db(dsn):
     conn.close()
 
 
-def coa_port():
-    """A UDP port free on every NAS address the tests use."""
-    for _attempt in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.bind(("127.0.0.2", 0))
-            port = probe.getsockname()[1]
-        try:
-            for last in (3, 4, 5):
-                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as other:
-                    other.bind((f"127.0.0.{last}", port))
-        except OSError:
-            continue
-        return port
-    raise HarnessError("no UDP port free on 127.0.0.2-5")
-
-
 @pytest.fixture
 def towers():
     """Three NAS on one CoA port: tower A and B answer, tower C is down."""
-    port = coa_port()
+    port = radius_harness.shared_udp_port(["127.0.0.2", "127.0.0.3", "127.0.0.4"])
     listeners = [
         CoaListener(host="127.0.0.2", port=port).start(),
         CoaListener(host="127.0.0.3", port=port).start(),

@@ -561,10 +561,10 @@ class RadiusBackend(Backend):
         With ``wisp-accounting.sql`` loaded (``wisp_usage``, folded by a trigger on
         radacct), only the totals changed since the read that returned ``cursor``
         are read. The cursor is that read's snapshot (``xmin:xmax:xip``): a total
-        changed since was last written by a transaction the snapshot did not see,
-        so the next read takes exactly those (``pg_visible_in_snapshot``), whatever
-        the clocks of the NAS, and a reading the suite failed to record is simply
-        read again from the same cursor. Without the file, every read sums all of
+        changed since was last written by a transaction the snapshot did not see
+        (one begun after it, or running then), so the next read takes exactly
+        those, whatever the clocks of the NAS, and a reading the suite failed to
+        record is simply read again from the same cursor. Without the file, every read sums all of
         radacct (and returns no cursor).
         """
         with self._transaction("read usage") as cur:
@@ -593,9 +593,15 @@ class RadiusBackend(Backend):
             else:
                 self._execute(
                     cur,
+                    # not visible in the cursor: begun at or after its xmax, or
+                    # running then (its xip); two index ranges, whatever the age of
+                    # the oldest transaction running at the time (its xmin)
                     "SELECT username, download_bytes, upload_bytes FROM wisp_usage "
-                    "WHERE changed_xid >= pg_snapshot_xmin(%(since)s::pg_snapshot) "
-                    "AND NOT pg_visible_in_snapshot(changed_xid, %(since)s::pg_snapshot) "
+                    "WHERE changed_xid >= pg_snapshot_xmax(%(since)s::pg_snapshot) "
+                    "UNION ALL "
+                    "SELECT username, download_bytes, upload_bytes FROM wisp_usage "
+                    "WHERE changed_xid = ANY(ARRAY("
+                    "SELECT pg_snapshot_xip(%(since)s::pg_snapshot))) "
                     "ORDER BY username",
                     {"since": since},
                 )
