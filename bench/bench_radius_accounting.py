@@ -136,7 +136,7 @@ SELECT 's' || g, 'u' || g, 'user' || (g %% %(logins)s), ('10.2.' || (g %% 10) ||
        now() - make_interval(days => (%(rows)s - g) / %(logins)s * 18),
        CASE WHEN g > %(rows)s - %(logins)s THEN NULL
             ELSE now() - make_interval(days => (%(rows)s - g) / %(logins)s * 18 - 1) END,
-       (g %% 7919) * 100000, (g %% 7877) * 1000000
+       (g %% 7919)::bigint * 100000, (g %% 7877)::bigint * 1000000
   FROM generate_series(1, %(rows)s) AS g
 """
 
