@@ -57,9 +57,14 @@ BEGIN
 	IF TG_OP = 'UPDATE' THEN
 		up := up - COALESCE(OLD.acctinputoctets, 0);
 		down := down - COALESCE(OLD.acctoutputoctets, 0);
-		IF up = 0 AND down = 0 THEN
-			RETURN NULL;
+	END IF;
+	IF up = 0 AND down = 0 THEN
+		-- a Start: a new login gets its (empty) total, a known one is not rewritten
+		IF TG_OP = 'INSERT' THEN
+			INSERT INTO wisp_usage (username) VALUES (NEW.username)
+			ON CONFLICT (username) DO NOTHING;
 		END IF;
+		RETURN NULL;
 	END IF;
 	INSERT INTO wisp_usage AS usage (username, upload_bytes, download_bytes)
 	VALUES (NEW.username, up, down)

@@ -50,7 +50,8 @@ def db(dsn):
 @pytest.fixture
 def towers():
     """Three NAS on one CoA port: tower A and B answer, tower C is down."""
-    port = radius_harness.shared_udp_port(["127.0.0.2", "127.0.0.3", "127.0.0.4"])
+    # 127.0.0.5: a NAS with nothing on the CoA port
+    port = radius_harness.shared_udp_port(["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"])
     listeners = [
         CoaListener(host="127.0.0.2", port=port).start(),
         CoaListener(host="127.0.0.3", port=port).start(),
@@ -174,6 +175,21 @@ def test_a_nas_that_does_not_answer_delays_no_other(radiusd, db, towers, make_ba
     # last retransmission: it was not waiting for it
     assert max(r["_seq"] for r in tower_a.requests) < tower_down.requests[-1]["_seq"]
     assert len(tower_a.requests) == 5
+
+
+def test_a_nas_with_nothing_on_its_coa_port_is_given_up_at_once(radiusd, db, towers, make_backend):
+    port, (tower_a, _b, _down) = towers
+    backend = make_backend(
+        coa_port=port,
+        timeout=30.0,  # the port-unreachable answer ends it, not the timeout
+        nas_secrets={tower_a.host: tower_a.secret, "127.0.0.5": "nobody-listens"},
+    )
+    assert radiusd.account("Start", "alice", "s-a", nas=tower_a.host)
+    assert radiusd.account("Start", "xavier", "s-x", nas="127.0.0.5")
+    results = backend.disconnect_many(["alice", "xavier"])
+    assert results["alice"] is True
+    assert isinstance(results["xavier"], BackendError) and results["xavier"].transient
+    assert "port unreachable" in str(results["xavier"])
 
 
 def test_nothing_is_sent_past_the_deadline(radiusd, db, towers, make_backend):

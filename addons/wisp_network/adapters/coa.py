@@ -54,16 +54,19 @@ class Outcome:
 class _Nas:
     def __init__(self, address, port):
         self.address = address
-        family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
-        self.sock = socket.socket(family, socket.SOCK_DGRAM)
-        self.sock.setblocking(False)
-        # connected: the kernel drops datagrams from any other address
-        self.sock.connect((address, port))
         self.queue = collections.deque()
         self.in_flight = {}
         self.free_ids = collections.deque(range(256))
         self.answered = False
         self.failure = None
+        family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_DGRAM)
+        self.sock.setblocking(False)
+        try:
+            # connected: the kernel drops datagrams from any other address
+            self.sock.connect((address, port))
+        except OSError:  # no route to it from here
+            self.failure = REFUSED
 
     def close(self):
         with contextlib.suppress(OSError):
@@ -102,7 +105,10 @@ class _Batch:
         lane = self.lanes.get(request.nas)
         if lane is None:
             lane = self.lanes[request.nas] = _Nas(request.nas, self.port)
-        lane.queue.append(request)
+        if lane.failure:
+            self.finish(request, lane.failure)
+        else:
+            lane.queue.append(request)
 
     def close(self):
         for lane in self.lanes.values():
