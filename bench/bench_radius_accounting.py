@@ -12,6 +12,10 @@
    an hour of interim updates (``--active`` open sessions updated) and one with
    nothing changed; then a purge of closed sessions older than 180 days and the
    read after it (nothing: a purge changes no total).
+3. Kicks: Disconnect-Requests for ``--kicks`` sessions spread over 10 NAS
+   (CoA listeners on 127.0.0.2-11, secrets in the ``nas`` table), one of which
+   does not answer, with the adapter's default timeout and retries: the
+   batch's wall time and what reached each NAS.
 
 The adapter is the suite's own (``addons/wisp_network/adapters``), loaded by
 path; nothing of Odoo runs. Every database is a throw-away one.
@@ -212,6 +216,52 @@ def usage_run(rows, active):
     return figures
 
 
+# ------------------------------------------------------------------------ kicks
+
+
+def kick_run(kicks, nas_count=10):
+    from wisp_network_adapters.radius import RadiusBackend
+
+    hosts = [f"127.0.0.{i + 2}" for i in range(nas_count)]
+    port = harness.shared_udp_port(hosts)
+    listeners = [
+        harness.CoaListener(host=host, port=port, silent=i == 0).start()
+        for i, host in enumerate(hosts)
+    ]
+    try:
+        with harness.postgres_database("wisp_bench_kick") as dsn:
+            with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO nas (nasname, shortname, secret) VALUES (%s, %s, %s)",
+                    [(lst.host, f"nas{i}", lst.secret) for i, lst in enumerate(listeners)],
+                )
+                cur.execute(
+                    "INSERT INTO radacct (acctsessionid, acctuniqueid, username, nasipaddress,"
+                    " acctstarttime) SELECT 's' || g, 'u' || g, 'kick' || g,"
+                    " ('127.0.0.' || (2 + g %% %s))::inet, now()"
+                    " FROM generate_series(0, %s - 1) AS g",
+                    (nas_count, kicks),
+                )
+            conn.close()
+            backend = RadiusBackend(dsn, coa_port=port)  # default timeout and retries
+            began = time.perf_counter()
+            results = backend.disconnect_many([f"kick{i}" for i in range(kicks)])
+            seconds = time.perf_counter() - began
+            backend.close()
+    finally:
+        for listener in listeners:
+            listener.stop()
+    return {
+        "seconds": seconds,
+        "dropped": sum(result is True for result in results.values()),
+        "failed": sum(isinstance(result, Exception) for result in results.values()),
+        "silent_requests": len(listeners[0].requests),
+        "answered_requests": sum(len(listener.requests) for listener in listeners[1:]),
+        "timeout": backend.timeout,
+        "attempts": backend.retries,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=10_000)
@@ -219,6 +269,7 @@ def main():
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--active", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--kicks", type=int, default=500)
     parser.add_argument("--skip-accounting", action="store_true")
     args = parser.parse_args()
 
@@ -254,6 +305,13 @@ def main():
         f"purge (closed > 180 days)     {usage['purge'] * 1000:8.1f} ms"
         f"  {usage['purged']} rows; read after it {usage['after_purge'] * 1000:.1f} ms,"
         f" {usage['after_purge_rows']} logins changed"
+    )
+    kick = kick_run(args.kicks)
+    print(
+        f"kicks: {args.kicks} sessions on 10 NAS, one silent  {kick['seconds']:6.2f} s"
+        f"  {kick['dropped']} dropped, {kick['failed']} to retry;"
+        f" {kick['answered_requests']} requests answered, {kick['silent_requests']} sent to"
+        f" the silent NAS (timeout {kick['timeout']:g} s x {kick['attempts']} sends, then given up)"
     )
     print("(shared 2-core machine: figures vary with the other work on it)")
 

@@ -81,6 +81,7 @@ Passwords, the DSN's password and the CoA shared secret never appear in
 exceptions or logs.
 """
 
+import collections
 import contextlib
 import io
 import ipaddress
@@ -622,7 +623,10 @@ def _kick_results(logins, outcomes, unknown):
             _logger.info("NAS %s refused to disconnect %s: %s", nas, login, outcome.cause)
         else:
             failed.setdefault(login, (nas, outcome.status))
-            _logger.warning("Disconnect-Request for %s to %s: %s", login, nas, outcome.status)
+    # one line per NAS and kind of failure, not one per session
+    by_nas = collections.Counter(failed.values())
+    for (nas, status), count in sorted(by_nas.items()):
+        _logger.warning("Disconnect-Requests to NAS %s: %s for %d login(s)", nas, status, count)
     for login in logins:
         if results[login]:
             continue
