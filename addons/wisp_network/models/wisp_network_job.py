@@ -15,6 +15,10 @@ Runner (``_cron_process_jobs``), one batch at a time:
 3. **record** the outcome and commit: done, or pending again with exponential
    backoff for a transient error, or failed (after the configured number of
    attempts, or at once for a refusal) with an activity for the network team.
+4. **kick** the sessions whose speed or status changed, once every router of
+   the batch has applied: all routers at once (worker threads doing network
+   I/O only) within ``KICK_DEADLINE``, so a NAS that does not answer holds up
+   no other router; a failed kick stays as a ``disconnect`` job to retry.
 
 A change that happens while a job runs queues a new job (only *pending* jobs
 absorb new changes), so no change is ever lost; several pending jobs of one
@@ -260,8 +264,7 @@ class WispNetworkJob(models.Model):
         after every router's apply, so a NAS that does not answer delays no
         other router's jobs.
         """
-        backend = None
-        plan = []
+        backend = kicks = None
         try:
             backend = router.sudo()._get_backend()
             reconciles = self.filtered(lambda j: j.kind == "reconcile")
@@ -269,23 +272,24 @@ class WispNetworkJob(models.Model):
                 # One full reconcile covers every service's configuration: the other jobs
                 # ride along, but sessions to drop are still dropped.
                 report = router._reconcile(backend)
-                kicks = self.filtered(lambda j: j.kind == "disconnect" or j.kick_session)
-                (self - kicks.filtered(lambda j: j.kind == "disconnect"))._done(
+                kicking = self.filtered(lambda j: j.kind == "disconnect" or j.kick_session)
+                (self - kicking.filtered(lambda j: j.kind == "disconnect"))._done(
                     self.env._("reconciled: %s", _report_text(report))
                 )
                 changed = set(report.created) | set(report.updated) | set(report.removed)
-                plan = kicks._kick_plan(backend, changed)
+                plan = kicking._kick_plan(backend, changed)
             else:
                 plan = self._sync(router, backend)
             router._record_contact(synced=True)
+            if plan:
+                kicks = _Kicks(router, backend, plan)
         except BackendError as exc:
             self.filtered(lambda j: j.state == "running")._failed(exc)
             router._record_contact(exc)
-            plan = []
         finally:
-            if backend is not None and not plan:
+            if backend is not None and kicks is None:
                 backend.close()
-        return _Kicks(router, backend, plan) if plan else None
+        return kicks
 
     def _sync(self, router, backend):
         """Sync the services of these jobs with one ``apply``; returns the kick plan."""
