@@ -5,6 +5,10 @@
 --
 --     psql -d radius -v ON_ERROR_STOP=1 -f wisp-accounting.sql
 --
+-- The suite's database role reads radacct, nas and wisp_usage (GRANT SELECT); radiusd's
+-- role needs nothing more (the trigger runs as this file's owner, SECURITY DEFINER, with
+-- its search_path fixed).
+--
 -- Re-running it is harmless (everything is CREATE OR REPLACE / IF NOT EXISTS), but
 -- the first run seeds wisp_usage from radacct: run it before any purge.
 --
@@ -45,6 +49,7 @@ CREATE INDEX IF NOT EXISTS wisp_radacct_stop_idx ON radacct (acctstoptime) WHERE
 -- the bytes of its rows plus the bytes of its purged rows.
 CREATE OR REPLACE FUNCTION wisp_radacct_fold() RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
 DECLARE

@@ -91,7 +91,7 @@ class WispServiceUsage(models.Model):
     @api.model
     def _record_reading(self, router, counters, cursor, today):
         self._record_counters(router, counters, today)
-        if cursor != router.usage_cursor:
+        if (cursor or False) != router.usage_cursor:
             router.usage_cursor = cursor
 
     @api.model
