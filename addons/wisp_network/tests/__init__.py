@@ -9,6 +9,7 @@ from . import (
     test_provisioning,
     test_radius,
     test_radius_nas,
+    test_radius_server,
     test_reconcile,
     test_router_setup,
     test_security,

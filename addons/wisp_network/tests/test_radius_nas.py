@@ -22,6 +22,9 @@ class RadiusNasCase(WispNetworkCase):
         harness = load_network_fixture("radius_harness")
         cls.dsn, cls.schema = radius_schema(cls)
         port = harness.shared_udp_port(list(NAS_HOSTS))
+        server = cls.env["wisp.radius.server"].create(
+            {"name": "Shared FreeRADIUS", "dsn": cls.dsn, "schema": cls.schema}
+        )
         cls.routers, cls.listeners, cls.sites = [], [], []
         for letter, host in zip("ABC", NAS_HOSTS, strict=True):
             listener = harness.CoaListener(host=host, port=port, silent=letter == "C").start()
@@ -33,8 +36,7 @@ class RadiusNasCase(WispNetworkCase):
                     "site_id": site.id,
                     "backend": "radius",
                     "host": host,
-                    "radius_dsn": cls.dsn,
-                    "radius_schema": cls.schema,
+                    "radius_server_id": server.id,
                     "coa_secret": listener.secret,
                     "coa_port": port,
                     "timeout": 1.0,
