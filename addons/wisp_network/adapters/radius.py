@@ -937,7 +937,8 @@ def _usage_cursor(cursor, snapshot):
 
 def _usages(rows, monotonic):
     return [
-        Usage(login=login, download_bytes=int(down), upload_bytes=int(up), monotonic=monotonic)
+        # positional: ten thousand frozen dataclasses by keyword cost twice as long
+        Usage(login, int(down), int(up), monotonic)
         for login, down, up in rows
     ]
 
