@@ -19,6 +19,7 @@
         "views/captive_templates.xml",
         "views/connection_request_templates.xml",
         "views/reseller_templates.xml",
+        "views/message_preferences_templates.xml",
         "views/website_menus.xml",
         "views/wisp_router_views.xml",
         "views/res_config_settings_views.xml",
