@@ -11,6 +11,7 @@ import abc
 import dataclasses
 import datetime
 import re
+import time
 
 
 class BackendError(Exception):
@@ -137,11 +138,18 @@ class PingResult:
 
 @dataclasses.dataclass(frozen=True)
 class Usage:
-    """Byte counters of one login since the backend started counting."""
+    """Byte counters of one login since the backend started counting.
+
+    ``monotonic``: a total that never restarts from zero (RADIUS accounting
+    folded per login); a lower reading is a late correction, not a reset.
+    Otherwise a lower reading means the counter restarted (a RouterOS queue
+    is dropped with its session).
+    """
 
     login: str
     download_bytes: int
     upload_bytes: int
+    monotonic: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,6 +204,24 @@ class Backend(abc.ABC):
         Returns True when a session was found and dropped.
         """
 
+    def disconnect_many(self, logins, deadline=None):
+        """:meth:`disconnect` for several logins, stopping at ``deadline``
+        (``time.monotonic()``); returns ``{login: True | False | BackendError}``,
+        so one login's failure leaves the others' outcomes. Backends that can
+        kick concurrently override it."""
+        results = {}
+        for login in sorted(set(logins)):
+            if deadline is not None and time.monotonic() >= deadline:
+                results[login] = BackendError(
+                    f"the disconnect of {login} was not tried before the batch's deadline"
+                )
+                continue
+            try:
+                results[login] = self.disconnect(login)
+            except BackendError as exc:
+                results[login] = exc
+        return results
+
     @abc.abstractmethod
     def ping(self, address, count=5):
         """Ping ``address`` from the NAS; returns a :class:`PingResult`."""
@@ -215,6 +241,12 @@ class Backend(abc.ABC):
         ``cause`` as the NAS reported it). The default knows none: a router forgets
         a session when it ends."""
         return {}
+
+    def read_usage_since(self, cursor):
+        """Return ``(usages, cursor)``: the counters changed since the read that
+        returned ``cursor`` (None: all), and the cursor for the next read. The
+        default reads everything every time and has no cursor."""
+        return self.read_usage(), None
 
     def close(self):  # noqa: B027 - optional hook, most backends hold a connection
         """Release the connection; the default has nothing to release."""

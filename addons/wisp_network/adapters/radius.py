@@ -91,10 +91,14 @@ Design choices:
   from ``Mikrotik-Rate-Limit`` and named after that string (the plan's own name
   is not stored in RADIUS), ``comment`` is empty. ``apply`` compares rows, not
   profile names.
-* ``read_usage`` sums ``radacct``: ``acctinputoctets`` are octets the NAS
+* ``read_usage`` returns per-login totals: ``acctinputoctets`` are octets the NAS
   received from the subscriber (upload), ``acctoutputoctets`` the octets it
   sent to them (download); FreeRADIUS's PostgreSQL queries already fold the
-  Gigawords counters into these 64-bit columns.
+  Gigawords counters into these 64-bit columns. With
+  ``deploy/freeradius/wisp-accounting.sql`` loaded, a trigger folds every
+  accounting write into ``wisp_usage`` and ``read_usage_since(cursor)`` reads
+  only the totals changed since the previous read (a purge of old radacct
+  rows leaves the totals alone); without it, every read sums all of radacct.
 * Every apply runs in one transaction under a PostgreSQL advisory lock, so two
   sync jobs for the same database never interleave. ``read_state`` is four
   statements and ``apply`` five reads plus at most a dozen batched writes,
@@ -102,11 +106,14 @@ Design choices:
   ``apply(logins=...)`` touch only those logins' rows (username indexes).
 * When ``apply`` creates or repairs the ``wisp-restricted`` group rows, the
   report's ``updated`` holds ``"wisp-restricted"`` (a group, not a login).
-* ``disconnect`` sends one RFC 5176 Disconnect-Request (User-Name,
-  Acct-Session-Id, Framed-IP-Address) per open ``radacct`` session of the login
-  to ``nas_host`` (default: the session's NAS) on ``coa_port``. True on a
+* ``disconnect_many`` sends one RFC 5176 Disconnect-Request (User-Name,
+  Acct-Session-Id, Framed-IP-Address) per open ``radacct`` session of the
+  logins, to the NAS holding the session (``nasipaddress``) on ``coa_port``,
+  signed with that NAS's secret (the ``nas`` table, else the secrets the suite
+  knows), to every NAS at once (:mod:`.coa`). Per login: True on a
   Disconnect-ACK; False without an open session or when the NAS answers NAK;
-  no answer at all is a transient :class:`BackendError`.
+  no answer is a transient :class:`BackendError`, a NAS without a known secret
+  a permanent one. ``disconnect`` is the same for one login.
 * ``ping`` is delegated to ``ping_via`` (the router's API adapter): RADIUS
   cannot ping.
 
@@ -114,6 +121,7 @@ Passwords, the DSN's password and the NAS shared secrets never appear in
 exceptions or logs.
 """
 
+import collections
 import contextlib
 import dataclasses
 import datetime
@@ -121,12 +129,14 @@ import functools
 import io
 import ipaddress
 import logging
+import re
 
 import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
 from psycopg2 import sql
 
+from . import coa
 from .base import (
     ApplyReport,
     Backend,
@@ -249,6 +259,8 @@ class RadiusNas:
 
 # pg_advisory_xact_lock key shared by every writer of one database.
 _LOCK_KEY = 0x57495350  # "WISP"
+# a usage cursor: a PostgreSQL snapshot as text
+SNAPSHOT_RE = re.compile(r"^(\d+):(\d+):([\d,]*)$")
 _PAGE = 1000
 
 # The attributes a Disconnect-Request and its answer use (RFC 2865/2866/5176).
@@ -272,11 +284,14 @@ class RadiusBackend(Backend):
     :param dsn: libpq connection string of the RADIUS database
     :param schema: schema holding the FreeRADIUS tables (default: search_path)
     :param nas: the :class:`RadiusNas` whose logins ``read_state`` and ``apply``
-        handle (required by them)
-    :param nas_host: address the Disconnect-Requests go to; default: the
-        ``nasipaddress`` of the session in ``radacct``
-    :param secret: the NAS's RADIUS shared secret (for Disconnect-Requests)
+        handle (required by them); its address's sessions are signed with its secret
+    :param nas_host: the router's own address: its sessions are signed with ``secret``
+    :param secret: the router's RADIUS shared secret (for Disconnect-Requests)
+    :param nas_secrets: ``{address: secret}`` of other NAS sharing this database
+        (the ``nas`` table, when it has the address, comes first)
     :param coa_port: the NAS's dynamic-authorization port (RFC 5176: 3799)
+    :param timeout: seconds to wait for a NAS's answer, ``retries`` sends each
+    :param kick_window: Disconnect-Requests outstanding per NAS once it answered
     :param ping_via: a backend able to ping from the router (e.g. the
         router's RouterOS API adapter); RADIUS itself cannot ping
     :param restricted_rate: the rate given to restricted logins
@@ -291,32 +306,36 @@ class RadiusBackend(Backend):
         nas_host=None,
         secret=None,
         coa_port=3799,
+        nas_secrets=None,
         ping_via=None,
         restricted_rate="256k/256k",
         timeout=3.0,
         retries=2,
+        kick_window=16,
         connect_timeout=5,
     ):
         self._dsn = dsn
         self.schema = schema
         self.nas = nas
         self.nas_host = nas_host
-        self._secret = secret
+        self._known_secrets = dict(nas_secrets or {})
+        if nas_host and secret:
+            self._known_secrets[nas_host] = secret
         self.coa_port = coa_port
         self.ping_via = ping_via
         self.restricted_rate = restricted_rate
         self.timeout = timeout
         self.retries = retries
+        self.kick_window = kick_window
         self.connect_timeout = connect_timeout
         self.round_trips = 0  # SQL statements sent, for benchmarks and tests
         self._conn = None
         self._dictionary = None
         self._scrub_words = set()
         self._apply_passwords = set()
-        if secret:
-            self._scrub_words.add(secret)
-        if nas is not None and nas.secret:
-            self._scrub_words.add(nas.secret)
+        if nas is not None and nas.address and nas.secret:
+            self._known_secrets.setdefault(nas.address, nas.secret)
+        self._scrub_words.update(filter(None, self._known_secrets.values()))
         try:
             dsn_password = psycopg2.extensions.parse_dsn(dsn).get("password")
         except psycopg2.Error:
@@ -732,72 +751,95 @@ class RadiusBackend(Backend):
 
     # -------------------------------------------------------- disconnect
 
-    def _open_sessions(self, login):
-        with self._transaction("read sessions") as cur:
-            self._execute(
-                cur,
-                "SELECT acctsessionid, host(framedipaddress), host(nasipaddress) "
-                "FROM radacct WHERE username = %s AND acctstoptime IS NULL "
-                "ORDER BY acctstarttime DESC NULLS LAST, radacctid DESC",
-                (login,),
-            )
-            return cur.fetchall()
+    def _open_sessions(self, cur, logins):
+        """``[(login, session id, framed ip, nas ip)]`` of the logins' open sessions."""
+        self._execute(
+            cur,
+            "SELECT username, acctsessionid, host(framedipaddress), host(nasipaddress) "
+            "FROM radacct WHERE username = ANY(%s) AND acctstoptime IS NULL "
+            "ORDER BY username, acctstarttime DESC NULLS LAST, radacctid DESC",
+            (sorted(logins),),
+        )
+        return cur.fetchall()
+
+    def _nas_secrets(self, cur, addresses):
+        """``{address: secret}`` for the NAS addresses that have one.
+
+        FreeRADIUS's ``nas`` table (clients from SQL: ``nasname`` is an address or a
+        network) comes first: it is the secret the NAS authenticates with. Then the
+        secrets the suite knows (``nas_secrets``, the router's own ``secret``).
+        """
+        found = {}
+        self._execute(cur, "SELECT to_regclass('nas') IS NOT NULL")
+        if addresses and cur.fetchone()[0]:
+            self._execute(cur, "SELECT nasname, secret FROM nas ORDER BY id")
+            networks = []
+            for nasname, secret in cur.fetchall():
+                try:  # a host name (radiusd resolves it at start) cannot be matched here
+                    networks.append((ipaddress.ip_network(nasname.strip(), strict=False), secret))
+                except ValueError:
+                    continue
+            for address in addresses:
+                ip = ipaddress.ip_address(address)
+                # the most specific entry wins (an address before its network)
+                matches = [(net.prefixlen, secret) for net, secret in networks if ip in net]
+                if matches:
+                    found[address] = max(matches, key=lambda match: match[0])[1]
+        for address in addresses:
+            if address not in found and self._known_secrets.get(address):
+                found[address] = self._known_secrets[address]
+        return found
 
     def disconnect(self, login):
-        sessions = self._open_sessions(login)
-        if not sessions:
-            return False
-        if not self._secret:
-            raise BackendError("disconnect needs the NAS shared secret", transient=False)
-        import pyrad.client
-        import pyrad.dictionary
-        import pyrad.packet
+        outcome = self.disconnect_many([login])[login]
+        if isinstance(outcome, BackendError):
+            raise outcome
+        return outcome
 
-        if self._dictionary is None:
-            self._dictionary = pyrad.dictionary.Dictionary(io.StringIO(RADIUS_DICTIONARY))
-        dropped = False
-        failures = 0
-        for session_id, framed_ip, nas_ip in sessions:
-            host = self.nas_host or nas_ip
-            client = pyrad.client.Client(
-                server=host,
-                secret=self._secret.encode(),
-                dict=self._dictionary,
-                coaport=self.coa_port,
-                retries=self.retries,
-                timeout=self.timeout,
-            )
+    def disconnect_many(self, logins, deadline=None):
+        """Disconnect-Requests for every open session of ``logins``, all NAS at once.
+
+        Each request goes to the NAS holding the session (``radacct.nasipaddress``)
+        signed with that NAS's secret (see :meth:`_nas_secrets`). A NAS that does not
+        answer is given up after ``retries`` sends of ``timeout`` seconds, and the
+        rest of its requests fail at once (see :mod:`.coa`).
+        """
+        logins = sorted(set(logins))
+        with self._transaction("read sessions") as cur:
+            sessions = self._open_sessions(cur, logins)
+            secrets = self._nas_secrets(cur, {nas for *_rest, nas in sessions if nas})
+        requests, unknown = [], {}
+        for login, session_id, framed_ip, nas in sessions:
+            if nas not in secrets:
+                unknown.setdefault(login, nas)
+                continue
             attributes = {"User_Name": login, "Acct_Session_Id": session_id}
             if framed_ip:
                 attributes["Framed_IP_Address"] = framed_ip
-            try:
-                request = client.CreateCoAPacket(code=pyrad.packet.DisconnectRequest, **attributes)
-                reply = client.SendPacket(request)
-            except pyrad.client.Timeout:
-                failures += 1
-                _logger.warning("Disconnect-Request for %s: no answer from %s", login, host)
-                continue
-            except OSError as exc:
-                failures += 1
-                _logger.warning(
-                    "Disconnect-Request for %s to %s failed: %s",
-                    login,
-                    host,
-                    self._scrub(str(exc)),
+            requests.append(
+                coa.Disconnect(
+                    key=(login, session_id, nas),
+                    nas=nas,
+                    secret=secrets[nas].encode(),
+                    attributes=attributes,
                 )
-                continue
-            finally:
-                with contextlib.suppress(Exception):
-                    client._CloseSocket()
-            if reply.code == pyrad.packet.DisconnectACK:
-                dropped = True
-                _logger.info("Disconnected %s (session %s) on %s", login, session_id, host)
-            else:
-                cause = reply.get("Error-Cause", [""])[0]
-                _logger.info("NAS %s refused to disconnect %s: %s", host, login, cause)
-        if not dropped and failures == len(sessions):
-            raise BackendError(f"NAS did not answer the Disconnect-Request for {login}")
-        return dropped
+            )
+        outcomes = {}
+        if requests:
+            if self._dictionary is None:
+                import pyrad.dictionary
+
+                self._dictionary = pyrad.dictionary.Dictionary(io.StringIO(RADIUS_DICTIONARY))
+            outcomes = coa.send_disconnects(
+                requests,
+                port=self.coa_port,
+                dictionary=self._dictionary,
+                timeout=self.timeout,
+                attempts=self.retries,
+                window=self.kick_window,
+                deadline=deadline,
+            )
+        return _kick_results(logins, outcomes, unknown)
 
     # -------------------------------------------------------- ping, usage
 
@@ -807,19 +849,61 @@ class RadiusBackend(Backend):
         return self.ping_via.ping(address, count)
 
     def read_usage(self):
+        return self.read_usage_since(None)[0]
+
+    def read_usage_since(self, cursor):
+        """Totals of the logins whose usage changed since ``cursor``.
+
+        With ``wisp-accounting.sql`` loaded (``wisp_usage``, folded by a trigger on
+        radacct), only the totals changed since the read that returned ``cursor``
+        are read. The cursor is that read's snapshot (``xmin:xmax:xip``): a total
+        changed since was last written by a transaction the snapshot did not see
+        (one begun after it, or running then), so the next read takes exactly
+        those, whatever the clocks of the NAS, and a reading the suite failed to
+        record is simply read again from the same cursor. Without the file, every read sums all of
+        radacct (and returns no cursor).
+        """
         with self._transaction("read usage") as cur:
+            self._execute(cur, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             self._execute(
                 cur,
-                "SELECT username, COALESCE(SUM(acctoutputoctets), 0), "
-                "COALESCE(SUM(acctinputoctets), 0) FROM radacct "
-                "WHERE username IS NOT NULL AND username <> '' "
-                "GROUP BY username ORDER BY username",
+                "SELECT to_regclass('wisp_usage') IS NOT NULL, pg_current_snapshot()::text",
             )
-            rows = cur.fetchall()
-        return [
-            Usage(login=login, download_bytes=int(down), upload_bytes=int(up))
-            for login, down, up in rows
-        ]
+            folded, snapshot = cur.fetchone()
+            if not folded:
+                self._execute(
+                    cur,
+                    "SELECT username, COALESCE(SUM(acctoutputoctets), 0), "
+                    "COALESCE(SUM(acctinputoctets), 0) FROM radacct "
+                    "WHERE username IS NOT NULL AND username <> '' "
+                    "GROUP BY username ORDER BY username",
+                )
+                return _usages(cur.fetchall(), monotonic=False), None
+            since = _usage_cursor(cursor, snapshot)
+            if since is None:
+                self._execute(
+                    cur,
+                    # byte order: a collation's sort costs more than the read
+                    "SELECT username, download_bytes, upload_bytes FROM wisp_usage "
+                    'ORDER BY username COLLATE "C"',
+                )
+            else:
+                self._execute(
+                    cur,
+                    # not visible in the cursor: begun at or after its xmax, or
+                    # running then (its xip); two index ranges, whatever the age of
+                    # the oldest transaction running at the time (its xmin)
+                    "SELECT * FROM ("
+                    "SELECT username, download_bytes, upload_bytes FROM wisp_usage "
+                    "WHERE changed_xid >= pg_snapshot_xmax(%(since)s::pg_snapshot) "
+                    "UNION ALL "
+                    "SELECT username, download_bytes, upload_bytes FROM wisp_usage "
+                    "WHERE changed_xid = ANY(ARRAY("
+                    "SELECT pg_snapshot_xip(%(since)s::pg_snapshot)))"
+                    ') AS changed ORDER BY username COLLATE "C"',
+                    {"since": since},
+                )
+            return _usages(cur.fetchall(), monotonic=True), snapshot
 
     def read_sessions(self, logins=None):
         """Open sessions: ``radacct`` rows without a stop time (one statement).
@@ -884,6 +968,73 @@ class RadiusBackend(Backend):
             )
             rows = cur.fetchall()
         return {(login, session): (_utc(stop), cause or "") for login, session, stop, cause in rows}
+
+
+def _kick_results(logins, outcomes, unknown):
+    """Per login: True when a session was dropped, else the first failure (a
+    BackendError), else False (no session, or the NAS did not know it)."""
+
+    results = dict.fromkeys(logins, False)
+    failed = {}
+    for (login, session_id, nas), outcome in sorted(outcomes.items()):
+        if outcome.status == coa.ACK:
+            results[login] = True
+            _logger.info("Disconnected %s (session %s) on %s", login, session_id, nas)
+        elif outcome.status == coa.NAK:
+            _logger.info("NAS %s refused to disconnect %s: %s", nas, login, outcome.cause)
+        else:
+            failed.setdefault(login, (nas, outcome.status))
+    # one line per NAS and kind of failure, not one per session
+    by_nas = collections.Counter(failed.values())
+    for (nas, status), count in sorted(by_nas.items()):
+        _logger.warning("Disconnect-Requests to NAS %s: %s for %d login(s)", nas, status, count)
+    for login in logins:
+        if results[login]:
+            continue
+        if login in failed:
+            nas, status = failed[login]
+            results[login] = BackendError(_KICK_FAILURES[status].format(login=login, nas=nas))
+        elif login in unknown:
+            results[login] = BackendError(
+                f"the session of {login} is on NAS {unknown[login]}, whose shared secret "
+                "is unknown: add the NAS to the RADIUS nas table or set its router's "
+                "RADIUS shared secret",
+                transient=False,
+            )
+    return results
+
+
+_KICK_FAILURES = {
+    coa.NO_ANSWER: "NAS {nas} did not answer the Disconnect-Request for {login}",
+    coa.UNRESPONSIVE: "NAS {nas} did not answer earlier requests of this batch; "
+    "the Disconnect-Request for {login} was not sent",
+    coa.REFUSED: "NAS {nas} refused the Disconnect-Request for {login} (port unreachable)",
+    coa.DEADLINE: "the Disconnect-Request for {login} to NAS {nas} was not answered "
+    "before the batch's deadline",
+}
+
+
+def _usage_cursor(cursor, snapshot):
+    """``cursor`` when it is a snapshot this database could have taken before
+    ``snapshot`` (the current one), else None: read everything. A cursor from the
+    future is another database's (restored, replaced)."""
+    match = SNAPSHOT_RE.match(cursor or "")
+    if not match:
+        return None
+    xmin, xmax, xip = int(match[1]), int(match[2]), [int(x) for x in match[3].split(",") if x]
+    if not (0 < xmin <= xmax <= int(snapshot.split(":")[1])):
+        return None
+    if xip != sorted(set(xip)) or any(not xmin <= x < xmax for x in xip):
+        return None
+    return cursor
+
+
+def _usages(rows, monotonic):
+    return [
+        # positional: ten thousand frozen dataclasses by keyword cost twice as long
+        Usage(login, int(down), int(up), monotonic)
+        for login, down, up in rows
+    ]
 
 
 def _utc(value):

@@ -190,6 +190,13 @@ class WispRouter(models.Model):
         copy=False,
         help="Subscriber sessions open at the last poll.",
     )
+    usage_cursor = fields.Char(
+        readonly=True,
+        copy=False,
+        groups=NETWORK,
+        help="Where the last usage reading stopped (RADIUS: a transaction id of the "
+        "RADIUS database): the next reading reads only what changed since.",
+    )
     service_ids = fields.One2many("wisp.service", "router_id")
     service_count = fields.Integer(compute="_compute_counts")
     failed_job_count = fields.Integer(compute="_compute_counts")
@@ -318,6 +325,7 @@ class WispRouter(models.Model):
             nas=self._radius_nas(),
             nas_host=self.host,
             secret=self.coa_secret or None,
+            nas_secrets=self._peer_nas_secrets(),
             coa_port=self.coa_port or 3799,
             ping_via=api,
             timeout=timeout,
@@ -334,6 +342,30 @@ class WispRouter(models.Model):
             vendor=self.nas_vendor,
             description=self.site_id.name or "",
         )
+
+    def _peer_nas_secrets(self):
+        """``{address: shared secret}`` of the other routers on this router's RADIUS
+        server: a login's session may sit on any of them (Disconnect-Requests go to
+        the session's NAS). The ``nas`` table, which the adapter reads first,
+        normally holds them all; this covers a router whose client is not written
+        yet. Routers known by host name only are left out."""
+        self.ensure_one()
+        peers = self.sudo().search(
+            [
+                ("id", "!=", self.id),
+                ("backend", "=", "radius"),
+                ("radius_server_id", "=", self.radius_server_id.id),
+                ("coa_secret", "!=", False),
+            ]
+        )
+        secrets = {}
+        for peer in peers:
+            try:
+                address = ipaddress.ip_address((peer.nas_address or peer.host).strip())
+            except ValueError:
+                continue
+            secrets[str(address)] = peer.coa_secret
+        return secrets
 
     def _routeros_api(self, timeout):
         """The RouterOS API adapter, or None for a RADIUS router without API access."""

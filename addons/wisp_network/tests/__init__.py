@@ -10,6 +10,7 @@ from . import (
     test_online_status,
     test_provisioning,
     test_radius,
+    test_radius_nas,
     test_radius_server,
     test_reconcile,
     test_router_setup,

@@ -1,13 +1,8 @@
-import secrets
 from datetime import timedelta
 
-import psycopg2
-import psycopg2.extensions
-
 from odoo import fields
-from odoo.sql_db import connection_info_for
 
-from .common import WispNetworkCase, load_network_fixture
+from .common import WispNetworkCase, load_network_fixture, radius_schema, radius_sql
 
 
 class TestProvisioningRadius(WispNetworkCase):
@@ -22,13 +17,7 @@ class TestProvisioningRadius(WispNetworkCase):
     def setUpClass(cls):
         super().setUpClass()
         harness = load_network_fixture("radius_harness")
-        _uri, info = connection_info_for(cls.env.cr.dbname)
-        info.pop("database", None)
-        info.pop("app_name", None)
-        cls.dsn = psycopg2.extensions.make_dsn(dbname=cls.env.cr.dbname, **info)
-        cls.schema = f"wisp_radius_test_{secrets.token_hex(4)}"
-        harness.load_freeradius_schema(cls.dsn, cls.schema)
-        cls.addClassCleanup(cls._drop_schema)
+        cls.dsn, cls.schema = radius_schema(cls)
         cls.coa = harness.CoaListener().start()
         cls.addClassCleanup(cls.coa.stop)
         cls.radius_site = cls.env["wisp.site"].create({"name": "Radius Tower", "code": "RAD"})
@@ -48,24 +37,13 @@ class TestProvisioningRadius(WispNetworkCase):
         )
         cls.env["wisp.network.job"].search([]).unlink()
 
-    @classmethod
-    def _drop_schema(cls):
-        with psycopg2.connect(cls.dsn) as conn, conn.cursor() as cur:
-            cur.execute(f'DROP SCHEMA IF EXISTS "{cls.schema}" CASCADE')
-        conn.close()
-
     def setUp(self):
         super().setUp()
         self.sql("TRUNCATE radcheck, radreply, radusergroup, radgroupreply, radacct")
         self.coa.requests.clear()
 
     def sql(self, query, params=None):
-        with psycopg2.connect(self.dsn) as conn, conn.cursor() as cur:
-            cur.execute(f'SET search_path TO "{self.schema}"')
-            cur.execute(query, params)
-            rows = cur.fetchall() if cur.description else None
-        conn.close()
-        return rows
+        return radius_sql(self.dsn, self.schema, query, params)
 
     def groups(self, service):
         rows = self.sql("SELECT groupname FROM radusergroup WHERE username = %s", [service.login])
