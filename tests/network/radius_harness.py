@@ -8,7 +8,10 @@ Pieces, each usable as a context manager from pytest fixtures:
 * :class:`RadiusServer` copies Debian's ``/etc/freeradius/3.0`` into a private
   directory, enables the ``sql`` module for PostgreSQL on that database, keeps
   only a loopback client with a test secret, and runs ``freeradius -X`` in the
-  foreground on free loopback ports until the test module ends. It also sends
+  foreground on free loopback ports until the test module ends. The suite's
+  own modules from ``deploy/freeradius/mods-available`` (``DEPLOY_AUTHORIZE_MODULES``:
+  the ``wisp_uptime_counter`` of time passes) are enabled and called in the
+  default site's authorize section after ``sql``, as in production. It also sends
   real Access-Requests and Accounting-Requests (pyrad, Debian's dictionaries).
 * :class:`CoaListener` plays the NAS side of RFC 5176: a UDP socket on loopback
   that checks the Request Authenticator of Disconnect-Requests and answers
@@ -47,6 +50,10 @@ import psycopg2
 import psycopg2.extensions
 
 FREERADIUS_ETC = pathlib.Path("/etc/freeradius/3.0")
+# The suite's own FreeRADIUS configuration, shipped for production.
+DEPLOY_DIR = pathlib.Path(__file__).resolve().parents[2] / "deploy" / "freeradius"
+# Its modules, enabled and called in authorize after sql.
+DEPLOY_AUTHORIZE_MODULES = ("wisp_uptime_counter",)
 SCHEMA_SQL = FREERADIUS_ETC / "mods-config/sql/main/postgresql/schema.sql"
 DICTIONARY_DIR = pathlib.Path("/usr/share/freeradius")
 POSTGRESQL_DRIVER = pathlib.Path("/usr/lib/freeradius/rlm_sql_postgresql.so")
@@ -205,6 +212,14 @@ def strip_listen_sections(text):
     return "".join(out)
 
 
+def _call_after_sql(text, section, modules):
+    """Call ``modules`` in ``section`` of a site right after its sql module."""
+    start = re.search(rf"^{section} \{{\n", text, re.MULTILINE)
+    sql_line = re.compile(r"^(\s*)-?sql\n", re.MULTILINE).search(text, start.end())
+    calls = "".join(f"{sql_line.group(1)}{module}\n" for module in modules)
+    return text[: sql_line.end()] + calls + text[sql_line.end() :]
+
+
 class RadiusServer:
     """``freeradius -X`` on loopback with the sql module on ``dsn``."""
 
@@ -251,6 +266,10 @@ class RadiusServer:
         if enabled.exists() or enabled.is_symlink():
             enabled.unlink()
         enabled.write_text(sql_text)
+        for module in DEPLOY_AUTHORIZE_MODULES:
+            source = DEPLOY_DIR / "mods-available" / module
+            shutil.copy(source, self.confdir / "mods-available" / module)
+            (self.confdir / "mods-enabled" / module).symlink_to(f"../mods-available/{module}")
 
         (self.confdir / "clients.conf").write_text(
             "client wisp-harness {\n"
@@ -274,6 +293,7 @@ class RadiusServer:
             text = strip_listen_sections((self.confdir / "sites-available" / site).read_text())
             if site == "default":
                 text = _sub(text, r"^server default \{\n", lambda m: m.group(0) + listens, 1)
+                text = _call_after_sql(text, "authorize", DEPLOY_AUTHORIZE_MODULES)
             path.unlink()
             path.write_text(text)
 

@@ -72,6 +72,12 @@ class ServiceState:
     in the ``wisp-restricted`` address list (RouterOS) or the restricted RADIUS
     group, which the router's firewall sends to the captive page. A terminated
     service is simply absent from the desired set.
+
+    ``uptime_limit_s`` (0: none) is the login's total online time: the NAS refuses
+    the login and ends its session once the online time it has counted reaches it
+    (RouterOS hotspot ``limit-uptime``; RADIUS ``Max-All-Session`` checked by the
+    ``wisp_uptime_counter`` sqlcounter over ``radacct``, which answers the rest as
+    ``Session-Timeout``).
     """
 
     login: str
@@ -81,6 +87,7 @@ class ServiceState:
     restricted: bool = False
     remote_address: str = ""
     comment: str = ""
+    uptime_limit_s: int = 0
 
 
 @dataclasses.dataclass
@@ -149,6 +156,14 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def read_usage(self):
         """Return a list of :class:`Usage`, one per login that has counters."""
+
+    def first_logins(self, since):
+        """``{login: first session start (naive UTC)}`` for the logins of ``since``
+        (``{login: naive UTC datetime}``) that started a session at or after that moment.
+
+        Backends that cannot tell raise :class:`BackendUnsupported`.
+        """
+        raise BackendUnsupported("this backend cannot report session starts")
 
     def close(self):  # noqa: B027 - optional hook, most backends hold a connection
         """Release the connection; the default has nothing to release."""

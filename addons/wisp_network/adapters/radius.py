@@ -9,9 +9,11 @@ Disconnect-Requests, which go to the NAS).
 Layout of one managed login ``L`` (what a WISP's FreeRADIUS holds):
 
 ===============  ===========================================================
-radcheck         ``L  Cleartext-Password  :=  <password>``
-radreply         ``L  Mikrotik-Rate-Limit  :=  <plan rate>`` (always) and
-                 ``L  Framed-IP-Address  :=  <ip>`` (static address only)
+radcheck         ``L  Cleartext-Password  :=  <password>``, and for a time
+                 pass ``L  Max-All-Session  :=  <seconds>``
+radreply         ``L  Mikrotik-Rate-Limit  :=  <plan rate>`` (always),
+                 ``L  Framed-IP-Address  :=  <ip>`` (static address only) and
+                 ``L  Session-Timeout  :=  <seconds>`` (time pass only)
 radusergroup     ``L  wisp-pppoe`` or ``L  wisp-hotspot`` (priority 10):
                  the ownership marker, it also records the kind of login;
                  plus ``L  wisp-restricted`` (priority 0) while restricted
@@ -52,6 +54,14 @@ Design choices:
   from ``Mikrotik-Rate-Limit`` and named after that string (the plan's own name
   is not stored in RADIUS), ``comment`` is empty. ``apply`` compares rows, not
   profile names.
+* **Time passes** (``uptime_limit_s``): ``Max-All-Session`` is the login's total
+  online time; the ``wisp_uptime_counter`` sqlcounter shipped in
+  ``deploy/freeradius/`` sums ``radacct.acctsessiontime`` of the login, rejects
+  it once the sum reaches the limit and otherwise lowers ``Session-Timeout`` to
+  the rest, so a login that comes back after part of its time gets only what is
+  left. ``Session-Timeout`` in ``radreply`` caps a session even where the counter
+  is not configured. ``first_logins`` reads the earliest ``acctstarttime`` since
+  a given moment (the pass's first login).
 * ``read_usage`` sums ``radacct``: ``acctinputoctets`` are octets the NAS
   received from the subscriber (upload), ``acctoutputoctets`` the octets it
   sent to them (download); FreeRADIUS's PostgreSQL queries already fold the
@@ -108,8 +118,10 @@ PASSWORD_ATTR = "Cleartext-Password"  # noqa: S105 - an attribute name
 RATE_ATTR = "Mikrotik-Rate-Limit"
 ADDRESS_ATTR = "Framed-IP-Address"
 ADDRESS_LIST_ATTR = "Mikrotik-Address-List"
-CHECK_ATTRS = (PASSWORD_ATTR,)
-REPLY_ATTRS = (RATE_ATTR, ADDRESS_ATTR)
+UPTIME_CHECK_ATTR = "Max-All-Session"  # check_name of the wisp_uptime_counter sqlcounter
+SESSION_TIMEOUT_ATTR = "Session-Timeout"
+CHECK_ATTRS = (PASSWORD_ATTR, UPTIME_CHECK_ATTR)
+REPLY_ATTRS = (RATE_ATTR, ADDRESS_ATTR, SESSION_TIMEOUT_ATTR)
 GROUP_REPLY_ATTRS = (ADDRESS_LIST_ATTR, RATE_ATTR)
 
 # pg_advisory_xact_lock key shared by every writer of one database.
@@ -332,6 +344,7 @@ class RadiusBackend(Backend):
             password = _first_value(checks.get(login, {}).get(PASSWORD_ATTR))
             rate = _first_value(replies.get(login, {}).get(RATE_ATTR))
             address = _first_value(replies.get(login, {}).get(ADDRESS_ATTR)) or ""
+            uptime = _first_value(checks.get(login, {}).get(UPTIME_CHECK_ATTR)) or "0"
             try:
                 profile = parse_rate_limit(rate) if rate else SpeedProfile("", 0, 0)
             except ValueError:
@@ -343,6 +356,7 @@ class RadiusBackend(Backend):
                 profile=profile,
                 restricted=RESTRICTED_GROUP in member,
                 remote_address=address,
+                uptime_limit_s=int(uptime) if uptime.isdigit() else 0,
             )
         return state
 
@@ -354,6 +368,9 @@ class RadiusBackend(Backend):
         replies = {RATE_ATTR: (":=", service.profile.rate_limit)}
         if service.remote_address:
             replies[ADDRESS_ATTR] = (":=", service.remote_address)
+        if service.uptime_limit_s:
+            checks[UPTIME_CHECK_ATTR] = (":=", str(service.uptime_limit_s))
+            replies[SESSION_TIMEOUT_ATTR] = (":=", str(service.uptime_limit_s))
         groups = {KIND_GROUPS[service.kind]: KIND_PRIORITY}
         if service.restricted:
             groups[RESTRICTED_GROUP] = RESTRICTED_PRIORITY
@@ -372,6 +389,12 @@ class RadiusBackend(Backend):
                 )
             if not service.password:
                 raise BackendError(f"login {service.login} has no password", transient=False)
+            if not isinstance(service.uptime_limit_s, int) or service.uptime_limit_s < 0:
+                raise BackendError(
+                    f"login {service.login}: invalid online-time limit "
+                    f"{service.uptime_limit_s!r} (whole seconds, 0 for none)",
+                    transient=False,
+                )
             if service.remote_address:
                 try:
                     ipaddress.IPv4Address(service.remote_address)
@@ -503,6 +526,20 @@ class RadiusBackend(Backend):
         if not dropped and failures == len(sessions):
             raise BackendError(f"NAS did not answer the Disconnect-Request for {login}")
         return dropped
+
+    def first_logins(self, since):
+        if not since:
+            return {}
+        with self._transaction("read session starts") as cur:
+            self._execute(
+                cur,
+                "SELECT a.username, MIN(a.acctstarttime AT TIME ZONE 'UTC') "
+                "FROM radacct a JOIN unnest(%s::text[], %s::timestamp[]) AS s(login, since) "
+                "ON a.username = s.login AND a.acctstarttime >= s.since AT TIME ZONE 'UTC' "
+                "GROUP BY a.username",
+                (list(since), list(since.values())),
+            )
+            return dict(cur.fetchall())
 
     # -------------------------------------------------------- ping, usage
 

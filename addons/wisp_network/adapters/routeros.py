@@ -79,6 +79,7 @@ Design choices:
 
 import contextlib
 import dataclasses
+import datetime
 import logging
 import re
 import ssl
@@ -123,6 +124,7 @@ class _Kind:
     address_field: str  # the static address of a login
     fixed: tuple = ()  # fields every managed login of this kind carries
     profile_comment: bool = False  # the profile menu has a comment field
+    uptime_field: str = ""  # the login's total online-time limit, where the menu has one
 
 
 KINDS = {
@@ -141,10 +143,12 @@ KINDS = {
         active="/ip/hotspot/active",
         active_login="user",
         address_field="address",
+        uptime_field="limit-uptime",
     ),
 }
 PROFILE_FIELDS = (".id", "name", "rate-limit", "address-list", "comment")
 ADDRESS_FIELDS = frozenset(kind.address_field for kind in KINDS.values())
+UPTIME_FIELDS = frozenset(kind.uptime_field for kind in KINDS.values() if kind.uptime_field)
 NO_ADDRESS = "0.0.0.0"  # noqa: S104 - a value RouterOS prints, not a bind
 # Without this policy in its group, the API user is not shown passwords.
 SENSITIVE_POLICY = "sensitive"
@@ -228,6 +232,9 @@ def _normal(field, value):
         return _is_on(value)
     if field in ADDRESS_FIELDS and value == NO_ADDRESS:
         return ""
+    if field in UPTIME_FIELDS:
+        # "1d" and "24h" are the same limit; "0s" or nothing is none
+        return uptime_seconds(value) or ""
     return value or ""
 
 
@@ -252,6 +259,28 @@ def parse_ms(text):
         return float(text)
     total = sum(float(number) * _UNIT_MS[unit] for number, unit in _DURATION.findall(text))
     return round(total, 3)
+
+
+def uptime_seconds(text):
+    """A RouterOS duration (``1w2d3h4m5s``, ``01:00:00``, bare seconds) in whole seconds."""
+    text = (text or "").strip()
+    if re.fullmatch(r"\d+:\d{2}:\d{2}", text):
+        hours, minutes, seconds = (int(part) for part in text.split(":"))
+        return hours * 3600 + minutes * 60 + seconds
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    return int((parse_ms(text) or 0) // 1000)
+
+
+def ros_duration(seconds):
+    """Seconds as RouterOS writes a duration: ``1w2d3h4m5s``, ``0s``."""
+    seconds = int(seconds)
+    parts = []
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        value, seconds = divmod(seconds, size)
+        if value:
+            parts.append(f"{value}{unit}")
+    return "".join(parts) or "0s"
 
 
 def profile_name(state):
@@ -511,6 +540,7 @@ class RouterOSBackend(Backend):
                 "comment",
                 "disabled",
                 *(f for f, _ in spec.fixed),
+                *((spec.uptime_field,) if spec.uptime_field else ()),
             )
             actual.users[kind] = {
                 row["name"]: row
@@ -565,6 +595,9 @@ class RouterOSBackend(Backend):
                     restricted=restricted,
                     remote_address=_normal(spec.address_field, row.get(spec.address_field, "")),
                     comment=row["comment"][len(MARKER) :],
+                    uptime_limit_s=(
+                        uptime_seconds(row.get(spec.uptime_field)) if spec.uptime_field else 0
+                    ),
                 )
         return state
 
@@ -581,6 +614,12 @@ class RouterOSBackend(Backend):
                 )
             if state.login in wanted:
                 raise BackendError(f"login {state.login!r} is desired twice", transient=False)
+            if state.uptime_limit_s and not KINDS[state.kind].uptime_field:
+                raise BackendError(
+                    f"login {state.login!r}: RouterOS {state.kind} logins have no total "
+                    "online-time limit (time passes are hotspot logins)",
+                    transient=False,
+                )
             wanted[state.login] = state
         return wanted
 
@@ -599,7 +638,7 @@ class RouterOSBackend(Backend):
     @staticmethod
     def _user_fields(state):
         spec = KINDS[state.kind]
-        return {
+        fields = {
             "name": state.login,
             "password": state.password,
             **dict(spec.fixed),
@@ -608,6 +647,10 @@ class RouterOSBackend(Backend):
             "comment": MARKER + state.comment,
             "disabled": "no",
         }
+        if spec.uptime_field:
+            limit = state.uptime_limit_s
+            fields[spec.uptime_field] = ros_duration(limit) if limit > 0 else ""
+        return fields
 
     def _ensure(self, api, menu, want, have, owned):
         """Make the entry ``have`` (or a new one) hold ``want``; returns the changed fields.
@@ -808,6 +851,27 @@ class RouterOSBackend(Backend):
     def disconnect(self, login):
         with self._session(f"disconnect {login!r}") as api:
             return self._kick(api, {login}) > 0
+
+    def first_logins(self, since):
+        """Sessions now active (``/ppp/active``, ``/ip/hotspot/active``): started at
+        now - ``uptime``, never earlier than the login's ``since`` (a session that
+        runs across it counts from it). A session that came and went between two
+        reads is not seen; the router's own ``limit-uptime`` still counted it."""
+        if not since:
+            return {}
+        now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        starts = {}
+        with self._session("read active sessions") as api:
+            for spec in KINDS.values():
+                query = _name_query(spec.active_login, since) if len(since) <= QUERY_LIMIT else ()
+                for row in self._print(api, spec.active, (spec.active_login, "uptime"), query):
+                    login = row.get(spec.active_login)
+                    if login not in since:
+                        continue
+                    start = now - datetime.timedelta(seconds=uptime_seconds(row.get("uptime")))
+                    start = max(start, since[login])
+                    starts[login] = min(start, starts.get(login, start))
+        return starts
 
     # ----------------------------------------------------------- operations
 
