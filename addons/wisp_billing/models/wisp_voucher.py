@@ -367,7 +367,7 @@ class WispVoucher(models.Model):
             body = self.env._(
                 "Voucher %(code)s redeemed: %(duration)s from the first login.",
                 code=self.code,
-                duration=self.plan_id._wisp_prepaid_duration_label(),
+                duration=self.plan_id.wisp_period_label,
             )
         service.message_post(body=body)
         result.update(
@@ -375,7 +375,7 @@ class WispVoucher(models.Model):
             service=service,
             expiry_date=service.expiry_date,
             expiry_datetime=service.expiry_datetime,
-            duration=self.plan_id._wisp_prepaid_duration_label(),
+            duration=self.plan_id.wisp_period_label,
         )
         return result
 
@@ -404,7 +404,7 @@ class WispVoucher(models.Model):
                     plan=service.plan_id.name,
                 )
             )
-        seconds = self.plan_id._wisp_prepaid_seconds()
+        seconds = self.plan_id.product_tmpl_id._wisp_prepaid_seconds()
         if service.state == "active":
             service._wisp_add_prepaid_time(seconds)
         elif service.state == "suspended" and not service.blocking_invoice_ids:
@@ -445,7 +445,7 @@ class WispVoucher(models.Model):
         today = fields.Date.context_today(self)
         unused = self.search([("state", "in", REDEEMABLE_STATES), ("use_by", "<", today)])
         used = self.search(
-            [("state", "=", "active"), ("expiry_datetime", "<", fields.Datetime.now())]
+            [("state", "=", "active"), ("expiry_datetime", "<=", fields.Datetime.now())]
         )
         (unused | used).write({"state": "expired"})
         return len(unused) + len(used)

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -173,10 +171,11 @@ class ProductTemplate(models.Model):
             return 0
         return self.prepaid_duration * DURATION_UNIT_SECONDS[self.prepaid_duration_unit or "days"]
 
-    def _wisp_prepaid_timedelta(self):
-        return timedelta(seconds=self._wisp_prepaid_seconds())
-
     def _wisp_prepaid_duration_label(self):
         """``30 minutes``, ``1 hour``, ``2 days``: a pass's length as people say it."""
         self.ensure_one()
         return duration_label(self.env, self._wisp_prepaid_seconds())
+
+    def _billing_period_months(self):
+        self.ensure_one()
+        return BILLING_PERIOD_MONTHS[self.billing_period or "monthly"]

@@ -629,7 +629,9 @@ class WispService(models.Model):
         for service in self.sudo():  # the move is checked: its dates are the life cycle's
             service.write({"activation_date": service.activation_date or today})
             if service.plan_id.is_prepaid:
-                service._wisp_add_prepaid_time(service.plan_id._wisp_prepaid_seconds())
+                service._wisp_add_prepaid_time(
+                    service.plan_id.product_tmpl_id._wisp_prepaid_seconds()
+                )
         # One transition for the whole batch: one event for billing (one
         # invoice for services activated together) and for the network.
         return self._apply_transition("activate", {"state_reason": False})
