@@ -14,11 +14,12 @@ import pytest
 from radius_harness import HarnessError, RadiusServer, postgres_database
 from routeros_emulator import RouterOSEmulator
 from wisp_network_adapters.base import BackendError, ServiceState, SpeedProfile
-from wisp_network_adapters.radius import RadiusBackend
+from wisp_network_adapters.radius import RadiusBackend, RadiusNas
 from wisp_network_adapters.routeros import RouterOSBackend, ros_duration, uptime_seconds
 
 PASS = SpeedProfile("hotspot-1h-7", download_kbps=5000, upload_kbps=1000)
 HOUR = 3600
+NAS = RadiusNas(RadiusServer.host, secret="nas-S3cret", shortname="harness")
 
 
 def time_pass(login, limit=HOUR, **kwargs):
@@ -63,10 +64,10 @@ def radius(dsn):
     conn = psycopg2.connect(dsn)
     conn.autocommit = True
     with conn.cursor() as cur:
-        for table in ("radcheck", "radreply", "radusergroup", "radgroupreply", "radacct"):
+        for table in ("radcheck", "radreply", "radusergroup", "radgroupreply", "radacct", "nas"):
             cur.execute(f"DELETE FROM {table}")
     conn.close()
-    backend = RadiusBackend(dsn)
+    backend = RadiusBackend(dsn, nas=NAS)
     yield backend
     backend.close()
 

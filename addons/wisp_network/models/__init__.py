@@ -3,6 +3,7 @@ from . import (
     wisp_circuit_test,
     wisp_dashboard,
     wisp_network_job,
+    wisp_radius_server,
     wisp_router,
     wisp_service,
     wisp_service_usage,
