@@ -2,6 +2,7 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..tools.access import MANAGER, check_groups
 
@@ -78,47 +79,60 @@ class WispMessage(models.Model):
     def _queue(self, code, record, partner, key=""):
         """Announce event ``code`` of ``record`` to ``partner``; cheap and never raising.
 
-        Does nothing when the event is switched off for the record's company. The
+        Does nothing when the event is switched off for the partner's company. The
         channels are the partner's choice (e-mail, SMS or both) among those it can be
         reached on; a partner reachable on none gets a row saying so.
         """
+        return self._queue_batch(code, [(record, partner, key)])
+
+    @api.model
+    def _queue_batch(self, code, items):
+        """:meth:`_queue` for many ``(record, partner, key)`` at once: one INSERT
+        (a billing run announces each invoice it issues)."""
         event = self.env["wisp.message.event"].sudo().search([("code", "=", code)], limit=1)
-        company = partner.company_id or self.env.company
-        if not event or company in event.disabled_company_ids:
+        if not event:
             return False
-        channels = partner._wisp_message_channels()
-        rows = [(channel, "queued", None) for channel in channels] or [
-            (
-                "email",
-                "cancel",
-                self.env._("The subscriber has no e-mail address or mobile number."),
-            )
-        ]
-        self.env.flush_all()
-        for channel, state, error in rows:
-            self.env.cr.execute(
+        unreachable = self.env._("The subscriber has no e-mail address or mobile number.")
+        rows = []
+        for record, partner, key in items:
+            company = partner.company_id or record.env.company
+            if company in event.disabled_company_ids:
+                continue
+            channels = partner._wisp_message_channels()
+            for channel, state, error in [(c, "queued", None) for c in channels] or [
+                ("email", "cancel", unreachable)
+            ]:
+                rows.append(
+                    SQL(
+                        "(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        event.id,
+                        channel,
+                        partner.id,
+                        company.id,
+                        record._name,
+                        record.id,
+                        key or "",
+                        state,
+                        error,
+                    )
+                )
+        if not rows:
+            return False
+        self.env.cr.execute(
+            SQL(
                 """
                 INSERT INTO wisp_message (event_id, channel, partner_id, company_id, res_model,
                     res_id, event_key, state, last_error, attempts, next_attempt,
                     create_uid, create_date, write_uid, write_date)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, now() at time zone 'utc',
-                    %s, now() at time zone 'utc', %s, now() at time zone 'utc')
+                SELECT v.*, 0, now() at time zone 'utc', %(uid)s, now() at time zone 'utc',
+                    %(uid)s, now() at time zone 'utc'
+                  FROM (VALUES %(rows)s) AS v
                 ON CONFLICT (event_id, res_model, res_id, event_key, channel) DO NOTHING
                 """,
-                [
-                    event.id,
-                    channel,
-                    partner.id,
-                    company.id,
-                    record._name,
-                    record.id,
-                    key or "",
-                    state,
-                    error,
-                    self.env.uid,
-                    self.env.uid,
-                ],
+                uid=self.env.uid,
+                rows=SQL(", ").join(rows),
             )
+        )
         # one cron trigger per transaction, not one per message
         precommit = self.env.cr.precommit
         if not precommit.data.get("wisp_message_trigger"):

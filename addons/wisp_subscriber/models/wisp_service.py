@@ -582,9 +582,11 @@ class WispService(models.Model):
         return True
 
     def _queue_state_messages(self, transition):
-        """Tell each account once a day that its access was cut off or restored."""
+        """Tell each account once a day that its access was cut off or restored,
+        unless the caller tells it itself (context ``wisp_state_message=False``: dunning's
+        messages name the overdue invoice)."""
         code = STATE_MESSAGES.get(transition)
-        if not code:
+        if not code or not self.env.context.get("wisp_state_message", True):
             return
         today = fields.Date.context_today(self).isoformat()
         Message = self.env["wisp.message"]
