@@ -10,10 +10,10 @@ from odoo.tools.sql import column_exists, rename_column
 
 
 def migrate(cr, version):
-    if column_exists(cr, "product_template", "prepaid_duration") and not column_exists(
+    if column_exists(cr, "product_template", "prepaid_duration_days") and not column_exists(
         cr, "product_template", "prepaid_duration"
     ):
-        rename_column(cr, "product_template", "prepaid_duration", "prepaid_duration")
+        rename_column(cr, "product_template", "prepaid_duration_days", "prepaid_duration")
     if not column_exists(cr, "wisp_service", "expiry_datetime"):
         cr.execute("ALTER TABLE wisp_service ADD COLUMN expiry_datetime timestamp")
         cr.execute(
