@@ -1,9 +1,10 @@
 {
     "name": "WISP Network",
     "summary": "Routers (MikroTik RouterOS API, FreeRADIUS shared by many routers) "
-    "provisioned from each "
-    "service's desired state: sync jobs, reconcile, circuit test, usage and caps, "
-    "online status, failed jobs and unreachable routers on the dashboard, RouterOS setup "
+    "provisioned from each service's desired state (PPPoE, hotspot, DHCP/IPoE by CPE "
+    "MAC): sync jobs, reconcile, circuit test, usage and caps, "
+    "online status, live sessions with disconnect and session history, router health "
+    "poll, failed jobs and unreachable routers on the dashboard, RouterOS setup "
     "script per router, LibreQoS export of the shaping topology",
     "version": "19.0.1.1.0",
     "category": "Services/WISP",
@@ -22,12 +23,17 @@
         "views/wisp_network_job_views.xml",
         "views/wisp_circuit_test_views.xml",
         "views/wisp_service_usage_views.xml",
+        "views/wisp_service_session_views.xml",
         "views/wisp_service_views.xml",
         "views/wisp_site_views.xml",
         "views/res_partner_views.xml",
         "views/wisp_network_menus.xml",
     ],
-    "demo": ["demo/wisp_router_demo.xml", "demo/wisp_service_usage_demo.xml"],
+    "demo": [
+        "demo/wisp_router_demo.xml",
+        "demo/wisp_service_dhcp_demo.xml",
+        "demo/wisp_service_usage_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "wisp_network/static/tests/tours/*.js",

@@ -9,6 +9,9 @@ nothing the second time (idempotent jobs, cheap periodic reconcile).
 
 import abc
 import dataclasses
+import datetime
+import re
+import time
 
 
 class BackendError(Exception):
@@ -68,10 +71,13 @@ class SpeedProfile:
 class ServiceState:
     """What one subscriber service must look like on its NAS.
 
-    ``kind`` is ``pppoe`` or ``hotspot``. ``restricted`` puts the login's address
-    in the ``wisp-restricted`` address list (RouterOS) or the restricted RADIUS
-    group, which the router's firewall sends to the captive page. A terminated
-    service is simply absent from the desired set.
+    ``kind`` is ``pppoe``, ``hotspot`` or ``dhcp`` (IPoE: the DHCP server knows
+    the subscriber by its CPE's MAC, so ``login`` is that MAC, ``AA:BB:CC:DD:EE:FF``
+    as RouterOS prints it and sends it in RADIUS ``User-Name``, ``mac`` the same
+    MAC, ``password`` empty and ``remote_address`` required). ``restricted`` puts
+    the login's address in the ``wisp-restricted`` address list (RouterOS) or the
+    restricted RADIUS group, which the router's firewall sends to the captive page.
+    A terminated service is simply absent from the desired set.
 
     ``uptime_limit_s`` (0: none) is the login's total online time: the NAS refuses
     the login and ends its session once the online time it has counted reaches it
@@ -87,7 +93,28 @@ class ServiceState:
     restricted: bool = False
     remote_address: str = ""
     comment: str = ""
+    mac: str = ""
     uptime_limit_s: int = 0
+
+
+MAC_LOGIN = re.compile(r"[0-9A-F]{2}(?::[0-9A-F]{2}){5}")
+
+
+def check_dhcp_state(state):
+    """Raise unless a ``dhcp`` state can be provisioned: its login is its MAC (upper
+    case, colons: the form the NAS uses) and it has the address the lease hands out."""
+    if not MAC_LOGIN.fullmatch(state.mac) or state.login != state.mac:
+        raise BackendError(
+            f"DHCP service {state.comment or state.login!r}: login {state.login!r} must be "
+            f"its CPE MAC in the form AA:BB:CC:DD:EE:FF (MAC {state.mac!r})",
+            transient=False,
+        )
+    if not state.remote_address:
+        raise BackendError(
+            f"DHCP service {state.comment or state.login!r} (MAC {state.mac}) has no "
+            "address: a DHCP lease needs the address it hands out",
+            transient=False,
+        )
 
 
 @dataclasses.dataclass
@@ -118,11 +145,46 @@ class PingResult:
 
 @dataclasses.dataclass(frozen=True)
 class Usage:
-    """Byte counters of one login since the backend started counting."""
+    """Byte counters of one login since the backend started counting.
+
+    ``monotonic``: a total that never restarts from zero (RADIUS accounting
+    folded per login); a lower reading is a late correction, not a reset.
+    Otherwise a lower reading means the counter restarted (a RouterOS queue
+    is dropped with its session).
+    """
 
     login: str
     download_bytes: int
     upload_bytes: int
+    monotonic: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Session:
+    """One subscriber session open on a NAS right now.
+
+    ``started`` is a naive UTC datetime (Odoo's convention); bytes count from the
+    session's start, from the subscriber's side (download: sent to the subscriber).
+    ``session_id`` is unique on its NAS while the session lives (RouterOS
+    ``session-id`` or the active entry's ``.id``; RADIUS ``Acct-Session-Id``).
+    ``nas`` is the address of the NAS that holds it.
+    """
+
+    login: str
+    session_id: str
+    kind: str  # pppoe, hotspot, dhcp
+    nas: str = ""
+    address: str = ""
+    mac: str = ""
+    started: datetime.datetime | None = None
+    download_bytes: int = 0
+    upload_bytes: int = 0
+
+    def uptime_seconds(self, now=None):
+        if self.started is None:
+            return 0
+        now = now or datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        return max(0, int((now - self.started).total_seconds()))
 
 
 class Backend(abc.ABC):
@@ -149,6 +211,24 @@ class Backend(abc.ABC):
         Returns True when a session was found and dropped.
         """
 
+    def disconnect_many(self, logins, deadline=None):
+        """:meth:`disconnect` for several logins, stopping at ``deadline``
+        (``time.monotonic()``); returns ``{login: True | False | BackendError}``,
+        so one login's failure leaves the others' outcomes. Backends that can
+        kick concurrently override it."""
+        results = {}
+        for login in sorted(set(logins)):
+            if deadline is not None and time.monotonic() >= deadline:
+                results[login] = BackendError(
+                    f"the disconnect of {login} was not tried before the batch's deadline"
+                )
+                continue
+            try:
+                results[login] = self.disconnect(login)
+            except BackendError as exc:
+                results[login] = exc
+        return results
+
     @abc.abstractmethod
     def ping(self, address, count=5):
         """Ping ``address`` from the NAS; returns a :class:`PingResult`."""
@@ -159,11 +239,38 @@ class Backend(abc.ABC):
 
     def first_logins(self, since):
         """``{login: first session start (naive UTC)}`` for the logins of ``since``
-        (``{login: naive UTC datetime}``) that started a session at or after that moment.
+        (``{login: naive UTC datetime}``) that have had a session since that moment.
 
-        Backends that cannot tell raise :class:`BackendUnsupported`.
+        By default from the open sessions (:meth:`read_sessions`), a session that
+        runs across ``since`` counting from it: one that came and went between two
+        reads is not seen (the NAS's own online-time counter still counted it).
+        Backends that keep ended sessions read those too.
         """
-        raise BackendUnsupported("this backend cannot report session starts")
+        if not since:
+            return {}
+        starts = {}
+        for session in self.read_sessions(set(since)):
+            start = max(session.started or since[session.login], since[session.login])
+            starts[session.login] = min(start, starts.get(session.login, start))
+        return starts
+
+    @abc.abstractmethod
+    def read_sessions(self, logins=None):
+        """Return the open sessions (a list of :class:`Session`), of ``logins`` (a set)
+        only when given. A login may have several (hotspot shared users)."""
+
+    def read_session_ends(self, sessions):
+        """``{(login, session id): (stop, cause)}`` for those of ``sessions`` (pairs)
+        that ended, where the backend keeps ended sessions (``stop`` naive UTC,
+        ``cause`` as the NAS reported it). The default knows none: a router forgets
+        a session when it ends."""
+        return {}
+
+    def read_usage_since(self, cursor):
+        """Return ``(usages, cursor)``: the counters changed since the read that
+        returned ``cursor`` (None: all), and the cursor for the next read. The
+        default reads everything every time and has no cursor."""
+        return self.read_usage(), None
 
     def close(self):  # noqa: B027 - optional hook, most backends hold a connection
         """Release the connection; the default has nothing to release."""
