@@ -12,7 +12,7 @@ import socket
 import psycopg2
 import pytest
 import radius_harness
-from radius_harness import CoaListener, HarnessError, RadiusServer, postgres_database
+from radius_harness import CoaListener, RadiusServer
 from wisp_network_adapters.base import BackendError, PingResult, ServiceState, SpeedProfile
 from wisp_network_adapters.radius import RadiusBackend, RadiusNas
 from wisp_network_adapters.rate_limit import parse_rate_limit
@@ -43,40 +43,9 @@ def service(login, profile=HOME, **kwargs):
 
 
 @pytest.fixture(scope="module")
-def dsn():
-    try:
-        with postgres_database() as value:
-            yield value
-    except HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
-
-
-@pytest.fixture(scope="module")
-def radiusd(dsn):
-    try:
-        server = RadiusServer(dsn).start()
-    except HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def coa():
     with CoaListener() as listener:
         yield listener
-
-
-@pytest.fixture
-def db(dsn):
-    """A direct connection (autocommit) to inspect and tamper with the tables."""
-    conn = psycopg2.connect(dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        for table in TABLES:
-            cur.execute(f"DELETE FROM {table}")
-    yield conn
-    conn.close()
 
 
 @pytest.fixture

@@ -10,41 +10,11 @@ harness loads after FreeRADIUS's schema.
 import psycopg2
 import pytest
 import radius_harness
-from radius_harness import CoaListener, HarnessError, RadiusServer, postgres_database
+from radius_harness import CoaListener
 from wisp_network_adapters.base import BackendError
 from wisp_network_adapters.radius import RadiusBackend
 
 TABLES = ("radacct", "nas", "wisp_usage")
-
-
-@pytest.fixture(scope="module")
-def dsn():
-    try:
-        with postgres_database() as value:
-            yield value
-    except HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
-
-
-@pytest.fixture(scope="module")
-def radiusd(dsn):
-    try:
-        server = RadiusServer(dsn).start()
-    except HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def db(dsn):
-    conn = psycopg2.connect(dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        for table in TABLES:
-            cur.execute(f"DELETE FROM {table}")
-    yield conn
-    conn.close()
 
 
 @pytest.fixture

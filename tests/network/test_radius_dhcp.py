@@ -6,14 +6,9 @@ import test_radius_adapter as common
 from test_radius_adapter import HOME, RESTRICTED_RATE, execute, rows, service
 from wisp_network_adapters.base import BackendError, ServiceState
 
-# The RADIUS suite's fixtures: its throw-away database, radiusd and backend.
-dsn, radiusd, coa, db, backend = (
-    common.dsn,
-    common.radiusd,
-    common.coa,
-    common.db,
-    common.backend,
-)
+# The RADIUS suite's fixtures (the database and radiusd come from conftest.py)
+coa, backend = common.coa, common.backend
+TABLES = common.TABLES
 MAC = "AA:BB:CC:00:00:01"
 
 

@@ -11,7 +11,7 @@ import re
 import psycopg2
 import pyrad.client
 import pytest
-from radius_harness import HarnessError, RadiusServer, postgres_database
+from radius_harness import HarnessError, RadiusServer
 from wisp_network_adapters.base import BackendError, ServiceState, SpeedProfile
 from wisp_network_adapters.radius import RadiusBackend, RadiusNas
 
@@ -26,15 +26,6 @@ def service(login, **kwargs):
     kwargs.setdefault("password", f"pw-{login}")
     kwargs.setdefault("kind", "pppoe")
     return ServiceState(login=login, profile=HOME, **kwargs)
-
-
-@pytest.fixture(scope="module")
-def dsn():
-    try:
-        with postgres_database() as value:
-            yield value
-    except HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import datetime
 
 import psycopg2
 import pytest
-from radius_harness import HarnessError, RadiusServer, postgres_database
+from radius_harness import RadiusServer
 from routeros_emulator import RouterOSEmulator
 from wisp_network_adapters.base import BackendError, ServiceState, SpeedProfile
 from wisp_network_adapters.radius import RadiusBackend, RadiusNas
@@ -38,25 +38,6 @@ def utcnow():
 
 
 # ------------------------------------------------------------------ RADIUS
-
-
-@pytest.fixture(scope="module")
-def dsn():
-    try:
-        with postgres_database() as value:
-            yield value
-    except HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
-
-
-@pytest.fixture(scope="module")
-def radiusd(dsn):
-    try:
-        server = RadiusServer(dsn).start()
-    except HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, 
 from odoo.addons.wisp_subscriber.tools.each_alone import close_failures, each_alone
 from odoo.exceptions import UserError, ValidationError
 
-from ..adapters.base import BackendError
+from ..adapters.base import BackendError, BackendUnsupported
 from ..adapters.radius import RadiusNas
 from ..adapters.routeros import RouterOSBackend, parse_ms
 from ..tools import routeros_setup
@@ -412,6 +412,28 @@ class WispRouter(models.Model):
         for port in filter(None, {router.api_port, router.coa_port, 8728, 8729}):
             text = re.sub(rf"\b{port}\b", "***", text)
         return text
+
+    def _read_backend(self, read, what):
+        """``read(backend)`` on this router, the connection closed after: its result,
+        or None when the router could not be read (recorded on it: reachability, last
+        error; the caller tries again next run) or cannot tell at all
+        (``BackendUnsupported``: nothing was contacted, nothing is recorded)."""
+        self.ensure_one()
+        backend = None
+        try:
+            backend = self._get_backend()
+            result = read(backend)
+        except BackendUnsupported:
+            return None
+        except BackendError as exc:
+            self._record_contact(exc)
+            _logger.warning("%s of router %s not read: %s", what, self.name, exc)
+            return None
+        finally:
+            if backend is not None:
+                backend.close()
+        self._record_contact()
+        return result
 
     def _record_contact(self, error=None, synced=False):
         """Remember whether the router answered (after every backend call)."""

@@ -1,5 +1,4 @@
 import ipaddress
-import logging
 import re
 
 from dateutil.relativedelta import relativedelta
@@ -10,9 +9,7 @@ from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, 
 from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
 from odoo.exceptions import UserError, ValidationError
 
-from ..adapters.base import BackendError, BackendUnsupported, ServiceState, SpeedProfile
-
-_logger = logging.getLogger(__name__)
+from ..adapters.base import BackendError, ServiceState, SpeedProfile
 
 # Status -> what the router holds. Paused (vacation) is restricted rather than
 # removed: the login and its profile stay, the customer lands on the captive
@@ -562,20 +559,9 @@ class WispService(models.Model):
         )
         for router, services in waiting.grouped("router_id").items():
             since = {s.login: s.prepaid_pending_since or s.write_date for s in services}
-            backend = None
-            try:
-                backend = router._get_backend()
-                starts = backend.first_logins(since)
-            except BackendUnsupported:
-                continue  # nothing was asked of the router: nothing to record
-            except BackendError as exc:
-                router._record_contact(exc)
-                _logger.warning("sessions of router %s not read: %s", router.name, exc)
+            starts = router._read_backend(lambda b, s=since: b.first_logins(s), "sessions")
+            if starts is None:
                 continue
-            finally:
-                if backend is not None:
-                    backend.close()
-            router._record_contact()
             each_alone(
                 services.filtered(lambda s, st=starts: s.login in st),
                 lambda s, st=starts: s._wisp_start_pass(st[s.login]),

@@ -1,13 +1,8 @@
-import logging
 import random
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
-
-from ..adapters.base import BackendError
-
-_logger = logging.getLogger(__name__)
 
 MB = 10**6
 # Demo data: a day's traffic in GB (low, high) by the plan's download speed (kbit/s)
@@ -67,18 +62,12 @@ class WispServiceUsage(models.Model):
         today = today or fields.Date.context_today(self)
         routers = self.env["wisp.router"].sudo().search([("provisioning_enabled", "=", True)])
         for router in routers:
-            backend = None
-            try:
-                backend = router._get_backend()
-                counters, cursor = backend.read_usage_since(router.usage_cursor or None)
-            except BackendError as exc:
-                router._record_contact(exc)
-                _logger.warning("usage of router %s not read: %s", router.name, exc)
+            reading = router._read_backend(
+                lambda b, r=router: b.read_usage_since(r.usage_cursor or None), "usage"
+            )
+            if reading is None:
                 continue
-            finally:
-                if backend is not None:
-                    backend.close()
-            router._record_contact()
+            counters, cursor = reading
             # one router's bad reading is reported on it and leaves the others' recorded
             each_alone(
                 router,
