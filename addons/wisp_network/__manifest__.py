@@ -3,7 +3,8 @@
     "summary": "Routers (MikroTik RouterOS API, FreeRADIUS) provisioned from each "
     "service's desired state: sync jobs, reconcile, circuit test, usage and caps, "
     "online status, failed jobs and unreachable routers on the dashboard, RouterOS setup "
-    "script per router, LibreQoS export of the shaping topology",
+    "script per router, LibreQoS export of the shaping topology, IP address management "
+    "(IPv4 pools, IPv6 prefix delegation)",
     "version": "19.0.1.0.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",
@@ -20,12 +21,17 @@
         "views/wisp_network_job_views.xml",
         "views/wisp_circuit_test_views.xml",
         "views/wisp_service_usage_views.xml",
+        "views/wisp_ip_pool_views.xml",
         "views/wisp_service_views.xml",
         "views/wisp_site_views.xml",
         "views/res_partner_views.xml",
         "views/wisp_network_menus.xml",
     ],
-    "demo": ["demo/wisp_router_demo.xml", "demo/wisp_service_usage_demo.xml"],
+    "demo": [
+        "demo/wisp_router_demo.xml",
+        "demo/wisp_ip_pool_demo.xml",
+        "demo/wisp_service_usage_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "wisp_network/static/tests/tours/*.js",

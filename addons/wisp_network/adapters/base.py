@@ -71,7 +71,9 @@ class ServiceState:
     ``kind`` is ``pppoe`` or ``hotspot``. ``restricted`` puts the login's address
     in the ``wisp-restricted`` address list (RouterOS) or the restricted RADIUS
     group, which the router's firewall sends to the captive page. A terminated
-    service is simply absent from the desired set.
+    service is simply absent from the desired set. ``remote_address`` is the
+    subscriber's IPv4 address, ``ipv6_prefix`` the IPv6 prefix delegated to its
+    router (PPPoE; hotspot users have none), both empty when dynamic.
     """
 
     login: str
@@ -81,6 +83,7 @@ class ServiceState:
     restricted: bool = False
     remote_address: str = ""
     comment: str = ""
+    ipv6_prefix: str = ""
 
 
 @dataclasses.dataclass

@@ -12,6 +12,7 @@ Layout of one managed login ``L`` (what a WISP's FreeRADIUS holds):
 radcheck         ``L  Cleartext-Password  :=  <password>``
 radreply         ``L  Mikrotik-Rate-Limit  :=  <plan rate>`` (always) and
                  ``L  Framed-IP-Address  :=  <ip>`` (static address only)
+                 and ``L  Delegated-IPv6-Prefix  :=  <prefix>`` (IPv6 prefix only)
 radusergroup     ``L  wisp-pppoe`` or ``L  wisp-hotspot`` (priority 10):
                  the ownership marker, it also records the kind of login;
                  plus ``L  wisp-restricted`` (priority 0) while restricted
@@ -107,9 +108,10 @@ RESTRICTED_PRIORITY = 0
 PASSWORD_ATTR = "Cleartext-Password"  # noqa: S105 - an attribute name
 RATE_ATTR = "Mikrotik-Rate-Limit"
 ADDRESS_ATTR = "Framed-IP-Address"
+PREFIX_ATTR = "Delegated-IPv6-Prefix"  # RFC 4818: the prefix for the CPE's LAN (DHCPv6-PD)
 ADDRESS_LIST_ATTR = "Mikrotik-Address-List"
 CHECK_ATTRS = (PASSWORD_ATTR,)
-REPLY_ATTRS = (RATE_ATTR, ADDRESS_ATTR)
+REPLY_ATTRS = (RATE_ATTR, ADDRESS_ATTR, PREFIX_ATTR)
 GROUP_REPLY_ATTRS = (ADDRESS_LIST_ATTR, RATE_ATTR)
 
 # pg_advisory_xact_lock key shared by every writer of one database.
@@ -332,6 +334,7 @@ class RadiusBackend(Backend):
             password = _first_value(checks.get(login, {}).get(PASSWORD_ATTR))
             rate = _first_value(replies.get(login, {}).get(RATE_ATTR))
             address = _first_value(replies.get(login, {}).get(ADDRESS_ATTR)) or ""
+            prefix = _first_value(replies.get(login, {}).get(PREFIX_ATTR)) or ""
             try:
                 profile = parse_rate_limit(rate) if rate else SpeedProfile("", 0, 0)
             except ValueError:
@@ -343,6 +346,7 @@ class RadiusBackend(Backend):
                 profile=profile,
                 restricted=RESTRICTED_GROUP in member,
                 remote_address=address,
+                ipv6_prefix=prefix,
             )
         return state
 
@@ -354,6 +358,8 @@ class RadiusBackend(Backend):
         replies = {RATE_ATTR: (":=", service.profile.rate_limit)}
         if service.remote_address:
             replies[ADDRESS_ATTR] = (":=", service.remote_address)
+        if service.ipv6_prefix:
+            replies[PREFIX_ATTR] = (":=", service.ipv6_prefix)
         groups = {KIND_GROUPS[service.kind]: KIND_PRIORITY}
         if service.restricted:
             groups[RESTRICTED_GROUP] = RESTRICTED_PRIORITY
@@ -378,6 +384,14 @@ class RadiusBackend(Backend):
                 except ValueError:
                     raise BackendError(
                         f"login {service.login}: invalid address {service.remote_address!r}",
+                        transient=False,
+                    ) from None
+            if service.ipv6_prefix:
+                try:
+                    ipaddress.IPv6Network(service.ipv6_prefix)
+                except ValueError:
+                    raise BackendError(
+                        f"login {service.login}: invalid IPv6 prefix {service.ipv6_prefix!r}",
                         transient=False,
                     ) from None
             by_login[service.login] = service

@@ -2,6 +2,8 @@ from . import (
     res_partner,
     wisp_circuit_test,
     wisp_dashboard,
+    wisp_ip_address,
+    wisp_ip_pool,
     wisp_network_job,
     wisp_router,
     wisp_service,

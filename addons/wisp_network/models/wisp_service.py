@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..adapters.base import ServiceState, SpeedProfile
 
@@ -22,6 +22,7 @@ NETWORK_FIELDS = SPEED_FIELDS | {
     "login",
     "network_password",
     "ip_address",
+    "ipv6_prefix",
     "router_id",
     "site_id",
 }
@@ -33,6 +34,8 @@ MEASURED_FIELDS = (
     "usage_counter_download",
     "usage_counter_upload",
     "last_traffic_date",
+    # handed out by the IP pools only
+    "ipv6_prefix",
 )
 MB = 10**6
 
@@ -87,6 +90,14 @@ class WispService(models.Model):
         "wisp.circuit.test", "service_id", string="Circuit Tests", groups="base.group_user"
     )
     usage_ids = fields.One2many("wisp.service.usage", "service_id")
+    ipv6_prefix = fields.Char(
+        string="IPv6 Prefix",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="The IPv6 prefix delegated to the subscriber's router, from an IPv6 pool of "
+        "its router or site.",
+    )
     data_cap_gb = fields.Integer(related="plan_id.data_cap_gb")
     cap_exceeded = fields.Boolean(
         readonly=True,
@@ -198,6 +209,7 @@ class WispService(models.Model):
                     restricted=service.state in RESTRICTED_STATES,
                     remote_address=_ipv4(service.ip_address),
                     comment=f"{service.name} {service.partner_id.name or ''}".strip(),
+                    ipv6_prefix=service.ipv6_prefix or "",
                 )
                 if present
                 else None
@@ -212,6 +224,11 @@ class WispService(models.Model):
     # Sync jobs (outbox: written in the same transaction as the change)
     # -------------------------------------------------------------------------
     def _on_state_change(self, transition, previous_states):
+        # Addresses first: an activation without one fails before anything is billed.
+        if transition == "activate":
+            self._ipam_assign()
+        elif transition == "terminate":
+            self._ipam_release(previous_states)
         result = super()._on_state_change(transition, previous_states)
         touched = self.filtered(
             lambda s: s.state in PRESENT_STATES or previous_states.get(s.id) in PRESENT_STATES
@@ -219,13 +236,22 @@ class WispService(models.Model):
         touched._enqueue_network_sync(kick=True)
         return result
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        services = super().create(vals_list)
+        services.filtered("ip_address")._ipam_claim()
+        return services
+
     def write(self, vals):
         watched = NETWORK_FIELDS & vals.keys()
         # Only code running as superuser may skip the sync (a context key is the caller's).
         if not watched or (self.env.su and self.env.context.get("wisp_network_no_sync")):
-            return super().write(vals)
+            result = super().write(vals)
+            self._ipam_claim_written(vals)
+            return result
         before = {s.id: (s.router_id, s.login) for s in self.sudo()}
         result = super().write(vals)
+        self._ipam_claim_written(vals)
         provisioned = self.filtered(lambda s: s.state in PRESENT_STATES)
         provisioned._enqueue_network_sync(kick=bool(SPEED_FIELDS & watched), before=before)
         return result
@@ -256,6 +282,138 @@ class WispService(models.Model):
                     }
                 )
         return self.env["wisp.network.job"]._enqueue(vals_list)
+
+    # -------------------------------------------------------------------------
+    # IP address management (pools: wisp.ip.pool)
+    # -------------------------------------------------------------------------
+    def _ip_pool_purpose(self):
+        """The purpose of the pools this service takes its address from, or False.
+
+        PPPoE services get theirs from the PPPoE pools; hotspot (prepaid) users
+        get one from the hotspot's own DHCP. Access methods added later (IPoE)
+        override this.
+        """
+        self.ensure_one()
+        if self.service_type != "internet" or not self.plan_id or self.plan_id.is_prepaid:
+            return False
+        return "pppoe"
+
+    def _ipam_assign(self):
+        """Give each service that has none an address and an IPv6 prefix from the
+        pools of its router or site (none when its site has no pool of its purpose).
+
+        A pool without a free entry raises: the activation fails visibly rather
+        than putting a service on the network without its address.
+        """
+        Pool = self.env["wisp.ip.pool"]
+        for service in self.sudo():
+            purpose = service._ip_pool_purpose()
+            if not purpose:
+                continue
+            values = {}
+            for field, version in (("ip_address", "4"), ("ipv6_prefix", "6")):
+                pools = Pool._for_service(service, version, purpose)
+                if pools and not service[field]:
+                    values[field] = pools._allocate(service).address
+            if values:
+                service.with_context(wisp_ipam=True).write(values)
+
+    def _ipam_release(self, previous_states):
+        """Terminated: the service's addresses go into quarantine (free at once for a
+        service that never ran) and leave the service."""
+        entries = (
+            self.env["wisp.ip.address"]
+            .sudo()
+            .search([("service_id", "in", self.ids), ("state", "=", "used")])
+        )
+        for service, held in entries.grouped("service_id").items():
+            held._release(quarantine=previous_states.get(service.id) in PRESENT_STATES)
+            values = {}
+            for entry in held:
+                values["ip_address" if entry.pool_id.ip_version == "4" else "ipv6_prefix"] = False
+            service.with_context(wisp_ipam=True).write(values)
+
+    def _ipam_claim_written(self, vals):
+        if "ip_address" in vals and not self.env.context.get("wisp_ipam"):
+            self._ipam_claim()
+
+    def _ipam_claim(self):
+        """Take the address staff typed, when the service's router or site has IPv4
+        pools: it must be inside one of them and neither reserved nor another
+        service's; the address it replaces is released. Sites without pools keep
+        addresses typed by hand."""
+        Pool = self.env["wisp.ip.pool"]
+        Address = self.env["wisp.ip.address"].sudo()
+        for service in self.sudo().filtered(lambda s: s.state != "terminated"):
+            held = Address.search(
+                [
+                    ("service_id", "=", service.id),
+                    ("state", "=", "used"),
+                    ("pool_id.ip_version", "=", "4"),
+                ]
+            )
+            wanted = service.ip_address and str(ipaddress.ip_address(service.ip_address.strip()))
+            if wanted and wanted in held.mapped("address"):
+                continue
+            entry = Address
+            pools = Pool._for_service(service, "4")
+            if wanted and pools:
+                entry = service._ipam_free_entry(pools, wanted)
+            held._release(quarantine=service.state in PRESENT_STATES)
+            if entry:
+                entry.write({"state": "used", "service_id": service.id, "quarantine_until": False})
+
+    def _ipam_free_entry(self, pools, wanted):
+        """The locked entry of ``wanted`` in ``pools``, or a clear error why not."""
+        self.ensure_one()
+        address = ipaddress.ip_address(wanted)
+        pool = pools.filtered(lambda p: address in p._network())[:1]
+        if not pool:
+            raise ValidationError(
+                self.env._(
+                    "%(address)s is outside the IP pools of service %(service)s (%(pools)s): "
+                    "choose an address of one of them.",
+                    address=wanted,
+                    service=self.name,
+                    pools=", ".join(f"{p.name} {p.cidr}" for p in pools),
+                )
+            )
+        self.env["wisp.ip.address"].flush_model()
+        self.env.cr.execute(
+            "SELECT id FROM wisp_ip_address WHERE pool_id = %s AND address = %s FOR UPDATE",
+            [pool.id, wanted],
+        )
+        row = self.env.cr.fetchone()
+        entry = self.env["wisp.ip.address"].sudo().browse(row and row[0])
+        other = entry.service_id and entry.service_id != self
+        if not entry or entry.state == "reserved":
+            reason = self.env._("is reserved in pool %s (network, gateway or excluded)", pool.name)
+        elif entry.state == "used" and other:
+            reason = self.env._("is used by service %s", entry.service_id.name)
+        elif entry.state == "quarantined" and other:
+            reason = self.env._(
+                "is in quarantine until %s (released by a terminated service)",
+                entry.quarantine_until,
+            )
+        else:
+            return entry
+        raise ValidationError(
+            self.env._(
+                "Address %(address)s %(reason)s: choose another one for service %(service)s.",
+                address=wanted,
+                reason=reason,
+                service=self.name,
+            )
+        )
+
+    def action_assign_ip(self):
+        """Hand an address (and IPv6 prefix) from its pools to a running service that
+        has none, e.g. one activated before its site had pools."""
+        check_groups(self.env, (NETWORK,))
+        self.check_access("write")
+        running = self.filtered(lambda s: s.state in PRESENT_STATES)
+        running._ipam_assign()
+        return True
 
     # -------------------------------------------------------------------------
     # Usage and data caps
