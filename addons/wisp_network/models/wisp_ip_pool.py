@@ -1,6 +1,7 @@
 import ipaddress
 
 from odoo import api, fields, models
+from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
 from odoo.exceptions import UserError, ValidationError
 
 # Every entry of a pool is a row (allocation is one indexed SELECT ... SKIP LOCKED),
@@ -487,8 +488,9 @@ class WispIpPool(models.Model):
             UPDATE wisp_ip_address
                SET state = 'free', service_id = NULL, quarantine_until = NULL,
                    write_date = now() AT TIME ZONE 'UTC'
-             WHERE state = 'quarantined' AND quarantine_until <= now() AT TIME ZONE 'UTC'
-            """
+             WHERE state = 'quarantined' AND quarantine_until <= %s
+            """,
+            [fields.Datetime.now()],
         )
         self.env["wisp.ip.address"].invalidate_model()
         return self.env.cr.rowcount
@@ -497,6 +499,8 @@ class WispIpPool(models.Model):
     # Navigation
     # -------------------------------------------------------------------------
     def action_view_addresses(self):
+        check_groups(self.env, (SUPPORT, BILLING, NETWORK))
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "wisp_network.wisp_ip_address_action"

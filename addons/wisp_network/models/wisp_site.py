@@ -46,6 +46,8 @@ class WispSite(models.Model):
             site.ip_usage_pct = 100.0 * taken / usable if usable else 0.0
 
     def action_view_ip_pools(self):
+        check_groups(self.env, (SUPPORT, BILLING, NETWORK))
+        self.check_access("read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("wisp_network.wisp_ip_pool_action")
         action["domain"] = [("site_id", "=", self.id)]

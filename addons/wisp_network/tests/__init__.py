@@ -2,6 +2,7 @@ from . import (
     test_access_matrix,
     test_circuit_test,
     test_dashboard_network,
+    test_ipam,
     test_job_queue,
     test_libreqos_export,
     test_network_views,
