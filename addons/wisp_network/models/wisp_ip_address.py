@@ -28,9 +28,7 @@ class WispIpAddress(models.Model):
     host_index = fields.Integer(required=True, help="Position of the entry in its pool.")
     address = fields.Char(required=True, index=True)
     state = fields.Selection(ADDRESS_STATES, required=True, default="free")
-    service_id = fields.Many2one(
-        "wisp.service", index="btree_not_null", ondelete="set null", string="Service"
-    )
+    service_id = fields.Many2one("wisp.service", index="btree_not_null", ondelete="set null")
     quarantine_until = fields.Datetime(
         help="After this moment the quarantine cron frees the address."
     )

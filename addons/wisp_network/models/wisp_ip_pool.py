@@ -1,12 +1,17 @@
 import ipaddress
 
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import mute_logger
 
 # Every entry of a pool is a row (allocation is one indexed SELECT ... SKIP LOCKED),
 # so a pool is capped: an IPv4 /16, or a /48 cut into /64s.
 MAX_POOL_ENTRIES = 65536
+# Free entries read at once by the allocator (it takes the first it can lock).
+CANDIDATES = 32
 PURPOSES = [
     ("pppoe", "PPPoE"),
     ("dhcp", "DHCP / IPoE"),
@@ -439,33 +444,36 @@ class WispIpPool(models.Model):
     def _allocate(self, service):
         """Give ``service`` the first free entry of the first pool in ``self`` that has one.
 
-        The row is locked with ``FOR UPDATE SKIP LOCKED``: a concurrent activation
-        skips the entry this transaction holds and takes the next one, so two
-        activations never get the same address (one that read before the other
-        committed gets a serialization failure, which Odoo retries).
+        Candidates are read in host order and each is taken with a row lock
+        (``FOR UPDATE SKIP LOCKED``) in a savepoint: an entry another transaction
+        holds is skipped without waiting, and one it took and committed since
+        this transaction began (a serialization failure under Odoo's REPEATABLE
+        READ) is skipped too, so two activations never get the same entry and
+        neither has to be retried.
         """
         Address = self.env["wisp.ip.address"].sudo()
         Address.flush_model()  # the SQL below must see this transaction's pending writes
         for pool in self:
-            self.env.cr.execute(
-                """
-                UPDATE wisp_ip_address
-                   SET state = 'used', service_id = %(service)s, quarantine_until = NULL,
-                       write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
-                 WHERE id = (SELECT id FROM wisp_ip_address
-                              WHERE pool_id = %(pool)s AND state = 'free'
-                              ORDER BY host_index
-                              LIMIT 1
-                                FOR UPDATE SKIP LOCKED)
-             RETURNING id
-                """,
-                {"service": service.id, "uid": self.env.uid, "pool": pool.id},
-            )
-            row = self.env.cr.fetchone()
-            if row:
-                entry = Address.browse(row[0])
-                entry.invalidate_recordset()
-                return entry
+            after = -1
+            while True:
+                self.env.cr.execute(
+                    """
+                    SELECT id, host_index FROM wisp_ip_address
+                     WHERE pool_id = %s AND state = 'free' AND host_index > %s
+                     ORDER BY host_index
+                     LIMIT %s
+                    """,
+                    [pool.id, after, CANDIDATES],
+                )
+                candidates = self.env.cr.fetchall()
+                if not candidates:
+                    break
+                for entry_id, _index in candidates:
+                    if pool._take_entry(entry_id, service):
+                        entry = Address.browse(entry_id)
+                        entry.invalidate_recordset()
+                        return entry
+                after = candidates[-1][1]
         raise UserError(
             self.env._(
                 "No free %(what)s for service %(service)s: pool %(pools)s is exhausted. Add "
@@ -478,6 +486,27 @@ class WispIpPool(models.Model):
                 site=service.site_id.name,
             )
         )
+
+    def _take_entry(self, entry_id, service):
+        """Mark one entry seen free as ``service``'s; False when another transaction
+        holds it or has taken it since this one began."""
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    """
+                    UPDATE wisp_ip_address
+                       SET state = 'used', service_id = %(service)s, quarantine_until = NULL,
+                           write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
+                     WHERE id = (SELECT id FROM wisp_ip_address
+                                  WHERE id = %(entry)s AND state = 'free'
+                                    FOR UPDATE SKIP LOCKED)
+                 RETURNING id
+                    """,
+                    {"service": service.id, "uid": self.env.uid, "entry": entry_id},
+                )
+                return bool(self.env.cr.fetchone())
+        except pg_errors.SerializationFailure:
+            return False
 
     @api.model
     def _cron_release_quarantine(self):
