@@ -91,6 +91,7 @@ class WispSite(models.Model):
                     download_kbps=state.profile.download_kbps,
                     upload_kbps=state.profile.upload_kbps,
                     comment=service.plan_id.display_name,
+                    ipv6=state.ipv6_prefix,
                 )
             )
         return circuits

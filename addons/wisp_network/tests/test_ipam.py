@@ -80,6 +80,9 @@ class TestIpam(WispNetworkCase):
         self.assertEqual(
             (state.remote_address, state.ipv6_prefix), ("10.50.0.3", "2001:db8:50::/56")
         )
+        circuits = self.env["wisp.site"].with_user(self.network)._libreqos_circuits()
+        circuit = next(c for c in circuits if c.circuit_id == service.name)
+        self.assertEqual((circuit.ipv4, circuit.ipv6), ("10.50.0.3", "2001:db8:50::/56"))
 
     def test_suspended_keeps_terminated_quarantines_then_frees(self):
         service = self.activated_by_support()
