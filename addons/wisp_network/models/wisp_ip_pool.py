@@ -427,11 +427,10 @@ class WispIpPool(models.Model):
     # Allocation
     # -------------------------------------------------------------------------
     @api.model
-    def _for_service(self, service, version, purpose=None):
+    def _for_service(self, service, purpose=None):
         """Active pools serving ``service`` (its router's first, then its site's)."""
         domain = [
             ("site_id", "=", service.site_id.id),
-            ("ip_version", "=", version),
             "|",
             ("router_id", "=", False),
             ("router_id", "=", service.router_id.id),

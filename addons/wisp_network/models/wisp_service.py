@@ -306,13 +306,17 @@ class WispService(models.Model):
         than putting a service on the network without its address.
         """
         Pool = self.env["wisp.ip.pool"]
+        pools_of = {}  # one search per site, router and purpose of the batch
         for service in self.sudo():
             purpose = service._ip_pool_purpose()
             if not purpose:
                 continue
+            key = (service.site_id, service.router_id, purpose)
+            if key not in pools_of:
+                pools_of[key] = Pool._for_service(service, purpose)
             values = {}
             for field, version in (("ip_address", "4"), ("ipv6_prefix", "6")):
-                pools = Pool._for_service(service, version, purpose)
+                pools = pools_of[key].filtered(lambda p, version=version: p.ip_version == version)
                 if pools and not service[field]:
                     values[field] = pools._allocate(service).address
             if values:
@@ -356,7 +360,7 @@ class WispService(models.Model):
             if wanted and wanted in held.mapped("address"):
                 continue
             entry = Address
-            pools = Pool._for_service(service, "4")
+            pools = Pool._for_service(service).filtered(lambda p: p.ip_version == "4")
             if wanted and pools:
                 entry = service._ipam_free_entry(pools, wanted)
             held._release(quarantine=service.state in PRESENT_STATES)
