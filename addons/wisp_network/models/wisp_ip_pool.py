@@ -150,12 +150,11 @@ class WispIpPool(models.Model):
             )
         )
 
-    def _entries(self):
-        """``[(index, text)]`` of every entry: IPv4 host addresses, IPv6 prefixes."""
+    def _entry_count(self):
+        """How many entries the pool has, or a ValidationError when too many."""
         network = self._network()
         if network.version == 4:
-            count = network.num_addresses if network.prefixlen >= 31 else network.num_addresses - 2
-            first = int(network.network_address) + (0 if network.prefixlen >= 31 else 1)
+            count = network.num_addresses - (0 if network.prefixlen >= 31 else 2)
         else:
             count = 2 ** (self.prefix_length - network.prefixlen)
         if count > MAX_POOL_ENTRIES:
@@ -168,12 +167,20 @@ class WispIpPool(models.Model):
                     max=MAX_POOL_ENTRIES,
                 )
             )
+        return count
+
+    def _entries(self):
+        """``[(index, text)]`` of every entry: IPv4 host addresses (network and
+        broadcast left out, except in a /31 or /32), IPv6 prefixes of
+        ``prefix_length``. Built from integers: ``subnets()`` is slower."""
+        network = self._network()
+        count = self._entry_count()
+        base = int(network.network_address)
         if network.version == 4:
+            first = base + (0 if network.prefixlen >= 31 else 1)
             return [(i, str(ipaddress.IPv4Address(first + i))) for i in range(count)]
-        return [
-            (i, str(prefix))
-            for i, prefix in enumerate(network.subnets(new_prefix=self.prefix_length))
-        ]
+        shift, length = 128 - self.prefix_length, self.prefix_length
+        return [(i, f"{ipaddress.IPv6Address(base + (i << shift))}/{length}") for i in range(count)]
 
     def _address_in(self, text, network):
         try:
@@ -238,7 +245,7 @@ class WispIpPool(models.Model):
                             network=network.prefixlen,
                         )
                     )
-            pool._entries()  # size
+            pool._entry_count()
             pool._reserved()  # gateway and exclusions inside
 
     @api.constrains("router_id", "site_id")
@@ -291,6 +298,7 @@ class WispIpPool(models.Model):
 
     def write(self, vals):
         if LAYOUT_FIELDS & vals.keys():
+            self.check_access("write")  # the refusal comes before what the pool holds
             self._check_unused(self.env._("change the network of"))
         result = super().write(vals)
         if LAYOUT_FIELDS & vals.keys():
@@ -306,6 +314,7 @@ class WispIpPool(models.Model):
         return result
 
     def unlink(self):
+        self.check_access("unlink")
         self._check_unused(self.env._("delete"))
         return super().unlink()
 
