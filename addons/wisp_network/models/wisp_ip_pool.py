@@ -12,6 +12,17 @@ from odoo.tools import mute_logger
 MAX_POOL_ENTRIES = 65536
 # Free entries read at once by the allocator (it takes the first it can lock).
 CANDIDATES = 32
+# Take one free entry (the pool's first, or a given one) unless another transaction holds it.
+_TAKE = """
+    UPDATE wisp_ip_address
+       SET state = 'used', service_id = %(service)s, quarantine_until = NULL,
+           write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
+     WHERE id = (SELECT id FROM wisp_ip_address WHERE state = 'free' AND {}
+                    FOR UPDATE SKIP LOCKED)
+ RETURNING id
+"""
+TAKE_FIRST_ENTRY = _TAKE.format("pool_id = %(pool)s ORDER BY host_index LIMIT 1")
+TAKE_ENTRY = _TAKE.format("id = %(entry)s")
 PURPOSES = [
     ("pppoe", "PPPoE"),
     ("dhcp", "DHCP / IPoE"),
@@ -446,24 +457,28 @@ class WispIpPool(models.Model):
         ]
         if purpose:
             domain.append(("purpose", "=", purpose))
-        pools = self.sudo().search(domain) if service.site_id else self.sudo().browse()
+        if not service.site_id:
+            return self.sudo().browse()
+        pools = self.sudo().search_fetch(domain, ["router_id", "sequence", "ip_version", "cidr"])
         return pools.sorted(lambda p: (not p.router_id, p.sequence, p.id))
 
     def _allocate(self, service):
         """Give ``service`` the first free entry of the first pool in ``self`` that has one.
 
-        Candidates are read in host order and each is taken with a row lock
-        (``FOR UPDATE SKIP LOCKED``) in a savepoint: an entry another transaction
-        holds is skipped without waiting, and one it took and committed since
-        this transaction began (a serialization failure under Odoo's REPEATABLE
-        READ) is skipped too, so two activations never get the same entry and
-        neither has to be retried.
+        Each entry is taken with a row lock (``FOR UPDATE SKIP LOCKED``) in a
+        savepoint: an entry another transaction holds is skipped without waiting,
+        and one it took and committed since this transaction began (a
+        serialization failure under Odoo's REPEATABLE READ) is skipped too, so two
+        activations never get the same entry and neither has to be retried. The
+        first try takes the first free entry in one statement; only when it meets
+        such a conflict are the free entries walked in host order.
         """
         Address = self.env["wisp.ip.address"].sudo()
         Address.flush_model()  # the SQL below must see this transaction's pending writes
         for pool in self:
+            entry_id = pool._take_entry(service)
             after = -1
-            while True:
+            while entry_id is False:
                 self.env.cr.execute(
                     """
                     SELECT id, host_index FROM wisp_ip_address
@@ -476,12 +491,19 @@ class WispIpPool(models.Model):
                 candidates = self.env.cr.fetchall()
                 if not candidates:
                     break
-                for entry_id, _index in candidates:
-                    if pool._take_entry(entry_id, service):
-                        entry = Address.browse(entry_id)
-                        entry.invalidate_recordset()
-                        return entry
+                entry_id = next(
+                    (
+                        taken
+                        for candidate, _index in candidates
+                        if (taken := pool._take_entry(service, candidate))
+                    ),
+                    False,
+                )
                 after = candidates[-1][1]
+            if entry_id:
+                entry = Address.browse(entry_id)
+                entry.invalidate_recordset()
+                return entry
         raise UserError(
             self.env._(
                 "No free %(what)s for service %(service)s: pool %(pools)s is exhausted. Add "
@@ -495,24 +517,26 @@ class WispIpPool(models.Model):
             )
         )
 
-    def _take_entry(self, entry_id, service):
-        """Mark one entry seen free as ``service``'s; False when another transaction
-        holds it or has taken it since this one began."""
+    def _take_entry(self, service, entry_id=None):
+        """Mark entry ``entry_id`` (default: this pool's first free one) as
+        ``service``'s and return its id. None: nothing to take (no free entry
+        left, or it is held by another transaction); False: another transaction
+        took it since this one began (a serialization failure, rolled back to the
+        savepoint)."""
+        query = TAKE_ENTRY if entry_id else TAKE_FIRST_ENTRY
         try:
             with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
                 self.env.cr.execute(
-                    """
-                    UPDATE wisp_ip_address
-                       SET state = 'used', service_id = %(service)s, quarantine_until = NULL,
-                           write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
-                     WHERE id = (SELECT id FROM wisp_ip_address
-                                  WHERE id = %(entry)s AND state = 'free'
-                                    FOR UPDATE SKIP LOCKED)
-                 RETURNING id
-                    """,
-                    {"service": service.id, "uid": self.env.uid, "entry": entry_id},
+                    query,
+                    {
+                        "service": service.id,
+                        "uid": self.env.uid,
+                        "pool": self.id,
+                        "entry": entry_id,
+                    },
                 )
-                return bool(self.env.cr.fetchone())
+                row = self.env.cr.fetchone()
+                return row[0] if row else None
         except pg_errors.SerializationFailure:
             return False
 
