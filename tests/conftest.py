@@ -2,12 +2,16 @@
 
 The network adapters live in ``addons/wisp_network/adapters`` and import nothing
 from Odoo, so they are loaded here by path as ``wisp_network_adapters`` and
-tested without a database or a running Odoo.
+tested without a database or a running Odoo. The ``wisp`` fixture is the
+``bin/wisp`` command loaded as a module.
 """
 
+import importlib.machinery
 import importlib.util
 import pathlib
 import sys
+
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ADAPTERS = ROOT / "addons" / "wisp_network" / "adapters"
@@ -25,3 +29,12 @@ def _load_adapters():
 
 
 _load_adapters()
+
+
+@pytest.fixture(scope="session")
+def wisp():
+    loader = importlib.machinery.SourceFileLoader("wisp_cli", str(ROOT / "bin" / "wisp"))
+    spec = importlib.util.spec_from_loader("wisp_cli", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
