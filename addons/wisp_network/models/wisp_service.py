@@ -90,6 +90,8 @@ class WispService(models.Model):
         "wisp.circuit.test", "service_id", string="Circuit Tests", groups="base.group_user"
     )
     usage_ids = fields.One2many("wisp.service.usage", "service_id")
+    # An address belongs to one service: a copy gets its own from the pools.
+    ip_address = fields.Char(copy=False)
     ipv6_prefix = fields.Char(
         string="IPv6 Prefix",
         readonly=True,
