@@ -26,7 +26,7 @@ class WispIpAddress(models.Model):
     site_id = fields.Many2one(related="pool_id.site_id")
     company_id = fields.Many2one(related="pool_id.company_id")
     host_index = fields.Integer(required=True, help="Position of the entry in its pool.")
-    address = fields.Char(required=True, index=True)
+    address = fields.Char(required=True)  # indexed with its pool (UNIQUE below)
     state = fields.Selection(ADDRESS_STATES, required=True, default="free")
     service_id = fields.Many2one("wisp.service", index="btree_not_null", ondelete="set null")
     quarantine_until = fields.Datetime(
