@@ -308,16 +308,20 @@ class WispIpPool(models.Model):
         return pools
 
     def write(self, vals):
-        if LAYOUT_FIELDS & vals.keys():
+        # Only a real change of the network rebuilds the entries (a data file or an
+        # RPC client may write the same values again).
+        renumbered = self.filtered(
+            lambda pool: any(pool[name] != vals[name] for name in LAYOUT_FIELDS & vals.keys())
+        )
+        if renumbered:
             self.check_access("write")  # the refusal comes before what the pool holds
-            self._check_unused(self.env._("change the network of"))
+            renumbered._check_unused(self.env._("change the network of"))
         result = super().write(vals)
-        if LAYOUT_FIELDS & vals.keys():
-            for pool in self:
-                self.env["wisp.ip.address"].sudo().search([("pool_id", "=", pool.id)]).unlink()
-                pool._build_entries()
-        elif RESERVED_FIELDS & vals.keys():
-            for pool in self:
+        for pool in renumbered:
+            self.env["wisp.ip.address"].sudo().search([("pool_id", "=", pool.id)]).unlink()
+            pool._build_entries()
+        if RESERVED_FIELDS & vals.keys():
+            for pool in self - renumbered:
                 pool._mark_reserved()
         if {"cidr", "site_id", "router_id"} & vals.keys():
             for pool in self:

@@ -238,6 +238,8 @@ class TestIpam(WispNetworkCase):
             self.env.cr.savepoint(),
         ):
             self.pool.write({"exclusions": "10.50.0.2-10.50.0.3"})
+        self.pool.write({"cidr": "10.50.0.0/29", "name": "TT PPPoE"})  # the same network: kept
+        self.assertEqual(self.entry("10.50.0.3").state, "used")
         self.pool.write({"exclusions": "10.50.0.6"})
         self.assertEqual(self.entry("10.50.0.2").state, "free")
         self.assertEqual(self.entry("10.50.0.6").state, "reserved")
