@@ -1,11 +1,12 @@
 {
     "name": "WISP Network",
-    "summary": "Routers (MikroTik RouterOS API, FreeRADIUS) provisioned from each "
+    "summary": "Routers (MikroTik RouterOS API, FreeRADIUS shared by many routers) "
+    "provisioned from each "
     "service's desired state: sync jobs, reconcile, circuit test, usage and caps, "
     "online status, failed jobs and unreachable routers on the dashboard, RouterOS setup "
     "script per router, LibreQoS export of the shaping topology, IP address management "
     "(IPv4 pools, IPv6 prefix delegation)",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",
     "author": "WISP suite developers",
@@ -18,6 +19,7 @@
         "data/ir_config_parameter_data.xml",
         "data/ir_cron_data.xml",
         "views/wisp_router_views.xml",
+        "views/wisp_radius_server_views.xml",
         "views/wisp_network_job_views.xml",
         "views/wisp_circuit_test_views.xml",
         "views/wisp_service_usage_views.xml",

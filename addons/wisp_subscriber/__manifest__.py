@@ -3,19 +3,22 @@
     "summary": "Subscribers with many sub-services, plans, CPE devices, "
     "installations and the service life cycle of a wireless ISP; subscriber header with "
     "quick actions, map of sites and subscribers, coverage check, installer scheduling, "
-    "home dashboard",
-    "version": "19.0.1.1.0",
+    "home dashboard, subscriber messages by e-mail and SMS (event outbox, templates)",
+    "version": "19.0.1.2.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",
     "author": "WISP suite developers",
     "license": "AGPL-3",
-    "depends": ["mail", "product"],
+    "depends": ["mail", "product", "sms_twilio"],
     "data": [
         "security/wisp_subscriber_groups.xml",
         "security/ir.model.access.csv",
         "security/wisp_subscriber_rules.xml",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
+        "data/sms_template_data.xml",
+        "data/wisp_message_data.xml",
         "wizards/wisp_service_state_change_views.xml",
         "wizards/wisp_installation_proposal_views.xml",
         "views/wisp_site_views.xml",
@@ -29,6 +32,7 @@
         "views/wisp_map_views.xml",
         "views/wisp_dashboard_views.xml",
         "views/wisp_menus.xml",
+        "views/wisp_message_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -6,10 +6,13 @@ Pieces, each usable as a context manager from pytest fixtures:
   FreeRADIUS's own PostgreSQL schema (the Debian package's ``schema.sql``) and
   drops it afterwards.
 * :class:`RadiusServer` copies Debian's ``/etc/freeradius/3.0`` into a private
-  directory, enables the ``sql`` module for PostgreSQL on that database, keeps
-  only a loopback client with a test secret, and runs ``freeradius -X`` in the
-  foreground on free loopback ports until the test module ends. It also sends
-  real Access-Requests and Accounting-Requests (pyrad, Debian's dictionaries).
+  directory, lays the suite's production configuration (``deploy/freeradius``)
+  over it exactly as its README says (the ``wisp-sql`` module, the ``wisp``
+  site, clients from the ``nas`` table), and runs radiusd in the foreground
+  on free loopback ports until the test module ends: ``freeradius -X`` for the
+  tests, ``-f`` (threads, no debug) for benchmarks. It also sends real
+  Access-Requests and Accounting-Requests (pyrad, Debian's dictionaries), from
+  any loopback address (one per NAS).
 * :class:`CoaListener` plays the NAS side of RFC 5176: a UDP socket on loopback
   that checks the Request Authenticator of Disconnect-Requests and answers
   Disconnect-ACK (or NAK for the logins told to refuse).
@@ -20,14 +23,14 @@ create databases on. A missing piece fails the tests with a message saying what
 to install; nothing is skipped silently. The temp directory (with the ``-X``
 debug log, which shows test passwords) is deleted when the server stops.
 
-Running radiusd as root on loopback needed these changes to the stock config:
-``user``/``group`` commented out (radiusd would drop to ``freerad``, which
-cannot write the root-owned temp directory), ``logdir``/``run_dir`` moved into the temp
-directory, ``proxy_requests = no`` (no proxy socket on ``*``),
-``reject_delay = 0`` (rejects answer at once), and the ``listen`` sections of
-``sites-enabled/default`` and ``inner-tunnel`` replaced by one auth and one
-acct listener on 127.0.0.1 (``-i``/``-p`` on the command line is no use: it
-hands requests to the empty global server, which rejects everyone).
+Only test-only settings differ from the shipped configuration: radiusd runs as
+root on loopback, so ``user``/``group`` are commented out (radiusd would drop
+to ``freerad``, which cannot write the root-owned temp directory),
+``logdir``/``run_dir`` move into the temp directory, ``proxy_requests = no`` (no
+proxy socket on ``*``), ``reject_delay = 0`` (rejects answer at once), the
+``wisp`` site listens on two free loopback ports instead of ``*`` (and
+``inner-tunnel`` on none), and ``clients.conf`` holds one loopback client (the
+harness's own probe, 127.0.0.1) next to the NAS read from SQL.
 """
 
 import contextlib
@@ -47,6 +50,8 @@ import psycopg2
 import psycopg2.extensions
 
 FREERADIUS_ETC = pathlib.Path("/etc/freeradius/3.0")
+DEPLOY_DIR = pathlib.Path(__file__).resolve().parents[2] / "deploy" / "freeradius"
+WISP_SCHEMA_SQL = DEPLOY_DIR / "wisp-schema.sql"
 SCHEMA_SQL = FREERADIUS_ETC / "mods-config/sql/main/postgresql/schema.sql"
 DICTIONARY_DIR = pathlib.Path("/usr/share/freeradius")
 POSTGRESQL_DRIVER = pathlib.Path("/usr/lib/freeradius/rlm_sql_postgresql.so")
@@ -118,8 +123,9 @@ def _admin_connection():
 
 
 def load_freeradius_schema(dsn, schema=None):
-    """Load Debian's FreeRADIUS PostgreSQL schema into ``dsn`` (optionally a schema)."""
-    text = SCHEMA_SQL.read_text()
+    """Load Debian's FreeRADIUS PostgreSQL schema and the suite's indexes into ``dsn``
+    (optionally into a schema)."""
+    text = SCHEMA_SQL.read_text() + "\n" + WISP_SCHEMA_SQL.read_text()
     conn = psycopg2.connect(dsn)
     try:
         with conn, conn.cursor() as cur:
@@ -207,13 +213,18 @@ def strip_listen_sections(text):
 
 
 class RadiusServer:
-    """``freeradius -X`` on loopback with the sql module on ``dsn``."""
+    """radiusd on loopback with the suite's shipped configuration on ``dsn``.
+
+    ``debug``: ``-X`` (one thread, full debug log, for tests); otherwise ``-f``
+    (threads, normal log), as in production, for benchmarks.
+    """
 
     host = "127.0.0.1"
 
-    def __init__(self, dsn, secret=None):
+    def __init__(self, dsn, secret=None, debug=True):
         self.dsn = dsn
         self.secret = secret or "harness-" + secrets.token_hex(8)
+        self.debug = debug
         self.binary = require_freeradius()
         self.tmp = None
         self.confdir = None
@@ -231,6 +242,11 @@ class RadiusServer:
         shutil.copytree(FREERADIUS_ETC, self.confdir, symlinks=True)
         for sub in ("log", "log/radacct", "run"):
             (self.tmp / sub).mkdir(exist_ok=True)
+        # deploy/freeradius/README.md: the shipped files over the stock tree, enabled
+        for sub in ("mods-available", "mods-config", "sites-available"):
+            shutil.copytree(DEPLOY_DIR / sub, self.confdir / sub, dirs_exist_ok=True)
+        (self.confdir / "mods-enabled/wisp-sql").symlink_to("../mods-available/wisp-sql")
+        (self.confdir / "sites-enabled/default").unlink()
 
         conf = self.confdir / "radiusd.conf"
         text = conf.read_text()
@@ -240,18 +256,6 @@ class RadiusServer:
         text = _sub(text, r"^proxy_requests\s*=.*$", "proxy_requests = no")
         text = _sub(text, r"^(\s*)reject_delay\s*=.*$", r"\1reject_delay = 0")
         conf.write_text(text)
-
-        sql_text = (self.confdir / "mods-available/sql").read_text()
-        conninfo = self.dsn.replace('"', "")
-        sql_text = _sub(sql_text, r'^(\s*)dialect\s*=\s*"sqlite"', r'\1dialect = "postgresql"', 1)
-        sql_text = _sub(sql_text, r"^(\s*)driver\s*=.*$", r'\1driver = "rlm_sql_${dialect}"', 1)
-        sql_text = _sub(
-            sql_text, r'^(\s*)radius_db\s*=\s*"radius"', rf'\1radius_db = "{conninfo}"', 1
-        )
-        enabled = self.confdir / "mods-enabled/sql"
-        if enabled.exists() or enabled.is_symlink():
-            enabled.unlink()
-        enabled.write_text(sql_text)
 
         (self.confdir / "clients.conf").write_text(
             "client wisp-harness {\n"
@@ -263,19 +267,20 @@ class RadiusServer:
         )
 
     def _write_sites(self):
-        """Listen on loopback only: the stock listen sections are replaced."""
+        """Listen on loopback only: the sites' listen sections are replaced."""
         listens = (
             "\tlisten {\n\t\ttype = auth\n"
             f"\t\tipaddr = {self.host}\n\t\tport = {self.auth_port}\n\t}}\n"
             "\tlisten {\n\t\ttype = acct\n"
             f"\t\tipaddr = {self.host}\n\t\tport = {self.acct_port}\n\t}}\n"
         )
-        for site in ("default", "inner-tunnel"):
+        for site in ("wisp", "inner-tunnel"):
             path = self.confdir / "sites-enabled" / site
             text = strip_listen_sections((self.confdir / "sites-available" / site).read_text())
-            if site == "default":
-                text = _sub(text, r"^server default \{\n", lambda m: m.group(0) + listens, 1)
-            path.unlink()
+            if site == "wisp":
+                text = _sub(text, r"^server wisp \{\n", lambda m: m.group(0) + listens, 1)
+            if path.exists() or path.is_symlink():
+                path.unlink()
             path.write_text(text)
 
     # -- life cycle
@@ -288,15 +293,11 @@ class RadiusServer:
         self.log_path = self.tmp / "radiusd.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [
-                self.binary,
-                "-X",
-                "-d",
-                str(self.confdir),
-            ],
+            [self.binary, "-X" if self.debug else "-f", "-d", str(self.confdir)],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            env={**os.environ, "WISP_RADIUS_DB": self.dsn},
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -336,10 +337,23 @@ class RadiusServer:
         self.stop()
 
     def log_tail(self, lines=60):
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+        text = ""
+        for path in (self.log_path, self.tmp and self.tmp / "log" / "radius.log"):
+            try:
+                text += path.read_text(errors="replace")
+            except (OSError, AttributeError):
+                continue
+        return "\n".join(text.splitlines()[-lines:])
+
+    def log_mark(self):
+        """Where the log ends now, for :meth:`log_since`."""
+        return self.log_path.stat().st_size
+
+    def log_since(self, mark):
+        """The radiusd log written after ``mark`` (``-X``: every query it ran)."""
+        with open(self.log_path, "rb") as log:
+            log.seek(mark)
+            return log.read().decode(errors="replace")
 
     # -- RADIUS requests
 
@@ -349,28 +363,35 @@ class RadiusServer:
             self._dictionary = radius_dictionary()
         return self._dictionary
 
-    def client(self, timeout=2.0, retries=2):
+    def client(self, timeout=2.0, retries=2, *, source=None, secret=None):
+        """A pyrad client; ``source``/``secret``: those of a NAS (default: the harness's)."""
         import pyrad.client
 
-        return pyrad.client.Client(
+        client = pyrad.client.Client(
             server=self.host,
             authport=self.auth_port,
             acctport=self.acct_port,
-            secret=self.secret.encode(),
+            secret=(secret or self.secret).encode(),
             dict=self.dictionary,
             timeout=timeout,
             retries=retries,
         )
+        if source:
+            client.bind((source, 0))
+        return client
 
-    def authenticate(self, login, password, timeout=2.0, retries=2, **attributes):
-        """Send a PAP Access-Request; returns ``(accepted, {attribute: [values]})``."""
+    def authenticate(
+        self, login, password, timeout=2.0, retries=2, *, source=None, secret=None, **attributes
+    ):
+        """Send a PAP Access-Request (from NAS ``source`` with its ``secret``, default
+        the harness's client); returns ``(accepted, {attribute: [values]})``."""
         import pyrad.packet
 
-        client = self.client(timeout, retries)
+        client = self.client(timeout, retries, source=source, secret=secret)
         request = client.CreateAuthPacket(
             code=pyrad.packet.AccessRequest,
             User_Name=login,
-            NAS_IP_Address=self.host,
+            NAS_IP_Address=source or self.host,
             NAS_Port=1,
             Service_Type="Framed-User",
             Framed_Protocol="PPP",

@@ -14,10 +14,11 @@ import pytest
 import radius_harness
 from radius_harness import CoaListener, HarnessError, RadiusServer, postgres_database
 from wisp_network_adapters.base import BackendError, PingResult, ServiceState, SpeedProfile
-from wisp_network_adapters.radius import RadiusBackend
+from wisp_network_adapters.radius import RadiusBackend, RadiusNas
 from wisp_network_adapters.rate_limit import parse_rate_limit
 
 RESTRICTED_RATE = "256k/256k"
+PASSWORD = "Cleartext-Password"
 HOME = SpeedProfile("Home 10M", download_kbps=10000, upload_kbps=5000)
 BURST = SpeedProfile(
     "Pro 20M",
@@ -27,6 +28,8 @@ BURST = SpeedProfile(
     burst_upload_kbps=20000,
 )
 FAIR_USE = SpeedProfile("Home 10M fair use", download_kbps=2000, upload_kbps=1000)
+# the harness's own client: the NAS every login of this module is scoped to
+NAS = RadiusNas(RadiusServer.host, secret="nas-S3cret", shortname="harness")
 TABLES = ("radcheck", "radreply", "radusergroup", "radgroupreply", "radacct", "nas")
 
 
@@ -82,6 +85,7 @@ def backend(dsn, coa, db):
     coa.refuse.clear()
     value = RadiusBackend(
         dsn,
+        nas=NAS,
         nas_host=coa.host,
         coa_port=coa.port,
         secret=coa.secret,
@@ -293,7 +297,7 @@ def test_drift_is_repaired_and_only_the_drift(radiusd, backend, db):
     ]
     assert radiusd.authenticate("bob", "pw-bob-S3cr3t")[0]
     assert not radiusd.authenticate("bob", "hacked")[0]
-    assert len(rows(db, "radcheck", "username = 'carol'")) == 1
+    assert len(rows(db, "radcheck", "username = 'carol' AND attribute = %s", [PASSWORD])) == 1
     assert "Mikrotik-Address-List" not in radiusd.authenticate("dave", "pw-dave-S3cr3t")[1]
     assert not radiusd.authenticate("zoe", "zoe")[0]
     assert not backend.apply(desired).changed
@@ -362,7 +366,7 @@ def test_adopts_a_hand_made_login_it_is_given(radiusd, backend, db):
     )
     report = backend.apply([service("olga")])
     assert report.created == ["olga"]
-    assert len(rows(db, "radcheck", "username = 'olga'")) == 1
+    assert len(rows(db, "radcheck", "username = 'olga' AND attribute = %s", [PASSWORD])) == 1
     assert radiusd.authenticate("olga", "pw-olga-S3cr3t")[0]
     assert not radiusd.authenticate("olga", "old")[0]
 
@@ -461,6 +465,7 @@ def closed_port():
 def test_database_down_is_transient(backend, db):
     down = RadiusBackend(
         f"host=127.0.0.1 port={closed_port()} dbname=radius user=radius password=DbPa55word",
+        nas=NAS,
         connect_timeout=2,
     )
     for call in (down.read_state, lambda: down.apply([service("alice")]), down.read_usage):
@@ -483,7 +488,7 @@ def test_database_down_is_transient(backend, db):
 
 
 def test_sql_errors_are_not_transient(dsn):
-    wrong = RadiusBackend(dsn, schema="no_such_schema")
+    wrong = RadiusBackend(dsn, schema="no_such_schema", nas=NAS)
     with pytest.raises(BackendError) as info:
         wrong.read_state()
     assert not info.value.transient
@@ -534,7 +539,7 @@ def test_invalid_desired_state_is_refused(backend, db):
 def test_schema_option(dsn, db):
     radius_harness.load_freeradius_schema(dsn, schema="tower_b")
     try:
-        other = RadiusBackend(dsn, schema="tower_b")
+        other = RadiusBackend(dsn, schema="tower_b", nas=NAS)
         assert other.apply([service("alice")]).created == ["alice"]
         assert sorted(other.read_state()) == ["alice"]
         assert rows(db, "radcheck") == []  # public tables untouched
@@ -618,6 +623,7 @@ def test_secrets_never_reach_logs(radiusd, backend, coa, caplog, dsn):
         with pytest.raises(BackendError) as info:
             RadiusBackend(
                 f"host=127.0.0.1 port={closed_port()} dbname=x user=y password={password}",
+                nas=NAS,
                 secret=coa.secret,
             ).read_state()
     assert caplog.records  # the adapter does log what it did

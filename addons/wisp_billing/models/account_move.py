@@ -81,6 +81,9 @@ class AccountMove(models.Model):
     def _invoice_paid_hook(self):
         res = super()._invoice_paid_hook()
         self._wisp_release_blocked_services()
+        self.filtered(lambda m: m.move_type == "out_invoice")._wisp_queue_message(
+            "payment_received"
+        )
         # an access code bought online is delivered however its invoice gets paid
         # (card, bank reconciliation, wallet), once: see wisp.voucher.purchase._wisp_deliver
         self.env["wisp.voucher.purchase"].sudo().search(
@@ -92,6 +95,12 @@ class AccountMove(models.Model):
         if referred:
             referred.commercial_partner_id._wisp_reward_referral()
         return res
+
+    def _wisp_queue_message(self, code):
+        """Tell each invoice's customer about event ``code`` (see wisp.message)."""
+        self.env["wisp.message"].sudo()._queue_batch(
+            code, [(invoice, invoice.partner_id, "") for invoice in self]
+        )
 
     def _wisp_release_blocked_services(self):
         # The accountant reconciling a bank statement need not be WISP staff.
@@ -106,7 +115,8 @@ class AccountMove(models.Model):
         )
         if not to_reactivate:
             return
-        to_reactivate.action_reactivate()
+        # the reactivation message below names the invoice: not the generic one too
+        to_reactivate.with_context(wisp_state_message=False).action_reactivate()
         template = self.env.ref("wisp_billing.mail_template_wisp_reactivation")
         for account in to_reactivate.commercial_partner_id:
             invoice = invoices.filtered(lambda m, a=account: m.commercial_partner_id == a)[:1]
@@ -180,7 +190,10 @@ class AccountMove(models.Model):
         if not services:
             return
         reason = self.env._("Invoice %(invoice)s overdue", invoice=self.name)
-        getattr(services.sudo(), f"action_{action}")(reason=reason)
+        # the dunning message below names the invoice: not the generic one too
+        getattr(services.sudo().with_context(wisp_state_message=False), f"action_{action}")(
+            reason=reason
+        )
         self.with_context(wisp_service_ids=services.ids).message_post_with_source(
             self.env.ref("wisp_billing.mail_template_wisp_suspension"),
             subtype_xmlid="mail.mt_comment",

@@ -301,6 +301,7 @@ class WispBillingRun(models.Model):
         # billing worker waits for it, so post last, with nothing left to flush.
         self.env.flush_all()
         invoices.action_post()
+        invoices._wisp_queue_message("invoice_issued")
         auto_apply = invoices.filtered(
             lambda inv: (
                 inv.move_type == "out_invoice" and inv.commercial_partner_id.wisp_wallet_auto_apply

@@ -323,6 +323,7 @@ class WispService(models.Model):
             raise UserError(self.env._("A terminated service cannot change plan."))
         if effective_date > today:
             self.write({"next_plan_id": plan.id, "plan_change_date": effective_date})
+            self._wisp_queue_plan_change_message(plan, effective_date)
             return True
         applies_scheduled = plan == self.next_plan_id and (self.plan_change_date or today) <= today
         if not applies_scheduled:
@@ -339,7 +340,15 @@ class WispService(models.Model):
                 new=plan.display_name,
             )
         )
+        # a scheduled change that now applies was announced when it was scheduled
+        if not applies_scheduled:
+            self._wisp_queue_plan_change_message(plan, today)
         return True
+
+    def _wisp_queue_plan_change_message(self, plan, effective_date):
+        self.env["wisp.message"].sudo()._queue(
+            "plan_change", self, self.partner_id, key=f"{plan.id}:{effective_date}"
+        )
 
     def _wisp_plan_change_preview(self, plan, effective_date=None):
         """What changing to ``plan`` on ``effective_date`` puts on the invoices.

@@ -1,5 +1,6 @@
 from . import (
     test_access_matrix,
+    test_billing_messages,
     test_billing_rules_addons,
     test_billing_rules_invoices,
     test_billing_rules_life_cycle,

@@ -47,6 +47,15 @@ class TestDunning(WispBillingCase):
         self.assertEqual(len(self.messages("limited")), 1)
         self.dun("2026-04-18")
         self.assertEqual(len(self.messages("limited")), 1, "suspended once")
+        # the dunning message names the invoice: the generic one is not sent as well
+        self.assertFalse(
+            self.env["wisp.message"].search(
+                [
+                    ("event_id.code", "=", "services_suspended"),
+                    ("partner_id", "=", self.service.commercial_partner_id.id),
+                ]
+            )
+        )
 
     @mute_logger("odoo.addons.wisp_subscriber.tools.each_alone")
     def test_one_failing_invoice_does_not_stop_the_others(self):
@@ -87,6 +96,14 @@ class TestDunning(WispBillingCase):
         self.assertEqual((self.service.state, self.tv.state), ("active", "active"))
         self.assertFalse(self.invoice.wisp_blocked_service_ids)
         self.assertEqual(len(self.messages("active again")), 1)
+        self.assertFalse(
+            self.env["wisp.message"].search(
+                [
+                    ("event_id.code", "=", "access_restored"),
+                    ("partner_id", "=", self.service.commercial_partner_id.id),
+                ]
+            )
+        )
 
     def test_partial_payment_keeps_the_service_blocked(self):
         self.dun("2026-04-17")

@@ -22,11 +22,12 @@ class TestFailedJobTicket(WispHelpdeskCase):
             *ticket.message_ids.mapped("body"),
             *ticket.message_ids.tracking_value_ids.mapped("new_value_char"),
         ]
-        secrets = [router.host, router.username, router.password, router.radius_dsn]
+        dsn = router.radius_server_id.dsn
+        secrets = [router.host, router.username, router.password, dsn, router.coa_secret]
         if router.api_port:
             secrets.append(str(router.api_port))
-        if router.radius_dsn:
-            secrets += psycopg2.extensions.parse_dsn(router.radius_dsn).values()
+        if dsn:
+            secrets += psycopg2.extensions.parse_dsn(dsn).values()
         for text in texts:
             for secret in filter(None, secrets):
                 self.assertNotIn(secret, text or "")
@@ -131,7 +132,10 @@ class TestFailedJobTicket(WispHelpdeskCase):
                 "site_id": site.id,
                 "backend": "radius",
                 "host": "192.0.2.77",
-                "radius_dsn": dsn,
+                "radius_server_id": self.env["wisp.radius.server"]
+                .create({"name": "Nowhere", "dsn": dsn})
+                .id,
+                "coa_secret": "CoA-S3cret-42",
                 "timeout": 1.0,
             }
         )

@@ -9,10 +9,13 @@ Disconnect-Requests, which go to the NAS).
 Layout of one managed login ``L`` (what a WISP's FreeRADIUS holds):
 
 ===============  ===========================================================
-radcheck         ``L  Cleartext-Password  :=  <password>``
-radreply         ``L  Mikrotik-Rate-Limit  :=  <plan rate>`` (always) and
-                 ``L  Framed-IP-Address  :=  <ip>`` (static address only)
-                 and ``L  Delegated-IPv6-Prefix  :=  <prefix>`` (IPv6 prefix only)
+radcheck         ``L  Cleartext-Password  :=  <password>`` and
+                 ``L  Packet-Src-IP-Address  ==  <NAS address>`` (the NAS
+                 scope; ``Packet-Src-IPv6-Address`` for an IPv6 NAS)
+radreply         ``L  Mikrotik-Rate-Limit  :=  <plan rate>`` (always),
+                 ``L  Framed-IP-Address  :=  <ip>`` (static address only),
+                 ``L  Delegated-IPv6-Prefix  :=  <prefix>`` (IPv6 prefix only) and
+                 ``L  Fall-Through  :=  No`` (not restricted, see below)
 radusergroup     ``L  wisp-pppoe`` or ``L  wisp-hotspot`` (priority 10):
                  the ownership marker, it also records the kind of login;
                  plus ``L  wisp-restricted`` (priority 0) while restricted
@@ -34,6 +37,15 @@ Design choices:
   adds anything: the Access-Accept carries the low restricted rate and
   ``Mikrotik-Address-List = wisp-restricted``, which the router's firewall
   sends to the captive page. Suspension and reactivation are one row each.
+* **Two SELECTs per accepted login**: ``Fall-Through = No`` among a user's
+  replies makes the sql module skip the group queries (membership, then each
+  group's check and reply rows). A login that is not restricted has nothing to
+  take from its groups, unless an operator hung rows on its kind group
+  (``wisp-pppoe``/``wisp-hotspot``): then it gets no ``Fall-Through`` row. A
+  restricted login has none either, so ``wisp-restricted`` applies. With the
+  shipped queries (which list only groups holding rows) radiusd runs 2 SELECTs
+  for an active login and 5 for a restricted one. After hanging rows on a kind
+  group, reconcile the routers (the hourly reconcile does it too).
 * **Ownership**: a login is managed when it has a ``radusergroup`` row whose
   group name starts with ``wisp-``; that group namespace belongs to the suite.
   For a managed login the suite owns the attributes above; other rows an
@@ -46,9 +58,28 @@ Design choices:
   attributes on them (restricted logins do not get those, see above).
 * A desired login that exists only as hand-made rows is adopted: its
   password row is replaced and the marker added (reported as created).
-* One backend owns the managed set of its database (or ``schema``): a full
-  reconcile removes every managed login it was not given, so two backends
-  with different service sets must not share a schema.
+* **Many NAS share one database**: a backend is built for one NAS
+  (:class:`RadiusNas`) and a login belongs to one NAS, recorded by the check
+  item ``Packet-Src-IP-Address == <NAS address>``. FreeRADIUS's sql module
+  compares it at authorization: from any other client the user's check items
+  fail, so its password and replies are not loaded and the request is
+  rejected. The packet's source address is what radiusd matched to the
+  client and its secret; ``NAS-IP-Address`` would be a value the NAS states
+  about itself, which another NAS holding its own secret could copy. A per-NAS
+  group would not do: a failing group check only skips the group, the user's
+  own password still authenticates. A full reconcile owns the managed logins
+  scoped to its NAS plus unscoped ones (left by the single-NAS layout, where a
+  schema held one router); a desired login held by another NAS moves to this
+  one (a service moved between routers), and a login of another NAS is never
+  removed. ``apply(logins=...)`` reads only those logins' rows.
+* The ``nas`` table lists the clients radiusd reads at start
+  (``read_clients = yes``): :meth:`RadiusBackend.apply_clients` writes the
+  complete set of one server's NAS (rows whose ``description`` starts with
+  ``wisp-managed``) and removes the logins of a NAS no longer in it.
+* **Vendors**: what the Access-Accept carries differs per NAS vendor; a
+  :class:`NasVendor` in ``VENDORS`` says it (rate attribute and format, the
+  restricted group and its attributes, ``nas.type``). MikroTik is the one
+  vendor so far; another one is one more entry there.
 * ``read_state`` returns what the NAS will enforce: the profile is parsed back
   from ``Mikrotik-Rate-Limit`` and named after that string (the plan's own name
   is not stored in RADIUS), ``comment`` is empty. ``apply`` compares rows, not
@@ -60,7 +91,8 @@ Design choices:
 * Every apply runs in one transaction under a PostgreSQL advisory lock, so two
   sync jobs for the same database never interleave. ``read_state`` is four
   statements and ``apply`` five reads plus at most a dozen batched writes,
-  whatever the number of services (``round_trips`` counts them).
+  whatever the number of services (``round_trips`` counts them); the reads of
+  ``apply(logins=...)`` touch only those logins' rows (username indexes).
 * When ``apply`` creates or repairs the ``wisp-restricted`` group rows, the
   report's ``updated`` holds ``"wisp-restricted"`` (a group, not a login).
 * ``disconnect`` sends one RFC 5176 Disconnect-Request (User-Name,
@@ -71,11 +103,13 @@ Design choices:
 * ``ping`` is delegated to ``ping_via`` (the router's API adapter): RADIUS
   cannot ping.
 
-Passwords, the DSN's password and the CoA shared secret never appear in
+Passwords, the DSN's password and the NAS shared secrets never appear in
 exceptions or logs.
 """
 
 import contextlib
+import dataclasses
+import functools
 import io
 import ipaddress
 import logging
@@ -100,19 +134,106 @@ _logger = logging.getLogger(__name__)
 
 GROUP_PREFIX = "wisp-"
 KIND_GROUPS = {"pppoe": "wisp-pppoe", "hotspot": "wisp-hotspot"}
-RESTRICTED_GROUP = "wisp-restricted"
-RESTRICTED_ADDRESS_LIST = "wisp-restricted"
 KIND_PRIORITY = 10
 RESTRICTED_PRIORITY = 0
 
 PASSWORD_ATTR = "Cleartext-Password"  # noqa: S105 - an attribute name
-RATE_ATTR = "Mikrotik-Rate-Limit"
 ADDRESS_ATTR = "Framed-IP-Address"
 PREFIX_ATTR = "Delegated-IPv6-Prefix"  # RFC 4818: the prefix for the CPE's LAN (DHCPv6-PD)
-ADDRESS_LIST_ATTR = "Mikrotik-Address-List"
-CHECK_ATTRS = (PASSWORD_ATTR,)
-REPLY_ATTRS = (RATE_ATTR, ADDRESS_ATTR, PREFIX_ATTR)
-GROUP_REPLY_ATTRS = (ADDRESS_LIST_ATTR, RATE_ATTR)
+FALL_THROUGH_ATTR = "Fall-Through"
+# The NAS scope of a login: compared by radiusd with the request's source address.
+NAS_ATTRS = {4: "Packet-Src-IP-Address", 6: "Packet-Src-IPv6-Address"}
+NAS_OP = "=="
+# nas rows the suite writes; other rows of the table are hand-made and kept.
+NAS_MARK = "wisp-managed"
+
+
+@dataclasses.dataclass(frozen=True)
+class NasVendor:
+    """What an Access-Accept carries for one NAS vendor.
+
+    ``rate_attr`` holds ``format_rate(profile)``, parsed back by ``parse_rate``;
+    restricted logins join ``restricted_group``, whose replies are
+    ``restricted_replies(rate)``; ``nas_type`` is the ``nas.type`` (checkrad's
+    name of the vendor).
+    """
+
+    nas_type: str
+    rate_attr: str
+    format_rate: object
+    parse_rate: object
+    restricted_group: str
+    restricted_replies: object
+
+
+VENDORS = {
+    "mikrotik": NasVendor(
+        nas_type="mikrotik",
+        rate_attr="Mikrotik-Rate-Limit",
+        format_rate=lambda profile: profile.rate_limit,
+        parse_rate=parse_rate_limit,
+        restricted_group="wisp-restricted",
+        restricted_replies=lambda rate: {
+            "Mikrotik-Address-List": (":=", "wisp-restricted"),
+            "Mikrotik-Rate-Limit": (":=", rate),
+        },
+    ),
+}
+CHECK_ATTRS = (PASSWORD_ATTR, *NAS_ATTRS.values())
+REPLY_ATTRS = (
+    *sorted({v.rate_attr for v in VENDORS.values()}),
+    ADDRESS_ATTR,
+    PREFIX_ATTR,
+    FALL_THROUGH_ATTR,
+)
+RESTRICTED_GROUPS = tuple(sorted({v.restricted_group for v in VENDORS.values()}))
+
+
+@dataclasses.dataclass(frozen=True)
+class RadiusNas:
+    """One RADIUS client (router) of the database: its ``nas`` row and login scope.
+
+    :param address: the address the NAS sends its requests from (``nasname``)
+    :param secret: its RADIUS shared secret
+    :param shortname: a short name (radiusd's logs name the client by it)
+    :param vendor: a key of ``VENDORS``
+    :param description: free text kept in ``nas.description`` (e.g. the site)
+    """
+
+    address: str
+    secret: str
+    shortname: str = ""
+    vendor: str = "mikrotik"
+    description: str = ""
+
+    def __repr__(self):  # the secret stays out of reprs (logs, tracebacks)
+        return f"RadiusNas({self.address!r}, vendor={self.vendor!r})"
+
+    def validated(self):
+        """The NAS with its address normalised; :class:`BackendError` when unusable."""
+        try:
+            address = ipaddress.ip_address((self.address or "").strip())
+        except ValueError:
+            raise BackendError(
+                f"NAS {self.shortname or '?'}: its address must be an IP address "
+                "(the one it sends RADIUS requests from)",
+                transient=False,
+            ) from None
+        if self.vendor not in VENDORS:
+            raise BackendError(
+                f"NAS {self.shortname or address}: unknown vendor {self.vendor!r}", transient=False
+            )
+        if not self.secret:
+            raise BackendError(
+                f"NAS {self.shortname or address}: no RADIUS shared secret", transient=False
+            )
+        return dataclasses.replace(self, address=str(address))
+
+    @functools.cached_property
+    def check_attr(self):
+        """The check item scoping a login to this NAS (read once per login)."""
+        return NAS_ATTRS[ipaddress.ip_address(self.address).version]
+
 
 # pg_advisory_xact_lock key shared by every writer of one database.
 _LOCK_KEY = 0x57495350  # "WISP"
@@ -138,6 +259,8 @@ class RadiusBackend(Backend):
 
     :param dsn: libpq connection string of the RADIUS database
     :param schema: schema holding the FreeRADIUS tables (default: search_path)
+    :param nas: the :class:`RadiusNas` whose logins ``read_state`` and ``apply``
+        handle (required by them)
     :param nas_host: address the Disconnect-Requests go to; default: the
         ``nasipaddress`` of the session in ``radacct``
     :param secret: the NAS's RADIUS shared secret (for Disconnect-Requests)
@@ -152,6 +275,7 @@ class RadiusBackend(Backend):
         dsn,
         *,
         schema=None,
+        nas=None,
         nas_host=None,
         secret=None,
         coa_port=3799,
@@ -163,6 +287,7 @@ class RadiusBackend(Backend):
     ):
         self._dsn = dsn
         self.schema = schema
+        self.nas = nas
         self.nas_host = nas_host
         self._secret = secret
         self.coa_port = coa_port
@@ -178,6 +303,8 @@ class RadiusBackend(Backend):
         self._apply_passwords = set()
         if secret:
             self._scrub_words.add(secret)
+        if nas is not None and nas.secret:
+            self._scrub_words.add(nas.secret)
         try:
             dsn_password = psycopg2.extensions.parse_dsn(dsn).get("password")
         except psycopg2.Error:
@@ -186,7 +313,8 @@ class RadiusBackend(Backend):
             self._scrub_words.add(dsn_password)
 
     def __repr__(self):
-        return f"<RadiusBackend schema={self.schema or '-'} nas={self.nas_host or '-'}>"
+        nas = self.nas.address if self.nas else "-"
+        return f"<RadiusBackend schema={self.schema or '-'} nas={nas}>"
 
     # ------------------------------------------------------------------ db
 
@@ -278,65 +406,96 @@ class RadiusBackend(Backend):
 
     # ---------------------------------------------------------- bulk read
 
-    def _read_rows(self, cur, extra_logins=()):
-        """Bulk read everything the suite owns: four statements, whatever the size.
+    def _scoped_nas(self):
+        """This backend's NAS, checked; read_state and apply need one."""
+        if self.nas is None:
+            raise BackendError("RADIUS provisioning needs the NAS it serves", transient=False)
+        return self.nas.validated()
 
-        Returns ``(groups, checks, replies, group_replies)``: the first three map
-        a login to ``{name: [(id, op, value), ...]}`` (groups:
-        ``{group: [(id, priority)]}``), the last maps an attribute of
-        ``wisp-restricted`` to its rows.
+    def _read_rows(self, cur, nas, logins=None, desired=()):
+        """Read the managed rows in scope: four statements, whatever the size.
+
+        The scope is ``logins`` when given (only their rows are read), else
+        every managed login of ``nas`` or without a NAS scope, plus ``desired``
+        wherever they are. Returns ``(groups, checks, replies, group_replies,
+        filled)``: the first three map a login to ``{name: [(id, op, value), ...]}``
+        (groups: ``{group: [(id, priority)]}``), ``group_replies`` maps a
+        restricted group to ``{attribute: rows}``, ``filled`` is the set of kind
+        groups holding rows (an operator's).
         """
-        extra = sorted(set(extra_logins))
+        if logins is not None:
+            scope = sql.SQL("username = ANY(%s)")
+            params = [sorted(logins)]
+        else:
+            scope = sql.SQL(
+                "(username = ANY(%s) OR username IN (SELECT username FROM radcheck "
+                "WHERE attribute = %s AND value = %s) OR NOT EXISTS (SELECT 1 FROM radcheck c "
+                "WHERE c.username = radusergroup.username AND c.attribute = ANY(%s)))"
+            )
+            params = [sorted(desired), nas.check_attr, nas.address, list(NAS_ATTRS.values())]
         groups = {}
         self._execute(
             cur,
-            "SELECT id, username, groupname, priority FROM radusergroup "
-            "WHERE groupname LIKE %s ORDER BY id",
-            (GROUP_PREFIX + "%",),
+            sql.SQL(
+                "SELECT id, username, groupname, priority FROM radusergroup "
+                "WHERE groupname LIKE %s AND {} ORDER BY id"
+            ).format(scope),
+            [GROUP_PREFIX + "%", *params],
         )
         for row_id, login, group, priority in cur.fetchall():
             groups.setdefault(login, {}).setdefault(group, []).append((row_id, priority))
-        owned = (
-            "attribute = ANY(%s) AND (username = ANY(%s) OR username IN "
-            "(SELECT username FROM radusergroup WHERE groupname LIKE %s)) ORDER BY id"
-        )
+        wanted = sorted(set(logins) if logins is not None else set(groups) | set(desired))
         tables = []
         for table, attrs in (("radcheck", CHECK_ATTRS), ("radreply", REPLY_ATTRS)):
             rows = {}
             self._execute(
                 cur,
-                sql.SQL("SELECT id, username, attribute, op, value FROM {} WHERE ").format(
-                    sql.Identifier(table)
-                )
-                + sql.SQL(owned),
-                (list(attrs), extra, GROUP_PREFIX + "%"),
+                _q(
+                    "SELECT id, username, attribute, op, value FROM {} "
+                    "WHERE username = ANY(%s) AND attribute = ANY(%s) ORDER BY id",
+                    table,
+                ),
+                (wanted, list(attrs)),
             )
             for row_id, login, attribute, op, value in cur.fetchall():
                 rows.setdefault(login, {}).setdefault(attribute, []).append((row_id, op, value))
             tables.append(rows)
+        vendor = VENDORS[nas.vendor]
+        kinds = list(KIND_GROUPS.values())
         self._execute(
             cur,
-            "SELECT id, attribute, op, value FROM radgroupreply "
-            "WHERE groupname = %s AND attribute = ANY(%s) ORDER BY id",
-            (RESTRICTED_GROUP, list(GROUP_REPLY_ATTRS)),
+            "SELECT id, groupname, attribute, op, value FROM radgroupreply "
+            "WHERE groupname = %s AND attribute = ANY(%s) UNION ALL "
+            "SELECT DISTINCT NULL::integer, groupname, NULL, NULL, NULL FROM ("
+            "SELECT groupname FROM radgroupreply WHERE groupname = ANY(%s) UNION ALL "
+            "SELECT groupname FROM radgroupcheck WHERE groupname = ANY(%s)) AS kind "
+            "ORDER BY 1",
+            (vendor.restricted_group, list(vendor.restricted_replies("")), kinds, kinds),
         )
-        group_replies = {}
-        for row_id, attribute, op, value in cur.fetchall():
-            group_replies.setdefault(attribute, []).append((row_id, op, value))
-        return groups, tables[0], tables[1], group_replies
+        group_replies, filled = {}, set()
+        for row_id, group, attribute, op, value in cur.fetchall():
+            if row_id is None:
+                filled.add(group)
+                continue
+            group_replies.setdefault(group, {}).setdefault(attribute, []).append(
+                (row_id, op, value)
+            )
+        return groups, tables[0], tables[1], group_replies, filled
 
     def read_state(self):
+        nas = self._scoped_nas()
+        vendor = VENDORS[nas.vendor]
         with self._transaction("read") as cur:
-            groups, checks, replies, _group_replies = self._read_rows(cur)
+            groups, checks, replies, _group_replies, _filled = self._read_rows(cur, nas)
         state = {}
         for login, member in groups.items():
             kind = next((k for k, g in KIND_GROUPS.items() if g in member), "")
             password = _first_value(checks.get(login, {}).get(PASSWORD_ATTR))
-            rate = _first_value(replies.get(login, {}).get(RATE_ATTR))
+            rate = _first_value(replies.get(login, {}).get(vendor.rate_attr))
             address = _first_value(replies.get(login, {}).get(ADDRESS_ATTR)) or ""
             prefix = _first_value(replies.get(login, {}).get(PREFIX_ATTR)) or ""
             try:
-                profile = parse_rate_limit(rate) if rate else SpeedProfile("", 0, 0)
+                profile = vendor.parse_rate(rate) if rate else SpeedProfile("", 0, 0)
             except ValueError:
                 profile = SpeedProfile(rate, 0, 0)
             state[login] = ServiceState(
@@ -344,7 +503,7 @@ class RadiusBackend(Backend):
                 password=password or "",
                 kind=kind,
                 profile=profile,
-                restricted=RESTRICTED_GROUP in member,
+                restricted=any(group in member for group in RESTRICTED_GROUPS),
                 remote_address=address,
                 ipv6_prefix=prefix,
             )
@@ -352,17 +511,22 @@ class RadiusBackend(Backend):
 
     # -------------------------------------------------------------- apply
 
-    def _desired_rows(self, service):
-        """The rows one ServiceState must have: (checks, replies, groups)."""
-        checks = {PASSWORD_ATTR: (":=", service.password)}
-        replies = {RATE_ATTR: (":=", service.profile.rate_limit)}
+    def _desired_rows(self, service, nas, filled):
+        """The rows one ServiceState must have on ``nas``: (checks, replies, groups).
+
+        ``filled``: the kind groups that hold rows (their logins read groups)."""
+        vendor = VENDORS[nas.vendor]
+        checks = {PASSWORD_ATTR: (":=", service.password), nas.check_attr: (NAS_OP, nas.address)}
+        replies = {vendor.rate_attr: (":=", vendor.format_rate(service.profile))}
         if service.remote_address:
             replies[ADDRESS_ATTR] = (":=", service.remote_address)
         if service.ipv6_prefix:
             replies[PREFIX_ATTR] = (":=", service.ipv6_prefix)
+        if not service.restricted and KIND_GROUPS[service.kind] not in filled:
+            replies[FALL_THROUGH_ATTR] = (":=", "No")  # no group has anything for it
         groups = {KIND_GROUPS[service.kind]: KIND_PRIORITY}
         if service.restricted:
-            groups[RESTRICTED_GROUP] = RESTRICTED_PRIORITY
+            groups[vendor.restricted_group] = RESTRICTED_PRIORITY
         return checks, replies, groups
 
     def _validate(self, desired):
@@ -398,6 +562,8 @@ class RadiusBackend(Backend):
         return by_login
 
     def apply(self, desired, logins=None):
+        nas = self._scoped_nas()
+        vendor = VENDORS[nas.vendor]
         desired = list(desired)
         if logins is not None:
             logins = set(logins)
@@ -409,17 +575,21 @@ class RadiusBackend(Backend):
         try:
             with self._transaction("apply") as cur:
                 self._execute(cur, "SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-                groups, checks, replies, group_replies = self._read_rows(cur, desired)
+                groups, checks, replies, group_replies, filled = self._read_rows(
+                    cur, nas, logins, desired
+                )
                 scope = set(groups) if logins is None else logins
                 plan = _WritePlan()
                 for login in sorted(scope | set(desired)):
                     service = desired.get(login)
                     if service is None:
-                        if login in groups:
+                        # another NAS's login stays, even when named in ``logins``
+                        if login in groups and _owned_by(nas, checks.get(login, {})):
                             plan.remove_logins.append(login)
                             report.removed.append(login)
                         continue
-                    want_checks, want_replies, want_groups = self._desired_rows(service)
+                    wanted = self._desired_rows(service, nas, filled)
+                    want_checks, want_replies, want_groups = wanted
                     changed = plan.diff_attrs("radcheck", login, checks.get(login, {}), want_checks)
                     changed |= plan.diff_attrs(
                         "radreply", login, replies.get(login, {}), want_replies
@@ -429,25 +599,125 @@ class RadiusBackend(Backend):
                         report.created.append(login)
                     elif changed:
                         report.updated.append(login)
-                want_group_replies = {
-                    ADDRESS_LIST_ATTR: (":=", RESTRICTED_ADDRESS_LIST),
-                    RATE_ATTR: (":=", self.restricted_rate),
-                }
                 if plan.diff_attrs(
-                    "radgroupreply", RESTRICTED_GROUP, group_replies, want_group_replies
+                    "radgroupreply",
+                    vendor.restricted_group,
+                    group_replies.get(vendor.restricted_group, {}),
+                    vendor.restricted_replies(self.restricted_rate),
                 ):
-                    report.updated.append(RESTRICTED_GROUP)
+                    report.updated.append(vendor.restricted_group)
                 plan.write(self, cur)
         finally:
             self._apply_passwords = set()
         if report.changed:
             _logger.info(
-                "RADIUS apply: %d created, %d updated, %d removed",
+                "RADIUS apply for NAS %s: %d created, %d updated, %d removed",
+                nas.address,
                 len(report.created),
                 len(report.updated),
                 len(report.removed),
             )
         return report
+
+    # ---------------------------------------------------------- clients
+
+    def apply_clients(self, nases, keep=()):
+        """Make the suite's rows of the ``nas`` table exactly ``nases``.
+
+        ``nases`` is every NAS of this database, but those whose address is in
+        ``keep`` (NAS that cannot be written now: their rows stay as they are).
+        A hand-made row with the address of one of them is taken over; managed
+        rows of other addresses are deleted with the managed logins scoped to
+        them. radiusd reads the table when it starts: a changed report means it
+        must be restarted. Returns an :class:`ApplyReport` of NAS addresses.
+        """
+        keep = set(keep)
+        wanted = {}
+        for given in nases:
+            nas = given.validated()
+            if nas.address in wanted:
+                raise BackendError(f"two NAS share the address {nas.address}", transient=False)
+            wanted[nas.address] = nas
+        report = ApplyReport()
+        self._apply_passwords = {nas.secret for nas in wanted.values()}
+        try:
+            with self._transaction("apply clients") as cur:
+                self._execute(cur, "SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+                self._execute(
+                    cur,
+                    "SELECT id, nasname, shortname, type, secret, description FROM nas "
+                    "WHERE description LIKE %s OR nasname = ANY(%s) ORDER BY id",
+                    (NAS_MARK + "%", list(wanted)),
+                )
+                actual = {}
+                for row in cur.fetchall():
+                    if row[1] not in keep:
+                        actual.setdefault(row[1], []).append(row)
+                deletes, updates, inserts = [], [], []
+                for address in sorted(set(actual) | set(wanted)):
+                    rows = actual.get(address, [])
+                    nas = wanted.get(address)
+                    if nas is None:
+                        deletes.extend(row[0] for row in rows)
+                        report.removed.append(address)
+                        continue
+                    want = (
+                        (nas.shortname or address)[:32],
+                        VENDORS[nas.vendor].nas_type,
+                        nas.secret,
+                        f"{NAS_MARK}: {nas.description}".strip(": ")[:200],
+                    )
+                    if not rows:
+                        inserts.append((address, *want))
+                        report.created.append(address)
+                        continue
+                    deletes.extend(row[0] for row in rows[1:])
+                    if tuple(rows[0][2:]) != want or rows[1:]:
+                        updates.append((rows[0][0], *want))
+                        report.updated.append(address)
+                if report.removed:
+                    self._remove_nas_logins(cur, report.removed)
+                if deletes:
+                    self._execute(cur, "DELETE FROM nas WHERE id = ANY(%s)", (deletes,))
+                self._execute_values(
+                    cur,
+                    "UPDATE nas AS t SET shortname = v.shortname, type = v.type, "
+                    "secret = v.secret, description = v.description "
+                    "FROM (VALUES %s) AS v(id, shortname, type, secret, description) "
+                    "WHERE t.id = v.id",
+                    updates,
+                    template="(%s::integer, %s, %s, %s, %s)",
+                )
+                self._execute_values(
+                    cur,
+                    "INSERT INTO nas (nasname, shortname, type, secret, description) VALUES %s",
+                    inserts,
+                )
+        finally:
+            self._apply_passwords = set()
+        if report.changed:
+            _logger.info(
+                "RADIUS clients: %d created, %d updated, %d removed (radiusd reads them at start)",
+                len(report.created),
+                len(report.updated),
+                len(report.removed),
+            )
+        return report
+
+    def _remove_nas_logins(self, cur, addresses):
+        """Delete the managed logins scoped to NAS that left the database."""
+        self._execute(
+            cur,
+            "SELECT DISTINCT c.username FROM radcheck c JOIN radusergroup g "
+            "ON g.username = c.username AND g.groupname LIKE %s "
+            "WHERE c.attribute = ANY(%s) AND c.value = ANY(%s)",
+            (GROUP_PREFIX + "%", list(NAS_ATTRS.values()), list(addresses)),
+        )
+        logins = [row[0] for row in cur.fetchall()]
+        if logins:
+            plan = _WritePlan()
+            plan.remove_logins = logins
+            plan.write(self, cur)
 
     # -------------------------------------------------------- disconnect
 
@@ -548,6 +818,12 @@ def _q(template, table):
 
 def _first_value(rows):
     return rows[0][2] if rows else None
+
+
+def _owned_by(nas, checks):
+    """Whether a managed login's check rows put it on ``nas`` (or on no NAS)."""
+    scoped = [row[2] for attr in NAS_ATTRS.values() for row in checks.get(attr, [])]
+    return not scoped or nas.address in scoped
 
 
 class _WritePlan:

@@ -5,6 +5,7 @@ from . import (
     wisp_ip_address,
     wisp_ip_pool,
     wisp_network_job,
+    wisp_radius_server,
     wisp_router,
     wisp_service,
     wisp_service_usage,

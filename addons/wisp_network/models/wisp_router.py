@@ -6,10 +6,10 @@ import psycopg2.extensions
 
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..adapters.base import BackendError
-from ..adapters.radius import RadiusBackend
+from ..adapters.radius import RadiusNas
 from ..adapters.routeros import RouterOSBackend
 from ..tools import routeros_setup
 from .wisp_service import plan_speed_profiles
@@ -24,6 +24,18 @@ SCRUB_PATTERNS = [
 ]
 ADDRESS_RE = re.compile(r"[0-9A-Fa-f:.]*[:.][0-9A-Fa-f:.]*")
 PORT_RE = re.compile(r"(\*\*\*|\])(:\d+)\b")
+# What a router's entry in its RADIUS server's nas table is made of.
+RADIUS_CLIENT_FIELDS = {
+    "radius_server_id",
+    "nas_address",
+    "host",
+    "coa_secret",
+    "nas_vendor",
+    "name",
+    "backend",
+    "active",
+    "site_id",
+}
 DSN_ACCESS_KEYS = ("host", "hostaddr", "port", "user", "password", "dbname", "service")
 
 
@@ -47,7 +59,7 @@ def _scrub_address(match):
 class WispRouter(models.Model):
     """A NAS: the router that authenticates and shapes the services of a site.
 
-    Credentials (API password, RADIUS DSN, CoA secret) are readable by network
+    Credentials (API password, RADIUS server, shared secret) are readable by network
     engineers only (field ``groups``); they are never tracked, never shown in
     the chatter and never logged: the adapters scrub them from their errors.
     """
@@ -102,20 +114,36 @@ class WispRouter(models.Model):
     timeout = fields.Float(default=10.0, help="Seconds to connect and for each answer.")
 
     # FreeRADIUS
-    radius_dsn = fields.Char(
-        string="RADIUS Database",
+    radius_server_id = fields.Many2one(
+        "wisp.radius.server",
+        string="RADIUS Server",
+        index=True,
+        ondelete="restrict",
+        tracking=True,
+        groups=NETWORK,
+        help="The FreeRADIUS database this router authenticates against; any number "
+        "of routers share one. Each router's logins authenticate on it only.",
+    )
+    nas_address = fields.Char(
+        string="NAS Address",
+        tracking=True,
+        help="Address the router sends its RADIUS requests from (its client entry on "
+        "the RADIUS server); empty: the host above, which must then be an IP address.",
+    )
+    nas_vendor = fields.Selection(
+        [("mikrotik", "MikroTik")],
+        string="NAS Vendor",
+        default="mikrotik",
+        required=True,
+        help="Decides the attributes of the RADIUS replies (rate limit, address list).",
+    )
+    coa_secret = fields.Char(
+        string="RADIUS Shared Secret",
         copy=False,
         groups=NETWORK,
-        help="libpq connection string of the FreeRADIUS PostgreSQL database, "
-        "e.g. host=radius.lan dbname=radius user=wisp password=...",
+        help="The router's RADIUS secret: its client entry on the RADIUS server, and the "
+        "dynamic-authorization (CoA/Disconnect) requests sent to it.",
     )
-    radius_schema = fields.Char(
-        string="RADIUS Schema",
-        help="Schema holding the FreeRADIUS tables; empty: the database's search path. "
-        "One router per database/schema: a reconcile removes every managed login "
-        "the router does not serve.",
-    )
-    coa_secret = fields.Char(string="RADIUS Shared Secret", copy=False, groups=NETWORK)
     coa_port = fields.Integer(string="CoA Port", default=3799)
 
     # State, written by the job runner
@@ -176,6 +204,39 @@ class WispRouter(models.Model):
             router.service_count = services.get(router, 0)
             router.failed_job_count = failed.get(router, 0)
 
+    @api.constrains("nas_address")
+    def _check_nas_address(self):
+        for router in self.filtered("nas_address"):
+            try:
+                ipaddress.ip_address(router.nas_address.strip())
+            except ValueError:
+                raise ValidationError(
+                    self.env._(
+                        "%(router)s: the NAS address must be an IP address.", router=router.name
+                    )
+                ) from None
+
+    @api.constrains("radius_server_id", "nas_address", "host", "backend", "active")
+    def _check_unique_nas(self):
+        """Two clients with one address on a RADIUS server: radiusd takes one secret."""
+        servers = self.sudo().filtered(lambda r: r.backend == "radius").radius_server_id
+        for server in servers:
+            routers = server.router_ids.filtered(lambda r: r.backend == "radius")
+            seen = {}
+            for router in routers:
+                address = router._radius_nas().address
+                if address in seen:
+                    raise ValidationError(
+                        self.env._(
+                            "%(router)s and %(other)s send RADIUS from the same address to "
+                            "%(server)s: set each router's NAS address.",
+                            router=router.name,
+                            other=seen[address].name,
+                            server=server.name,
+                        )
+                    )
+                seen[address] = router
+
     @api.model_create_multi
     def create(self, vals_list):
         routers = super().create(vals_list)
@@ -188,6 +249,20 @@ class WispRouter(models.Model):
             orphans.sudo().with_context(wisp_network_no_sync=True).write({"router_id": router.id})
         routers.filtered("provisioning_enabled")._enqueue_reconcile()
         return routers
+
+    def write(self, vals):
+        if not RADIUS_CLIENT_FIELDS & vals.keys():
+            return super().write(vals)
+        before = self.sudo().radius_server_id
+        result = super().write(vals)
+        # the routers' client entries changed: their reconcile rewrites the server's
+        # nas table (and a router left behind drops the one that moved away)
+        after = self.sudo().radius_server_id
+        affected = self.sudo().filtered(lambda r: r.backend == "radius")
+        for server in before - after:
+            affected |= server.router_ids.filtered(lambda r: r.backend == "radius")[:1]
+        affected.filtered("provisioning_enabled")._enqueue_reconcile()
+        return result
 
     # -------------------------------------------------------------------------
     # Backend
@@ -202,17 +277,28 @@ class WispRouter(models.Model):
         api = self._routeros_api()
         if self.backend == "routeros":
             return api
-        if not self.radius_dsn:
-            raise BackendError(f"router {self.name}: no RADIUS database configured", False)
-        return RadiusBackend(
-            self.radius_dsn,
-            schema=self.radius_schema or None,
+        server = self.radius_server_id
+        if not server:
+            raise BackendError(f"router {self.name}: no RADIUS server chosen", False)
+        return server._backend(
+            nas=self._radius_nas(),
             nas_host=self.host,
             secret=self.coa_secret or None,
             coa_port=self.coa_port or 3799,
             ping_via=api,
             timeout=self.timeout,
             connect_timeout=max(1, round(self.timeout)),
+        )
+
+    def _radius_nas(self):
+        """This router as a RADIUS client (checked when used, by the adapter)."""
+        self.ensure_one()
+        return RadiusNas(
+            address=(self.nas_address or self.host or "").strip(),
+            secret=self.coa_secret or "",
+            shortname=self.name,
+            vendor=self.nas_vendor,
+            description=self.site_id.name or "",
         )
 
     def _routeros_api(self):
@@ -234,17 +320,20 @@ class WispRouter(models.Model):
         """``text`` without anything of this router's access: address, ports, users,
         passwords, RADIUS database. For texts that leave the network team (tickets)."""
         router = self.sudo()
+        server = router.radius_server_id
         words = {
             router.host,
+            router.nas_address,
             router.username,
             router.password,
-            router.radius_dsn,
-            router.radius_schema,
+            server.dsn,
+            server.schema,
+            server.address,
             router.coa_secret,
         }
-        if router.radius_dsn:
+        if server.dsn:
             try:
-                dsn = psycopg2.extensions.parse_dsn(router.radius_dsn)
+                dsn = psycopg2.extensions.parse_dsn(server.dsn)
             except psycopg2.Error:
                 dsn = {}  # cut whole above
             words.update(dsn.get(key) for key in DSN_ACCESS_KEYS)
@@ -295,6 +384,8 @@ class WispRouter(models.Model):
         self.ensure_one()
         desired = [s for s in self._served_services()._network_states().values() if s]
         report = backend.apply(desired)
+        if self.backend == "radius":
+            self._reconcile_radius_clients(backend)
         now = fields.Datetime.now()
         self.sudo().write(
             {
@@ -307,6 +398,21 @@ class WispRouter(models.Model):
         )
         if report.changed:
             self.sudo().message_post(body=self._reconcile_summary(report, len(desired)))
+        return report
+
+    def _reconcile_radius_clients(self, backend):
+        """Write the RADIUS server's client list (its routers) with this reconcile."""
+        clients, kept = self.radius_server_id._nas_clients()
+        report = backend.apply_clients(clients, keep=kept)
+        if report.changed:
+            self.sudo().message_post(
+                body=self.env._(
+                    "RADIUS clients of %(server)s changed (%(count)s): restart radiusd "
+                    "so that it reads them.",
+                    server=self.radius_server_id.name,
+                    count=len(report.created) + len(report.updated) + len(report.removed),
+                )
+            )
         return report
 
     def _reconcile_summary(self, report, total):
@@ -381,13 +487,11 @@ class WispRouter(models.Model):
             profiles += [(kind, profile) for profile in plan_speed_profiles(plan) if profile]
         radius_host = ""
         if self.backend == "radius":
-            # the database host is FreeRADIUS's in the usual one-machine setup; RouterOS
-            # takes an address only: a name or a socket path leaves a placeholder
-            try:
-                db_host = psycopg2.extensions.parse_dsn(self.radius_dsn or "").get("host", "")
-                radius_host = str(ipaddress.ip_address(db_host))
-            except (psycopg2.Error, ValueError):
-                radius_host = "<RADIUS address>"
+            radius_host = (
+                self.radius_server_id._radius_host()
+                if self.radius_server_id
+                else "<RADIUS address>"
+            )
         portal_host = urlsplit(self.get_base_url()).hostname or "<portal address>"
         data = routeros_setup.SetupData(
             router_name=self.name,

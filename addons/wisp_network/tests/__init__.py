@@ -9,6 +9,7 @@ from . import (
     test_online_status,
     test_provisioning,
     test_radius,
+    test_radius_server,
     test_reconcile,
     test_router_setup,
     test_security,

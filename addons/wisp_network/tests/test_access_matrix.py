@@ -31,7 +31,8 @@ class TestAccessMatrix(AccessMatrixCase):
         },
     }
     PROTECTED_FIELDS = {
-        "wisp.router": {"password": ("network",), "radius_dsn": ("network",)},
+        "wisp.router": {"password": ("network",), "coa_secret": ("network",)},
+        "wisp.radius.server": {"dsn": ("network",)},
         "wisp.network.job": {"state": (), "attempts": (), "error": ()},
         "wisp.circuit.test": {"state": (), "loss_pct": ()},
         "wisp.service.usage": {"download_mb": (), "upload_mb": ()},
@@ -55,6 +56,14 @@ class TestAccessMatrix(AccessMatrixCase):
                 **router_vals,
             }
         )
+        for company in (cls.env.company, cls.other_company):
+            cls.env["wisp.radius.server"].create(
+                {
+                    "name": f"Matrix RADIUS {company.name}",
+                    "dsn": "dbname=none",
+                    "company_id": company.id,
+                }
+            )
         cls.foreign_service.router_id = router
         cls.env["wisp.circuit.test"].create(
             {"service_id": cls.foreign_service.id, "router_id": router.id, "address": "10.9.9.9"}

@@ -57,7 +57,9 @@ class TestCircuitTest(WispNetworkCase):
                 "site_id": site.id,
                 "backend": "radius",
                 "host": "127.0.0.1",
-                "radius_dsn": "host=127.0.0.1 port=9 dbname=none",
+                "radius_server_id": self.env["wisp.radius.server"]
+                .create({"name": "Nowhere", "dsn": "host=127.0.0.1 port=9 dbname=none"})
+                .id,
             }
         )
         service = self.new_service("active", site_id=site.id, ip_address="10.9.0.78")

@@ -36,8 +36,9 @@ class TestProvisioningRadius(WispNetworkCase):
                 "site_id": cls.radius_site.id,
                 "backend": "radius",
                 "host": cls.coa.host,
-                "radius_dsn": cls.dsn,
-                "radius_schema": cls.schema,
+                "radius_server_id": cls.env["wisp.radius.server"]
+                .create({"name": "Test FreeRADIUS", "dsn": cls.dsn, "schema": cls.schema})
+                .id,
                 "coa_secret": cls.coa.secret,
                 "coa_port": cls.coa.port,
                 "timeout": 1.0,
@@ -73,8 +74,14 @@ class TestProvisioningRadius(WispNetworkCase):
         self.assertEqual(service.router_id, self.radius_router)
         self.run_jobs()
         self.assertEqual(
-            self.sql("SELECT attribute, value FROM radcheck WHERE username = %s", [service.login]),
-            [("Cleartext-Password", service.sudo().network_password)],
+            self.sql(
+                "SELECT attribute, value FROM radcheck WHERE username = %s ORDER BY id",
+                [service.login],
+            ),
+            [
+                ("Cleartext-Password", service.sudo().network_password),
+                ("Packet-Src-IP-Address", "127.0.0.1"),  # the login is this router's only
+            ],
         )
         replies = dict(
             self.sql("SELECT attribute, value FROM radreply WHERE username = %s", [service.login])

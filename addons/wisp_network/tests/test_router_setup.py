@@ -48,7 +48,14 @@ class TestRouterSetupScript(WispNetworkCase):
                 "backend": "radius",
                 "host": "10.20.0.1",
                 "provisioning_enabled": False,
-                "radius_dsn": "host=10.20.0.5 dbname=radius user=wisp password=Db-S3cret",
+                "radius_server_id": cls.env["wisp.radius.server"]
+                .create(
+                    {
+                        "name": "Central RADIUS",
+                        "dsn": "host=10.20.0.5 dbname=radius user=wisp password=Db-S3cret",
+                    }
+                )
+                .id,
                 "coa_secret": "CoA-S3cret",
                 "coa_port": 3799,
             }
@@ -108,7 +115,7 @@ class TestRouterSetupScript(WispNetworkCase):
         for secret in ("CoA-S3cret", "Db-S3cret"):
             self.assertNotIn(secret, script)
         # RouterOS takes a RADIUS server by address: a host name leaves a placeholder
-        self.radius_router.radius_dsn = "host=radius.example.net dbname=radius"
+        self.radius_router.radius_server_id.dsn = "host=radius.example.net dbname=radius"
         commands = parse_script(self.radius_router.with_user(self.network)._setup_script())
         radius = [f for m, v, f in commands if m == "/radius" and v == "add"]
         self.assertEqual(radius[0]["address"], "<RADIUS address>")

@@ -22,7 +22,7 @@ class TestSecurity(WispNetworkCase):
             with self.subTest(user=user.login):
                 self.assertEqual(router.read(["name"])[0]["name"], "Test NAS")
                 self.assertNotIn("password", router.fields_get())
-                for field in ("password", "username", "radius_dsn", "coa_secret"):
+                for field in ("password", "username", "radius_server_id", "coa_secret"):
                     with self.assertRaises(AccessError):
                         router.read([field])
                 with self.assertRaises(AccessError):

@@ -7,6 +7,8 @@ from . import (
     wisp_cpe_device,
     wisp_dashboard,
     wisp_installation_order,
+    wisp_message,
+    wisp_message_event,
     wisp_service,
     wisp_service_installment,
     wisp_site,

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..tools.access import STAFF, SUPPORT, check_groups
 from .wisp_service import SERVICE_STATES
@@ -45,9 +46,54 @@ class ResPartner(models.Model):
     wisp_has_blocked = fields.Boolean(compute="_compute_wisp_rollup")
     wisp_has_paused = fields.Boolean(compute="_compute_wisp_rollup")
 
+    wisp_message_channel = fields.Selection(
+        [("email", "E-mail"), ("sms", "SMS"), ("both", "E-mail and SMS")],
+        string="Messages By",
+        default="email",
+        help="How the subscriber hears about invoices, payments, suspensions and the "
+        "like. Campaigns follow the marketing opt-outs instead.",
+    )
+    wisp_sms_number = fields.Char(
+        string="SMS Number",
+        compute="_compute_wisp_sms_number",
+        store=True,
+        help="The phone number in international format, where SMS messages go.",
+    )
+
     _subscriber_code_uniq = models.Constraint(
         "UNIQUE(subscriber_code)", "A subscriber code must be unique."
     )
+
+    @api.depends("phone", "country_id")
+    def _compute_wisp_sms_number(self):
+        for partner in self:
+            partner.wisp_sms_number = partner.phone and partner._phone_format(
+                number=partner.phone, country=partner.country_id, force_format="E164"
+            )
+
+    @api.constrains("wisp_message_channel", "phone", "country_id")
+    def _check_wisp_sms_number(self):
+        for partner in self.filtered(lambda p: p.wisp_message_channel in ("sms", "both")):
+            if not partner.wisp_sms_number:
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s gets messages by SMS: %(phone)s is not a phone number "
+                        "SMS can reach (give it in international format, e.g. +1 555 0100, "
+                        "or set the country).",
+                        partner=partner.display_name,
+                        phone=partner.phone or self.env._("no number"),
+                    )
+                )
+
+    def _wisp_message_channels(self):
+        """The channels a subscriber message goes by: the partner's choice among those
+        it can be reached on, else whichever reaches it."""
+        self.ensure_one()
+        reachable = {"email": bool(self.email), "sms": bool(self.wisp_sms_number)}
+        wanted = {"email": ["email"], "sms": ["sms"], "both": ["email", "sms"]}[
+            self.wisp_message_channel or "email"
+        ]
+        return [c for c in wanted if reachable[c]] or [c for c in reachable if reachable[c]][:1]
 
     @api.depends("service_ids.state")
     def _compute_subscriber_state(self):

@@ -145,7 +145,25 @@ class WispInstallationOrder(models.Model):
         ).sudo().action_schedule_installation()
         for order in self:
             order.message_subscribe(partner_ids=order.installer_id.partner_id.ids)
+        self._queue_schedule_messages()
         return True
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "scheduled_date" in vals:
+            self.filtered(lambda o: o.state == "scheduled")._queue_schedule_messages()
+        return res
+
+    def _queue_schedule_messages(self):
+        # keyed by the date: a new date is news again, the same one is not
+        for order in self.filtered("scheduled_date"):
+            order._queue_subscriber_message(
+                "installation_scheduled", key=fields.Datetime.to_string(order.scheduled_date)
+            )
+
+    def _queue_subscriber_message(self, code, key=""):
+        self.ensure_one()
+        self.env["wisp.message"]._queue(code, self, self.service_id.partner_id, key=key)
 
     def action_done(self):
         # Installers: their own orders only (record rule); the office: any order.
@@ -167,6 +185,8 @@ class WispInstallationOrder(models.Model):
                     )
                 )
         self.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
+        for order in self:
+            order._queue_subscriber_message("installation_done")
         # The installer may complete his own order without rights on the
         # service itself: the order is the authority for that activation.
         self.service_id.filtered(

@@ -47,6 +47,13 @@ TRANSITIONS = {
     ),
 }
 
+# The moves a subscriber is told about (wisp.message), and the event that tells it.
+STATE_MESSAGES = {
+    "restrict": "services_suspended",
+    "suspend": "services_suspended",
+    "reactivate": "access_restored",
+}
+
 # Who may make each move (the manager implies every role). Support agents take
 # and start orders; cutting a customer off (or back on) is for billing and network
 # staff. Superuser jobs (dunning cron, an installation order completed) pass.
@@ -496,7 +503,20 @@ class WispService(models.Model):
             {"state": TRANSITIONS[transition][1], **(values or {})}
         )
         self._on_state_change(transition, previous_states)
+        self._queue_state_messages(transition)
         return True
+
+    def _queue_state_messages(self, transition):
+        """Tell each account once a day that its access was cut off or restored,
+        unless the caller tells it itself (context ``wisp_state_message=False``: dunning's
+        messages name the overdue invoice)."""
+        code = STATE_MESSAGES.get(transition)
+        if not code or not self.env.context.get("wisp_state_message", True):
+            return
+        today = fields.Date.context_today(self).isoformat()
+        Message = self.env["wisp.message"]
+        for account in self.commercial_partner_id:
+            Message._queue(code, account, account, key=f"{transition}:{today}")
 
     def _on_state_change(self, transition, previous_states):
         """Extension point: ``self`` has just gone through ``transition``.

@@ -15,5 +15,6 @@ from . import (
     test_service_validation,
     test_subscriber,
     test_subscriber_header,
+    test_subscriber_messages,
     test_tours_backoffice,
 )

@@ -50,6 +50,8 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.installation.proposal": {"action_choose": ("support", "network")},
         "wisp.service.state.change": {"action_apply": ("billing", "network")},
         "wisp.dashboard": {"get_dashboard": ("support", "billing", "network")},
+        "wisp.message.event": {"action_view_messages": ()},
+        "wisp.message": {"action_retry": ()},
     }
     PROTECTED_FIELDS = {
         "wisp.service": {
@@ -88,3 +90,5 @@ class TestAccessMatrix(AccessMatrixCase):
         cls.env["wisp.service.state.change"].create(
             {"transition": "suspend", "service_ids": [Command.set(service.ids)], "reason": "x"}
         )
+        # a message to the foreign subscriber (no address: kept as not sent)
+        cls.env["wisp.message"]._queue("services_suspended", service.partner_id, service.partner_id)

@@ -1,0 +1,89 @@
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import D, WispBillingCase
+
+
+@tagged("post_install", "-at_install")
+class TestBillingMessages(WispBillingCase):
+    """The invoice a billing run issues and its payment are told to the subscriber once."""
+
+    def messages(self, code, invoice):
+        return self.env["wisp.message"].search(
+            [
+                ("event_id.code", "=", code),
+                ("res_model", "=", "account.move"),
+                ("res_id", "=", invoice.id),
+            ]
+        )
+
+    def test_issued_invoice_then_payment(self):
+        with freeze_time("2026-04-01"):
+            self.new_service()
+        invoice = self.invoices()
+        self.assertEqual(len(invoice), 1)
+        issued = self.messages("invoice_issued", invoice)
+        self.assertEqual((len(issued), issued.channel, issued.state), (1, "email", "queued"))
+        self.assertEqual(issued.partner_id, invoice.partner_id)
+
+        self.env["wisp.message"]._cron_send(commit=False)
+        self.assertEqual(issued.state, "sent", issued.last_error)
+        posted = issued.mail_message_id
+        self.assertEqual(posted.res_id, self.subscriber.id, "logged in the subscriber's chatter")
+        self.assertTrue(posted.attachment_ids, "the invoice itself is attached")
+        self.assertIn(invoice.get_portal_url(), str(posted.body), "with its pay link")
+
+        with freeze_time("2026-04-05"):
+            self.pay(invoice)
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        received = self.messages("payment_received", invoice)
+        self.assertEqual(len(received), 1)
+        # the paid hook may run again (a reconciliation undone and redone): told once
+        invoice._wisp_queue_message("payment_received")
+        self.assertEqual(self.messages("payment_received", invoice), received)
+
+    def test_switched_off_invoice_messages(self):
+        self.env.ref("wisp_billing.message_event_invoice_issued").disabled_company_ids = [
+            (4, self.env.company.id)
+        ]
+        with freeze_time("2026-04-01"):
+            self.new_service()
+        self.assertFalse(self.messages("invoice_issued", self.invoices()))
+
+    def plan_messages(self, service):
+        return self.env["wisp.message"].search(
+            [
+                ("event_id.code", "=", "plan_change"),
+                ("res_model", "=", "wisp.service"),
+                ("res_id", "=", service.id),
+            ]
+        )
+
+    def test_plan_change_now_tells_the_prorated_amounts(self):
+        with freeze_time("2026-04-01"):
+            service = self.new_service(plan=self.plan_62)
+        with freeze_time("2026-04-16"):
+            service.action_change_plan(self.plan_31)
+            message = self.plan_messages(service)
+            self.assertEqual(len(message), 1)
+            self.env["wisp.message"]._cron_send(commit=False)
+        self.assertEqual(message.state, "sent", message.last_error)
+        body = str(message.mail_message_id.body)
+        self.assertIn(self.plan_31.display_name, body)
+        credit = service.billing_adjustment_ids.filtered(lambda a: a.amount < 0)
+        self.assertTrue(credit, "the unused days of the old plan are credited")
+        self.assertIn(credit[0].name, body)
+
+    def test_scheduled_plan_change_is_told_when_scheduled_only(self):
+        with freeze_time("2026-04-01"):
+            service = self.new_service(plan=self.plan_62)
+        with freeze_time("2026-04-05"):
+            service.action_change_plan(self.plan_31, effective_date=D(2026, 4, 20))
+            message = self.plan_messages(service)
+            self.env["wisp.message"]._cron_send(commit=False)
+        self.assertIn("moves to", str(message.mail_message_id.body))
+        with freeze_time("2026-04-20"):
+            self.env["wisp.service"]._cron_apply_plan_changes()
+        self.assertEqual(service.plan_id, self.plan_31)
+        self.assertEqual(self.plan_messages(service), message, "announced once, when scheduled")

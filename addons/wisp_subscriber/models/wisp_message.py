@@ -1,0 +1,246 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools.access import MANAGER, check_groups
+
+_logger = logging.getLogger(__name__)
+
+# a failed send is tried again after 5, 10, 20, 40 minutes, then stays failed
+MAX_ATTEMPTS = 5
+RETRY_MINUTES = 5
+BATCH_SIZE = 100
+
+
+class WispMessage(models.Model):
+    """The subscriber messages outbox: one row per event, record and channel.
+
+    The business transaction (an invoice posted, a service suspended) only inserts a
+    row, which costs one statement and can never fail it. A cron renders and sends the
+    rows in batches after commit, through Odoo's own mail queue and SMS queue, and
+    logs each in the subscriber's chatter. The unique key makes each event reach a
+    subscriber once per channel however often the business code announces it; a
+    failed send is retried with a backoff and stays visible here with its error.
+    """
+
+    _name = "wisp.message"
+    _description = "Subscriber Message"
+    _order = "id desc"
+    _rec_name = "event_id"
+
+    event_id = fields.Many2one(
+        "wisp.message.event", required=True, readonly=True, index=True, ondelete="cascade"
+    )
+    channel = fields.Selection([("email", "E-mail"), ("sms", "SMS")], required=True, readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Recipient",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+    )
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
+    res_model = fields.Char(string="Document Model", required=True, readonly=True)
+    res_id = fields.Many2oneReference(
+        string="Document", model_field="res_model", required=True, readonly=True
+    )
+    event_key = fields.Char(
+        readonly=True, default="", help="What makes a repeat of the event a new one."
+    )
+    state = fields.Selection(
+        [
+            ("queued", "Queued"),
+            ("sent", "Sent"),
+            ("failed", "Failed"),
+            ("cancel", "Not Sent"),
+        ],
+        default="queued",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    attempts = fields.Integer(readonly=True)
+    next_attempt = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    last_error = fields.Text(readonly=True)
+    sent_date = fields.Datetime(readonly=True)
+    mail_message_id = fields.Many2one("mail.message", readonly=True, ondelete="set null")
+
+    _event_once = models.Constraint(
+        "UNIQUE(event_id, res_model, res_id, event_key, channel)",
+        "A subscriber gets each event once per channel.",
+    )
+
+    # ------------------------------------------------------------ queueing
+
+    @api.model
+    def _queue(self, code, record, partner, key=""):
+        """Announce event ``code`` of ``record`` to ``partner``; cheap and never raising.
+
+        Does nothing when the event is switched off for the partner's company. The
+        channels are the partner's choice (e-mail, SMS or both) among those it can be
+        reached on; a partner reachable on none gets a row saying so.
+        """
+        return self._queue_batch(code, [(record, partner, key)])
+
+    @api.model
+    def _queue_batch(self, code, items):
+        """:meth:`_queue` for many ``(record, partner, key)`` at once: one INSERT
+        (a billing run announces each invoice it issues)."""
+        event = self.env["wisp.message.event"].sudo().search([("code", "=", code)], limit=1)
+        if not event:
+            return False
+        unreachable = self.env._("The subscriber has no e-mail address or mobile number.")
+        rows = []
+        for record, partner, key in items:
+            company = partner.company_id or record.env.company
+            if company in event.disabled_company_ids:
+                continue
+            channels = partner._wisp_message_channels()
+            for channel, state, error in [(c, "queued", None) for c in channels] or [
+                ("email", "cancel", unreachable)
+            ]:
+                rows.append(
+                    SQL(
+                        "(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        event.id,
+                        channel,
+                        partner.id,
+                        company.id,
+                        record._name,
+                        record.id,
+                        key or "",
+                        state,
+                        error,
+                    )
+                )
+        if not rows:
+            return False
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO wisp_message (event_id, channel, partner_id, company_id, res_model,
+                    res_id, event_key, state, last_error, attempts, next_attempt,
+                    create_uid, create_date, write_uid, write_date)
+                SELECT v.*, 0, now() at time zone 'utc', %(uid)s, now() at time zone 'utc',
+                    %(uid)s, now() at time zone 'utc'
+                  FROM (VALUES %(rows)s) AS v
+                ON CONFLICT (event_id, res_model, res_id, event_key, channel) DO NOTHING
+                """,
+                uid=self.env.uid,
+                rows=SQL(", ").join(rows),
+            )
+        )
+        # one cron trigger per transaction, not one per message
+        precommit = self.env.cr.precommit
+        if not precommit.data.get("wisp_message_trigger"):
+            precommit.data["wisp_message_trigger"] = True
+            precommit.add(self.env.ref("wisp_subscriber.ir_cron_wisp_message_send")._trigger)
+        return True
+
+    # ------------------------------------------------------------- sending
+
+    @api.model
+    def _cron_send(self, batch_size=BATCH_SIZE, commit=True):
+        """Send the due messages in batches, each batch committed on its own
+        (``commit=False``: in the caller's transaction, for tests)."""
+        Cron = self.env["ir.cron"]
+        while True:
+            self.flush_model()  # the rows sent in the last round are no longer queued
+            self.env.cr.execute(
+                """
+                SELECT id FROM wisp_message
+                 WHERE state = 'queued' AND next_attempt <= now() at time zone 'utc'
+                 ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
+                """,
+                [batch_size],
+            )
+            messages = self.browse(row[0] for row in self.env.cr.fetchall())
+            if not messages:
+                return
+            for message in messages:
+                message._send_isolated()
+            if commit and not Cron._commit_progress(len(messages)):
+                return
+
+    def _send_isolated(self):
+        """Send one message; a failure is recorded on it and never stops the others."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                mail_message = self._send()
+        except Exception as exc:  # any failure of one message stays on it
+            _logger.warning("Message %s (%s) failed: %s", self.id, self.event_id.code, exc)
+            attempts = self.attempts + 1
+            self.write(
+                {
+                    "attempts": attempts,
+                    "last_error": str(exc),
+                    "state": "failed" if attempts >= MAX_ATTEMPTS else "queued",
+                    "next_attempt": fields.Datetime.now()
+                    + timedelta(minutes=RETRY_MINUTES * 2 ** (attempts - 1)),
+                }
+            )
+            return False
+        self.write(
+            {
+                "state": "sent",
+                "sent_date": fields.Datetime.now(),
+                "attempts": self.attempts + 1,
+                "last_error": False,
+                "mail_message_id": mail_message.id,
+            }
+        )
+        return True
+
+    def _send(self):
+        """Render the event's template on the document and post it to the recipient.
+
+        It is logged in the subscriber's chatter; the e-mail goes through Odoo's mail
+        queue, the SMS through the SMS queue (the company's SMS provider, e.g. Twilio).
+        """
+        document = self.env[self.res_model].browse(self.res_id).exists()
+        if not document:
+            raise ValueError(self.env._("The document of this message no longer exists."))
+        partner = self.partner_id
+        subscriber = partner.commercial_partner_id.with_context(
+            mail_notify_force_send=False, lang=partner.lang
+        )
+        if self.channel == "sms":
+            template = self.event_id.sms_template_id
+            if not template:
+                raise ValueError(self.env._("The event has no SMS template."))
+            body = template._render_field("body", document.ids, compute_lang=True)[document.id]
+            return subscriber._message_sms(
+                body,
+                partner_ids=partner.ids,
+                sms_pid_to_number={partner.id: partner.wisp_sms_number},
+            )
+        template = self.event_id.mail_template_id
+        if not template:
+            raise ValueError(self.env._("The event has no e-mail template."))
+        values = template.with_context(lang=partner.lang)._generate_template(
+            document.ids, ("subject", "body_html", "attachment_ids", "report_template_ids")
+        )[document.id]
+        return subscriber.message_post(
+            body=values["body_html"],
+            subject=values["subject"],
+            attachments=values.get("attachments", []),
+            attachment_ids=values.get("attachment_ids", []),
+            partner_ids=partner.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            email_layout_xmlid="mail.mail_notification_light",
+        )
+
+    def action_retry(self):
+        """Queue failed or unsent messages again (staff fixed the address, the provider)."""
+        check_groups(self.env, (MANAGER,))
+        self.check_access("write")
+        self.filtered(lambda m: m.state in ("failed", "cancel")).write(
+            {"state": "queued", "next_attempt": fields.Datetime.now(), "attempts": 0}
+        )
+        self.env.ref("wisp_subscriber.ir_cron_wisp_message_send")._trigger()
+        return True

@@ -1,0 +1,183 @@
+from unittest.mock import patch
+
+from odoo.addons.sms_twilio.tests.common import MockSmsTwilio
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import tagged
+
+from .common import WispSubscriberCase
+
+SMS_NUMBER = "+12202154155"  # a number sms_twilio's test gateway accepts
+
+
+@tagged("post_install", "-at_install")
+class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
+    """Event messages: queued by the business transaction, sent once by the cron."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_sms_twilio(cls.env.company)
+        cls.Message = cls.env["wisp.message"]
+
+    def messages(self, code, partner=None):
+        return self.Message.search(
+            [
+                ("event_id.code", "=", code),
+                ("partner_id", "=", (partner or self.subscriber).id),
+            ]
+        )
+
+    def send_queued(self):
+        # e-mails are only queued (Odoo's mail queue sends them): no SMTP to mock
+        with self.mock_sms_twilio_gateway():
+            self.Message._cron_send(commit=False)
+
+    def test_suspension_is_told_once_by_email_and_logged_in_the_chatter(self):
+        service = self.new_service("active")
+        service.action_suspend()
+        self.new_service("suspended")  # a second service cut off the same day
+        queued = self.messages("services_suspended")
+        self.assertEqual(len(queued), 1, "one message per account and day")
+        self.assertEqual((queued.channel, queued.state), ("email", "queued"))
+
+        self.send_queued()
+        self.assertEqual(queued.state, "sent")
+        self.assertEqual(queued.attempts, 1)
+        posted = queued.mail_message_id
+        self.assertEqual(posted.model, "res.partner")
+        self.assertEqual(posted.res_id, self.subscriber.id)
+        self.assertIn(self.subscriber, posted.partner_ids)
+        self.assertIn(service.display_name, str(posted.body))
+        mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", posted.id)])
+        self.assertEqual(len(mail), 1, "the e-mail goes through Odoo's mail queue")
+        self.assertIn(self.subscriber, mail.recipient_ids)
+
+        # announced again: nothing new, nothing sent twice
+        self.Message._queue(
+            "services_suspended", self.subscriber, self.subscriber, key=queued.event_key
+        )
+        self.assertEqual(self.messages("services_suspended"), queued)
+
+    def test_restored_access_is_its_own_event(self):
+        service = self.new_service("suspended")
+        service.action_reactivate()
+        self.assertEqual(len(self.messages("access_restored")), 1)
+
+    def test_switched_off_event_queues_nothing(self):
+        event = self.env.ref("wisp_subscriber.message_event_services_suspended")
+        event.with_user(self.manager).enabled = False
+        self.assertIn(self.env.company, event.disabled_company_ids)
+        self.new_service("suspended")
+        self.assertFalse(self.messages("services_suspended"))
+        # another company still gets it
+        other = self.env["res.company"].create({"name": "Other WISP"})
+        self.assertTrue(event.with_company(other).enabled)
+
+    def test_sms_subscriber_gets_an_sms_through_twilio(self):
+        self.subscriber.write(
+            {
+                "phone": "(220) 215-4155",
+                "country_id": self.env.ref("base.us").id,
+                "wisp_message_channel": "sms",
+            }
+        )
+        self.assertEqual(self.subscriber.wisp_sms_number, SMS_NUMBER)
+        self.new_service("suspended")
+        queued = self.messages("services_suspended")
+        self.assertEqual(queued.channel, "sms")
+        self.send_queued()
+        self.assertEqual(queued.state, "sent")
+        # handed to Twilio (its HTTP API mocked the way sms_twilio's tests do); other
+        # addons may text the same subscriber about other events (an invoice)
+        sent = [sms for sms in self._sms if "suspended" in sms["body"]]
+        self.assertEqual([sms["number"] for sms in sent], [SMS_NUMBER])
+        self.assertEqual(queued.mail_message_id.message_type, "sms")
+
+    def test_both_channels(self):
+        self.subscriber.write({"phone": SMS_NUMBER, "wisp_message_channel": "both"})
+        self.new_service("suspended")
+        self.assertEqual(
+            sorted(self.messages("services_suspended").mapped("channel")), ["email", "sms"]
+        )
+
+    def test_sms_needs_a_number_sms_can_reach(self):
+        with self.assertRaisesRegex(ValidationError, "not a phone number SMS can reach"):
+            self.subscriber.write({"phone": "12", "wisp_message_channel": "sms"})
+        with self.assertRaisesRegex(ValidationError, "no number"):
+            self.subscriber.write({"phone": False, "wisp_message_channel": "both"})
+
+    def test_unreachable_subscriber_is_visible_not_silent(self):
+        self.subscriber.email = False
+        self.new_service("suspended")
+        message = self.messages("services_suspended")
+        self.assertEqual(message.state, "cancel")
+        self.assertIn("no e-mail address or mobile number", message.last_error)
+
+    def test_failed_send_is_retried_and_does_not_stop_the_others(self):
+        self.new_service("suspended")
+        self.other_subscriber.email = "other@example.com"
+        self.new_service("suspended", partner=self.other_subscriber)
+        failing, ok = (
+            self.messages("services_suspended"),
+            self.messages("services_suspended", self.other_subscriber),
+        )
+        real_send = type(self.Message)._send
+
+        def send(message):
+            if message == failing:
+                raise ConnectionError("mail server down")
+            return real_send(message)
+
+        with patch.object(type(self.Message), "_send", send):
+            self.send_queued()
+        self.assertEqual((failing.state, failing.attempts), ("queued", 1))
+        self.assertIn("mail server down", failing.last_error)
+        self.assertGreater(failing.next_attempt, failing.create_date)
+        self.assertEqual(ok.state, "sent")
+        # the next round, once due, sends it
+        failing.sudo().next_attempt = failing.create_date
+        self.send_queued()
+        self.assertEqual((failing.state, failing.attempts), ("sent", 2))
+
+    def test_installation_scheduled_and_rescheduled_and_done(self):
+        service = self.new_service("confirmed")
+        order = service.installation_order_ids
+        order.write({"installer_id": self.installer.id, "scheduled_date": "2030-01-15 09:00:00"})
+        order.action_schedule()
+        self.assertEqual(len(self.messages("installation_scheduled")), 1)
+        self.send_queued()
+        body = str(self.messages("installation_scheduled").mail_message_id.body)
+        self.assertIn(self.installer.name, body)
+        # a new date is a new message, the same date again is not
+        order.write({"scheduled_date": "2030-01-16 14:00:00"})
+        order.write({"scheduled_date": "2030-01-16 14:00:00", "duration": 2.0})
+        self.assertEqual(len(self.messages("installation_scheduled")), 2)
+        self.mount_device(service)
+        order.with_user(self.installer).action_done()
+        self.assertEqual(len(self.messages("installation_done")), 1)
+
+    def test_who_may_see_and_resend_messages(self):
+        self.subscriber.email = False
+        self.new_service("suspended")
+        message = self.messages("services_suspended")
+        self.assertEqual(message.with_user(self.support).state, "cancel")
+        with self.assertRaises(AccessError):
+            message.with_user(self.support).action_retry()
+        with self.assertRaises(AccessError):
+            message.with_user(self.installer).read(["state"])
+        portal = self.env["res.users"].create(
+            {
+                "name": "Portal",
+                "login": "t_msg_portal",
+                "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        with self.assertRaises(AccessError):
+            message.with_user(portal).read(["state"])
+        with self.assertRaises(AccessError):
+            self.env.ref("wisp_subscriber.message_event_services_suspended").with_user(
+                self.support
+            ).enabled = False
+        self.subscriber.email = "back@example.com"
+        message.with_user(self.manager).action_retry()
+        self.assertEqual(message.state, "queued")
