@@ -1,9 +1,10 @@
 {
     "name": "WISP Network",
     "summary": "Routers (MikroTik RouterOS API, FreeRADIUS shared by many routers) "
-    "provisioned from each "
-    "service's desired state: sync jobs, reconcile, circuit test, usage and caps, "
-    "online status, failed jobs and unreachable routers on the dashboard, RouterOS setup "
+    "provisioned from each service's desired state (PPPoE, hotspot, DHCP/IPoE by CPE "
+    "MAC): sync jobs, reconcile, circuit test, usage and caps, "
+    "online status, live sessions with disconnect and session history, router health "
+    "poll, failed jobs and unreachable routers on the dashboard, RouterOS setup "
     "script per router, LibreQoS export of the shaping topology, IP address management "
     "(IPv4 pools, IPv6 prefix delegation)",
     "version": "19.0.1.1.0",
@@ -24,6 +25,7 @@
         "views/wisp_circuit_test_views.xml",
         "views/wisp_service_usage_views.xml",
         "views/wisp_ip_pool_views.xml",
+        "views/wisp_service_session_views.xml",
         "views/wisp_service_views.xml",
         "views/wisp_site_views.xml",
         "views/res_partner_views.xml",
@@ -32,6 +34,7 @@
     "demo": [
         "demo/wisp_router_demo.xml",
         "demo/wisp_ip_pool_demo.xml",
+        "demo/wisp_service_dhcp_demo.xml",
         "demo/wisp_service_usage_demo.xml",
     ],
     "assets": {

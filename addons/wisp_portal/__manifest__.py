@@ -19,6 +19,7 @@
         "views/captive_templates.xml",
         "views/connection_request_templates.xml",
         "views/reseller_templates.xml",
+        "views/message_preferences_templates.xml",
         "views/website_menus.xml",
         "views/wisp_router_views.xml",
         "views/res_config_settings_views.xml",
@@ -27,6 +28,7 @@
     "assets": {
         "web.assets_frontend": [
             "wisp_portal/static/src/scss/wisp_portal.scss",
+            "wisp_portal/static/src/interactions/*.js",
         ],
         "web.assets_tests": [
             "wisp_portal/static/tests/tours/*.js",

@@ -34,6 +34,7 @@ harness's own probe, 127.0.0.1) next to the NAS read from SQL.
 """
 
 import contextlib
+import itertools
 import os
 import pathlib
 import re
@@ -53,6 +54,8 @@ FREERADIUS_ETC = pathlib.Path("/etc/freeradius/3.0")
 DEPLOY_DIR = pathlib.Path(__file__).resolve().parents[2] / "deploy" / "freeradius"
 WISP_SCHEMA_SQL = DEPLOY_DIR / "wisp-schema.sql"
 SCHEMA_SQL = FREERADIUS_ETC / "mods-config/sql/main/postgresql/schema.sql"
+# the suite's accounting additions (usage folded per login, indexes, purge)
+ACCOUNTING_SQL = DEPLOY_DIR / "wisp-accounting.sql"
 DICTIONARY_DIR = pathlib.Path("/usr/share/freeradius")
 POSTGRESQL_DRIVER = pathlib.Path("/usr/lib/freeradius/rlm_sql_postgresql.so")
 INSTALL_HINT = (
@@ -108,6 +111,22 @@ def free_port_pair(host="127.0.0.1"):
     raise HarnessError("no two consecutive free UDP ports on loopback")
 
 
+def shared_udp_port(hosts):
+    """A UDP port free on every one of ``hosts`` (NAS stand-ins sharing a CoA port)."""
+    for _attempt in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind((hosts[0], 0))
+            port = probe.getsockname()[1]
+        try:
+            for host in hosts[1:]:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as other:
+                    other.bind((host, port))
+        except OSError:
+            continue
+        return port
+    raise HarnessError(f"no UDP port free on all of {', '.join(hosts)}")
+
+
 # ---------------------------------------------------------------- PostgreSQL
 
 
@@ -122,24 +141,28 @@ def _admin_connection():
     return conn
 
 
-def load_freeradius_schema(dsn, schema=None):
+def load_freeradius_schema(dsn, schema=None, accounting=True):
     """Load Debian's FreeRADIUS PostgreSQL schema and the suite's indexes into ``dsn``
-    (optionally into a schema)."""
-    text = SCHEMA_SQL.read_text() + "\n" + WISP_SCHEMA_SQL.read_text()
+    (optionally into a schema), then the suite's ``wisp-accounting.sql`` unless
+    ``accounting`` is false."""
     conn = psycopg2.connect(dsn)
+    conn.autocommit = True  # wisp-accounting.sql has its own transaction
     try:
-        with conn, conn.cursor() as cur:
+        with conn.cursor() as cur:
             if schema:
                 cur.execute(f'CREATE SCHEMA "{schema}"')
                 cur.execute(f'SET search_path TO "{schema}"')
-            cur.execute(text)
+            cur.execute(SCHEMA_SQL.read_text() + "\n" + WISP_SCHEMA_SQL.read_text())
+            if accounting:
+                cur.execute(ACCOUNTING_SQL.read_text())
     finally:
         conn.close()
 
 
 @contextlib.contextmanager
-def postgres_database(prefix="wisp_radius_test"):
-    """A new database with FreeRADIUS's schema; yields its libpq DSN, drops it after."""
+def postgres_database(prefix="wisp_radius_test", accounting=True):
+    """A new database with FreeRADIUS's schema (and, unless ``accounting`` is false,
+    the suite's ``wisp-accounting.sql``); yields its libpq DSN, drops it after."""
     require_freeradius()  # the schema comes from the Debian package
     name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
     admin = _admin_connection()
@@ -154,7 +177,7 @@ def postgres_database(prefix="wisp_radius_test"):
         params.setdefault("user", admin.info.user)
         dsn = psycopg2.extensions.make_dsn(**params)
         try:
-            load_freeradius_schema(dsn)
+            load_freeradius_schema(dsn, accounting=accounting)
             yield dsn
         finally:
             with admin.cursor() as cur:
@@ -223,6 +246,7 @@ class RadiusServer:
 
     def __init__(self, dsn, secret=None, debug=True):
         self.dsn = dsn
+        self.debug = debug
         self.secret = secret or "harness-" + secrets.token_hex(8)
         self.debug = debug
         self.binary = require_freeradius()
@@ -405,14 +429,46 @@ class RadiusServer:
             client._CloseSocket()
         return reply.code == pyrad.packet.AccessAccept, packet_attributes(reply)
 
-    def account(self, status, login, session_id, input_octets=0, output_octets=0, **attributes):
-        """Send an Accounting-Request (Start, Interim-Update, Stop); True when answered."""
+    def authenticate_dhcp(self, mac, server="dhcp1", timeout=2.0, retries=2, **attributes):
+        """An Access-Request as RouterOS's DHCP server sends it (``use-radius=yes``):
+        User-Name the client's MAC, an empty User-Password, NAS-Port-Type Ethernet,
+        Called-Station-Id the DHCP server's name, Calling-Station-Id the client id,
+        and no Service-Type. Returns ``(accepted, {attribute: [values]})``."""
+        import pyrad.packet
+
+        client = self.client(timeout, retries)
+        request = client.CreateAuthPacket(
+            code=pyrad.packet.AccessRequest,
+            User_Name=mac,
+            NAS_IP_Address=self.host,
+            NAS_Port=2149580267,
+            NAS_Port_Type="Ethernet",
+            Called_Station_Id=server,
+            Calling_Station_Id="1:" + mac.lower(),
+            message_authenticator=True,
+            **attributes,
+        )
+        request["User-Password"] = request.PwCrypt("")
+        try:
+            reply = client.SendPacket(request)
+        finally:
+            client._CloseSocket()
+        return reply.code == pyrad.packet.AccessAccept, packet_attributes(reply)
+
+    def account(
+        self, status, login, session_id, input_octets=0, output_octets=0, *, nas=None, **attributes
+    ):
+        """Send an Accounting-Request (Start, Interim-Update, Stop); True when answered.
+
+        ``nas``: the NAS-IP-Address the session is recorded under (default: the
+        harness's own address, the client radiusd knows).
+        """
         import pyrad.packet
 
         client = self.client()
         request = client.CreateAcctPacket(
             User_Name=login,
-            NAS_IP_Address=self.host,
+            NAS_IP_Address=nas or self.host,
             NAS_Port=1,
             Acct_Status_Type=status,
             Acct_Session_Id=session_id,
@@ -432,31 +488,39 @@ class RadiusServer:
 # -------------------------------------------------------------- CoA / NAS
 
 
+_RECEIVED = itertools.count()  # receipt order across every listener of the process
+
+
 class CoaListener:
     """The NAS end of RFC 5176 on loopback: answers Disconnect-Requests.
 
     Every request is kept in ``requests`` as a dict of its attributes plus
-    ``"_code"`` and ``"_valid"`` (Request Authenticator checked with the secret).
+    ``"_code"``, ``"_valid"`` (Request Authenticator checked with the secret)
+    and ``"_seq"`` (receipt order among all listeners of the test process).
     Logins in ``refuse`` get a Disconnect-NAK (Error-Cause 503, no session);
-    requests with a bad authenticator are dropped, as a NAS does.
+    requests with a bad authenticator are dropped, as a NAS does. ``silent``
+    records requests and answers none: a NAS that is down or unreachable.
+
+    Several NAS: listeners on other loopback addresses (``127.0.0.2``...) may
+    share one ``port``, as NAS do (the suite sends to one CoA port).
     """
 
-    host = "127.0.0.1"
-
-    def __init__(self, secret=None):
+    def __init__(self, secret=None, host="127.0.0.1", port=0, silent=False):
         self.secret = secret or "coa-" + secrets.token_hex(8)
+        self.host = host
+        self.port = port
+        self.silent = silent
         self.refuse = set()
         self.requests = []
         self._sock = None
         self._thread = None
         self._stop = threading.Event()
         self._dictionary = None
-        self.port = None
 
     def start(self):
         self._dictionary = radius_dictionary()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.bind((self.host, 0))
+        self._sock.bind((self.host, self.port))
         self._sock.settimeout(0.2)
         self.port = self._sock.getsockname()[1]
         self._thread = threading.Thread(target=self._serve, name="coa-listener", daemon=True)
@@ -494,9 +558,9 @@ class CoaListener:
                 continue
             valid = request.VerifyCoARequest()
             seen = packet_attributes(request)
-            seen.update(_code=request.code, _valid=valid)
+            seen.update(_code=request.code, _valid=valid, _seq=next(_RECEIVED))
             self.requests.append(seen)
-            if not valid or request.code != pyrad.packet.DisconnectRequest:
+            if self.silent or not valid or request.code != pyrad.packet.DisconnectRequest:
                 continue
             reply = request.CreateReply()
             login = (request.get("User-Name") or [""])[0]

@@ -16,7 +16,8 @@ talks to a router (the adapter under test never knows):
 * the menus the suite uses, with RouterOS's field names, defaults and ``.id``
   values such as ``*1A``: ``/ppp/secret``, ``/ppp/profile``, ``/ppp/active``,
   ``/ip/hotspot/user``, ``/ip/hotspot/user/profile``, ``/ip/hotspot/active``,
-  ``/ip/firewall/address-list``, ``/queue/simple``, ``/ping``,
+  ``/ip/firewall/address-list``, ``/ip/dhcp-server/lease`` (static leases keyed by
+  MAC and server; a MAC is checked and printed upper case), ``/queue/simple``, ``/ping``,
   ``/system/resource`` and ``/system/identity``; commands print/getall, add,
   set, unset, remove (comma-separated id lists) and queue reset-counters.
 
@@ -25,6 +26,8 @@ puts a login in ``/ppp/active`` or ``/ip/hotspot/active``, creates the dynamic
 simple queue ``<pppoe-LOGIN>`` / ``<hotspot-LOGIN>`` from the profile's
 rate-limit and, when the profile has an ``address-list``, a dynamic entry for
 the client's address; removing the active entry removes both again.
+:meth:`RouterOSEmulator.bind_lease` binds a static DHCP lease (``status=bound``,
+``active-address``) and puts the address in the lease's ``address-lists``.
 
 Faults, per instance: :meth:`~RouterOSEmulator.set_refuse` closes the listening
 socket (connection refused) and reopens it on the same port; ``faults.hang``
@@ -53,6 +56,7 @@ import datetime
 import hashlib
 import ipaddress
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -233,6 +237,7 @@ READ_POLICIES = tuple(
 SENSITIVE_FIELDS = frozenset({"password"})
 API_GROUP = "wisp-api"  # the group the emulator's API user is in
 
+MAC_TEXT = re.compile(r"[0-9A-F]{2}(?::[0-9A-F]{2}){5}")
 BOOLEANS = frozenset({"disabled", "dynamic", "invalid", "radius", "default", "blocked"})
 
 MENUS = {
@@ -452,6 +457,71 @@ MENUS = {
             key=("list", "address"),
             duplicate="failure: already have such entry",
             required=("list", "address"),
+        ),
+        Menu(
+            "/ip/dhcp-server",
+            fields=(
+                "name",
+                "interface",
+                "address-pool",
+                "lease-time",
+                "authoritative",
+                "add-arp",
+                "use-radius",
+                "address-lists",
+                "comment",
+                "disabled",
+            ),
+            defaults={
+                "address-pool": "static-only",
+                "lease-time": "30m",
+                "authoritative": "yes",
+                "use-radius": "no",
+                "disabled": "false",
+            },
+            readonly={"dynamic": "false", "invalid": "false"},
+            builtin=(("*1", {"name": "dhcp1", "interface": "ether2"}),),
+        ),
+        Menu(
+            "/ip/dhcp-server/lease",
+            fields=(
+                "mac-address",
+                "client-id",
+                "address",
+                "server",
+                "address-lists",
+                "rate-limit",
+                "lease-time",
+                "block-access",
+                "always-broadcast",
+                "insert-queue-before",
+                "dhcp-option",
+                "dhcp-option-set",
+                "use-src-mac",
+                "comment",
+                "disabled",
+            ),
+            defaults={
+                "server": "all",
+                "client-id": "",
+                "address-lists": "",
+                "dhcp-option": "",
+                "lease-time": "0s",
+                "block-access": "no",
+                "always-broadcast": "no",
+                "use-src-mac": "no",
+                "disabled": "false",
+            },
+            readonly={
+                "status": "waiting",
+                "last-seen": "never",
+                "radius": "false",
+                "dynamic": "false",
+                "blocked": "false",
+            },
+            key=("mac-address", "server"),
+            duplicate="failure: lease with such MAC address already exists",
+            required=("address", "mac-address"),
         ),
         Menu(
             "/queue/simple",
@@ -945,6 +1015,7 @@ class RouterOSEmulator:
         # A hotspot user without a static address prints address=0.0.0.0.
         self.hotspot_zero_address = hotspot_zero_address
         self.identity = identity
+        self.cpu_load = 1  # /system/resource cpu-load (percent)
         self.host = host
         self.port = port
         self.faults = Faults()
@@ -1245,8 +1316,9 @@ class RouterOSEmulator:
             else:
                 self._hosts.pop(address, None)
 
-    def connect_session(self, login, address=None, mac="02:00:00:00:00:01"):
+    def connect_session(self, login, address=None, mac="02:00:00:00:00:01", uptime=0):
         """A subscriber logs in: PPPoE if ``login`` is a secret, else hotspot.
+        ``uptime``: seconds the session has already run.
 
         Creates the active entry, the dynamic queue ``<pppoe-LOGIN>`` (or
         ``<hotspot-LOGIN>``) from the profile's rate-limit and the dynamic
@@ -1274,8 +1346,7 @@ class RouterOSEmulator:
                     or (f"10.200.{self._next_address // 250}.{self._next_address % 250 + 2}")
                 )
                 self._next_address += 1
-            since = time.monotonic()
-            links = {"_since": since}
+            links = {"_since": time.monotonic() - uptime}
             if profile.get("rate-limit"):
                 links["_queue"] = self._add(
                     self._table("/queue/simple"),
@@ -1325,6 +1396,46 @@ class RouterOSEmulator:
                 check=False,
             )
 
+    def bind_lease(self, mac, host_name="cpe"):
+        """A CPE gets its static lease: the lease of ``mac`` becomes ``bound`` and, as
+        RouterOS does, the leased address joins each list of its ``address-lists``
+        (dynamic entries, removed with the lease). Returns the lease id."""
+        mac = mac.upper()
+        with self._lock:
+            leases = self._table("/ip/dhcp-server/lease")
+            entry_id = next(
+                (i for i, row in leases.rows.items() if row.get("mac-address") == mac), None
+            )
+            if entry_id is None:
+                raise ValueError(f"no lease for {mac}")
+            lease = leases.rows[entry_id]
+            if lease.get("disabled") == "true":
+                raise ValueError(f"the lease of {mac} is disabled")
+            address = lease["address"]
+            links = {}
+            addresses = self._table("/ip/firewall/address-list")
+            for address_list in filter(None, lease.get("address-lists", "").split(",")):
+                if (address_list, address) not in addresses.index:
+                    links["_address"] = self._add(
+                        addresses,
+                        {"list": address_list, "address": address, "dynamic": "true"},
+                        check=False,
+                    )
+            leases.update(
+                entry_id,
+                {
+                    "status": "bound",
+                    "active-address": address,
+                    "active-mac-address": mac,
+                    "active-server": "dhcp1",
+                    "host-name": host_name,
+                    "expires-after": "10m",
+                    "last-seen": "0s",
+                    **links,
+                },
+            )
+            return entry_id
+
     def sessions(self):
         """Logins with an active session (PPP and hotspot)."""
         with self._lock:
@@ -1334,7 +1445,8 @@ class RouterOSEmulator:
             )
 
     def add_traffic(self, login, upload, download):
-        """Count bytes on the login's dynamic queue (``bytes`` is ``upload/download``)."""
+        """Count bytes on the login's dynamic queue (``bytes`` is ``upload/download``)
+        and, for a hotspot session, on its active entry (``bytes-in``/``bytes-out``)."""
         with self._lock:
             queues = self._table("/queue/simple")
             for name in (f"<pppoe-{login}>", f"<hotspot-{login}>"):
@@ -1342,8 +1454,20 @@ class RouterOSEmulator:
                     entry_id = queues.index[(name,)]
                     up, down = (int(v) for v in queues.rows[entry_id]["bytes"].split("/"))
                     queues.update(entry_id, {"bytes": f"{up + upload}/{down + download}"})
-                    return
-            raise ValueError(f"no dynamic queue for {login!r}; connect_session first")
+                    break
+            else:
+                raise ValueError(f"no dynamic queue for {login!r}; connect_session first")
+            # a hotspot active entry counts the session's bytes itself (in: from the client)
+            active = self._table("/ip/hotspot/active")
+            for entry_id, row in list(active.rows.items()):
+                if row.get("user") == login:
+                    active.update(
+                        entry_id,
+                        {
+                            "bytes-in": str(int(row["bytes-in"]) + upload),
+                            "bytes-out": str(int(row["bytes-out"]) + download),
+                        },
+                    )
 
     # -- command dispatch ---------------------------------------------------
 
@@ -1523,6 +1647,12 @@ class RouterOSEmulator:
         for field in values:
             if field not in menu.fields:
                 raise Trap(f"unknown parameter {field}", category=1)
+        if "mac-address" in values and menu.path == "/ip/dhcp-server/lease":
+            # RouterOS takes any case and prints upper case with colons.
+            mac = values["mac-address"].upper()
+            if not MAC_TEXT.fullmatch(mac):
+                raise Trap("invalid value for argument mac-address", category=1)
+            values["mac-address"] = mac
         for field, value in values.items():
             if field in BOOLEANS:
                 values[field] = _bool_text(value)
@@ -1607,7 +1737,7 @@ class RouterOSEmulator:
             "cpu": "ARM64",
             "cpu-count": "4",
             "cpu-frequency": "1700",
-            "cpu-load": "1",
+            "cpu-load": str(self.cpu_load),
             "free-hdd-space": "91553792",
             "total-hdd-space": "134217728",
             "architecture-name": "arm64",

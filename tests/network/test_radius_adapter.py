@@ -631,3 +631,68 @@ def test_secrets_never_reach_logs(radiusd, backend, coa, caplog, dsn):
         assert secret not in caplog.text
         assert secret not in str(info.value)
         assert secret not in repr(backend)
+
+
+# ------------------------------------------------------------ live sessions
+
+
+def test_open_accounting_rows_are_the_live_sessions(radiusd, backend):
+    backend.apply([service("alice"), service("bob", kind="hotspot"), service("carol")])
+    assert radiusd.account(
+        "Start",
+        "alice",
+        "s-1",
+        Framed_IP_Address="100.64.0.5",
+        Calling_Station_Id="02:AA:00:00:00:01",
+    )
+    # a NAS repeats the session's address in every interim update
+    assert radiusd.account(
+        "Interim-Update", "alice", "s-1", 1_000, 50_000, Framed_IP_Address="100.64.0.5"
+    )
+    assert radiusd.account("Start", "bob", "s-2", Framed_IP_Address="100.64.0.6")
+    assert radiusd.account("Start", "carol", "s-3")
+    assert radiusd.account("Stop", "carol", "s-3", 10, 20)  # closed: not live
+
+    sessions = {s.login: s for s in backend.read_sessions()}
+    assert set(sessions) == {"alice", "bob"}
+    alice = sessions["alice"]
+    assert (alice.session_id, alice.kind, alice.address, alice.nas) == (
+        "s-1",
+        "pppoe",
+        "100.64.0.5",
+        radiusd.host,
+    )
+    assert alice.mac == "02:AA:00:00:00:01"
+    # input octets are what the NAS received from the subscriber: upload
+    assert (alice.upload_bytes, alice.download_bytes) == (1_000, 50_000)
+    assert alice.started is not None and alice.started.tzinfo is None
+    assert 0 <= alice.uptime_seconds() < 120
+    assert sessions["bob"].kind == "hotspot"
+
+    assert [s.login for s in backend.read_sessions({"bob"})] == ["bob"]
+    assert backend.read_sessions(set()) == []
+
+
+def test_sessions_are_those_of_the_backends_nas(radiusd, backend, db):
+    backend.apply([service("alice")])
+    assert radiusd.account("Start", "alice", "s-1")
+    # the shared database also holds another router's session
+    execute(
+        db,
+        "INSERT INTO radacct (acctsessionid, acctuniqueid, username, nasipaddress, "
+        "acctstarttime) VALUES ('s-9', 'u-9', 'zoe', '10.9.9.9', now())",
+    )
+    assert [(s.login, s.nas) for s in backend.read_sessions()] == [("alice", radiusd.host)]
+
+
+def test_ended_sessions_give_their_stop_and_cause(radiusd, backend):
+    backend.apply([service("alice"), service("bob")])
+    assert radiusd.account("Start", "alice", "s-1")
+    assert radiusd.account("Stop", "alice", "s-1", 10, 20, Acct_Terminate_Cause="Lost-Carrier")
+    assert radiusd.account("Start", "bob", "s-2")  # still open
+    ends = backend.read_session_ends([("alice", "s-1"), ("bob", "s-2"), ("carol", "s-1")])
+    assert list(ends) == [("alice", "s-1")]
+    stop, cause = ends[("alice", "s-1")]
+    assert cause == "Lost-Carrier"
+    assert stop is not None and stop.tzinfo is None
+    assert backend.read_session_ends([]) == {}

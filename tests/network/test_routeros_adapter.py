@@ -22,7 +22,7 @@ P20 = SpeedProfile(
 SECRETS = "/ppp/secret"
 USERS = "/ip/hotspot/user"
 ADDRESSES = "/ip/firewall/address-list"
-BULK_PRINTS = 5  # profiles x2, secrets, hotspot users, address-list
+BULK_PRINTS = 6  # profiles x2, secrets, hotspot users, DHCP leases, address-list
 
 
 def pppoe(login, profile=P10, **kw):
@@ -441,7 +441,7 @@ def test_slow_router_within_and_beyond_the_timeout(emu):
 
 def test_connection_lost_mid_apply_retries_without_doubling(emu, backend):
     desired = [pppoe(f"p{i}") for i in range(20)]
-    emu.faults.drop_after = 12  # login + 5 prints + profile + 5 adds, then the cut
+    emu.faults.drop_after = 13  # login + 6 prints + profile + 5 adds, then the cut
     with pytest.raises(BackendError) as info:
         backend.apply(desired)
     assert info.value.transient is True
@@ -526,6 +526,68 @@ def test_usage_from_dynamic_queues(emu, backend):
         Usage("alice", download_bytes=50000, upload_bytes=1000),
         Usage("bob", download_bytes=9, upload_bytes=7),
     ]
+
+
+def test_sessions_from_ppp_and_hotspot_active(emu, backend):
+    backend.apply([pppoe("alice"), hotspot("bob"), pppoe("carol")])
+    emu.connect_session("alice", address="10.7.0.2", mac="02:aa:00:00:00:01", uptime=3725)
+    emu.connect_session("bob", address="10.8.0.9", mac="02:bb:00:00:00:02", uptime=61)
+    emu.add_traffic("alice", upload=1000, download=50000)
+    emu.add_traffic("bob", upload=7, download=9)
+    emu.insert("/queue/simple", name="office", target="192.0.2.0/24", bytes="5/5")
+
+    sessions = {s.login: s for s in backend.read_sessions()}
+    assert set(sessions) == {"alice", "bob"}  # carol is offline
+    alice, bob = sessions["alice"], sessions["bob"]
+    assert (alice.kind, alice.address, alice.mac, alice.nas) == (
+        "pppoe",
+        "10.7.0.2",
+        "02:AA:00:00:00:01",
+        "127.0.0.1",
+    )
+    assert alice.session_id == emu.row("/ppp/active", name="alice")["session-id"]
+    # PPP counters come from the session's dynamic queue
+    assert (alice.upload_bytes, alice.download_bytes) == (1000, 50000)
+    assert 3725 <= alice.uptime_seconds() <= 3735
+    # hotspot active entries count bytes-in (from the client) and bytes-out themselves
+    assert (bob.kind, bob.address, bob.mac) == ("hotspot", "10.8.0.9", "02:BB:00:00:00:02")
+    assert (bob.upload_bytes, bob.download_bytes) == (7, 9)
+    assert 61 <= bob.uptime_seconds() <= 70
+
+
+def test_sessions_of_some_logins_read_in_one_print_per_menu(emu, backend):
+    backend.apply([pppoe("alice"), hotspot("bob"), pppoe("carol")])
+    for login in ("alice", "bob", "carol"):
+        emu.connect_session(login)
+    emu.reset_stats()
+    sessions = backend.read_sessions({"alice", "bob"})
+    assert sorted(s.login for s in sessions) == ["alice", "bob"]
+    # one print per active menu, one for the PPP sessions' queues
+    assert [command for command, _args in emu.log] == [
+        "/ppp/active/print",
+        "/ip/hotspot/active/print",
+        "/queue/simple/print",
+    ]
+    assert backend.read_sessions(set()) == []
+
+
+def test_sessions_of_an_unanswering_router_fail_fast(emu):
+    emu.faults.hang = True
+    with make_backend(emu, timeout=0.5) as router:
+        started = time.monotonic()
+        with pytest.raises(BackendError) as error:
+            router.read_sessions({"alice"})
+    assert error.value.transient
+    assert time.monotonic() - started < 3
+    assert ROUTER_PASSWORD not in str(error.value)
+
+
+def test_health_from_system_resource(emu, backend):
+    emu.cpu_load = 37
+    resource = backend.system_resource()
+    assert resource["cpu-load"] == "37"
+    assert resource["board-name"] and resource["version"].startswith("7.16.2")
+    assert parse_ms(resource["uptime"]) >= 0
 
 
 def test_passwords_never_logged_nor_in_errors(emu, caplog):

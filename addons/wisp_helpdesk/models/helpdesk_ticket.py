@@ -76,6 +76,29 @@ class HelpdeskTicket(models.Model):
     wisp_cap_exceeded = fields.Boolean(
         related="wisp_service_id.cap_exceeded", string="Cap Exceeded", groups="base.group_user"
     )
+    # Read from the router when the ticket opens (short timeout): is the customer online?
+    wisp_live_state = fields.Selection(
+        related="wisp_service_id.live_state", string="Online Now", groups="base.group_user"
+    )
+    wisp_live_since = fields.Datetime(
+        related="wisp_service_id.live_since", string="Online Since", groups="base.group_user"
+    )
+    wisp_live_address = fields.Char(
+        related="wisp_service_id.live_address", string="Session IP", groups="base.group_user"
+    )
+    wisp_live_download_mb = fields.Float(
+        related="wisp_service_id.live_download_mb",
+        string="Downloaded This Session (MB)",
+        groups="base.group_user",
+    )
+    wisp_live_upload_mb = fields.Float(
+        related="wisp_service_id.live_upload_mb",
+        string="Uploaded This Session (MB)",
+        groups="base.group_user",
+    )
+    wisp_live_message = fields.Char(
+        related="wisp_service_id.live_message", groups="base.group_user"
+    )
     wisp_recent_job_ids = fields.Many2many(
         "wisp.network.job",
         string="Recent Router Jobs",
@@ -329,6 +352,17 @@ class HelpdeskTicket(models.Model):
         test = self.env["wisp.circuit.test"].search([("service_id", "=", service.id)], limit=1)
         self.message_post(body=test._summary(), subtype_xmlid="mail.mt_note")
         return True
+
+    def action_wisp_disconnect_session(self):
+        """Drop the service's session on its router (wisp_network), noted on the ticket."""
+        check_groups(self.env, AGENT_GROUPS)
+        self.check_access("read")
+        self.ensure_one()
+        if not self.wisp_service_id:
+            raise UserError(self.env._("Choose the service first."))
+        result = self.wisp_service_id.action_disconnect_session()
+        self.message_post(body=result["params"]["message"], subtype_xmlid="mail.mt_note")
+        return result
 
     def action_wisp_view_service(self):
         check_groups(self.env, AGENT_GROUPS)

@@ -6,6 +6,7 @@ from . import (
     test_failed_job_ticket,
     test_portal,
     test_report,
+    test_ticket_live_session,
     test_ticket_service,
     test_tours_backoffice,
 )

@@ -10,6 +10,7 @@ class TestAccessMatrix(AccessMatrixCase):
     METHOD_POLICY = {
         "helpdesk.ticket": {
             "action_wisp_circuit_test": ("support", "network"),
+            "action_wisp_disconnect_session": ("support", "network"),
             "action_wisp_view_service": ("support", "network"),
         },
         "wisp.service": {"action_view_helpdesk_tickets": ("support", "network")},

@@ -9,6 +9,9 @@ nothing the second time (idempotent jobs, cheap periodic reconcile).
 
 import abc
 import dataclasses
+import datetime
+import re
+import time
 
 
 class BackendError(Exception):
@@ -68,12 +71,15 @@ class SpeedProfile:
 class ServiceState:
     """What one subscriber service must look like on its NAS.
 
-    ``kind`` is ``pppoe`` or ``hotspot``. ``restricted`` puts the login's address
-    in the ``wisp-restricted`` address list (RouterOS) or the restricted RADIUS
-    group, which the router's firewall sends to the captive page. A terminated
-    service is simply absent from the desired set. ``remote_address`` is the
-    subscriber's IPv4 address, ``ipv6_prefix`` the IPv6 prefix delegated to its
-    router (PPPoE; hotspot users have none), both empty when dynamic.
+    ``kind`` is ``pppoe``, ``hotspot`` or ``dhcp`` (IPoE: the DHCP server knows
+    the subscriber by its CPE's MAC, so ``login`` is that MAC, ``AA:BB:CC:DD:EE:FF``
+    as RouterOS prints it and sends it in RADIUS ``User-Name``, ``mac`` the same
+    MAC, ``password`` empty and ``remote_address`` required). ``restricted`` puts
+    the login's address in the ``wisp-restricted`` address list (RouterOS) or the
+    restricted RADIUS group, which the router's firewall sends to the captive page.
+    A terminated service is simply absent from the desired set. ``remote_address`` is
+    the subscriber's IPv4 address, ``ipv6_prefix`` the IPv6 prefix delegated to its
+    router (PPPoE; hotspot and DHCP logins have none), both empty when dynamic.
     """
 
     login: str
@@ -84,6 +90,27 @@ class ServiceState:
     remote_address: str = ""
     comment: str = ""
     ipv6_prefix: str = ""
+    mac: str = ""
+
+
+MAC_LOGIN = re.compile(r"[0-9A-F]{2}(?::[0-9A-F]{2}){5}")
+
+
+def check_dhcp_state(state):
+    """Raise unless a ``dhcp`` state can be provisioned: its login is its MAC (upper
+    case, colons: the form the NAS uses) and it has the address the lease hands out."""
+    if not MAC_LOGIN.fullmatch(state.mac) or state.login != state.mac:
+        raise BackendError(
+            f"DHCP service {state.comment or state.login!r}: login {state.login!r} must be "
+            f"its CPE MAC in the form AA:BB:CC:DD:EE:FF (MAC {state.mac!r})",
+            transient=False,
+        )
+    if not state.remote_address:
+        raise BackendError(
+            f"DHCP service {state.comment or state.login!r} (MAC {state.mac}) has no "
+            "address: a DHCP lease needs the address it hands out",
+            transient=False,
+        )
 
 
 @dataclasses.dataclass
@@ -114,11 +141,46 @@ class PingResult:
 
 @dataclasses.dataclass(frozen=True)
 class Usage:
-    """Byte counters of one login since the backend started counting."""
+    """Byte counters of one login since the backend started counting.
+
+    ``monotonic``: a total that never restarts from zero (RADIUS accounting
+    folded per login); a lower reading is a late correction, not a reset.
+    Otherwise a lower reading means the counter restarted (a RouterOS queue
+    is dropped with its session).
+    """
 
     login: str
     download_bytes: int
     upload_bytes: int
+    monotonic: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Session:
+    """One subscriber session open on a NAS right now.
+
+    ``started`` is a naive UTC datetime (Odoo's convention); bytes count from the
+    session's start, from the subscriber's side (download: sent to the subscriber).
+    ``session_id`` is unique on its NAS while the session lives (RouterOS
+    ``session-id`` or the active entry's ``.id``; RADIUS ``Acct-Session-Id``).
+    ``nas`` is the address of the NAS that holds it.
+    """
+
+    login: str
+    session_id: str
+    kind: str  # pppoe, hotspot, dhcp
+    nas: str = ""
+    address: str = ""
+    mac: str = ""
+    started: datetime.datetime | None = None
+    download_bytes: int = 0
+    upload_bytes: int = 0
+
+    def uptime_seconds(self, now=None):
+        if self.started is None:
+            return 0
+        now = now or datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        return max(0, int((now - self.started).total_seconds()))
 
 
 class Backend(abc.ABC):
@@ -145,6 +207,24 @@ class Backend(abc.ABC):
         Returns True when a session was found and dropped.
         """
 
+    def disconnect_many(self, logins, deadline=None):
+        """:meth:`disconnect` for several logins, stopping at ``deadline``
+        (``time.monotonic()``); returns ``{login: True | False | BackendError}``,
+        so one login's failure leaves the others' outcomes. Backends that can
+        kick concurrently override it."""
+        results = {}
+        for login in sorted(set(logins)):
+            if deadline is not None and time.monotonic() >= deadline:
+                results[login] = BackendError(
+                    f"the disconnect of {login} was not tried before the batch's deadline"
+                )
+                continue
+            try:
+                results[login] = self.disconnect(login)
+            except BackendError as exc:
+                results[login] = exc
+        return results
+
     @abc.abstractmethod
     def ping(self, address, count=5):
         """Ping ``address`` from the NAS; returns a :class:`PingResult`."""
@@ -152,6 +232,24 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def read_usage(self):
         """Return a list of :class:`Usage`, one per login that has counters."""
+
+    @abc.abstractmethod
+    def read_sessions(self, logins=None):
+        """Return the open sessions (a list of :class:`Session`), of ``logins`` (a set)
+        only when given. A login may have several (hotspot shared users)."""
+
+    def read_session_ends(self, sessions):
+        """``{(login, session id): (stop, cause)}`` for those of ``sessions`` (pairs)
+        that ended, where the backend keeps ended sessions (``stop`` naive UTC,
+        ``cause`` as the NAS reported it). The default knows none: a router forgets
+        a session when it ends."""
+        return {}
+
+    def read_usage_since(self, cursor):
+        """Return ``(usages, cursor)``: the counters changed since the read that
+        returned ``cursor`` (None: all), and the cursor for the next read. The
+        default reads everything every time and has no cursor."""
+        return self.read_usage(), None
 
     def close(self):  # noqa: B027 - optional hook, most backends hold a connection
         """Release the connection; the default has nothing to release."""

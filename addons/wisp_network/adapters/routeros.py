@@ -17,9 +17,21 @@ first, hotspot menus in brackets):
 * ``/ip/firewall/address-list``: ``list=wisp-restricted address=<static IP>
   comment=wisp:L``, only for a restricted service with a static IP.
 
+A DHCP (IPoE) service is known by its CPE's MAC, which is its login ``M``
+(``AA:BB:CC:DD:EE:FF``):
+
+* ``/ip/dhcp-server/lease``: a static lease ``mac-address=M address=<IP>
+  server=all rate-limit=<plan rate> comment=wisp:<service comment>``, plus
+  ``address-lists=wisp-restricted`` while restricted (RouterOS puts the leased
+  address in that list when the lease binds). There is no profile: the lease
+  carries the rate itself, and RouterOS makes the dynamic simple queue from it.
+  The static address-list entry above is added too (a DHCP service always has
+  its address), so a restriction holds at once, not only from the next renewal.
+  The DHCP server's own dynamic leases are neither managed nor conflicts.
+
 Design choices:
 
-* **Ownership marker**: a secret or hotspot user is managed when its comment
+* **Ownership marker**: a secret, hotspot user or static lease is managed when its comment
   starts with ``wisp:``; address-list entries when they are in
   ``wisp-restricted`` with a ``wisp:<login>`` comment; profiles whose name
   starts with ``wisp-`` belong to the suite (the name is the namespace; hotspot
@@ -53,7 +65,7 @@ Design choices:
 * **Bulk reads**: ``apply`` reads each menu once (one ``print`` with a
   ``.proplist``; for a small ``logins`` set, one ``print`` with an OR query on
   the names), compares in memory and writes only differences. An unchanged
-  router costs five prints and no write, whatever the number of services
+  router costs six prints and no write, whatever the number of services
   (``round_trips`` counts the API commands sent).
 * Profiles are never removed: plans are shared and a leftover profile holds no
   subscriber data. A terminated service leaves no secret/user, no static
@@ -80,6 +92,7 @@ Design choices:
 
 import contextlib
 import dataclasses
+import datetime
 import logging
 import re
 import ssl
@@ -90,7 +103,17 @@ import librouteros
 from librouteros.api import Api
 from librouteros.exceptions import LibRouterosError, MultiTrapError, TrapError
 
-from .base import ApplyReport, Backend, BackendError, PingResult, ServiceState, SpeedProfile, Usage
+from .base import (
+    ApplyReport,
+    Backend,
+    BackendError,
+    PingResult,
+    ServiceState,
+    Session,
+    SpeedProfile,
+    Usage,
+    check_dhcp_state,
+)
 from .rate_limit import parse_rate_limit
 
 _logger = logging.getLogger(__name__)
@@ -101,6 +124,7 @@ RESTRICTED_SUFFIX = "-restricted"
 RESTRICTED_LIST = "wisp-restricted"
 ADDRESS_LIST_MENU = "/ip/firewall/address-list"
 QUEUE_MENU = "/queue/simple"
+DHCP_LEASE_MENU = "/ip/dhcp-server/lease"
 # Up to this many logins are read with an OR query on their names; more, and a
 # full print of the menu is cheaper than a query the router evaluates per entry.
 QUERY_LIMIT = 100
@@ -118,13 +142,17 @@ class _Kind:
     """Where one kind of login lives on the router."""
 
     users: str
-    profiles: str
-    active: str
+    profiles: str | None  # None: the entry carries its rate and address list itself
+    active: str | None  # None: no session the suite can drop
     active_login: str  # the field naming the login in the active menu
     address_field: str  # the static address of a login
-    prefix_field: str = ""  # the delegated IPv6 prefix of a login (none for hotspot users)
+    prefix_field: str = ""  # the delegated IPv6 prefix of a login (PPPoE only)
     fixed: tuple = ()  # fields every managed login of this kind carries
     profile_comment: bool = False  # the profile menu has a comment field
+    active_mac: str = "mac-address"  # the client's MAC in the active menu
+    active_id: str = ".id"  # the field naming the session in the active menu
+    active_counts: bool = False  # the active menu counts bytes-in / bytes-out itself
+    key: str = "name"  # the field holding the login
 
 
 KINDS = {
@@ -137,6 +165,8 @@ KINDS = {
         prefix_field="remote-ipv6-prefix",
         fixed=(("service", "pppoe"),),
         profile_comment=True,
+        active_mac="caller-id",
+        active_id="session-id",
     ),
     "hotspot": _Kind(
         users="/ip/hotspot/user",
@@ -144,6 +174,18 @@ KINDS = {
         active="/ip/hotspot/active",
         active_login="user",
         address_field="address",
+        active_counts=True,
+    ),
+    # IPoE: a static lease per CPE MAC; server=all makes it valid on every DHCP
+    # server of the router (the MAC, not the interface, identifies the subscriber).
+    "dhcp": _Kind(
+        users=DHCP_LEASE_MENU,
+        profiles=None,
+        active=None,
+        active_login="",
+        address_field="address",
+        fixed=(("server", "all"),),
+        key="mac-address",
     ),
 }
 PROFILE_FIELDS = (".id", "name", "rate-limit", "address-list", "comment")
@@ -259,6 +301,8 @@ def parse_ms(text):
 
 def profile_name(state):
     """The router profile of a service: ``wisp-<plan>`` or its restricted twin."""
+    if KINDS[state.kind].profiles is None:
+        return ""
     name = PROFILE_PREFIX + state.profile.name
     return name + RESTRICTED_SUFFIX if state.restricted else name
 
@@ -276,10 +320,40 @@ def profile_fields(kind, profile, restricted):
     return fields
 
 
+def _user_read_fields(spec):
+    """What ``apply`` reads of the entries of one kind."""
+    if spec.profiles is None:  # a lease carries its own rate and address list
+        own = ("rate-limit", "address-lists", "dynamic")
+    else:
+        own = ("password", "profile")
+    fixed = (f for f, _ in spec.fixed)
+    prefix = (spec.prefix_field,) if spec.prefix_field else ()
+    return (".id", spec.key, *own, spec.address_field, *prefix, "comment", "disabled", *fixed)
+
+
 def _name_query(field, names):
     """Query words selecting entries whose ``field`` is one of ``names`` (OR)."""
     names = sorted(names)
     return [f"?={field}={name}" for name in names] + ["?#|"] * (len(names) - 1)
+
+
+def _lease_state(kind, login, row):
+    """The ServiceState a managed DHCP lease holds (its plan's name is not on the router)."""
+    rate = row.get("rate-limit", "")
+    try:
+        profile = parse_rate_limit(rate) if rate else SpeedProfile("", 0, 0)
+    except ValueError:
+        profile = SpeedProfile(rate, 0, 0)  # hand-edited: apply rewrites it
+    return ServiceState(
+        login=login,
+        password="",
+        kind=kind,
+        profile=profile,
+        restricted=RESTRICTED_LIST in row.get("address-lists", "").split(","),
+        remote_address=_normal("address", row.get("address", "")),
+        comment=row["comment"][len(MARKER) :],
+        mac=login,
+    )
 
 
 # ---------------------------------------------------------------------- backend
@@ -496,32 +570,32 @@ class RouterOSBackend(Backend):
 
     def _read(self, api, scope):
         """Read every menu once; ``scope`` (a set) limits the logins read."""
-        query = () if scope is None or len(scope) > QUERY_LIMIT else _name_query("name", scope)
+        queried = scope is not None and len(scope) <= QUERY_LIMIT
         actual = _Actual(profiles={}, users={}, blocked={}, listed=set())
         for kind, spec in KINDS.items():
-            fields = PROFILE_FIELDS if spec.profile_comment else PROFILE_FIELDS[:-1]
-            actual.profiles[kind] = {
-                row["name"]: row
-                for row in self._print(api, spec.profiles, fields)
-                if row.get("name", "").startswith(PROFILE_PREFIX)
-            }
-            user_fields = (
-                ".id",
-                "name",
-                "password",
-                "profile",
-                spec.address_field,
-                *((spec.prefix_field,) if spec.prefix_field else ()),
-                "comment",
-                "disabled",
-                *(f for f, _ in spec.fixed),
-            )
+            actual.profiles[kind] = {}
+            if spec.profiles is not None:
+                fields = PROFILE_FIELDS if spec.profile_comment else PROFILE_FIELDS[:-1]
+                actual.profiles[kind] = {
+                    row["name"]: row
+                    for row in self._print(api, spec.profiles, fields)
+                    if row.get("name", "").startswith(PROFILE_PREFIX)
+                }
             actual.users[kind] = {
-                row["name"]: row
-                for row in self._print(api, spec.users, user_fields, query)
-                if scope is None or row["name"] in scope
+                row[spec.key]: row
+                for row in self._print(
+                    api,
+                    spec.users,
+                    _user_read_fields(spec),
+                    _name_query(spec.key, scope) if queried else (),
+                )
+                # The DHCP server's own (dynamic) leases come and go with clients:
+                # neither ours nor a hand-made static lease in the way.
+                if not _is_on(row.get("dynamic")) and (scope is None or row.get(spec.key) in scope)
             }
-            if any("password" not in row for row in actual.users[kind].values()):
+            if spec.profiles is not None and any(
+                "password" not in row for row in actual.users[kind].values()
+            ):
                 _logger.warning(
                     "router %s: %s", self.host, self._sensitive_missing(f"reading {spec.users}")
                 )
@@ -549,6 +623,9 @@ class RouterOSBackend(Backend):
         for kind, spec in KINDS.items():
             for login, row in actual.users[kind].items():
                 if not row.get("comment", "").startswith(MARKER):
+                    continue
+                if spec.profiles is None:
+                    state[login] = _lease_state(kind, login, row)
                     continue
                 router_profile = row.get("profile", "")
                 profile_row = actual.profiles[kind].get(router_profile, {})
@@ -586,6 +663,8 @@ class RouterOSBackend(Backend):
                 )
             if state.login in wanted:
                 raise BackendError(f"login {state.login!r} is desired twice", transient=False)
+            if KINDS[state.kind].profiles is None:
+                check_dhcp_state(state)
             wanted[state.login] = state
         return wanted
 
@@ -593,6 +672,8 @@ class RouterOSBackend(Backend):
         """{(kind, router profile name): fields} the desired services need."""
         profiles = {}
         for state in wanted.values():
+            if KINDS[state.kind].profiles is None:
+                continue
             fields = profile_fields(state.kind, state.profile, state.restricted)
             previous = profiles.setdefault((state.kind, fields["name"]), fields)
             if previous != fields:
@@ -604,6 +685,16 @@ class RouterOSBackend(Backend):
     @staticmethod
     def _user_fields(state):
         spec = KINDS[state.kind]
+        if spec.profiles is None:
+            return {
+                spec.key: state.mac,
+                **dict(spec.fixed),
+                spec.address_field: state.remote_address,
+                "rate-limit": state.profile.rate_limit,
+                "address-lists": RESTRICTED_LIST if state.restricted else "",
+                "comment": MARKER + state.comment,
+                "disabled": "no",
+            }
         return {
             "name": state.login,
             "password": state.password,
@@ -615,7 +706,7 @@ class RouterOSBackend(Backend):
             "disabled": "no",
         }
 
-    def _ensure(self, api, menu, want, have, owned):
+    def _ensure(self, api, menu, want, have, owned, *, key="name"):
         """Make the entry ``have`` (or a new one) hold ``want``; returns the changed fields.
 
         A duplicate-name trap on add means someone created the entry since we
@@ -629,12 +720,12 @@ class RouterOSBackend(Backend):
             except TrapError as exc:
                 if "already" not in str(exc):
                     raise
-                rows = self._print(api, menu, (".id", *want), (f"?=name={want['name']}",))
+                rows = self._print(api, menu, (".id", *want), (f"?={key}={want[key]}",))
                 if not rows:
                     raise
                 have = rows[0]
                 if not owned(have):
-                    raise _Conflict(f"{menu} {want['name']!r} exists but is not managed") from None
+                    raise _Conflict(f"{menu} {want[key]!r} exists but is not managed") from None
         # A property the router hides from this API user (a password without the
         # "sensitive" policy) is absent from the row: it cannot be compared.
         hidden = {"password"} - set(have)
@@ -686,6 +777,7 @@ class RouterOSBackend(Backend):
                 self._user_fields(state),
                 have,
                 lambda row: row.get("comment", "").startswith(MARKER),
+                key=spec.key,
             )
             wrote = wrote or bool(changed)
             if have is not None and changed & KICK_FIELDS:
@@ -786,6 +878,8 @@ class RouterOSBackend(Backend):
         """Remove the active sessions of ``logins``; returns how many were dropped."""
         dropped = 0
         for spec in KINDS.values():
+            if spec.active is None:
+                continue
             query = _name_query(spec.active_login, logins) if len(logins) <= QUERY_LIMIT else ()
             ids = [
                 row[".id"]
@@ -814,6 +908,68 @@ class RouterOSBackend(Backend):
     def disconnect(self, login):
         with self._session(f"disconnect {login!r}") as api:
             return self._kick(api, {login}) > 0
+
+    def read_sessions(self, logins=None):
+        """Open sessions from each kind's active menu (one print per menu).
+
+        Hotspot entries count their own ``bytes-in``/``bytes-out`` (in: from the
+        subscriber); a PPP active entry has no counters, so they come from its
+        dynamic queue ``<pppoe-LOGIN>`` (``bytes`` is upload/download), read in the
+        same call. A future kind (DHCP leases with ``status=bound``) is one more
+        :class:`_Kind` with its active menu and fields.
+        """
+        scope = set(logins) if logins is not None else None
+        if scope is not None and not scope:
+            return []
+        small = scope is not None and len(scope) <= QUERY_LIMIT
+        found = []  # (kind, login, row)
+        with self._session("read sessions") as api:
+            for kind, spec in KINDS.items():
+                if spec.active is None:  # DHCP leases: no session menu read yet
+                    continue
+                fields = {".id", spec.active_id, spec.active_login, "address", "uptime"}
+                fields.add(spec.active_mac)
+                if spec.active_counts:
+                    fields |= {"bytes-in", "bytes-out"}
+                query = _name_query(spec.active_login, scope) if small else ()
+                for row in self._print(api, spec.active, sorted(fields), query):
+                    login = row.get(spec.active_login, "")
+                    if login and (scope is None or login in scope):
+                        found.append((kind, login, row))
+            queues = {f"<{k}-{login}>" for k, login, _row in found if not KINDS[k].active_counts}
+            counters = self._queue_bytes(api, queues) if queues else {}
+        now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        sessions = []
+        for kind, login, row in found:
+            spec = KINDS[kind]
+            if spec.active_counts:
+                upload, download = int(row.get("bytes-in") or 0), int(row.get("bytes-out") or 0)
+            else:
+                upload, download = counters.get(f"<{kind}-{login}>", (0, 0))
+            sessions.append(
+                Session(
+                    login=login,
+                    session_id=row.get(spec.active_id) or row.get(".id", ""),
+                    kind=kind,
+                    nas=self.host,
+                    address=_normal("address", row.get("address", "")),
+                    mac=row.get(spec.active_mac, ""),
+                    started=now - datetime.timedelta(milliseconds=parse_ms(row.get("uptime")) or 0),
+                    download_bytes=download,
+                    upload_bytes=upload,
+                )
+            )
+        return sessions
+
+    def _queue_bytes(self, api, names):
+        """``{queue name: (upload, download)}`` of the dynamic queues ``names``."""
+        query = _name_query("name", names) if len(names) <= QUERY_LIMIT else ()
+        counters = {}
+        for row in self._print(api, QUEUE_MENU, ("name", "bytes"), query):
+            if row.get("name") in names:
+                up, _, down = row.get("bytes", "0/0").partition("/")
+                counters[row["name"]] = (int(up or 0), int(down or 0))
+        return counters
 
     # ----------------------------------------------------------- operations
 

@@ -1,6 +1,7 @@
 from . import (
     res_partner,
     wisp_circuit_test,
+    wisp_cpe_device,
     wisp_dashboard,
     wisp_ip_address,
     wisp_ip_pool,
@@ -8,6 +9,7 @@ from . import (
     wisp_radius_server,
     wisp_router,
     wisp_service,
+    wisp_service_session,
     wisp_service_usage,
     wisp_site,
 )

@@ -17,9 +17,10 @@ class ResPartner(models.Model):
         string="Online Status",
         compute="_compute_wisp_online_state",
         groups="base.group_user",
-        help="Online: traffic was counted on one of its running services in the last two "
-        "hours. Offline: none, although its router was reachable. Unknown: no running "
-        "service on a reachable router.",
+        help="Online: the last router poll found a session of one of its running "
+        "services, or traffic was counted on one in the last two hours. Offline: "
+        "neither, although its router was reachable. Unknown: no running service on a "
+        "reachable router.",
     )
 
     def _compute_wisp_online_state(self):
@@ -39,7 +40,9 @@ class ResPartner(models.Model):
             mine = services.filtered(
                 lambda s, p=partner: s.commercial_partner_id == p.commercial_partner_id
             )
-            if any(s.last_traffic_date and s.last_traffic_date >= since for s in mine):
+            if mine.session_ids.filtered(lambda row: row.state == "open") or any(
+                s.last_traffic_date and s.last_traffic_date >= since for s in mine
+            ):
                 partner.wisp_online_state = "online"
             elif mine.router_id.filtered(lambda r: r.reachability == "reachable"):
                 partner.wisp_online_state = "offline"

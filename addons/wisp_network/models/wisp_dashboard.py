@@ -56,10 +56,47 @@ class WispDashboard(models.AbstractModel):
             router_figure("unreachable_routers", env._("Unreachable Routers"), "unreachable"),
             router_figure("refusing_routers", env._("Refusing Routers"), "error"),
         ]
+        online = [
+            *mine,
+            ("state", "!=", "terminated"),
+            ("session_ids", "any", [("state", "=", "open")]),
+        ]
+        online_per_site = dict(env["wisp.service"]._read_group(online, ["site_id"], ["__count"]))
+        figures.insert(
+            0,
+            self._wisp_figure(
+                "online_services",
+                env._("Online Now"),
+                "wisp.service",
+                online,
+                xmlid="wisp_subscriber.wisp_service_action",
+                value=sum(online_per_site.values()),
+            ),
+        )
+        # the services behind each router that does not answer: the notice to act on
+        served = [*mine, ("state", "!=", "terminated")]
+        down = env["wisp.router"].search([*mine, ("reachability", "in", ("unreachable", "error"))])
+        per_down_router = dict(
+            env["wisp.service"]._read_group(
+                [*served, ("router_id", "in", down.ids)], ["router_id"], ["__count"]
+            )
+        )
+        tables = [
+            self._wisp_count_table(
+                "online_per_site", env._("Online per Site"), online, "site_id", online_per_site
+            ),
+            self._wisp_count_table(
+                "routers_down",
+                env._("Routers Not Answering"),
+                served,
+                "router_id",
+                {router: per_down_router.get(router, 0) for router in down},
+            ),
+        ]
         return {
             "key": "network",
             "title": env._("Network"),
             "sequence": 40,
             "figures": figures,
-            "tables": [],
+            "tables": tables,
         }

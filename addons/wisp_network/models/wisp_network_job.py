@@ -15,6 +15,10 @@ Runner (``_cron_process_jobs``), one batch at a time:
 3. **record** the outcome and commit: done, or pending again with exponential
    backoff for a transient error, or failed (after the configured number of
    attempts, or at once for a refusal) with an activity for the network team.
+4. **kick** the sessions whose speed or status changed, once every router of
+   the batch has applied: all routers at once (worker threads doing network
+   I/O only) within ``KICK_DEADLINE``, so a NAS that does not answer holds up
+   no other router; a failed kick stays as a ``disconnect`` job to retry.
 
 A change that happens while a job runs queues a new job (only *pending* jobs
 absorb new changes), so no change is ever lost; several pending jobs of one
@@ -25,6 +29,8 @@ the intermediate commits, which a test transaction forbids.
 """
 
 import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -42,6 +48,10 @@ _logger = logging.getLogger(__name__)
 # backends (RADIUS) only write their tables, so the runner kicks for them.
 SELF_KICKING_BACKENDS = (RouterOSBackend,)
 CLAIM_LEASE = timedelta(minutes=15)
+# Every session kick of a batch ends within this, well inside the lease; what is
+# not answered by then is retried as a disconnect job.
+KICK_DEADLINE = timedelta(minutes=2)
+KICK_ROUTERS_AT_ONCE = 8
 BATCH_SIZE = 500
 MAX_BACKOFF_SECONDS = 3600
 DEFAULT_MAX_ATTEMPTS = 6
@@ -188,11 +198,21 @@ class WispNetworkJob(models.Model):
                 return processed
             if commit:
                 self.env["ir.cron"]._commit_progress()
-            for router, router_jobs in jobs.grouped("router_id").items():
-                router_jobs._run_on_isolated(router)
-                processed += len(router_jobs)
-                if commit and not self.env["ir.cron"]._commit_progress(len(router_jobs)):
-                    return processed
+            kicks, time_is_up = [], False
+            try:
+                for router, router_jobs in jobs.grouped("router_id").items():
+                    kicks.append(router_jobs._run_on_isolated(router))
+                    processed += len(router_jobs)
+                    if commit and not self.env["ir.cron"]._commit_progress(len(router_jobs)):
+                        time_is_up = True
+                        break
+            finally:
+                # the sessions of the whole batch, every router at once
+                self._kick_routers([kick for kick in kicks if kick])
+            if commit:
+                self.env["ir.cron"]._commit_progress()
+            if time_is_up:
+                return processed
 
     @api.model
     def _claim(self, limit):
@@ -230,14 +250,21 @@ class WispNetworkJob(models.Model):
         back off and finally give up and notify instead of staying claimed."""
         try:
             with self.env.cr.savepoint():
-                self._run_on(router)
+                return self._run_on(router)
         except Exception as exc:
             _logger.exception("network jobs of router %s stopped by an error", router.id)
             self._failed(BackendError(self.env._("unexpected error: %s", exc)))
+            return None
 
     def _run_on(self, router):
-        """Do the router I/O of these claimed jobs (one router) and record it."""
-        backend = None
+        """Do the router I/O of these claimed jobs (one router) and record it.
+
+        Returns the sessions still to kick (a :class:`_Kicks` holding the open
+        backend), or None: the runner kicks the whole batch's sessions at once,
+        after every router's apply, so a NAS that does not answer delays no
+        other router's jobs.
+        """
+        backend = kicks = None
         try:
             backend = router.sudo()._get_backend()
             reconciles = self.filtered(lambda j: j.kind == "reconcile")
@@ -245,24 +272,27 @@ class WispNetworkJob(models.Model):
                 # One full reconcile covers every service's configuration: the other jobs
                 # ride along, but sessions to drop are still dropped.
                 report = router._reconcile(backend)
-                kicks = self.filtered(lambda j: j.kind == "disconnect" or j.kick_session)
-                (self - kicks.filtered(lambda j: j.kind == "disconnect"))._done(
+                kicking = self.filtered(lambda j: j.kind == "disconnect" or j.kick_session)
+                (self - kicking.filtered(lambda j: j.kind == "disconnect"))._done(
                     self.env._("reconciled: %s", _report_text(report))
                 )
                 changed = set(report.created) | set(report.updated) | set(report.removed)
-                kicks._kick(backend, changed)
+                plan = kicking._kick_plan(backend, changed)
             else:
-                self._sync(router, backend)
+                plan = self._sync(router, backend)
             router._record_contact(synced=True)
+            if plan:
+                kicks = _Kicks(router, backend, plan)
         except BackendError as exc:
             self.filtered(lambda j: j.state == "running")._failed(exc)
             router._record_contact(exc)
         finally:
-            if backend is not None:
+            if backend is not None and kicks is None:
                 backend.close()
+        return kicks
 
     def _sync(self, router, backend):
-        """Sync the services of these jobs with one ``apply``, then kick sessions."""
+        """Sync the services of these jobs with one ``apply``; returns the kick plan."""
         primary = self._coalesce()
         syncs = primary.filtered(lambda j: j.kind == "sync")
         changed = set()
@@ -274,18 +304,19 @@ class WispNetworkJob(models.Model):
                     raise
                 # A refusal (e.g. a hand-made entry holding a login) concerns
                 # one login: isolate it so the other services still converge.
+                plan = (primary - syncs)._kick_plan(backend, changed)
                 for job in syncs:
-                    job._run_alone(router, backend)
-                syncs = self.browse()
-        (syncs.filtered("kick_session") | (primary - syncs))._kick(backend, changed)
+                    plan += job._run_alone(router, backend)
+                return plan
+        return (syncs.filtered("kick_session") | (primary - syncs))._kick_plan(backend, changed)
 
     def _run_alone(self, router, backend):
         try:
             changed = self._apply(router, backend, stale_logins=[self.stale_login])
         except BackendError as exc:
             self._failed(exc)
-        else:
-            self.filtered("kick_session")._kick(backend, changed)
+            return []
+        return self.filtered("kick_session")._kick_plan(backend, changed)
 
     def _apply(self, router, backend, stale_logins):
         """One scoped apply; marks the jobs done and returns the logins changed.
@@ -295,9 +326,11 @@ class WispNetworkJob(models.Model):
         so a login freed by one service and taken by another stays provisioned.
         """
         Service = self.env["wisp.service"].sudo()
-        scope = {login for login in self.service_id.sudo().mapped("login") if login}
+        scope = {login for login in self.service_id.sudo().mapped("network_login") if login}
         scope |= {login for login in stale_logins if login}
-        holders = Service.search([("router_id", "=", router.id), ("login", "in", list(scope))])
+        holders = Service.search(
+            [("router_id", "=", router.id), ("network_login", "in", list(scope))]
+        )
         states = holders._network_states()
         report = backend.apply([state for state in states.values() if state], logins=scope)
         self._done(_report_text(report))
@@ -318,30 +351,58 @@ class WispNetworkJob(models.Model):
             primary |= keep
         return primary
 
-    def _kick(self, backend, changed_logins):
-        """Disconnect the sessions of logins whose speed or status changed.
+    def _kick_plan(self, backend, changed_logins):
+        """``[(job, logins)]``: the sessions these jobs must drop.
 
-        A backend that kicks by itself (RouterOS) is only asked for explicit
-        disconnect jobs; the others for the logins their apply changed. A
-        kick that fails leaves a ``disconnect`` job to retry: the router's
-        configuration is already right, only the session must go.
+        Explicit disconnect jobs drop their service's sessions. For the others, a
+        backend that kicks by itself (RouterOS) has nothing left to do; the others
+        (RADIUS) drop the sessions of the logins their apply changed.
         """
+        plan = []
         for job in self:
-            logins = {job.service_id.sudo().login, job.stale_login} - {False, None}
+            logins = {job.service_id.sudo().network_login, job.stale_login} - {False, None}
             if job.kind != "disconnect":
                 if isinstance(backend, SELF_KICKING_BACKENDS):
                     continue
                 logins &= changed_logins
-            try:
-                dropped = [login for login in sorted(logins) if backend.disconnect(login)]
-            except BackendError as exc:
-                job.kind = "disconnect"
-                job._failed(exc)
-                continue
-            if job.kind == "disconnect":
-                job._done(self.env._("session dropped") if dropped else self.env._("no session"))
-            elif dropped:
-                job.result = self.env._("%s; session dropped", job.result)
+                if not logins:
+                    continue
+            plan.append((job, sorted(logins)))
+        return plan
+
+    @api.model
+    def _kick_routers(self, kicks):
+        """Drop the planned sessions of every router at once, then record the outcomes.
+
+        Each router's backend kicks its logins (the RADIUS one to all its NAS at
+        once) in a worker thread that does only network I/O, all within one
+        deadline well inside the claim lease; the outcomes are written here, one
+        router at a time. A failed kick leaves a ``disconnect`` job to retry: the
+        router's configuration is already right, only the session must go.
+        """
+        if not kicks:
+            return
+        deadline = time.monotonic() + KICK_DEADLINE.total_seconds()
+
+        def kick(item):
+            logins = {login for _job, job_logins in item.plan for login in job_logins}
+            return item.backend.disconnect_many(logins, deadline=deadline)
+
+        try:
+            with ThreadPoolExecutor(max_workers=min(len(kicks), KICK_ROUTERS_AT_ONCE)) as pool:
+                futures = [(item, pool.submit(kick, item)) for item in kicks]
+                for item, future in futures:
+                    try:
+                        results = future.result()
+                    except BackendError as exc:  # e.g. the RADIUS database did not answer
+                        results = exc
+                    except Exception as exc:
+                        _logger.exception("session kicks of router %s failed", item.router.id)
+                        results = BackendError(self.env._("unexpected error: %s", exc))
+                    item.record(self.env, results)
+        finally:
+            for item in kicks:
+                item.backend.close()
 
     # -------------------------------------------------------------------------
     # Outcome
@@ -382,12 +443,7 @@ class WispNetworkJob(models.Model):
 
     def _notify_failure(self):
         self.ensure_one()
-        user = (
-            self.router_id.responsible_id
-            or self.env.ref("wisp_subscriber.group_wisp_network").user_ids.filtered(
-                lambda u: u.active and not u.share
-            )[:1]
-        )
+        user = self.router_id._network_responsible()
         target = self.service_id or self.router_id
         if not user:
             _logger.warning("network job %s failed and no network engineer exists", self.id)
@@ -417,6 +473,37 @@ class WispNetworkJob(models.Model):
         if failed:
             self.env.ref("wisp_network.ir_cron_wisp_network_jobs").sudo()._trigger()
         return True
+
+
+class _Kicks:
+    """One router's sessions to drop: the open backend and ``[(job, logins)]``."""
+
+    def __init__(self, router, backend, plan):
+        self.router = router
+        self.backend = backend
+        self.plan = plan
+
+    def record(self, env, results):
+        """Write each job's outcome; ``results`` maps a login to True (dropped),
+        False (no session) or a BackendError, or is one BackendError for all."""
+        try:
+            with env.cr.savepoint():
+                for job, logins in self.plan:
+                    outcomes = [
+                        results if isinstance(results, BackendError) else results.get(login)
+                        for login in logins
+                    ]
+                    error = next((o for o in outcomes if isinstance(o, BackendError)), None)
+                    if error is not None:
+                        job.kind = "disconnect"
+                        job._failed(error)
+                    elif job.kind == "disconnect":
+                        dropped = any(outcomes)
+                        job._done(env._("session dropped") if dropped else env._("no session"))
+                    elif any(outcomes):
+                        job.result = env._("%s; session dropped", job.result)
+        except Exception:
+            _logger.exception("session kicks of router %s not recorded", self.router.id)
 
 
 def _report_text(report):

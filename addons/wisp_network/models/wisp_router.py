@@ -1,4 +1,5 @@
 import ipaddress
+import logging
 import re
 from urllib.parse import urlsplit
 
@@ -6,11 +7,12 @@ import psycopg2.extensions
 
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
+from odoo.addons.wisp_subscriber.tools.each_alone import close_failures, each_alone
 from odoo.exceptions import UserError, ValidationError
 
 from ..adapters.base import BackendError
 from ..adapters.radius import RadiusNas
-from ..adapters.routeros import RouterOSBackend
+from ..adapters.routeros import RouterOSBackend, parse_ms
 from ..tools import routeros_setup
 from .wisp_service import plan_speed_profiles
 
@@ -37,6 +39,10 @@ RADIUS_CLIENT_FIELDS = {
     "site_id",
 }
 DSN_ACCESS_KEYS = ("host", "hostaddr", "port", "user", "password", "dbname", "service")
+# Seconds a live read (service form, ticket, portal) waits for a router at most.
+DEFAULT_LIVE_TIMEOUT = 3.0
+
+_logger = logging.getLogger(__name__)
 
 
 def _scrub_address(match):
@@ -167,6 +173,30 @@ class WispRouter(models.Model):
     last_reconcile_created = fields.Integer(readonly=True, copy=False)
     last_reconcile_updated = fields.Integer(readonly=True, copy=False)
     last_reconcile_removed = fields.Integer(readonly=True, copy=False)
+    # Health, written by the router poll (ir_cron_wisp_router_poll)
+    health_date = fields.Datetime(string="Last Poll", readonly=True, copy=False)
+    unreachable_since = fields.Datetime(
+        readonly=True, copy=False, help="First poll that found the router not answering."
+    )
+    uptime_seconds = fields.Integer(string="Uptime (s)", readonly=True, copy=False)
+    uptime_display = fields.Char(string="Uptime", compute="_compute_uptime_display")
+    cpu_load = fields.Integer(string="CPU Load (%)", readonly=True, copy=False)
+    free_memory_mb = fields.Integer(string="Free Memory (MB)", readonly=True, copy=False)
+    routeros_version = fields.Char(string="RouterOS Version", readonly=True, copy=False)
+    board_name = fields.Char(string="Board", readonly=True, copy=False)
+    online_session_count = fields.Integer(
+        string="Online Sessions",
+        readonly=True,
+        copy=False,
+        help="Subscriber sessions open at the last poll.",
+    )
+    usage_cursor = fields.Char(
+        readonly=True,
+        copy=False,
+        groups=NETWORK,
+        help="Where the last usage reading stopped (RADIUS: a transaction id of the "
+        "RADIUS database): the next reading reads only what changed since.",
+    )
     service_ids = fields.One2many("wisp.service", "router_id")
     service_count = fields.Integer(compute="_compute_counts")
     failed_job_count = fields.Integer(compute="_compute_counts")
@@ -177,6 +207,15 @@ class WispRouter(models.Model):
         compute_sudo=True,
         help="Pings go through the RouterOS API: a RADIUS router needs its API user.",
     )
+
+    @api.depends("uptime_seconds")
+    def _compute_uptime_display(self):
+        for router in self:
+            days, rest = divmod(router.uptime_seconds, 86400)
+            hours, rest = divmod(rest, 3600)
+            router.uptime_display = (
+                f"{days}d {hours:02d}h{rest // 60:02d}m" if router.uptime_seconds else ""
+            )
 
     @api.depends("backend", "username", "password")
     def _compute_can_ping(self):
@@ -267,14 +306,16 @@ class WispRouter(models.Model):
     # -------------------------------------------------------------------------
     # Backend
     # -------------------------------------------------------------------------
-    def _get_backend(self):
+    def _get_backend(self, timeout=None):
         """The adapter for this router; nothing connects until it is used.
 
         Reads the credentials, so callers outside the network group go
         through ``sudo()``; the backend object never leaves the server.
+        ``timeout`` caps the router's own (a live read must answer fast).
         """
         self.ensure_one()
-        api = self._routeros_api()
+        timeout = min(timeout, self.timeout or timeout) if timeout else self.timeout
+        api = self._routeros_api(timeout)
         if self.backend == "routeros":
             return api
         server = self.radius_server_id
@@ -284,10 +325,11 @@ class WispRouter(models.Model):
             nas=self._radius_nas(),
             nas_host=self.host,
             secret=self.coa_secret or None,
+            nas_secrets=self._peer_nas_secrets(),
             coa_port=self.coa_port or 3799,
             ping_via=api,
-            timeout=self.timeout,
-            connect_timeout=max(1, round(self.timeout)),
+            timeout=timeout,
+            connect_timeout=max(1, round(timeout)),
         )
 
     def _radius_nas(self):
@@ -301,7 +343,31 @@ class WispRouter(models.Model):
             description=self.site_id.name or "",
         )
 
-    def _routeros_api(self):
+    def _peer_nas_secrets(self):
+        """``{address: shared secret}`` of the other routers on this router's RADIUS
+        server: a login's session may sit on any of them (Disconnect-Requests go to
+        the session's NAS). The ``nas`` table, which the adapter reads first,
+        normally holds them all; this covers a router whose client is not written
+        yet. Routers known by host name only are left out."""
+        self.ensure_one()
+        peers = self.sudo().search(
+            [
+                ("id", "!=", self.id),
+                ("backend", "=", "radius"),
+                ("radius_server_id", "=", self.radius_server_id.id),
+                ("coa_secret", "!=", False),
+            ]
+        )
+        secrets = {}
+        for peer in peers:
+            try:
+                address = ipaddress.ip_address((peer.nas_address or peer.host).strip())
+            except ValueError:
+                continue
+            secrets[str(address)] = peer.coa_secret
+        return secrets
+
+    def _routeros_api(self, timeout):
         """The RouterOS API adapter, or None for a RADIUS router without API access."""
         if not self.can_ping:
             return None
@@ -311,7 +377,7 @@ class WispRouter(models.Model):
             username=self.username or "admin",
             password=self.password or "",
             use_tls=self.use_tls,
-            timeout=self.timeout,
+            timeout=timeout,
             verify_tls=self.tls_verify,
             ca_data=self.tls_ca or None,
         )
@@ -360,6 +426,136 @@ class WispRouter(models.Model):
             if synced:
                 values["last_sync_date"] = now
         self.sudo().write(values)
+
+    def _network_responsible(self):
+        """Who hears about this router's trouble: its responsible engineer, else the
+        first network engineer (an empty recordset when there is none)."""
+        self.ensure_one()
+        return (
+            self.responsible_id
+            or self.env.ref("wisp_subscriber.group_wisp_network")
+            .sudo()
+            .user_ids.filtered(lambda u: u.active and not u.share)[:1]
+        )
+
+    # -------------------------------------------------------------------------
+    # Live sessions and health poll
+    # -------------------------------------------------------------------------
+    def _live_timeout(self):
+        return float(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("wisp_network.live_timeout", DEFAULT_LIVE_TIMEOUT)
+        )
+
+    def _read_live_sessions(self, logins):
+        """``{login: [Session]}`` of ``logins`` on this router now, with the short live
+        timeout. Raises BackendError when it does not answer. The outcome is
+        recorded as the router's contact, except on a read-only cursor."""
+        self.ensure_one()
+        # a form's read may run on a read-only replica cursor: writing there would make
+        # Odoo replay the request (and this router read) on the primary
+        record = not self.env.cr.readonly
+        backend = self.sudo()._get_backend(timeout=self._live_timeout())
+        try:
+            sessions = backend.read_sessions(set(logins))
+        except BackendError as exc:
+            if record:
+                self._record_contact(exc)
+            raise
+        finally:
+            backend.close()
+        if record:
+            self._record_contact()
+        result = {}
+        for session in sessions:
+            result.setdefault(session.login, []).append(session)
+        return result
+
+    def _unreachable_summary(self):
+        return self.env._("Router not answering")
+
+    def _poll(self):
+        """Read this router's health and sessions; record both, or its failure.
+
+        A router that stops answering raises one activity for its responsible
+        (not one per poll), closed again by the first poll it answers.
+        """
+        self.ensure_one()
+        backend = self.sudo()._get_backend()
+        api = backend if self.backend == "routeros" else backend.ping_via
+        Session = self.env["wisp.service.session"]
+        try:
+            resource = api.system_resource() if api is not None else {}
+            sessions = backend.read_sessions()
+            live = {(session.login, session.session_id) for session in sessions}
+            gone = [
+                (row.login, row.session_key)
+                for row in Session._open_on(self)
+                if (row.login, row.session_key) not in live
+            ]
+            ends = backend.read_session_ends(gone) if gone else {}
+        except BackendError as exc:
+            self._record_contact(exc)
+            self._poll_failed(exc)
+            return False
+        finally:
+            backend.close()
+            if api is not None:
+                api.close()
+        self._record_contact()
+        open_rows = Session._record_poll(self, sessions, ends)
+        values = {
+            "health_date": fields.Datetime.now(),
+            "unreachable_since": False,
+            "online_session_count": len(open_rows),
+        }
+        if resource:
+            values.update(
+                {
+                    "uptime_seconds": int((parse_ms(resource.get("uptime")) or 0) // 1000),
+                    "cpu_load": int(resource.get("cpu-load") or 0),
+                    "free_memory_mb": int(resource.get("free-memory") or 0) // 2**20,
+                    "routeros_version": resource.get("version", ""),
+                    "board_name": resource.get("board-name", ""),
+                }
+            )
+        self.sudo().write(values)
+        close_failures(self, self._unreachable_summary())
+        return True
+
+    def _poll_failed(self, error):
+        now = fields.Datetime.now()
+        self.sudo().write({"health_date": now, "unreachable_since": self.unreachable_since or now})
+        summary = self._unreachable_summary()
+        if self.activity_ids.filtered(lambda activity: activity.summary == summary):
+            return  # told once already
+        user = self._network_responsible()
+        if not user:
+            _logger.warning("router %s does not answer and no network engineer exists", self.id)
+            return
+        self.sudo().activity_schedule(
+            "mail.mail_activity_data_warning",
+            user_id=user.id,
+            summary=summary,
+            note=self.env._(
+                "%(router)s did not answer the poll of %(when)s: %(error)s",
+                router=self.name,
+                when=now,
+                error=str(error),
+            ),
+        )
+
+    @api.model
+    def _cron_poll(self, commit=True):
+        """Poll every provisioned router; one that fails (even with a bug) fails
+        alone, visibly, and the next poll tries it again."""
+        routers = self.sudo().search([("provisioning_enabled", "=", True)])
+        for router in routers:
+            each_alone(router, lambda r: r._poll(), self.env._("Router poll failed"))
+            if commit:
+                self.env["ir.cron"]._commit_progress(1)
+        return routers
 
     # -------------------------------------------------------------------------
     # Desired state and reconcile
@@ -481,10 +677,17 @@ class WispRouter(models.Model):
                 ("service_type", "=", "internet"),
             ]
         )
-        profiles = []
-        for plan in services.plan_id.sorted("id"):
-            kind = "hotspot" if plan.is_prepaid else "pppoe"
-            profiles += [(kind, profile) for profile in plan_speed_profiles(plan) if profile]
+        # a DHCP lease carries its rate itself: only login kinds have profiles
+        kinds_by_plan = {}
+        for service in services.filtered("plan_id"):
+            kinds_by_plan.setdefault(service.plan_id, set()).add(service._network_kind())
+        profiles = [
+            (kind, profile)
+            for plan in sorted(kinds_by_plan, key=lambda p: p.id)
+            for kind in sorted(kinds_by_plan[plan] - {"dhcp"})
+            for profile in plan_speed_profiles(plan)
+            if profile
+        ]
         radius_host = ""
         if self.backend == "radius":
             radius_host = (
@@ -505,6 +708,7 @@ class WispRouter(models.Model):
             profiles=tuple(profiles),
             radius_host=radius_host,
             coa_port=self.coa_port or 3799,
+            dhcp=any(service.access_method == "dhcp" for service in services),
         )
         return routeros_setup.render(data)
 

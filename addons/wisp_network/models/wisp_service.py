@@ -4,10 +4,11 @@ import re
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.addons.wisp_subscriber.models.wisp_cpe_device import normalize_mac
 from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
 from odoo.exceptions import UserError, ValidationError
 
-from ..adapters.base import ServiceState, SpeedProfile
+from ..adapters.base import BackendError, ServiceState, SpeedProfile
 
 # Status -> what the router holds. Paused (vacation) is restricted rather than
 # removed: the login and its profile stay, the customer lands on the captive
@@ -25,7 +26,15 @@ NETWORK_FIELDS = SPEED_FIELDS | {
     "ipv6_prefix",
     "router_id",
     "site_id",
+    "access_method",
+    "mac_address",
 }
+# How the NAS knows a service: by a login (PPPoE, or hotspot for prepaid plans)
+# or, for DHCP/IPoE, by its CPE's MAC (a static lease, RADIUS MAC authentication).
+ACCESS_METHODS = [
+    ("login", "PPPoE / Hotspot Login"),
+    ("dhcp", "DHCP / IPoE (CPE MAC)"),
+]
 # Measured by the suite (usage cron, data caps): nobody writes them by hand,
 # lifting a fair-use cap included.
 MEASURED_FIELDS = (
@@ -38,6 +47,20 @@ MEASURED_FIELDS = (
     "ipv6_prefix",
 )
 MB = 10**6
+LIVE_FIELDS = [
+    "live_state",
+    "live_since",
+    "live_address",
+    "live_download_mb",
+    "live_upload_mb",
+    "live_message",
+]
+LIVE_STATES = [
+    ("online", "Online"),
+    ("offline", "Offline"),
+    ("no_answer", "Router Not Answering"),
+    ("unmonitored", "Not Monitored"),
+]
 
 
 def profile_slug(plan):
@@ -89,6 +112,28 @@ class WispService(models.Model):
     circuit_test_ids = fields.One2many(
         "wisp.circuit.test", "service_id", string="Circuit Tests", groups="base.group_user"
     )
+    access_method = fields.Selection(
+        ACCESS_METHODS,
+        required=True,
+        default="login",
+        tracking=True,
+        help="How the router authenticates the subscriber: a PPPoE login (hotspot for "
+        "prepaid plans), or DHCP/IPoE, where the CPE's MAC gets a static lease with the "
+        "plan's speed and the service's address.",
+    )
+    mac_address = fields.Char(
+        string="CPE MAC",
+        copy=False,
+        tracking=True,
+        help="The MAC the DHCP server sees for a DHCP/IPoE service. Taken from the "
+        "service's device when empty; follows the device when its MAC is changed.",
+    )
+    network_login = fields.Char(
+        compute="_compute_network_login",
+        store=True,
+        index=True,
+        help="The name the router knows this service by: its login, or its CPE MAC for DHCP/IPoE.",
+    )
     usage_ids = fields.One2many("wisp.service.usage", "service_id")
     # An address belongs to one service: a copy gets its own from the pools.
     ip_address = fields.Char(copy=False)
@@ -133,6 +178,48 @@ class WispService(models.Model):
     circuit_test_available = fields.Boolean(
         compute="_compute_circuit_test_available", groups="base.group_user"
     )
+    session_ids = fields.One2many(
+        "wisp.service.session", "service_id", string="Sessions", groups="base.group_user"
+    )
+    # Read from the router when shown (short timeout), never stored.
+    live_state = fields.Selection(
+        LIVE_STATES,
+        string="Online Now",
+        compute="_compute_live_session",
+        groups="base.group_user",
+        help="Read from the router when the form opens: online or offline, or why it "
+        "cannot be said (router not answering, not monitored).",
+    )
+    live_since = fields.Datetime(
+        string="Online Since", compute="_compute_live_session", groups="base.group_user"
+    )
+    live_address = fields.Char(
+        string="Session IP", compute="_compute_live_session", groups="base.group_user"
+    )
+    live_download_mb = fields.Float(
+        string="Downloaded This Session (MB)",
+        compute="_compute_live_session",
+        digits=(16, 1),
+        groups="base.group_user",
+    )
+    live_upload_mb = fields.Float(
+        string="Uploaded This Session (MB)",
+        compute="_compute_live_session",
+        digits=(16, 1),
+        groups="base.group_user",
+    )
+    live_message = fields.Char(compute="_compute_live_session", groups="base.group_user")
+
+    _mac_address_uniq = models.Constraint(
+        "UNIQUE(mac_address)", "This CPE MAC is already used by another service."
+    )
+
+    @api.depends("access_method", "login", "mac_address")
+    def _compute_network_login(self):
+        for service in self:
+            service.network_login = (
+                service.mac_address if service.access_method == "dhcp" else service.login
+            )
 
     @api.depends("site_id")
     def _compute_router_id(self):
@@ -158,6 +245,60 @@ class WispService(models.Model):
                 and service.router_id.can_ping
             )
 
+    def _compute_live_session(self):
+        status = self._live_status()
+        for service in self:
+            live = status[service.id]
+            service.live_state = live["state"]
+            service.live_since = live["since"]
+            service.live_address = live["address"]
+            service.live_download_mb = live["download_bytes"] / MB
+            service.live_upload_mb = live["upload_bytes"] / MB
+            service.live_message = live["message"]
+
+    def _live_status(self):
+        """``{service id: status}`` read from the routers now: one short read per
+        router, whatever the number of services. A status is a dict with ``state``
+        (:data:`LIVE_STATES`), ``since``, ``address``, ``nas`` (the router's name),
+        ``download_bytes``, ``upload_bytes`` and ``message``; it holds nothing of
+        the router's access, so the portal may show it."""
+        result = {}
+        watched = self.sudo().filtered(
+            lambda s: (
+                s.id
+                and s.service_type == "internet"
+                and s.login
+                and s.router_id.provisioning_enabled
+                and s.state != "terminated"
+            )
+        )
+        for service in self - watched:
+            result[service.id] = _live(
+                "unmonitored", message=self.env._("Not monitored on a router.")
+            )
+        for router, services in watched.grouped("router_id").items():
+            try:
+                sessions = router._read_live_sessions(services.mapped("login"))
+            except BackendError:
+                message = self.env._("Router %s is not answering.", router.name)
+                result.update((s.id, _live("no_answer", message=message)) for s in services)
+                continue
+            for service in services:
+                mine = sessions.get(service.login, [])
+                if not mine:
+                    result[service.id] = _live("offline", nas=router.name)
+                    continue
+                first = min(mine, key=lambda s: s.started or fields.Datetime.now())
+                result[service.id] = _live(
+                    "online",
+                    since=first.started,
+                    address=first.address,
+                    nas=router.name,
+                    download_bytes=sum(s.download_bytes for s in mine),
+                    upload_bytes=sum(s.upload_bytes for s in mine),
+                )
+        return result
+
     def _compute_network_job_failed(self):
         failed = (
             self.env["wisp.network.job"]
@@ -175,8 +316,79 @@ class WispService(models.Model):
         return {**super()._wisp_field_write_groups(), **dict.fromkeys(MEASURED_FIELDS, ())}
 
     def _wisp_scoped_write_groups(self):
-        # Which NAS serves a service is the network engineers' choice, ordered or not.
-        return {**super()._wisp_scoped_write_groups(), "router_id": ((NETWORK,), (NETWORK,))}
+        # Which NAS serves a service is the network engineers' choice, ordered or not;
+        # how it authenticates is set up like its login.
+        return {
+            **super()._wisp_scoped_write_groups(),
+            "router_id": ((NETWORK,), (NETWORK,)),
+            "access_method": ((SUPPORT, NETWORK), (NETWORK,)),
+            "mac_address": ((SUPPORT, NETWORK), (NETWORK,)),
+        }
+
+    # -------------------------------------------------------------------------
+    # DHCP / IPoE identity
+    # -------------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("mac_address"):
+                vals["mac_address"] = normalize_mac(self.env, vals["mac_address"])
+        self._check_macs([vals.get("mac_address") for vals in vals_list])
+        services = super().create(vals_list)
+        services._fill_mac_from_devices()
+        services.filtered("ip_address")._ipam_claim()
+        return services
+
+    def _check_macs(self, macs):
+        """Refuse a CPE MAC another service holds, naming that service (the UNIQUE
+        constraint stays the guarantee under concurrency)."""
+        macs = [mac for mac in macs if mac]
+        if len(macs) != len(set(macs)):
+            raise ValidationError(self.env._("Two services cannot share a CPE MAC."))
+        taken = macs and self.sudo().search_read(
+            [("mac_address", "in", macs), ("id", "not in", self.ids)],
+            ["mac_address", "name"],
+            limit=1,
+        )
+        if taken:
+            raise ValidationError(
+                self.env._(
+                    "CPE MAC %(mac)s is already used by service %(service)s.",
+                    mac=taken[0]["mac_address"],
+                    service=taken[0]["name"],
+                )
+            )
+
+    def _fill_mac_from_devices(self):
+        """DHCP services without a MAC take their first device's (as superuser: the
+        MAC is the device's, already recorded; the write queues the router sync)."""
+        for service in self.filtered(lambda s: s.access_method == "dhcp" and not s.mac_address):
+            device = service.device_ids.filtered("mac_address")[:1]
+            if device:
+                service.sudo().mac_address = device.mac_address
+
+    def _check_dhcp_ready(self):
+        """A running DHCP service needs its CPE MAC and the address its lease hands out."""
+        for service in self.filtered(
+            lambda s: (
+                s.access_method == "dhcp"
+                and s.service_type == "internet"
+                and s.state in PRESENT_STATES
+            )
+        ):
+            missing = []
+            if not service.mac_address:
+                missing.append(self.env._("a CPE MAC (on the service or one of its devices)"))
+            if not _ipv4(service.ip_address):
+                missing.append(self.env._("an IPv4 address for its DHCP lease"))
+            if missing:
+                raise UserError(
+                    self.env._(
+                        "DHCP/IPoE service %(service)s needs %(missing)s.",
+                        service=service.name,
+                        missing=self.env._(" and ").join(missing),
+                    )
+                )
 
     # -------------------------------------------------------------------------
     # Desired router state
@@ -194,29 +406,37 @@ class WispService(models.Model):
         """
         states = {}
         for service in self:
-            plan = service.plan_id
+            kind = service._network_kind()
             present = (
                 service.service_type == "internet"
                 and service.state in PRESENT_STATES
-                and plan
-                and service.login
-                and service.network_password
+                and service.plan_id
+                and service.network_login
+                and (kind == "dhcp" or service.network_password)
             )
             states[service] = (
                 ServiceState(
-                    login=service.login,
-                    password=service.network_password,
-                    kind="hotspot" if plan.is_prepaid else "pppoe",
+                    login=service.network_login,
+                    password="" if kind == "dhcp" else service.network_password,
+                    kind=kind,
                     profile=service._speed_profile(),
                     restricted=service.state in RESTRICTED_STATES,
                     remote_address=_ipv4(service.ip_address),
                     comment=f"{service.name} {service.partner_id.name or ''}".strip(),
                     ipv6_prefix=service.ipv6_prefix or "",
+                    mac=(service.mac_address or "") if kind == "dhcp" else "",
                 )
                 if present
                 else None
             )
         return states
+
+    def _network_kind(self):
+        """``pppoe``, ``hotspot`` (prepaid plans: vouchers log in on the hotspot) or ``dhcp``."""
+        self.ensure_one()
+        if self.access_method == "dhcp":
+            return "dhcp"
+        return "hotspot" if self.plan_id.is_prepaid else "pppoe"
 
     def _speed_profile(self):
         normal, fup = plan_speed_profiles(self.plan_id)
@@ -232,28 +452,31 @@ class WispService(models.Model):
         elif transition == "terminate":
             self._ipam_release(previous_states)
         result = super()._on_state_change(transition, previous_states)
+        # Checked when a service comes onto the network: cutting a running one off
+        # (dunning, a pause) must never fail for want of its address.
+        self.filtered(lambda s: previous_states.get(s.id) not in PRESENT_STATES)._check_dhcp_ready()
         touched = self.filtered(
             lambda s: s.state in PRESENT_STATES or previous_states.get(s.id) in PRESENT_STATES
         )
         touched._enqueue_network_sync(kick=True)
         return result
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        services = super().create(vals_list)
-        services.filtered("ip_address")._ipam_claim()
-        return services
-
     def write(self, vals):
+        if vals.get("mac_address"):
+            vals["mac_address"] = normalize_mac(self.env, vals["mac_address"])
+            self._check_macs([vals["mac_address"]] * len(self))
         watched = NETWORK_FIELDS & vals.keys()
         # Only code running as superuser may skip the sync (a context key is the caller's).
         if not watched or (self.env.su and self.env.context.get("wisp_network_no_sync")):
             result = super().write(vals)
             self._ipam_claim_written(vals)
             return result
-        before = {s.id: (s.router_id, s.login) for s in self.sudo()}
+        before = {s.id: (s.router_id, s.network_login) for s in self.sudo()}
         result = super().write(vals)
         self._ipam_claim_written(vals)
+        if {"access_method", "mac_address", "ip_address"} & vals.keys():
+            self._fill_mac_from_devices()
+            self._check_dhcp_ready()
         provisioned = self.filtered(lambda s: s.state in PRESENT_STATES)
         provisioned._enqueue_network_sync(kick=bool(SPEED_FIELDS & watched), before=before)
         return result
@@ -263,7 +486,7 @@ class WispService(models.Model):
         vals_list = []
         for service in self.sudo().filtered(lambda s: s.service_type == "internet"):
             old_router, old_login = (before or {}).get(service.id, (service.router_id, None))
-            stale = old_login if old_login and old_login != service.login else False
+            stale = old_login if old_login and old_login != service.network_login else False
             if old_router and old_router != service.router_id:
                 vals_list.append(
                     {
@@ -291,14 +514,14 @@ class WispService(models.Model):
     def _ip_pool_purpose(self):
         """The purpose of the pools this service takes its address from, or False.
 
-        PPPoE services get theirs from the PPPoE pools; hotspot (prepaid) users
-        get one from the hotspot's own DHCP. Access methods added later (IPoE)
-        override this.
+        PPPoE services take theirs from the PPPoE pools, DHCP/IPoE services (their
+        static lease) from the DHCP pools; hotspot (prepaid) users get one from the
+        hotspot's own DHCP.
         """
         self.ensure_one()
-        if self.service_type != "internet" or not self.plan_id or self.plan_id.is_prepaid:
+        if self.service_type != "internet" or not self.plan_id:
             return False
-        return "pppoe"
+        return {"pppoe": "pppoe", "dhcp": "dhcp"}.get(self._network_kind(), False)
 
     def _ipam_assign(self):
         """Give each service that has none an address and an IPv6 prefix from the
@@ -523,12 +746,73 @@ class WispService(models.Model):
         action["context"] = {"default_service_id": self.id}
         return action
 
+    def action_disconnect_session(self):
+        """Drop the subscriber's session on its router now (it reconnects at once:
+        to apply a change, or to clear a stuck session). Network and support only."""
+        check_groups(self.env, (SUPPORT, NETWORK))
+        self.check_access("read")
+        self.ensure_one()
+        service = self.sudo()
+        router = service.router_id
+        if not (service.login and router and router.provisioning_enabled):
+            raise UserError(
+                self.env._("Service %s has no session on a monitored router.", self.name)
+            )
+        backend = router._get_backend(timeout=router._live_timeout())
+        try:
+            dropped = backend.disconnect(service.login)
+        except BackendError as exc:
+            router._record_contact(exc)
+            return _notification(
+                self.env._("Router %s is not answering: nothing was disconnected.", router.name),
+                "warning",
+            )
+        finally:
+            backend.close()
+        router._record_contact()
+        if not dropped:
+            return _notification(self.env._("%s has no session to drop.", self.name), "info")
+        cause = self.env._("Disconnected by %s", self.env.user.name)
+        open_rows = service.session_ids.filtered(lambda row: row.state == "open")
+        open_rows._close(fields.Datetime.now(), cause)
+        # what the form showed is over: the next read asks the router again
+        self.invalidate_recordset(LIVE_FIELDS)
+        service.message_post(body=self.env._("Session dropped on %s.", router.name))
+        return _notification(
+            self.env._("%s was disconnected; it reconnects by itself.", self.name), "success"
+        )
+
     def action_sync_network(self):
         """Queue a sync now (e.g. after fixing a router)."""
         check_groups(self.env, (NETWORK,))
         self.check_access("write")
         self._enqueue_network_sync(kick=False)
         return True
+
+
+def _live(state, **values):
+    return {
+        "state": state,
+        "since": False,
+        "address": "",
+        "nas": "",
+        "download_bytes": 0,
+        "upload_bytes": 0,
+        "message": "",
+        **values,
+    }
+
+
+def _notification(message, kind):
+    return {
+        "type": "ir.actions.client",
+        "tag": "display_notification",
+        "params": {
+            "message": message,
+            "type": kind,
+            "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+        },
+    }
 
 
 def _ipv4(value):

@@ -14,13 +14,17 @@ MB = 10**6
 DEMO_DAILY_GB = ((25000, (1.5, 5.0)), (60000, (3.0, 8.0)), (None, (8.0, 22.0)))
 
 
-def counter_delta(current, last):
+def counter_delta(current, last, monotonic=False):
     """Bytes since the last reading of a cumulative counter.
 
     A counter below its last value was reset (RouterOS drops a session's queue
-    at disconnect; radacct rows may be purged): it counted from zero again.
+    at disconnect): it counted from zero again. A ``monotonic`` total (RADIUS
+    accounting folded per login, which a purge leaves alone) never restarts:
+    a lower reading is a late correction and adds nothing.
     """
-    return current - last if current >= last else current
+    if current >= last:
+        return current - last
+    return 0 if monotonic else current
 
 
 class WispServiceUsage(models.Model):
@@ -54,7 +58,11 @@ class WispServiceUsage(models.Model):
     def _cron_collect(self, commit=True, today=None):
         """Read every router's counters, store the day's deltas, apply data caps.
 
-        Router I/O happens between commits (``commit=False`` in tests).
+        Each router is read from its ``usage_cursor`` (only what changed since the
+        last reading, where the backend can tell); the new cursor is stored with
+        the counters, in one transaction, so a reading that is not recorded is
+        read again next time. Router I/O happens between commits (``commit=False``
+        in tests).
         """
         today = today or fields.Date.context_today(self)
         routers = self.env["wisp.router"].sudo().search([("provisioning_enabled", "=", True)])
@@ -62,7 +70,7 @@ class WispServiceUsage(models.Model):
             backend = None
             try:
                 backend = router._get_backend()
-                counters = backend.read_usage()
+                counters, cursor = backend.read_usage_since(router.usage_cursor or None)
             except BackendError as exc:
                 router._record_contact(exc)
                 _logger.warning("usage of router %s not read: %s", router.name, exc)
@@ -74,11 +82,17 @@ class WispServiceUsage(models.Model):
             # one router's bad reading is reported on it and leaves the others' recorded
             each_alone(
                 router,
-                lambda r, c=counters: self._record_counters(r, c, today),
+                lambda r, c=counters, k=cursor: self._record_reading(r, c, k, today),
                 self.env._("Usage not recorded"),
             )
             if commit:
                 self.env["ir.cron"]._commit_progress(1)
+
+    @api.model
+    def _record_reading(self, router, counters, cursor, today):
+        self._record_counters(router, counters, today)
+        if (cursor or False) != router.usage_cursor:
+            router.usage_cursor = cursor
 
     @api.model
     def _record_counters(self, router, counters, today):
@@ -87,7 +101,7 @@ class WispServiceUsage(models.Model):
         services = (
             self.env["wisp.service"]
             .sudo()
-            .search([("router_id", "=", router.id), ("login", "in", list(by_login))])
+            .search([("router_id", "=", router.id), ("network_login", "in", list(by_login))])
         )
         rows = {
             row.service_id: row
@@ -98,12 +112,16 @@ class WispServiceUsage(models.Model):
         to_create = []
         now = fields.Datetime.now()
         for service in services:
-            usage = by_login[service.login]
-            down = counter_delta(usage.download_bytes, service.usage_counter_download)
-            up = counter_delta(usage.upload_bytes, service.usage_counter_upload)
+            usage = by_login[service.network_login]
+            last_down, last_up = service.usage_counter_download, service.usage_counter_upload
+            down = counter_delta(usage.download_bytes, last_down, usage.monotonic)
+            up = counter_delta(usage.upload_bytes, last_up, usage.monotonic)
+            # a monotonic total keeps its high mark: after a late correction only
+            # the rise above it counts
+            keep = max if usage.monotonic else lambda current, _last: current
             counters = {
-                "usage_counter_download": usage.download_bytes,
-                "usage_counter_upload": usage.upload_bytes,
+                "usage_counter_download": keep(usage.download_bytes, last_down),
+                "usage_counter_upload": keep(usage.upload_bytes, last_up),
             }
             if down or up:
                 counters["last_traffic_date"] = now

@@ -86,7 +86,7 @@ class WispSite(models.Model):
                     device_name=device.name or service.login,
                     site=f"{site.name} ({site.code})",
                     router=f"{router.name} ({site.code})",
-                    mac=device.mac_address or "",
+                    mac=service.mac_address or device.mac_address or "",
                     ipv4=state.remote_address,
                     download_kbps=state.profile.download_kbps,
                     upload_kbps=state.profile.upload_kbps,

@@ -11,11 +11,16 @@ without the intermediate commits that a test transaction forbids.
 
 import importlib.util
 import pathlib
+import secrets
 import sys
 from datetime import timedelta
 
+import psycopg2
+import psycopg2.extensions
+
 from odoo import fields
 from odoo.addons.wisp_subscriber.tests.common import WispSubscriberCase
+from odoo.sql_db import connection_info_for
 
 NETWORK_TESTS = pathlib.Path(__file__).resolve().parents[3] / "tests" / "network"
 ROUTER_PASSWORD = "Rtr-Api-S3cret!"  # noqa: S105 - test data, asserted absent from logs
@@ -54,6 +59,36 @@ def start_emulated_router(case, site, name="Test NAS"):
     # Its creation queued a router-wide reconcile; the tests start from an empty queue.
     case.env["wisp.network.job"].search([]).unlink()
     return emu, router
+
+
+def radius_schema(case):
+    """FreeRADIUS's tables (and the suite's ``wisp-accounting.sql``) in a throw-away
+    schema of the test database, dropped after the class ``case``: ``(dsn, schema)``."""
+    harness = load_network_fixture("radius_harness")
+    _uri, info = connection_info_for(case.env.cr.dbname)
+    info.pop("database", None)
+    info.pop("app_name", None)
+    dsn = psycopg2.extensions.make_dsn(dbname=case.env.cr.dbname, **info)
+    schema = f"wisp_radius_test_{secrets.token_hex(4)}"
+    harness.load_freeradius_schema(dsn, schema)
+
+    def drop():
+        with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+            cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        conn.close()
+
+    case.addClassCleanup(drop)
+    return dsn, schema
+
+
+def radius_sql(dsn, schema, query, params=None):
+    """Run one statement on the RADIUS tables (committed); its rows, if any."""
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute(f'SET search_path TO "{schema}"')
+        cur.execute(query, params)
+        rows = cur.fetchall() if cur.description else None
+    conn.close()
+    return rows
 
 
 class WispNetworkCase(WispSubscriberCase):

@@ -28,6 +28,7 @@ class TestAccessMatrix(AccessMatrixCase):
             "action_view_usage": ("support", "billing", "network"),
             "action_sync_network": ("network",),
             "action_assign_ip": ("network",),
+            "action_disconnect_session": ("support", "network"),
         },
     }
     PROTECTED_FIELDS = {
@@ -36,6 +37,7 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.network.job": {"state": (), "attempts": (), "error": ()},
         "wisp.circuit.test": {"state": (), "loss_pct": ()},
         "wisp.service.usage": {"download_mb": (), "upload_mb": ()},
+        "wisp.service.session": {"state": (), "download_bytes": (), "stop_date": ()},
         "wisp.service": {"router_id": ("network",), "last_traffic_date": (), "ipv6_prefix": ()},
         "wisp.ip.pool": {"cidr": ("network",), "exclusions": ("network",)},
         "wisp.ip.address": {"state": (), "service_id": ()},
@@ -77,4 +79,13 @@ class TestAccessMatrix(AccessMatrixCase):
             )
         cls.env["wisp.service.usage"].create(
             {"service_id": cls.foreign_service.id, "date": "2026-01-01", "download_mb": 5.0}
+        )
+        cls.env["wisp.service.session"].create(
+            {
+                "service_id": cls.foreign_service.id,
+                "router_id": router.id,
+                "login": "matrix-login",
+                "session_key": "0x1",
+                "address": "10.9.9.9",
+            }
         )

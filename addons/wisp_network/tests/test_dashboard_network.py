@@ -40,6 +40,7 @@ class TestDashboardNetwork(WispSubscriberCase):
         self.assertEqual(
             {key: figure["value"] for key, figure in figures.items()},
             {
+                "online_services": 0,
                 "failed_jobs": 2,
                 "pending_jobs": 2,
                 "unreachable_routers": 1,  # the archived one is not counted

@@ -172,6 +172,19 @@ class TestIpam(WispNetworkCase):
         self.assertEqual(second.state, "confirmed")
         self.assertFalse(second.ip_address)
 
+    def test_dhcp_service_takes_its_lease_address_from_a_dhcp_pool(self):
+        self.Pool.create(
+            {"name": "TT DHCP", "site_id": self.site.id, "cidr": "10.52.0.0/29", "purpose": "dhcp"}
+        )
+        service = self.new_service(
+            "confirmed", access_method="dhcp", mac_address="AA:BB:CC:00:52:01"
+        )
+        service.with_user(self.support).action_activate()
+        self.assertEqual(service.ip_address, "10.52.0.1", "the DHCP pool, not the PPPoE one")
+        self.run_jobs()
+        lease = self.emu.row("/ip/dhcp-server/lease", **{"mac-address": "AA:BB:CC:00:52:01"})
+        self.assertEqual(lease["address"], "10.52.0.1")
+
     def test_hotspot_users_get_no_pool_address(self):
         service = self.new_service("active", plan=self.plan_prepaid)
         self.assertFalse(service.ip_address)

@@ -35,6 +35,11 @@ def unzip(data):
 class LibreQoSData:
     def setUp(self):
         super().setUp()
+        # The export is checked exactly: the demo's services with an address (its
+        # DHCP/IPoE ones) are not this test's.
+        self.env["wisp.service"].search([("ip_address", "!=", False)]).with_context(
+            wisp_network_no_sync=True
+        ).write({"ip_address": False})
         self.with_ip = self.new_service("active", ip_address="100.64.0.10")
         self.restricted = self.new_service("restricted", ip_address="100.64.0.11")
         self.new_service("active")  # no static address: LibreQoS cannot match it

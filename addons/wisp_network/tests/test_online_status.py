@@ -41,6 +41,17 @@ class TestOnlineStatus(WispNetworkCase):
         self.assertEqual(self.online_state(seen + timedelta(minutes=119)), "online")
         self.assertEqual(self.online_state(seen + timedelta(hours=3)), "offline")
 
+    def test_an_open_session_at_the_last_poll_means_online(self):
+        service = self.new_service("active")
+        self.run_jobs()
+        self.emu.connect_session(service.login)
+        self.env["wisp.router"]._cron_poll(commit=False)
+        self.assertFalse(service.last_traffic_date, "no traffic counted yet")
+        self.assertEqual(self.online_state(), "online")
+        self.emu.delete("/ppp/active", self.emu.row("/ppp/active", name=service.login)[".id"])
+        self.env["wisp.router"]._cron_poll(commit=False)
+        self.assertEqual(self.online_state(), "offline")
+
     def test_unknown_when_the_router_cannot_say(self):
         service = self.new_service("active")
         self.assertEqual(self.router.reachability, "unknown")

@@ -1,11 +1,8 @@
-import secrets
+from datetime import timedelta
 
-import psycopg2
-import psycopg2.extensions
+from odoo import fields
 
-from odoo.sql_db import connection_info_for
-
-from .common import WispNetworkCase, load_network_fixture
+from .common import WispNetworkCase, load_network_fixture, radius_schema, radius_sql
 
 
 class TestProvisioningRadius(WispNetworkCase):
@@ -20,13 +17,7 @@ class TestProvisioningRadius(WispNetworkCase):
     def setUpClass(cls):
         super().setUpClass()
         harness = load_network_fixture("radius_harness")
-        _uri, info = connection_info_for(cls.env.cr.dbname)
-        info.pop("database", None)
-        info.pop("app_name", None)
-        cls.dsn = psycopg2.extensions.make_dsn(dbname=cls.env.cr.dbname, **info)
-        cls.schema = f"wisp_radius_test_{secrets.token_hex(4)}"
-        harness.load_freeradius_schema(cls.dsn, cls.schema)
-        cls.addClassCleanup(cls._drop_schema)
+        cls.dsn, cls.schema = radius_schema(cls)
         cls.coa = harness.CoaListener().start()
         cls.addClassCleanup(cls.coa.stop)
         cls.radius_site = cls.env["wisp.site"].create({"name": "Radius Tower", "code": "RAD"})
@@ -46,24 +37,13 @@ class TestProvisioningRadius(WispNetworkCase):
         )
         cls.env["wisp.network.job"].search([]).unlink()
 
-    @classmethod
-    def _drop_schema(cls):
-        with psycopg2.connect(cls.dsn) as conn, conn.cursor() as cur:
-            cur.execute(f'DROP SCHEMA IF EXISTS "{cls.schema}" CASCADE')
-        conn.close()
-
     def setUp(self):
         super().setUp()
         self.sql("TRUNCATE radcheck, radreply, radusergroup, radgroupreply, radacct")
         self.coa.requests.clear()
 
     def sql(self, query, params=None):
-        with psycopg2.connect(self.dsn) as conn, conn.cursor() as cur:
-            cur.execute(f'SET search_path TO "{self.schema}"')
-            cur.execute(query, params)
-            rows = cur.fetchall() if cur.description else None
-        conn.close()
-        return rows
+        return radius_sql(self.dsn, self.schema, query, params)
 
     def groups(self, service):
         rows = self.sql("SELECT groupname FROM radusergroup WHERE username = %s", [service.login])
@@ -133,3 +113,90 @@ class TestProvisioningRadius(WispNetworkCase):
         self.time_passes()
         self.run_jobs()
         self.assertEqual((job.state, job.result), ("done", "session dropped"))
+
+    def test_live_session_history_and_disconnect_from_radacct(self):
+        service = self.new_service("active", site_id=self.radius_site.id)
+        self.run_jobs()
+        self.sql(
+            "INSERT INTO radacct (acctsessionid, acctuniqueid, username, nasipaddress, "
+            "framedipaddress, callingstationid, acctstarttime, acctinputoctets, "
+            "acctoutputoctets) VALUES ('s7', 'u7', %s, '127.0.0.1', '100.64.0.7', "
+            "'02:00:00:00:00:07', now() - interval '2 hours', 1000000, 2000000)",
+            [service.login],
+        )
+        live = service.with_user(self.support)
+        self.assertEqual(live.live_state, "online")
+        self.assertEqual(live.live_address, "100.64.0.7")
+        self.assertEqual((live.live_download_mb, live.live_upload_mb), (2.0, 1.0))
+
+        self.env["wisp.router"]._cron_poll(commit=False)
+        row = service.session_ids
+        self.assertEqual((row.state, row.session_key, row.nas_address), ("open", "s7", "127.0.0.1"))
+        self.assertEqual(self.radius_router.online_session_count, 1)
+
+        # the Disconnect-Request goes to the NAS holding the session
+        result = service.with_user(self.network).action_disconnect_session()
+        self.assertEqual(result["params"]["type"], "success")
+        (request,) = self.coa.requests
+        self.assertEqual(request["Acct-Session-Id"], ["s7"])
+        self.assertEqual(row.state, "closed")
+
+        # a session the NAS reports stopped closes at the next poll
+        self.sql(
+            "INSERT INTO radacct (acctsessionid, acctuniqueid, username, nasipaddress, "
+            "acctstarttime) VALUES ('s8', 'u8', %s, '127.0.0.1', now())",
+            [service.login],
+        )
+        self.sql("UPDATE radacct SET acctstoptime = now() WHERE acctsessionid = 's7'")
+        self.env["wisp.router"]._cron_poll(commit=False)
+        new = service.session_ids - row
+        self.assertEqual((new.state, new.session_key), ("open", "s8"))
+        self.sql(
+            "UPDATE radacct SET acctstoptime = now() - interval '10 minutes', "
+            "acctterminatecause = 'Lost-Carrier' WHERE acctsessionid = 's8'"
+        )
+        self.env["wisp.router"]._cron_poll(commit=False)
+        self.assertEqual(new.state, "closed")
+        # the NAS's own stop time and cause, not the poll's
+        self.assertEqual(new.end_cause, "Lost-Carrier")
+        self.assertLess(new.stop_date, fields.Datetime.now() - timedelta(minutes=9))
+        service.invalidate_recordset()  # a new request: read again
+        self.assertEqual(service.with_user(self.support).live_state, "offline")
+
+    def test_dhcp_service_is_known_by_its_mac(self):
+        service = self.new_service(
+            "active",
+            site_id=self.radius_site.id,
+            access_method="dhcp",
+            mac_address="aa:bb:cc:00:00:31",
+            ip_address="10.30.0.31",
+        )
+        self.run_jobs()
+        mac = "AA:BB:CC:00:00:31"
+        self.assertEqual(
+            sorted(
+                self.sql("SELECT attribute, op, value FROM radcheck WHERE username = %s", [mac])
+            ),
+            [
+                ("Auth-Type", ":=", "Accept"),
+                ("Packet-Src-IP-Address", "==", "127.0.0.1"),  # this router's only
+                ("Service-Type", "!*", "Framed-User"),
+            ],
+        )
+        replies = dict(self.sql("SELECT attribute, value FROM radreply WHERE username = %s", [mac]))
+        self.assertEqual(replies["Framed-IP-Address"], "10.30.0.31")
+        self.assertEqual(replies["Mikrotik-Rate-Limit"], service._speed_profile().rate_limit)
+        self.assertFalse(self.sql("SELECT 1 FROM radcheck WHERE username = %s", [service.login]))
+
+        def groups():
+            rows = self.sql("SELECT groupname FROM radusergroup WHERE username = %s", [mac])
+            return sorted(row[0] for row in rows)
+
+        self.assertEqual(groups(), ["wisp-dhcp"])
+        service.with_user(self.billing).action_suspend()
+        self.run_jobs()
+        self.assertEqual(groups(), ["wisp-dhcp", "wisp-restricted"])
+        service.with_user(self.network).action_terminate()
+        self.run_jobs()
+        self.assertEqual(groups(), [])
+        self.assertFalse(self.sql("SELECT 1 FROM radcheck WHERE username = %s", [mac]))

@@ -33,6 +33,7 @@ class SetupData:
     profiles: tuple  # (kind, SpeedProfile)
     radius_host: str = ""  # set for a FreeRADIUS router
     coa_port: int = 3799
+    dhcp: bool = False  # the router serves DHCP/IPoE services
 
 
 def _value(value):
@@ -176,7 +177,7 @@ def render(data):
                 "/radius",
                 "add",
                 {
-                    "service": "ppp,hotspot",
+                    "service": "ppp,hotspot,dhcp" if data.dhcp else "ppp,hotspot",
                     "address": data.radius_host,
                     "secret": RADIUS_SECRET_PLACEHOLDER,
                     "authentication-port": 1812,
@@ -196,6 +197,18 @@ def render(data):
                 item="[find]",
             ),
         ]
+    if data.dhcp:
+        lines += [
+            "",
+            "# DHCP/IPoE services: the CPE's MAC identifies the subscriber; set",
+            "# address-pool=static-only on the subscribers' DHCP server so that only",
+            "# provisioned CPEs get an address",
+        ]
+        if data.radius_host:
+            lines += [
+                "# FreeRADIUS answers each lease request (MAC authentication)",
+                command("/ip/dhcp-server", "set", {"use-radius": "yes"}, item="[find]"),
+            ]
     if data.profiles:
         lines += ["", "# Speed profiles of the plans served here (the suite keeps them up to date)"]
     for kind, profile in data.profiles:

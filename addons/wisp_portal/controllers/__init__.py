@@ -1,1 +1,1 @@
-from . import captive, connection_request, hotspot, portal, reseller
+from . import captive, connection_request, hotspot, message_preferences, portal, reseller

@@ -15,6 +15,14 @@ WALLET_LINES_PER_PAGE = 20
 SERVICES_HISTORY = "my_wisp_services_history"
 
 
+def _human_bytes(count):
+    """``1.2 GB``, ``340 MB``, ``12 kB`` (decimal units, as data caps count)."""
+    for unit, size in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if count >= size:
+            return f"{count / size:.1f} {unit}"
+    return f"{int(count)} B"
+
+
 class WispCustomerPortal(PaymentPortal):
     """Subscriber self-care: services dashboard, service page, plan change, wallet."""
 
@@ -148,6 +156,21 @@ class WispCustomerPortal(PaymentPortal):
             message=message,
         )
         return request.render("wisp_portal.portal_my_service", values)
+
+    @http.route("/my/services/<int:service_id>/live", type="http", auth="user", website=True)
+    def wisp_service_live(self, service_id, **kwargs):
+        """Online now: the subscriber's own service's session, read from its router
+        with a short timeout (a router that does not answer says so, no error page)."""
+        service_sudo = self._wisp_service_check_access(service_id)
+        live = service_sudo._live_status()[service_sudo.id]
+        return request.render(
+            "wisp_portal.wisp_live_session",
+            {
+                "live": live,
+                "download": _human_bytes(live["download_bytes"]),
+                "upload": _human_bytes(live["upload_bytes"]),
+            },
+        )
 
     # -------------------------------------------------------------------------
     # Plan change

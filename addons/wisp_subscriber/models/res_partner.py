@@ -85,6 +85,30 @@ class ResPartner(models.Model):
                     )
                 )
 
+    def _wisp_marketing_opted_out(self):
+        """Whether the subscriber refused offers: Odoo's own blacklists, which mass
+        mailing and SMS campaigns honour (service messages do not look at them)."""
+        self.ensure_one()
+        return self.is_blacklisted or self.phone_sanitized_blacklisted
+
+    def _wisp_set_message_preferences(self, channel, marketing_opt_out):
+        """The subscriber's message choices, from the portal or by staff on its behalf:
+        the channel of service messages, and offers (campaigns) or none."""
+        self.ensure_one()
+        self.write({"wisp_message_channel": channel})
+        reason = self.env._("Chosen by the subscriber")
+        emails, numbers = self.env["mail.blacklist"].sudo(), self.env["phone.blacklist"].sudo()
+        if marketing_opt_out:
+            if self.email:
+                emails._add(self.email, message=reason)
+            if self.phone_sanitized:
+                numbers._add([self.phone_sanitized], message=reason)
+        else:
+            if self.email:
+                emails._remove(self.email, message=reason)
+            if self.phone_sanitized:
+                numbers._remove([self.phone_sanitized], message=reason)
+
     def _wisp_message_channels(self):
         """The channels a subscriber message goes by: the partner's choice among those
         it can be reached on, else whichever reaches it."""
