@@ -32,7 +32,7 @@ def main():
                 "type": "service",
                 "is_wisp_plan": True,
                 "is_prepaid": True,
-                "prepaid_duration_days": 1,
+                "prepaid_duration": 1,
                 "list_price": 5.0,
                 "download_kbps": 5000,
                 "upload_kbps": 1000,

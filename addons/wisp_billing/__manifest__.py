@@ -4,7 +4,7 @@
     "suspension and reactivation and a work list, a wallet kept in the accounting, gift "
     "cards; balance, payment and prorated plan change from the subscriber header; MRR, "
     "overdue ageing and dunning on the dashboard",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",
     "author": "WISP suite developers",

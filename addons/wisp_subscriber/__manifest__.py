@@ -4,7 +4,7 @@
     "installations and the service life cycle of a wireless ISP; subscriber header with "
     "quick actions, map of sites and subscribers, coverage check, installer scheduling, "
     "home dashboard, subscriber messages by e-mail and SMS (event outbox, templates)",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",
     "author": "WISP suite developers",

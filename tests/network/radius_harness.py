@@ -269,7 +269,8 @@ class RadiusServer:
         # deploy/freeradius/README.md: the shipped files over the stock tree, enabled
         for sub in ("mods-available", "mods-config", "sites-available"):
             shutil.copytree(DEPLOY_DIR / sub, self.confdir / sub, dirs_exist_ok=True)
-        (self.confdir / "mods-enabled/wisp-sql").symlink_to("../mods-available/wisp-sql")
+        for module in ("wisp-sql", "wisp_uptime_counter"):
+            (self.confdir / "mods-enabled" / module).symlink_to(f"../mods-available/{module}")
         (self.confdir / "sites-enabled/default").unlink()
 
         conf = self.confdir / "radiusd.conf"

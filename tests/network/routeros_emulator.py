@@ -29,6 +29,12 @@ the client's address; removing the active entry removes both again.
 :meth:`RouterOSEmulator.bind_lease` binds a static DHCP lease (``status=bound``,
 ``active-address``) and puts the address in the lease's ``address-lists``.
 
+Time passes: hotspot users take ``limit-uptime`` as RouterOS does (``3600``,
+``1h``, ``01:00:00``; printed ``1h``); :meth:`RouterOSEmulator.advance` adds online
+time to every hotspot session and its user's ``uptime``, and logs a user out when
+it reaches its limit; :meth:`~RouterOSEmulator.connect_session` refuses a user
+that has reached it ("user X has reached uptime limit").
+
 Faults, per instance: :meth:`~RouterOSEmulator.set_refuse` closes the listening
 socket (connection refused) and reopens it on the same port; ``faults.hang``
 accepts connections but never answers; ``faults.delay`` slows every reply;
@@ -239,6 +245,8 @@ API_GROUP = "wisp-api"  # the group the emulator's API user is in
 
 MAC_TEXT = re.compile(r"[0-9A-F]{2}(?::[0-9A-F]{2}){5}")
 BOOLEANS = frozenset({"disabled", "dynamic", "invalid", "radius", "default", "blocked"})
+# Durations RouterOS takes as 3600, 1h or 01:00:00 and prints as 1h.
+DURATIONS = frozenset({"limit-uptime"})
 
 MENUS = {
     menu.path: menu
@@ -829,6 +837,21 @@ def ros_duration(seconds):
     return "".join(parts) or "0s"
 
 
+def parse_duration(text):
+    """A duration RouterOS accepts (``3600``, ``1h30m``, ``1w2d``, ``01:00:00``) in
+    seconds; None when it is not one."""
+    text = (text or "").strip()
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    if re.fullmatch(r"\d+:\d{2}:\d{2}", text):
+        hours, minutes, seconds = (int(part) for part in text.split(":"))
+        return hours * 3600 + minutes * 60 + seconds
+    if not re.fullmatch(r"(\d+[wdhms])+", text):
+        return None
+    sizes = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+    return sum(int(n) * sizes[u] for n, u in re.findall(r"(\d+)([wdhms])", text))
+
+
 def ros_ms(value, major):
     """An RTT as RouterOS prints it: ``3ms`` (v6) or ``3ms250us`` (v7)."""
     if major < 7:
@@ -838,6 +861,11 @@ def ros_ms(value, major):
     if ms and us:
         return f"{ms}ms{us}us"
     return f"{ms}ms" if ms else f"{us}us"
+
+
+def _uptime_exhausted(user):
+    limit = parse_duration(user.get("limit-uptime", "")) or 0
+    return bool(limit) and (parse_duration(user.get("uptime", "0s")) or 0) >= limit
 
 
 def _bool_text(value):
@@ -1335,6 +1363,8 @@ class RouterOSEmulator:
             user = users.rows[entry_id]
             if user.get("disabled") == "true":
                 raise ValueError(f"{login!r} is disabled")
+            if kind == "hotspot" and _uptime_exhausted(user):
+                raise ValueError(f"user {login} has reached uptime limit")
             profiles = self._table(
                 "/ppp/profile" if kind == "pppoe" else "/ip/hotspot/user/profile"
             )
@@ -1395,6 +1425,24 @@ class RouterOSEmulator:
                 },
                 check=False,
             )
+
+    def advance(self, seconds):
+        """``seconds`` of online time pass for every hotspot session: the session's
+        and its user's ``uptime`` grow, and a user reaching its ``limit-uptime`` is
+        logged out (RouterOS ends the session at the limit)."""
+        with self._lock:
+            users = self._table("/ip/hotspot/user")
+            active = self._table("/ip/hotspot/active")
+            for entry_id, row in list(active.rows.items()):
+                user_id = self._find("/ip/hotspot/user", row["user"], {})
+                user = users.rows[user_id]
+                limit = parse_duration(user.get("limit-uptime", "")) or 0
+                used = parse_duration(user.get("uptime", "0s")) or 0
+                step = min(seconds, limit - used) if limit else seconds
+                row["_since"] -= step
+                users.update(user_id, {"uptime": ros_duration(used + step)})
+                if _uptime_exhausted(users.rows[user_id]):
+                    self._remove(active, entry_id)
 
     def bind_lease(self, mac, host_name="cpe"):
         """A CPE gets its static lease: the lease of ``mac`` becomes ``bound`` and, as
@@ -1656,6 +1704,11 @@ class RouterOSEmulator:
         for field, value in values.items():
             if field in BOOLEANS:
                 values[field] = _bool_text(value)
+            if field in DURATIONS:
+                seconds = parse_duration(value)
+                if seconds is None:
+                    raise Trap(f"value of {field} is not a time interval", category=1)
+                values[field] = ros_duration(seconds)
         for field, target in menu.references.items():
             if field in values and (values[field],) not in self._tables[target].index:
                 raise Trap(f"input does not match any value of {field}", category=1)

@@ -272,6 +272,12 @@ class WispService(models.Model):
                 service.billed_until = max(service.billed_until, today - timedelta(days=1))
         return res
 
+    def _wisp_start_pass(self, first_login):
+        waiting = self.filtered(lambda s: s.prepaid_pending_s and not s.expiry_datetime)
+        result = super()._wisp_start_pass(first_login)
+        self.env["wisp.voucher"].sudo()._wisp_pass_started(waiting)
+        return result
+
     def _wisp_start_billing(self):
         """Billing starts on activation; in-advance subscribers get their first,
         prorated invoice at once. Services paid by vouchers are never billed."""

@@ -1,5 +1,3 @@
-from datetime import datetime, timedelta
-
 from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
@@ -348,26 +346,37 @@ class WispVoucher(models.Model):
             result.update(login=service.login, password=service.network_password)
         if record_sale:
             self._wisp_record_sales()
-        # the service runs through its expiry date (the subscriber cron
-        # suspends it the day after)
-        ends = datetime.combine(service.expiry_date + timedelta(days=1), datetime.min.time())
+        # A pass waiting for its first login has no end yet: the code's end is set when
+        # the router sees that login (wisp.service._wisp_start_pass).
         self.write(
             {
                 "state": "active",
                 "redeemed_partner_id": account.id,
                 "service_id": service.id,
                 "activation_datetime": now,
-                "expiry_datetime": ends,
+                "expiry_datetime": service.expiry_datetime,
             }
         )
-        service.message_post(
-            body=self.env._(
+        if service.expiry_datetime:
+            body = self.env._(
                 "Voucher %(code)s redeemed: active until %(date)s.",
                 code=self.code,
-                date=service.expiry_date,
+                date=fields.Datetime.to_string(service.expiry_datetime),
             )
+        else:
+            body = self.env._(
+                "Voucher %(code)s redeemed: %(duration)s from the first login.",
+                code=self.code,
+                duration=self.plan_id.wisp_period_label,
+            )
+        service.message_post(body=body)
+        result.update(
+            partner=account,
+            service=service,
+            expiry_date=service.expiry_date,
+            expiry_datetime=service.expiry_datetime,
+            duration=self.plan_id.wisp_period_label,
         )
-        result.update(partner=account, service=service, expiry_date=service.expiry_date)
         return result
 
     def _find_service(self, account):
@@ -395,13 +404,11 @@ class WispVoucher(models.Model):
                     plan=service.plan_id.name,
                 )
             )
-        today = fields.Date.context_today(self)
-        days = self.plan_id.prepaid_duration_days
+        seconds = self.plan_id.product_tmpl_id._wisp_prepaid_seconds()
         if service.state == "active":
-            base = max(service.expiry_date or today, today)
-            service.expiry_date = base + timedelta(days=days)
+            service._wisp_add_prepaid_time(seconds)
         elif service.state == "suspended" and not service.blocking_invoice_ids:
-            service.expiry_date = today + timedelta(days=days)
+            service._wisp_add_prepaid_time(seconds)
             service.action_reactivate()
         else:
             raise UserError(
@@ -438,7 +445,13 @@ class WispVoucher(models.Model):
         today = fields.Date.context_today(self)
         unused = self.search([("state", "in", REDEEMABLE_STATES), ("use_by", "<", today)])
         used = self.search(
-            [("state", "=", "active"), ("expiry_datetime", "<", fields.Datetime.now())]
+            [("state", "=", "active"), ("expiry_datetime", "<=", fields.Datetime.now())]
         )
         (unused | used).write({"state": "expired"})
         return len(unused) + len(used)
+
+    def _wisp_pass_started(self, services):
+        """Codes waiting on ``services``' first login end with their pass."""
+        waiting = self.search([("service_id", "in", services.ids), ("state", "=", "active")])
+        for voucher in waiting.filtered(lambda v: not v.expiry_datetime):
+            voucher.expiry_datetime = voucher.service_id.expiry_datetime

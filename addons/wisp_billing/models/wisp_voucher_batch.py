@@ -35,7 +35,7 @@ class WispVoucherBatch(models.Model):
         tracking=True,
         domain="[('is_wisp_plan', '=', True), ('is_prepaid', '=', True)]",
     )
-    duration_days = fields.Integer(related="plan_id.prepaid_duration_days")
+    duration_label = fields.Char(string="Duration", related="plan_id.wisp_period_label")
     download_kbps = fields.Integer(related="plan_id.download_kbps")
     upload_kbps = fields.Integer(related="plan_id.upload_kbps")
     data_cap_label = fields.Char(string="Data Cap", related="plan_id.wisp_data_cap_label")
@@ -186,7 +186,7 @@ class WispVoucherBatch(models.Model):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
         logo = base64.b64decode(company.logo) if company.logo else None
         price = self.currency_id.format(self.price) if self.currency_id else str(self.price)
-        validity = self.env._("%(days)s days from first use", days=self.duration_days)
+        validity = self.env._("%(duration)s from first login", duration=self.duration_label)
         if self.use_by:
             validity += self.env._(", redeem by %(date)s", date=self.use_by)
         return render_cards(

@@ -111,7 +111,7 @@ class TestAccessMatrix(AccessMatrixCase):
                 "service_type": "iptv",
                 "list_price": 2.0,
                 "is_prepaid": True,
-                "prepaid_duration_days": 1,
+                "prepaid_duration": 1,
             }
         )
         batch = env["wisp.voucher.batch"].create(

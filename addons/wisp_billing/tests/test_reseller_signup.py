@@ -97,7 +97,7 @@ class TestResellerSignup(TransactionCase):
                 "name": "Signup Day",
                 "service_type": "internet",
                 "is_prepaid": True,
-                "prepaid_duration_days": 1,
+                "prepaid_duration": 1,
             }
         )
         retired = Product.create(

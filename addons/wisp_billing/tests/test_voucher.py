@@ -20,7 +20,7 @@ def make_prepaid_plan(env, name="Hotspot 1 day", days=1, price=5.0):
             "type": "service",
             "is_wisp_plan": True,
             "is_prepaid": True,
-            "prepaid_duration_days": days,
+            "prepaid_duration": days,
             "service_type": "internet",
             "taxes_id": [],
             "list_price": price,
@@ -149,6 +149,30 @@ class TestVoucher(WispBillingCase):
         action = batch.action_print_cards()
         self.assertIn("/web/content/", action["url"])
 
+    def test_hour_pass_cards_and_redemption(self):
+        two_hours = make_prepaid_plan(self.env, "Hotspot 2 hours", days=2)
+        two_hours.prepaid_duration_unit = "hours"
+        batch = self.batch(quantity=1, plan=two_hours)
+        self.assertEqual(batch.duration_label, "2 hours")
+        with patch(
+            "odoo.addons.wisp_billing.models.wisp_voucher_batch.render_cards",
+            return_value=b"%PDF",
+        ) as render:
+            batch._render_cards_pdf()
+        self.assertEqual(render.call_args.kwargs["validity"], "2 hours from first login")
+        with freeze_time("2026-03-10 15:00"):
+            result = self.env["wisp.voucher"]._redeem(batch.voucher_ids.code)
+        service = result["service"]
+        self.assertEqual((service.prepaid_pending_s, service.uptime_limit_s), (7200, 7200))
+        self.assertIn("2 hours from the first login", "".join(service.message_ids.mapped("body")))
+        with freeze_time("2026-03-10 16:00"):
+            service._wisp_start_pass(fields.Datetime.to_datetime("2026-03-10 15:30"))
+        self.assertEqual(service.expiry_datetime, fields.Datetime.to_datetime("2026-03-10 17:30"))
+        with freeze_time("2026-03-10 17:31"):
+            self.env["wisp.service"]._cron_expire_and_resume()
+            self.env["wisp.voucher"]._cron_expire()
+        self.assertEqual((service.state, batch.voucher_ids.state), ("suspended", "expired"))
+
     # ------------------------------------------------------------- redemption
     def test_anonymous_redemption(self):
         voucher = self.batch(quantity=1).voucher_ids
@@ -159,10 +183,17 @@ class TestVoucher(WispBillingCase):
         self.assertTrue(result["password"])
         self.assertEqual(service.login, result["login"])
         self.assertEqual((service.state, service.plan_id), ("active", self.hotspot))
-        self.assertEqual(service.expiry_date, fields.Date.to_date("2026-03-11"))
+        # the day starts at the first login, not at the redemption
+        self.assertFalse(service.expiry_datetime)
+        self.assertEqual((service.prepaid_pending_s, service.uptime_limit_s), (86400, 86400))
+        self.assertEqual(result["duration"], "1 day")
         self.assertTrue(result["partner"].wisp_anonymous_prepaid)
         self.assertEqual(voucher.state, "active")
-        self.assertEqual(voucher.expiry_datetime, fields.Datetime.to_datetime("2026-03-12 00:00"))
+        self.assertFalse(voucher.expiry_datetime)
+        with freeze_time("2026-03-10 18:00"):
+            service._wisp_start_pass(fields.Datetime.to_datetime("2026-03-10 17:45"))
+        self.assertEqual(service.expiry_datetime, fields.Datetime.to_datetime("2026-03-11 17:45"))
+        self.assertEqual(voucher.expiry_datetime, service.expiry_datetime)
         # paid by the code: never on a recurring invoice
         self.assertFalse(service.billed_until)
         self.assertFalse(self.invoices(result["partner"]))
@@ -175,10 +206,12 @@ class TestVoucher(WispBillingCase):
         with freeze_time("2026-03-10"):
             first = self.env["wisp.voucher"]._redeem(v1.code, partner=self.subscriber)
             service = first["service"]
-            self.assertEqual(service.expiry_date, fields.Date.to_date("2026-03-11"))
+            self.assertEqual(service.prepaid_pending_s, 86400)
             second = self.env["wisp.voucher"]._redeem(v2.code, partner=self.subscriber)
             self.assertEqual(second["service"], service)
-            self.assertEqual(service.expiry_date, fields.Date.to_date("2026-03-12"))
+            # two days waiting for the first login, two days of online time on the router
+            self.assertEqual((service.prepaid_pending_s, service.uptime_limit_s), (172800, 172800))
+            self.assertFalse(service.expiry_datetime)
             with self.assertRaisesRegex(UserError, "is for plan Hotspot 7 days"):
                 self.env["wisp.voucher"]._redeem(
                     other.code, partner=self.subscriber, service=service
@@ -191,16 +224,25 @@ class TestVoucher(WispBillingCase):
 
     def test_expiry_suspends_and_code_revives(self):
         v1, v2 = self.batch(quantity=2).voucher_ids
-        with freeze_time("2026-03-10"):
+        with freeze_time("2026-03-10 08:00"):
             service = self.env["wisp.voucher"]._redeem(v1.code, partner=self.subscriber)["service"]
-        with freeze_time("2026-03-12 08:00"):
+        with freeze_time("2026-03-10 09:05"):
+            service._wisp_start_pass(fields.Datetime.to_datetime("2026-03-10 09:00"))
+        with freeze_time("2026-03-11 08:59"):
+            self.env["wisp.service"]._cron_expire_and_resume()
+            self.assertEqual(service.state, "active")
+        with freeze_time("2026-03-11 09:00"):
             self.env["wisp.service"]._cron_expire_and_resume()
             self.assertEqual(service.state, "suspended")
             self.env["wisp.voucher"]._cron_expire()
             self.assertEqual(v1.state, "expired")
+        with freeze_time("2026-03-12 08:00"):
             self.env["wisp.voucher"]._redeem(v2.code, partner=self.subscriber)
             self.assertEqual(service.state, "active")
-            self.assertEqual(service.expiry_date, fields.Date.to_date("2026-03-13"))
+            # a new day, from the next first login; the router's total grows by it
+            self.assertFalse(service.expiry_datetime)
+            self.assertEqual(service.prepaid_pending_s, 86400)
+            self.assertEqual(service.uptime_limit_s, 2 * 86400)
 
     def test_unused_codes_expire_after_use_by(self):
         voucher = self.batch(quantity=1, use_by="2026-03-31").voucher_ids

@@ -80,6 +80,12 @@ class ServiceState:
     A terminated service is simply absent from the desired set. ``remote_address`` is
     the subscriber's IPv4 address, ``ipv6_prefix`` the IPv6 prefix delegated to its
     router (PPPoE; hotspot and DHCP logins have none), both empty when dynamic.
+
+    ``uptime_limit_s`` (0: none) is the login's total online time: the NAS refuses
+    the login and ends its session once the online time it has counted reaches it
+    (RouterOS hotspot ``limit-uptime``; RADIUS ``Max-All-Session`` checked by the
+    ``wisp_uptime_counter`` sqlcounter over ``radacct``, which answers the rest as
+    ``Session-Timeout``).
     """
 
     login: str
@@ -91,6 +97,7 @@ class ServiceState:
     comment: str = ""
     ipv6_prefix: str = ""
     mac: str = ""
+    uptime_limit_s: int = 0
 
 
 MAC_LOGIN = re.compile(r"[0-9A-F]{2}(?::[0-9A-F]{2}){5}")
@@ -232,6 +239,23 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def read_usage(self):
         """Return a list of :class:`Usage`, one per login that has counters."""
+
+    def first_logins(self, since):
+        """``{login: first session start (naive UTC)}`` for the logins of ``since``
+        (``{login: naive UTC datetime}``) that have had a session since that moment.
+
+        By default from the open sessions (:meth:`read_sessions`), a session that
+        runs across ``since`` counting from it: one that came and went between two
+        reads is not seen (the NAS's own online-time counter still counted it).
+        Backends that keep ended sessions read those too.
+        """
+        if not since:
+            return {}
+        starts = {}
+        for session in self.read_sessions(set(since)):
+            start = max(session.started or since[session.login], since[session.login])
+            starts[session.login] = min(start, starts.get(session.login, start))
+        return starts
 
     @abc.abstractmethod
     def read_sessions(self, logins=None):

@@ -9,13 +9,15 @@ Disconnect-Requests, which go to the NAS).
 Layout of one managed login ``L`` (what a WISP's FreeRADIUS holds):
 
 ===============  ===========================================================
-radcheck         ``L  Cleartext-Password  :=  <password>`` and
+radcheck         ``L  Cleartext-Password  :=  <password>``,
                  ``L  Packet-Src-IP-Address  ==  <NAS address>`` (the NAS
-                 scope; ``Packet-Src-IPv6-Address`` for an IPv6 NAS)
+                 scope; ``Packet-Src-IPv6-Address`` for an IPv6 NAS) and for
+                 a time pass ``L  Max-All-Session  :=  <seconds>``
 radreply         ``L  Mikrotik-Rate-Limit  :=  <plan rate>`` (always),
                  ``L  Framed-IP-Address  :=  <ip>`` (static address only),
-                 ``L  Delegated-IPv6-Prefix  :=  <prefix>`` (IPv6 prefix only) and
-                 ``L  Fall-Through  :=  No`` (not restricted, see below)
+                 ``L  Delegated-IPv6-Prefix  :=  <prefix>`` (IPv6 prefix only),
+                 ``L  Fall-Through  :=  No`` (not restricted, see below) and
+                 ``L  Session-Timeout  :=  <seconds>`` (time pass only)
 radusergroup     ``L  wisp-pppoe``, ``wisp-hotspot`` or ``wisp-dhcp`` (priority 10):
                  the ownership marker, it also records the kind of login;
                  plus ``L  wisp-restricted`` (priority 0) while restricted
@@ -92,6 +94,14 @@ Design choices:
   from ``Mikrotik-Rate-Limit`` and named after that string (the plan's own name
   is not stored in RADIUS), ``comment`` is empty. ``apply`` compares rows, not
   profile names.
+* **Time passes** (``uptime_limit_s``): ``Max-All-Session`` is the login's total
+  online time; the ``wisp_uptime_counter`` sqlcounter shipped in
+  ``deploy/freeradius/`` sums ``radacct.acctsessiontime`` of the login, rejects
+  it once the sum reaches the limit and otherwise lowers ``Session-Timeout`` to
+  the rest, so a login that comes back after part of its time gets only what is
+  left. ``Session-Timeout`` in ``radreply`` caps a session even where the counter
+  is not configured. ``first_logins`` reads the earliest ``acctstarttime`` since
+  a given moment (the pass's first login).
 * ``read_usage`` returns per-login totals: ``acctinputoctets`` are octets the NAS
   received from the subscriber (upload), ``acctoutputoctets`` the octets it
   sent to them (download); FreeRADIUS's PostgreSQL queries already fold the
@@ -162,6 +172,8 @@ PASSWORD_ATTR = "Cleartext-Password"  # noqa: S105 - an attribute name
 ADDRESS_ATTR = "Framed-IP-Address"
 PREFIX_ATTR = "Delegated-IPv6-Prefix"  # RFC 4818: the prefix for the CPE's LAN (DHCPv6-PD)
 FALL_THROUGH_ATTR = "Fall-Through"
+UPTIME_CHECK_ATTR = "Max-All-Session"  # check_name of the wisp_uptime_counter sqlcounter
+SESSION_TIMEOUT_ATTR = "Session-Timeout"
 # The NAS scope of a login: compared by radiusd with the request's source address.
 NAS_ATTRS = {4: "Packet-Src-IP-Address", 6: "Packet-Src-IPv6-Address"}
 NAS_OP = "=="
@@ -208,12 +220,19 @@ SERVICE_TYPE_ATTR = "Service-Type"
 # server never sends and PPP always does (Framed-User): the MAC typed into a PPPoE
 # dialer gets nothing. (``!*`` ignores its value, which must still parse.)
 KIND_CHECKS = {"dhcp": {AUTH_TYPE_ATTR: (":=", "Accept"), SERVICE_TYPE_ATTR: ("!*", "Framed-User")}}
-CHECK_ATTRS = (PASSWORD_ATTR, AUTH_TYPE_ATTR, SERVICE_TYPE_ATTR, *NAS_ATTRS.values())
+CHECK_ATTRS = (
+    PASSWORD_ATTR,
+    AUTH_TYPE_ATTR,
+    SERVICE_TYPE_ATTR,
+    *NAS_ATTRS.values(),
+    UPTIME_CHECK_ATTR,
+)
 REPLY_ATTRS = (
     *sorted({v.rate_attr for v in VENDORS.values()}),
     ADDRESS_ATTR,
     PREFIX_ATTR,
     FALL_THROUGH_ATTR,
+    SESSION_TIMEOUT_ATTR,
 )
 RESTRICTED_GROUPS = tuple(sorted({v.restricted_group for v in VENDORS.values()}))
 
@@ -532,6 +551,7 @@ class RadiusBackend(Backend):
             rate = _first_value(replies.get(login, {}).get(vendor.rate_attr))
             address = _first_value(replies.get(login, {}).get(ADDRESS_ATTR)) or ""
             prefix = _first_value(replies.get(login, {}).get(PREFIX_ATTR)) or ""
+            uptime = _first_value(checks.get(login, {}).get(UPTIME_CHECK_ATTR)) or "0"
             try:
                 profile = vendor.parse_rate(rate) if rate else SpeedProfile("", 0, 0)
             except ValueError:
@@ -544,6 +564,7 @@ class RadiusBackend(Backend):
                 restricted=any(group in member for group in RESTRICTED_GROUPS),
                 remote_address=address,
                 ipv6_prefix=prefix,
+                uptime_limit_s=int(uptime) if uptime.isdigit() else 0,
                 mac=login if kind == "dhcp" else "",
             )
         return state
@@ -564,6 +585,9 @@ class RadiusBackend(Backend):
             replies[ADDRESS_ATTR] = (":=", service.remote_address)
         if service.ipv6_prefix:
             replies[PREFIX_ATTR] = (":=", service.ipv6_prefix)
+        if service.uptime_limit_s:
+            checks[UPTIME_CHECK_ATTR] = (":=", str(service.uptime_limit_s))
+            replies[SESSION_TIMEOUT_ATTR] = (":=", str(service.uptime_limit_s))
         if not service.restricted and KIND_GROUPS[service.kind] not in filled:
             replies[FALL_THROUGH_ATTR] = (":=", "No")  # no group has anything for it
         groups = {KIND_GROUPS[service.kind]: KIND_PRIORITY}
@@ -586,6 +610,12 @@ class RadiusBackend(Backend):
                 check_dhcp_state(service)
             elif not service.password:
                 raise BackendError(f"login {service.login} has no password", transient=False)
+            if not isinstance(service.uptime_limit_s, int) or service.uptime_limit_s < 0:
+                raise BackendError(
+                    f"login {service.login}: invalid online-time limit "
+                    f"{service.uptime_limit_s!r} (whole seconds, 0 for none)",
+                    transient=False,
+                )
             if service.remote_address:
                 try:
                     ipaddress.IPv4Address(service.remote_address)
@@ -860,6 +890,20 @@ class RadiusBackend(Backend):
             )
         return _kick_results(logins, outcomes, unknown)
 
+    def first_logins(self, since):
+        if not since:
+            return {}
+        with self._transaction("read session starts") as cur:
+            self._execute(
+                cur,
+                "SELECT a.username, MIN(a.acctstarttime AT TIME ZONE 'UTC') "
+                "FROM radacct a JOIN unnest(%s::text[], %s::timestamp[]) AS s(login, since) "
+                "ON a.username = s.login AND a.acctstarttime >= s.since AT TIME ZONE 'UTC' "
+                "GROUP BY a.username",
+                (list(since), list(since.values())),
+            )
+            return dict(cur.fetchall())
+
     # -------------------------------------------------------- ping, usage
 
     def ping(self, address, count=5):
@@ -1069,9 +1113,14 @@ def _q(template, table):
 
 
 def _own_checks(kind, checks):
-    """The check rows of a ``kind`` login the suite owns: the NAS scope and its kind's
-    (an operator's ``Auth-Type`` row on a PPPoE login, a manual block, is not ours)."""
-    owned = set(KIND_CHECKS.get(kind, {PASSWORD_ATTR: None})) | set(NAS_ATTRS.values())
+    """The check rows of a ``kind`` login the suite owns: the NAS scope, its kind's
+    and a time pass's limit (an operator's ``Auth-Type`` row on a PPPoE login, a
+    manual block, is not ours)."""
+    owned = (
+        set(KIND_CHECKS.get(kind, {PASSWORD_ATTR: None}))
+        | set(NAS_ATTRS.values())
+        | {UPTIME_CHECK_ATTR}
+    )
     return {attribute: rows for attribute, rows in checks.items() if attribute in owned}
 
 

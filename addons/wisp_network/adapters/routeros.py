@@ -153,6 +153,7 @@ class _Kind:
     active_id: str = ".id"  # the field naming the session in the active menu
     active_counts: bool = False  # the active menu counts bytes-in / bytes-out itself
     key: str = "name"  # the field holding the login
+    uptime_field: str = ""  # the login's total online-time limit, where the menu has one
 
 
 KINDS = {
@@ -174,6 +175,7 @@ KINDS = {
         active="/ip/hotspot/active",
         active_login="user",
         address_field="address",
+        uptime_field="limit-uptime",
         active_counts=True,
     ),
     # IPoE: a static lease per CPE MAC; server=all makes it valid on every DHCP
@@ -190,6 +192,7 @@ KINDS = {
 }
 PROFILE_FIELDS = (".id", "name", "rate-limit", "address-list", "comment")
 ADDRESS_FIELDS = frozenset(kind.address_field for kind in KINDS.values())
+UPTIME_FIELDS = frozenset(kind.uptime_field for kind in KINDS.values() if kind.uptime_field)
 NO_ADDRESS = "0.0.0.0"  # noqa: S104 - a value RouterOS prints, not a bind
 # Without this policy in its group, the API user is not shown passwords.
 SENSITIVE_POLICY = "sensitive"
@@ -273,6 +276,9 @@ def _normal(field, value):
         return _is_on(value)
     if field in ADDRESS_FIELDS and value == NO_ADDRESS:
         return ""
+    if field in UPTIME_FIELDS:
+        # "1d" and "24h" are the same limit; "0s" or nothing is none
+        return uptime_seconds(value) or ""
     return value or ""
 
 
@@ -297,6 +303,28 @@ def parse_ms(text):
         return float(text)
     total = sum(float(number) * _UNIT_MS[unit] for number, unit in _DURATION.findall(text))
     return round(total, 3)
+
+
+def uptime_seconds(text):
+    """A RouterOS duration (``1w2d3h4m5s``, ``01:00:00``, bare seconds) in whole seconds."""
+    text = (text or "").strip()
+    if re.fullmatch(r"\d+:\d{2}:\d{2}", text):
+        hours, minutes, seconds = (int(part) for part in text.split(":"))
+        return hours * 3600 + minutes * 60 + seconds
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    return int((parse_ms(text) or 0) // 1000)
+
+
+def ros_duration(seconds):
+    """Seconds as RouterOS writes a duration: ``1w2d3h4m5s``, ``0s``."""
+    seconds = int(seconds)
+    parts = []
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        value, seconds = divmod(seconds, size)
+        if value:
+            parts.append(f"{value}{unit}")
+    return "".join(parts) or "0s"
 
 
 def profile_name(state):
@@ -328,7 +356,18 @@ def _user_read_fields(spec):
         own = ("password", "profile")
     fixed = (f for f, _ in spec.fixed)
     prefix = (spec.prefix_field,) if spec.prefix_field else ()
-    return (".id", spec.key, *own, spec.address_field, *prefix, "comment", "disabled", *fixed)
+    uptime = (spec.uptime_field,) if spec.uptime_field else ()
+    return (
+        ".id",
+        spec.key,
+        *own,
+        spec.address_field,
+        *prefix,
+        "comment",
+        "disabled",
+        *fixed,
+        *uptime,
+    )
 
 
 def _name_query(field, names):
@@ -647,6 +686,9 @@ class RouterOSBackend(Backend):
                     remote_address=_normal(spec.address_field, row.get(spec.address_field, "")),
                     comment=row["comment"][len(MARKER) :],
                     ipv6_prefix=row.get(spec.prefix_field, "") if spec.prefix_field else "",
+                    uptime_limit_s=(
+                        uptime_seconds(row.get(spec.uptime_field)) if spec.uptime_field else 0
+                    ),
                 )
         return state
 
@@ -663,6 +705,12 @@ class RouterOSBackend(Backend):
                 )
             if state.login in wanted:
                 raise BackendError(f"login {state.login!r} is desired twice", transient=False)
+            if state.uptime_limit_s and not KINDS[state.kind].uptime_field:
+                raise BackendError(
+                    f"login {state.login!r}: RouterOS {state.kind} logins have no total "
+                    "online-time limit (time passes are hotspot logins)",
+                    transient=False,
+                )
             if KINDS[state.kind].profiles is None:
                 check_dhcp_state(state)
             wanted[state.login] = state
@@ -695,7 +743,7 @@ class RouterOSBackend(Backend):
                 "comment": MARKER + state.comment,
                 "disabled": "no",
             }
-        return {
+        fields = {
             "name": state.login,
             "password": state.password,
             **dict(spec.fixed),
@@ -705,6 +753,10 @@ class RouterOSBackend(Backend):
             "comment": MARKER + state.comment,
             "disabled": "no",
         }
+        if spec.uptime_field:
+            limit = state.uptime_limit_s
+            fields[spec.uptime_field] = ros_duration(limit) if limit > 0 else ""
+        return fields
 
     def _ensure(self, api, menu, want, have, owned, *, key="name"):
         """Make the entry ``have`` (or a new one) hold ``want``; returns the changed fields.

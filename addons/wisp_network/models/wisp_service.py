@@ -1,4 +1,5 @@
 import ipaddress
+import logging
 import re
 
 from dateutil.relativedelta import relativedelta
@@ -6,9 +7,12 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.models.wisp_cpe_device import normalize_mac
 from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
+from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
 from odoo.exceptions import UserError, ValidationError
 
-from ..adapters.base import BackendError, ServiceState, SpeedProfile
+from ..adapters.base import BackendError, BackendUnsupported, ServiceState, SpeedProfile
+
+_logger = logging.getLogger(__name__)
 
 # Status -> what the router holds. Paused (vacation) is restricted rather than
 # removed: the login and its profile stay, the customer lands on the captive
@@ -20,6 +24,7 @@ PRESENT_STATES = ("active", *RESTRICTED_STATES)
 SPEED_FIELDS = {"plan_id", "cap_exceeded"}
 # site_id: its compute moves router_id without a write() of it
 NETWORK_FIELDS = SPEED_FIELDS | {
+    "uptime_limit_s",
     "login",
     "network_password",
     "ip_address",
@@ -425,6 +430,10 @@ class WispService(models.Model):
                     comment=f"{service.name} {service.partner_id.name or ''}".strip(),
                     ipv6_prefix=service.ipv6_prefix or "",
                     mac=(service.mac_address or "") if kind == "dhcp" else "",
+                    # restricted: the walled garden, not the clock, holds the login
+                    uptime_limit_s=(
+                        0 if service.state in RESTRICTED_STATES else service.uptime_limit_s
+                    ),
                 )
                 if present
                 else None
@@ -689,6 +698,50 @@ class WispService(models.Model):
         if renewed:
             renewed.write({"cap_exceeded": False, "cap_exceeded_date": False})
         return renewed
+
+    # -------------------------------------------------------------------------
+    # Prepaid passes: their time starts at the first login the router saw
+    # -------------------------------------------------------------------------
+    @api.model
+    def _cron_start_prepaid_passes(self, commit=True):
+        """Start the passes waiting for their first login, from the routers' sessions.
+
+        One read per router for all its waiting logins; a router that cannot be
+        read (or cannot tell) is recorded on it and tried again next run, the
+        others go on. Router I/O happens between commits (``commit=False`` in tests).
+        """
+        waiting = self.sudo().search(
+            [
+                ("state", "=", "active"),
+                ("prepaid_pending_s", ">", 0),
+                ("expiry_datetime", "=", False),
+                ("router_id.provisioning_enabled", "=", True),
+                ("login", "!=", False),
+            ]
+        )
+        for router, services in waiting.grouped("router_id").items():
+            since = {s.login: s.prepaid_pending_since or s.write_date for s in services}
+            backend = None
+            try:
+                backend = router._get_backend()
+                starts = backend.first_logins(since)
+            except BackendUnsupported:
+                continue  # nothing was asked of the router: nothing to record
+            except BackendError as exc:
+                router._record_contact(exc)
+                _logger.warning("sessions of router %s not read: %s", router.name, exc)
+                continue
+            finally:
+                if backend is not None:
+                    backend.close()
+            router._record_contact()
+            each_alone(
+                services.filtered(lambda s, st=starts: s.login in st),
+                lambda s, st=starts: s._wisp_start_pass(st[s.login]),
+                self.env._("Starting the prepaid pass failed"),
+            )
+            if commit:
+                self.env["ir.cron"]._commit_progress(len(services))
 
     # -------------------------------------------------------------------------
     # Circuit test

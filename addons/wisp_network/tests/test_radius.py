@@ -94,6 +94,45 @@ class TestProvisioningRadius(WispNetworkCase):
             "a terminated service is rejected: nothing left",
         )
 
+    def test_time_pass_limit_reaches_radius(self):
+        """A 2-hour pass: its total online time as Max-All-Session (the counter's check
+        item) and Session-Timeout; a second code adds up; suspended: no limit rows."""
+        hour_pass = self.env["product.product"].create(
+            {
+                "name": "Radius 2 Hours",
+                "type": "service",
+                "is_wisp_plan": True,
+                "service_type": "internet",
+                "download_kbps": 5000,
+                "upload_kbps": 1000,
+                "is_prepaid": True,
+                "prepaid_duration": 2,
+                "prepaid_duration_unit": "hours",
+            }
+        )
+        service = self.new_service("active", plan=hour_pass, site_id=self.radius_site.id)
+        self.run_jobs()
+        check = "SELECT attribute, value FROM radcheck WHERE username = %s ORDER BY attribute"
+        self.assertIn(("Max-All-Session", "7200"), self.sql(check, [service.login]))
+        reply = "SELECT value FROM radreply WHERE username = %s AND attribute = 'Session-Timeout'"
+        self.assertEqual(self.sql(reply, [service.login]), [("7200",)])
+        service._wisp_add_prepaid_time(7200)
+        self.run_jobs()
+        self.assertIn(("Max-All-Session", "14400"), self.sql(check, [service.login]))
+        # the first login read from radacct starts the pass
+        self.sql(
+            "INSERT INTO radacct (acctsessionid, acctuniqueid, username, nasipaddress, "
+            "acctstarttime) VALUES ('t1', 'tu1', %s, '127.0.0.1', now())",
+            [service.login],
+        )
+        self.env["wisp.service"]._cron_start_prepaid_passes(commit=False)
+        self.assertTrue(service.expiry_datetime)
+        self.assertEqual(service.expiry_datetime - service.pass_started, timedelta(hours=4))
+        service.with_user(self.billing).action_suspend()
+        self.run_jobs()
+        self.assertNotIn("Max-All-Session", dict(self.sql(check, [service.login])))
+        self.assertFalse(self.sql(reply, [service.login]))
+
     def test_nas_not_answering_the_kick_retries_the_disconnect_only(self):
         service = self.new_service("active", site_id=self.radius_site.id)
         self.run_jobs()

@@ -189,7 +189,8 @@ class WispHotspot(PaymentPortal):
             {
                 "hotspot": hotspot,
                 "service": service,
-                "expiry_date": result["expiry_date"],
+                "expiry_datetime": result["expiry_datetime"],
+                "duration": result["duration"],
                 # the buyer's own new credential, shown once on this page
                 "login": result.get("login") or service.login,
                 "password": result.get("password") or service.network_password,

@@ -4,6 +4,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields, models
+from odoo.addons.wisp_subscriber.tools.durations import duration_label
 
 # Worst first: an address shows the worst status of its services.
 STATE_SEVERITY = {
@@ -378,6 +379,13 @@ class WispService(models.Model):
                     "ip_address": service.ip_address,
                     "is_prepaid": service.is_prepaid,
                     "expiry_date": service.expiry_date,
+                    "expiry_datetime": service.expiry_datetime,
+                    # time bought that starts at the next login: "2 hours" etc.
+                    "prepaid_waiting": (
+                        duration_label(self.env, service.prepaid_pending_s)
+                        if service.prepaid_pending_s and not service.expiry_datetime
+                        else ""
+                    ),
                     "activation_date": service.activation_date,
                     "cap_exceeded": service.cap_exceeded,
                     "scheduled_plan": service.next_plan_id.name,

@@ -66,7 +66,7 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
                 "download_kbps": 5000,
                 "upload_kbps": 1000,
                 "is_prepaid": True,
-                "prepaid_duration_days": 1,
+                "prepaid_duration": 1,
             }
         )
         cls.site = cls.env["wisp.site"].create({"name": "Portal Tower", "code": "PT"})

@@ -57,6 +57,7 @@ class TestHotspot(HotspotCase):
         self.assertIn('id="o_wisp_hotspot_redeem_form"', page.text)
         self.assertIn(f'value="{voucher.code}"', page.text, "the card's QR code pre-fills it")
         self.assertIn(self.plan_prepaid.name, page.text, "plans to buy are listed")
+        self.assertIn("1 day,", page.text, "with their duration")
 
         csrf = CSRF_RE.search(page.text).group(1)
         response = self.url_open("/hotspot/redeem", data={"code": voucher.code, "csrf_token": csrf})
@@ -68,6 +69,8 @@ class TestHotspot(HotspotCase):
         self.assertEqual((service.plan_id, service.state), (self.plan_prepaid, "active"))
         self.assertEqual(service.router_id, self.router, "placed on the hotspot's router")
         self.assertIn('id="o_wisp_hotspot_result"', response.text)
+        self.assertIn('<strong class="o_wisp_hotspot_duration">1 day</strong>', response.text)
+        self.assertIn("from your first login", response.text)
         self.assertEqual(response.headers["Cache-Control"], "no-store")
         self.assertIn(service.login, response.text)
         self.assertIn(service.sudo().network_password, response.text)
@@ -78,6 +81,7 @@ class TestHotspot(HotspotCase):
         self.run_jobs()
         user = self.emu.row("/ip/hotspot/user", service.login)
         self.assertEqual(user["password"], service.sudo().network_password)
+        self.assertEqual(user["limit-uptime"], "1d", "the router counts the day online")
         profile = self.emu.row("/ip/hotspot/user/profile", user["profile"])
         self.assertTrue(profile["rate-limit"].startswith("1000k/5000k"))
         self.assertEqual(self.attempts().mapped("result"), ["success"])
@@ -272,12 +276,15 @@ class TestMyAccessCodes(HotspotCase):
         self.assertEqual(self.url_open("/my/access-codes").url.split("?")[0][-10:], "/web/login")
 
     def test_redeem_onto_my_prepaid_service_extends_it(self):
-        expiry = self.alice_prepaid.expiry_date
+        # alice's day started at her first login: a code adds a day to its end
+        self.alice_prepaid._wisp_start_pass(fields.Datetime.now())
+        expiry = self.alice_prepaid.expiry_datetime
         self.authenticate("alice", "alice")
         response = self.redeem_mine(self.vouchers[0].code, self.alice_prepaid)
         self.assertEqual(response.status_code, 200)
         self.assertIn("o_wisp_access_code_success", response.text)
-        self.assertEqual(self.alice_prepaid.expiry_date, expiry + timedelta(days=1))
+        self.assertIn("is active until", response.text)
+        self.assertEqual(self.alice_prepaid.expiry_datetime, expiry + timedelta(days=1))
         self.assertEqual(self.vouchers[0].service_id, self.alice_prepaid)
         self.assertIn(self.vouchers[0].code, response.text, "listed under my codes")
 
@@ -285,7 +292,8 @@ class TestMyAccessCodes(HotspotCase):
         response = self.redeem(self.vouchers[1].code)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(self.vouchers[1].service_id, self.alice_prepaid)
-        self.assertEqual(self.alice_prepaid.expiry_date, expiry + timedelta(days=2))
+        self.assertEqual(self.alice_prepaid.expiry_datetime, expiry + timedelta(days=2))
+        self.assertEqual(self.alice_prepaid.uptime_limit_s, 3 * 86400)
         self.assertNotIn("/hotspot/register", response.text)
 
     def test_new_service_when_none_chosen_nor_matching(self):
@@ -297,16 +305,20 @@ class TestMyAccessCodes(HotspotCase):
         self.assertNotEqual(service, self.alice_prepaid)
         self.assertEqual(service.commercial_partner_id, self.alice)
         self.assertEqual(service.router_id, self.router)
-        self.assertEqual(service.expiry_date, fields.Date.today() + timedelta(days=1))
+        self.assertFalse(service.expiry_datetime, "its day starts at its first login")
+        self.assertEqual(service.prepaid_pending_s, 86400)
+        self.assertIn("gets <strong>1 day</strong> from its first login", response.text)
 
     def test_cannot_redeem_onto_another_subscribers_service(self):
-        bob_expiry = self.bob_prepaid.expiry_date
+        bob_time = self.bob_prepaid.prepaid_pending_s, self.bob_prepaid.uptime_limit_s
         self.authenticate("alice", "alice")
         with mute_logger("odoo.http"):
             response = self.redeem_mine(self.vouchers[0].code, self.bob_prepaid)
         self.assert_refused(response)
         self.assertNotIn(self.bob_prepaid.name, response.text)
-        self.assertEqual(self.bob_prepaid.expiry_date, bob_expiry)
+        self.assertEqual(
+            (self.bob_prepaid.prepaid_pending_s, self.bob_prepaid.uptime_limit_s), bob_time
+        )
         self.assertEqual(self.vouchers[0].state, "new")
 
     def test_errors_keep_the_form(self):
@@ -317,7 +329,7 @@ class TestMyAccessCodes(HotspotCase):
                 "type": "service",
                 "is_wisp_plan": True,
                 "is_prepaid": True,
-                "prepaid_duration_days": 7,
+                "prepaid_duration": 7,
                 "list_price": 10.0,
                 "download_kbps": 5000,
                 "upload_kbps": 1000,

@@ -56,7 +56,7 @@ class TestResellerPortal(WispPortalCase):
                 "download_kbps": 5000,
                 "upload_kbps": 1000,
                 "is_prepaid": True,
-                "prepaid_duration_days": 7,
+                "prepaid_duration": 7,
             }
         )
         cls.cards_a = cls._assigned_cards(cls.shop_a, cls.plan_prepaid, 3)

@@ -1,9 +1,13 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.durations import duration_label
+
 SERVICE_TYPES = [("internet", "Internet"), ("iptv", "IPTV"), ("voip", "VoIP")]
 
 BILLING_PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "yearly": 12}
+DURATION_UNITS = [("minutes", "Minutes"), ("hours", "Hours"), ("days", "Days")]
+DURATION_UNIT_SECONDS = {"minutes": 60, "hours": 3600, "days": 86400}
 
 
 class ProductTemplate(models.Model):
@@ -48,22 +52,34 @@ class ProductTemplate(models.Model):
     is_prepaid = fields.Boolean(
         string="Prepaid", help="Paid in advance for a fixed duration, then it expires."
     )
-    prepaid_duration_days = fields.Integer(string="Prepaid Duration (days)")
+    # A pass of N minutes, hours or days (a day is 24 hours, not "until tomorrow night").
+    prepaid_duration = fields.Integer(
+        help="How long a prepaid pass lasts, in the unit next to it: 24 hours from the "
+        "start for a 1-day pass.",
+    )
+    prepaid_duration_unit = fields.Selection(DURATION_UNITS, default="days")
+    prepaid_start = fields.Selection(
+        [("first_login", "At first login"), ("activation", "At activation")],
+        string="Prepaid Time Starts",
+        default="first_login",
+        help="At first login: a pass bought or redeemed now starts counting when the "
+        "subscriber first connects (seen by the router). At activation: it counts from "
+        "the moment the service is activated.",
+    )
     # what staff and subscribers read: a prepaid plan lasts days whatever its billing
     # period says, and a cap of 0 is no cap
     wisp_period_label = fields.Char(string="Period", compute="_compute_wisp_labels")
     wisp_data_cap_label = fields.Char(string="Data Cap", compute="_compute_wisp_labels")
 
     @api.depends_context("lang")
-    @api.depends("billing_period", "is_prepaid", "prepaid_duration_days", "data_cap_gb")
+    @api.depends(
+        "billing_period", "is_prepaid", "prepaid_duration", "prepaid_duration_unit", "data_cap_gb"
+    )
     def _compute_wisp_labels(self):
         periods = dict(self._fields["billing_period"]._description_selection(self.env))
         for product in self:
             if product.is_prepaid:
-                days = product.prepaid_duration_days
-                product.wisp_period_label = (
-                    self.env._("1 day") if days == 1 else self.env._("%s days", days)
-                )
+                product.wisp_period_label = product._wisp_prepaid_duration_label()
             else:
                 product.wisp_period_label = periods.get(product.billing_period or "monthly")
             product.wisp_data_cap_label = (
@@ -91,7 +107,8 @@ class ProductTemplate(models.Model):
         "fup_download_kbps",
         "fup_upload_kbps",
         "is_prepaid",
-        "prepaid_duration_days",
+        "prepaid_duration",
+        "prepaid_duration_unit",
     )
     def _check_wisp_plan(self):
         for plan in self.filtered(lambda p: p.is_wisp_plan or p.is_wisp_addon):
@@ -117,7 +134,7 @@ class ProductTemplate(models.Model):
             self.data_cap_gb,
             self.fup_download_kbps,
             self.fup_upload_kbps,
-            self.prepaid_duration_days,
+            self.prepaid_duration,
         )
         if any(n < 0 for n in numbers):
             errors.append(
@@ -139,9 +156,25 @@ class ProductTemplate(models.Model):
             errors.append(self.env._("The fair-use speed cannot exceed the plan's speed."))
         if self.data_cap_gb and not (self.fup_download_kbps and self.fup_upload_kbps):
             errors.append(self.env._("A plan with a data cap needs a fair-use speed."))
-        if self.is_prepaid and not self.prepaid_duration_days:
-            errors.append(self.env._("A prepaid plan needs a duration in days."))
+        if self.is_prepaid and self.prepaid_duration <= 0:
+            errors.append(
+                self.env._(
+                    "A prepaid plan needs a duration above zero (in minutes, hours or days)."
+                )
+            )
         return errors
+
+    def _wisp_prepaid_seconds(self):
+        """Length of one pass of this prepaid plan, in seconds (0 when not prepaid)."""
+        self.ensure_one()
+        if not self.is_prepaid:
+            return 0
+        return self.prepaid_duration * DURATION_UNIT_SECONDS[self.prepaid_duration_unit or "days"]
+
+    def _wisp_prepaid_duration_label(self):
+        """``30 minutes``, ``1 hour``, ``2 days``: a pass's length as people say it."""
+        self.ensure_one()
+        return duration_label(self.env, self._wisp_prepaid_seconds())
 
     def _billing_period_months(self):
         self.ensure_one()

@@ -1,7 +1,8 @@
 import re
 import secrets
+from datetime import datetime, time, timedelta
 
-from dateutil.relativedelta import relativedelta
+import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -71,10 +72,18 @@ TRANSITION_GROUPS = {
 }
 # Written by the life cycle only, which writes as superuser once the move is checked.
 LIFECYCLE_FIELDS = ("state", "state_reason", "activation_date", "termination_date")
+# A prepaid pass's clock, kept by the suite (redemption, first login seen on the router).
+PREPAID_CLOCK_FIELDS = (
+    "pass_started",
+    "prepaid_pending_s",
+    "prepaid_pending_since",
+    "uptime_limit_s",
+)
 # Writable only by these roles whatever the record: the end of a prepaid period is
 # paid time, the end of a pause unbilled time.
 FIELD_WRITE_GROUPS = {
     "expiry_date": (MANAGER,),
+    "expiry_datetime": (MANAGER,),
     "pause_until": CUT_OFF_GROUPS,
 }
 # Services still being ordered: what support agents set up when taking an order.
@@ -188,8 +197,49 @@ class WispService(models.Model):
     )
     # indexed for the dashboard's "new" and "churned this month"
     activation_date = fields.Date(readonly=True, copy=False, tracking=True, index="btree_not_null")
+    expiry_datetime = fields.Datetime(
+        string="Expires At",
+        copy=False,
+        tracking=True,
+        index="btree_not_null",
+        help="When prepaid access ends. Empty while a pass waits for its first login.",
+    )
+    # the day of expiry_datetime, for lists, filters and fixed terms typed as a date
     expiry_date = fields.Date(
-        copy=False, tracking=True, help="End of the prepaid period or fixed term."
+        compute="_compute_expiry_date",
+        inverse="_inverse_expiry_date",
+        store=True,
+        readonly=False,
+        copy=False,
+        tracking=True,
+        help="End of the prepaid period or fixed term (access runs through this day when "
+        "typed as a date).",
+    )
+    pass_started = fields.Datetime(
+        string="Prepaid Time Started",
+        readonly=True,
+        copy=False,
+        help="First login of the current prepaid pass (or its activation, as the plan says).",
+    )
+    prepaid_pending_s = fields.Integer(
+        string="Prepaid Time Not Started (s)",
+        readonly=True,
+        copy=False,
+        help="Time bought that starts counting at the next first login.",
+    )
+    prepaid_pending_since = fields.Datetime(
+        string="Waiting for First Login Since",
+        readonly=True,
+        copy=False,
+        help="Sessions from this moment on start the waiting prepaid time.",
+    )
+    uptime_limit_s = fields.Integer(
+        string="Online Time Bought (s)",
+        readonly=True,
+        copy=False,
+        help="Total online time of every pass put on this service: the router cuts the "
+        "login when its counted online time reaches it (hotspot limit-uptime, RADIUS "
+        "Max-All-Session). 0: no limit.",
     )
     pause_until = fields.Date(
         copy=False, tracking=True, help="A paused service resumes on this date."
@@ -310,6 +360,30 @@ class WispService(models.Model):
         )
         return orders.service_id
 
+    def _wisp_tz(self):
+        """The company's time zone (its address's), UTC without one: a stored date must
+        not depend on who happened to trigger its computation."""
+        return pytz.timezone(self.company_id.partner_id.tz or "UTC")
+
+    @api.depends("expiry_datetime", "company_id")
+    def _compute_expiry_date(self):
+        for service in self:
+            moment = service.expiry_datetime
+            service.expiry_date = (
+                pytz.utc.localize(moment).astimezone(service._wisp_tz()).date() if moment else False
+            )
+
+    def _inverse_expiry_date(self):
+        # a date typed by hand: access runs through that day (company time)
+        for service in self:
+            if not service.expiry_date:
+                service.expiry_datetime = False
+                continue
+            local = service._wisp_tz().localize(
+                datetime.combine(service.expiry_date, time.max.replace(microsecond=0))
+            )
+            service.expiry_datetime = local.astimezone(pytz.utc).replace(tzinfo=None)
+
     @api.depends("name", "service_type", "address_id")
     def _compute_display_name(self):
         types = dict(SERVICE_TYPES)
@@ -324,6 +398,7 @@ class WispService(models.Model):
         return {
             **super()._wisp_field_write_groups(),
             **dict.fromkeys(LIFECYCLE_FIELDS, ()),
+            **dict.fromkeys(PREPAID_CLOCK_FIELDS, ()),
             **FIELD_WRITE_GROUPS,
         }
 
@@ -572,15 +647,74 @@ class WispService(models.Model):
             )
         today = fields.Date.context_today(self)
         for service in self.sudo():  # the move is checked: its dates are the life cycle's
-            dates = {"activation_date": service.activation_date or today}
+            service.write({"activation_date": service.activation_date or today})
             if service.plan_id.is_prepaid:
-                dates["expiry_date"] = today + relativedelta(
-                    days=service.plan_id.prepaid_duration_days
+                service._wisp_add_prepaid_time(
+                    service.plan_id.product_tmpl_id._wisp_prepaid_seconds()
                 )
-            service.write(dates)
         # One transition for the whole batch: one event for billing (one
         # invoice for services activated together) and for the network.
         return self._apply_transition("activate", {"state_reason": False})
+
+    # -------------------------------------------------------------------------
+    # Prepaid time
+    # -------------------------------------------------------------------------
+    def _wisp_add_prepaid_time(self, seconds):
+        """Put a pass of ``seconds`` on this prepaid service (activation or a code).
+
+        The router's online-time limit grows by the pass at once. Its validity runs
+        from the first login (plan: "at first login"), seen by the router and
+        recorded by :meth:`_wisp_start_pass`, or from now ("at activation"); time
+        added while a pass runs extends it.
+        """
+        self.ensure_one()
+        if seconds <= 0:
+            raise UserError(
+                self.env._(
+                    "Plan %(plan)s has no prepaid duration: set one above zero.",
+                    plan=self.plan_id.display_name,
+                )
+            )
+        now = fields.Datetime.now()
+        vals = {"uptime_limit_s": self.uptime_limit_s + seconds}
+        running = self.expiry_datetime and self.expiry_datetime > now
+        if running:
+            vals["expiry_datetime"] = self.expiry_datetime + timedelta(seconds=seconds)
+        elif self.plan_id.prepaid_start == "activation":
+            vals.update(pass_started=now, expiry_datetime=now + timedelta(seconds=seconds))
+        else:
+            # ended or never started: a new pass waits for the next first login
+            waiting = bool(self.prepaid_pending_s and not self.expiry_datetime)
+            vals.update(
+                pass_started=False,
+                expiry_datetime=False,
+                prepaid_pending_s=(self.prepaid_pending_s if waiting else 0) + seconds,
+                prepaid_pending_since=self.prepaid_pending_since if waiting else now,
+            )
+        self.sudo().write(vals)
+
+    def _wisp_start_pass(self, first_login):
+        """The router saw the first login of a waiting pass at ``first_login`` (UTC):
+        its time runs from then (never from the future, never before activation)."""
+        now = fields.Datetime.now()
+        for service in self.filtered(lambda s: s.prepaid_pending_s and not s.expiry_datetime):
+            start = min(max(first_login, service.prepaid_pending_since or first_login), now)
+            service.sudo().write(
+                {
+                    "pass_started": start,
+                    "expiry_datetime": start + timedelta(seconds=service.prepaid_pending_s),
+                    "prepaid_pending_s": 0,
+                    "prepaid_pending_since": False,
+                }
+            )
+            service.message_post(
+                body=self.env._(
+                    "First login at %(start)s: prepaid access until %(end)s.",
+                    start=fields.Datetime.to_string(start),
+                    end=fields.Datetime.to_string(service.expiry_datetime),
+                )
+            )
+        return True
 
     def action_restrict(self, reason=None):
         return self._apply_transition("restrict", {"state_reason": reason})
@@ -625,11 +759,18 @@ class WispService(models.Model):
     # -------------------------------------------------------------------------
     @api.model
     def _cron_expire_and_resume(self):
-        """Suspend prepaid services past their expiry and resume ended pauses."""
+        """Suspend prepaid services past their expiry and resume ended pauses.
+
+        The router already cut a time pass at its online-time limit; this is the
+        backstop that ends the validity (first login + duration) and moves the
+        login to the restricted profile.
+        """
         today = fields.Date.context_today(self)
         reason = self.env._("Prepaid period expired")
         batch_then_each_alone(
-            self.search([("state", "=", "active"), ("expiry_date", "<", today)]),
+            self.search(
+                [("state", "=", "active"), ("expiry_datetime", "<=", fields.Datetime.now())]
+            ),
             lambda services: services.action_suspend(reason=reason),
             self.env._("Suspension at prepaid expiry failed"),
         )

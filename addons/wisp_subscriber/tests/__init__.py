@@ -10,6 +10,7 @@ from . import (
     test_map,
     test_map_tour,
     test_plan,
+    test_prepaid_time,
     test_role_menus,
     test_service_lifecycle,
     test_service_validation,

@@ -40,7 +40,7 @@ class WispSubscriberCase(TransactionCase):
                 "download_kbps": 5000,
                 "upload_kbps": 1000,
                 "is_prepaid": True,
-                "prepaid_duration_days": 7,
+                "prepaid_duration": 7,
             }
         )
         cls.site = cls.env["wisp.site"].create({"name": "Test Tower", "code": "TT"})

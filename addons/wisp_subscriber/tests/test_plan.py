@@ -45,7 +45,9 @@ class TestPlan(WispSubscriberCase):
             self._plan(data_cap_gb=50, fup_download_kbps=20000, fup_upload_kbps=100)
 
     def test_prepaid_needs_duration(self):
-        with self.assertRaisesRegex(ValidationError, "duration in days"):
+        with self.assertRaisesRegex(
+            ValidationError, "needs a duration above zero \\(in minutes, hours or days\\)"
+        ):
             self._plan(is_prepaid=True)
 
     def test_plan_and_addon_exclusive(self):
@@ -58,8 +60,8 @@ class TestPlan(WispSubscriberCase):
 
     def test_period_and_cap_read_as_staff_and_subscribers_expect(self):
         """A prepaid plan lasts days whatever its billing period says; a cap of 0 is none."""
-        day_pass = self._plan(is_prepaid=True, prepaid_duration_days=1)
-        month_pass = self._plan(is_prepaid=True, prepaid_duration_days=30)
+        day_pass = self._plan(is_prepaid=True, prepaid_duration=1)
+        month_pass = self._plan(is_prepaid=True, prepaid_duration=30)
         quarterly = self._plan(
             billing_period="quarterly", data_cap_gb=300, fup_download_kbps=1000, fup_upload_kbps=500
         )

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -50,8 +50,11 @@ class TestServiceLifecycle(WispSubscriberCase):
 
     @freeze_time("2026-03-10")
     def test_activation_dates_and_prepaid_expiry(self):
+        # a plan whose time starts at activation: exactly 7 x 24 hours from then
+        self.plan_prepaid.prepaid_start = "activation"
         service = self.new_service("active", plan=self.plan_prepaid)
         self.assertEqual(service.activation_date, date(2026, 3, 10))
+        self.assertEqual(service.expiry_datetime, datetime(2026, 3, 17))
         self.assertEqual(service.expiry_date, date(2026, 3, 17))
         with freeze_time("2026-03-18"):
             self.env["wisp.service"]._cron_expire_and_resume()
@@ -61,6 +64,7 @@ class TestServiceLifecycle(WispSubscriberCase):
     @freeze_time("2026-03-10")
     @mute_logger("odoo.addons.wisp_subscriber.tools.each_alone")
     def test_one_failing_expiry_does_not_stop_the_others(self):
+        self.plan_prepaid.prepaid_start = "activation"  # both run out on 2026-03-17
         bad = self.new_service("active", plan=self.plan_prepaid)
         good = self.new_service("active", plan=self.plan_prepaid, partner=self.other_subscriber)
         Service = type(self.env["wisp.service"])
