@@ -5,7 +5,8 @@
     "MAC): sync jobs, reconcile, circuit test, usage and caps, "
     "online status, live sessions with disconnect and session history, router health "
     "poll, failed jobs and unreachable routers on the dashboard, RouterOS setup "
-    "script per router, LibreQoS export of the shaping topology",
+    "script per router, LibreQoS export of the shaping topology, IP address management "
+    "(IPv4 pools, IPv6 prefix delegation)",
     "version": "19.0.1.1.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",
@@ -23,6 +24,7 @@
         "views/wisp_network_job_views.xml",
         "views/wisp_circuit_test_views.xml",
         "views/wisp_service_usage_views.xml",
+        "views/wisp_ip_pool_views.xml",
         "views/wisp_service_session_views.xml",
         "views/wisp_service_views.xml",
         "views/wisp_site_views.xml",
@@ -31,6 +33,7 @@
     ],
     "demo": [
         "demo/wisp_router_demo.xml",
+        "demo/wisp_ip_pool_demo.xml",
         "demo/wisp_service_dhcp_demo.xml",
         "demo/wisp_service_usage_demo.xml",
     ],

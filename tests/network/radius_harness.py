@@ -199,6 +199,7 @@ def radius_dictionary():
         "dictionary.rfc2869",
         "dictionary.rfc3576",
         "dictionary.rfc5176",
+        "dictionary.rfc4818",
         "dictionary.mikrotik",
     ]
     return pyrad.dictionary.Dictionary(*(str(DICTIONARY_DIR / f) for f in files))

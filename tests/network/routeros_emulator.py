@@ -261,6 +261,7 @@ MENUS = {
                 "profile",
                 "local-address",
                 "remote-address",
+                "remote-ipv6-prefix",
                 "routes",
                 "ipv6-routes",
                 "limit-bytes-in",

@@ -111,6 +111,33 @@ def test_active_service_is_accepted_with_its_rate_limit(radiusd, backend):
     assert reply["Mikrotik-Rate-Limit"] == ["5000k/10000k"]
 
 
+def test_static_address_and_delegated_ipv6_prefix_reach_the_reply(radiusd, backend, db):
+    """An address and a prefix from the IP pools are radreply rows, answered by radiusd,
+    read back, and re-applied without a write; a prefix taken away is removed."""
+    wanted = service("ivan", remote_address="100.64.0.11", ipv6_prefix="2001:db8:100:100::/56")
+    backend.apply([wanted])
+    accepted, reply = radiusd.authenticate("ivan", "pw-ivan-S3cr3t")
+    assert accepted
+    assert reply["Framed-IP-Address"] == ["100.64.0.11"]
+    assert reply["Delegated-IPv6-Prefix"] == ["2001:db8:100:100::/56"]
+    state = backend.read_state()["ivan"]
+    assert (state.remote_address, state.ipv6_prefix) == ("100.64.0.11", "2001:db8:100:100::/56")
+    before = snapshot(db)
+    assert not backend.apply([wanted]).changed
+    assert snapshot(db) == before
+
+    backend.apply([service("ivan", remote_address="100.64.0.11")])
+    assert "Delegated-IPv6-Prefix" not in radiusd.authenticate("ivan", "pw-ivan-S3cr3t")[1]
+    assert not rows(db, "radreply", "attribute = %s", ("Delegated-IPv6-Prefix",))
+
+
+def test_invalid_ipv6_prefix_is_refused_before_any_write(backend, db):
+    with pytest.raises(BackendError, match="invalid IPv6 prefix") as caught:
+        backend.apply([service("judy", ipv6_prefix="2001:db8::1/56")])
+    assert not caught.value.transient
+    assert not rows(db, "radcheck")
+
+
 def test_restricted_service_gets_the_captive_treatment(radiusd, backend, db):
     backend.apply([service("carol", restricted=True)])
     accepted, reply = radiusd.authenticate("carol", "pw-carol-S3cr3t")

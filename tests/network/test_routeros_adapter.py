@@ -85,6 +85,25 @@ def test_create_pppoe_and_hotspot(emu, backend):
     assert backend.read_state() == {s.login: s for s in desired}
 
 
+def test_static_address_and_delegated_ipv6_prefix_on_the_ppp_secret(emu, backend):
+    """The pools' address and IPv6 prefix are the secret's remote-address and
+    remote-ipv6-prefix; a hotspot user has no prefix field and gets the address only."""
+    desired = [
+        pppoe("alice", remote_address="100.64.0.10", ipv6_prefix="2001:db8:100::/56"),
+        hotspot("bob", remote_address="100.64.0.11"),
+    ]
+    backend.apply(desired)
+    secret = emu.row(SECRETS, "alice")
+    assert secret["remote-address"] == "100.64.0.10"
+    assert secret["remote-ipv6-prefix"] == "2001:db8:100::/56"
+    assert "remote-ipv6-prefix" not in emu.row(USERS, "bob")
+    assert backend.read_state() == {s.login: s for s in desired}
+    assert not backend.apply(desired).changed
+
+    backend.apply([pppoe("alice", remote_address="100.64.0.10"), desired[1]])
+    assert not emu.row(SECRETS, "alice").get("remote-ipv6-prefix")
+
+
 def test_second_apply_writes_nothing(emu, backend):
     desired = [
         pppoe("alice"),

@@ -77,7 +77,9 @@ class ServiceState:
     MAC, ``password`` empty and ``remote_address`` required). ``restricted`` puts
     the login's address in the ``wisp-restricted`` address list (RouterOS) or the
     restricted RADIUS group, which the router's firewall sends to the captive page.
-    A terminated service is simply absent from the desired set.
+    A terminated service is simply absent from the desired set. ``remote_address`` is
+    the subscriber's IPv4 address, ``ipv6_prefix`` the IPv6 prefix delegated to its
+    router (PPPoE; hotspot and DHCP logins have none), both empty when dynamic.
 
     ``uptime_limit_s`` (0: none) is the login's total online time: the NAS refuses
     the login and ends its session once the online time it has counted reaches it
@@ -93,6 +95,7 @@ class ServiceState:
     restricted: bool = False
     remote_address: str = ""
     comment: str = ""
+    ipv6_prefix: str = ""
     mac: str = ""
     uptime_limit_s: int = 0
 

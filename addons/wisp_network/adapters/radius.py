@@ -15,6 +15,7 @@ radcheck         ``L  Cleartext-Password  :=  <password>``,
                  a time pass ``L  Max-All-Session  :=  <seconds>``
 radreply         ``L  Mikrotik-Rate-Limit  :=  <plan rate>`` (always),
                  ``L  Framed-IP-Address  :=  <ip>`` (static address only),
+                 ``L  Delegated-IPv6-Prefix  :=  <prefix>`` (IPv6 prefix only),
                  ``L  Fall-Through  :=  No`` (not restricted, see below) and
                  ``L  Session-Timeout  :=  <seconds>`` (time pass only)
 radusergroup     ``L  wisp-pppoe``, ``wisp-hotspot`` or ``wisp-dhcp`` (priority 10):
@@ -169,6 +170,7 @@ RESTRICTED_PRIORITY = 0
 
 PASSWORD_ATTR = "Cleartext-Password"  # noqa: S105 - an attribute name
 ADDRESS_ATTR = "Framed-IP-Address"
+PREFIX_ATTR = "Delegated-IPv6-Prefix"  # RFC 4818: the prefix for the CPE's LAN (DHCPv6-PD)
 FALL_THROUGH_ATTR = "Fall-Through"
 UPTIME_CHECK_ATTR = "Max-All-Session"  # check_name of the wisp_uptime_counter sqlcounter
 SESSION_TIMEOUT_ATTR = "Session-Timeout"
@@ -228,6 +230,7 @@ CHECK_ATTRS = (
 REPLY_ATTRS = (
     *sorted({v.rate_attr for v in VENDORS.values()}),
     ADDRESS_ATTR,
+    PREFIX_ATTR,
     FALL_THROUGH_ATTR,
     SESSION_TIMEOUT_ATTR,
 )
@@ -547,6 +550,7 @@ class RadiusBackend(Backend):
             password = _first_value(checks.get(login, {}).get(PASSWORD_ATTR))
             rate = _first_value(replies.get(login, {}).get(vendor.rate_attr))
             address = _first_value(replies.get(login, {}).get(ADDRESS_ATTR)) or ""
+            prefix = _first_value(replies.get(login, {}).get(PREFIX_ATTR)) or ""
             uptime = _first_value(checks.get(login, {}).get(UPTIME_CHECK_ATTR)) or "0"
             try:
                 profile = vendor.parse_rate(rate) if rate else SpeedProfile("", 0, 0)
@@ -559,6 +563,7 @@ class RadiusBackend(Backend):
                 profile=profile,
                 restricted=any(group in member for group in RESTRICTED_GROUPS),
                 remote_address=address,
+                ipv6_prefix=prefix,
                 uptime_limit_s=int(uptime) if uptime.isdigit() else 0,
                 mac=login if kind == "dhcp" else "",
             )
@@ -578,6 +583,8 @@ class RadiusBackend(Backend):
         replies = {vendor.rate_attr: (":=", vendor.format_rate(service.profile))}
         if service.remote_address:
             replies[ADDRESS_ATTR] = (":=", service.remote_address)
+        if service.ipv6_prefix:
+            replies[PREFIX_ATTR] = (":=", service.ipv6_prefix)
         if service.uptime_limit_s:
             checks[UPTIME_CHECK_ATTR] = (":=", str(service.uptime_limit_s))
             replies[SESSION_TIMEOUT_ATTR] = (":=", str(service.uptime_limit_s))
@@ -615,6 +622,14 @@ class RadiusBackend(Backend):
                 except ValueError:
                     raise BackendError(
                         f"login {service.login}: invalid address {service.remote_address!r}",
+                        transient=False,
+                    ) from None
+            if service.ipv6_prefix:
+                try:
+                    ipaddress.IPv6Network(service.ipv6_prefix)
+                except ValueError:
+                    raise BackendError(
+                        f"login {service.login}: invalid IPv6 prefix {service.ipv6_prefix!r}",
                         transient=False,
                     ) from None
             by_login[service.login] = service

@@ -12,7 +12,8 @@ first, hotspot menus in brackets):
   rate plus ``address-list=wisp-restricted``.
 * ``/ppp/secret`` (``/ip/hotspot/user``): ``name=L password=… profile=wisp-P``
   (``service=pppoe`` for secrets), ``remote-address`` (``address``) when the
-  service has a static IP, ``comment=wisp:<service comment>``.
+  service has a static IP, ``remote-ipv6-prefix`` (PPPoE only) when it has a
+  delegated IPv6 prefix, ``comment=wisp:<service comment>``.
 * ``/ip/firewall/address-list``: ``list=wisp-restricted address=<static IP>
   comment=wisp:L``, only for a restricted service with a static IP.
 
@@ -145,6 +146,7 @@ class _Kind:
     active: str | None  # None: no session the suite can drop
     active_login: str  # the field naming the login in the active menu
     address_field: str  # the static address of a login
+    prefix_field: str = ""  # the delegated IPv6 prefix of a login (PPPoE only)
     fixed: tuple = ()  # fields every managed login of this kind carries
     profile_comment: bool = False  # the profile menu has a comment field
     active_mac: str = "mac-address"  # the client's MAC in the active menu
@@ -161,6 +163,7 @@ KINDS = {
         active="/ppp/active",
         active_login="name",
         address_field="remote-address",
+        prefix_field="remote-ipv6-prefix",
         fixed=(("service", "pppoe"),),
         profile_comment=True,
         active_mac="caller-id",
@@ -352,8 +355,19 @@ def _user_read_fields(spec):
     else:
         own = ("password", "profile")
     fixed = (f for f, _ in spec.fixed)
+    prefix = (spec.prefix_field,) if spec.prefix_field else ()
     uptime = (spec.uptime_field,) if spec.uptime_field else ()
-    return (".id", spec.key, *own, spec.address_field, "comment", "disabled", *fixed, *uptime)
+    return (
+        ".id",
+        spec.key,
+        *own,
+        spec.address_field,
+        *prefix,
+        "comment",
+        "disabled",
+        *fixed,
+        *uptime,
+    )
 
 
 def _name_query(field, names):
@@ -671,6 +685,7 @@ class RouterOSBackend(Backend):
                     restricted=restricted,
                     remote_address=_normal(spec.address_field, row.get(spec.address_field, "")),
                     comment=row["comment"][len(MARKER) :],
+                    ipv6_prefix=row.get(spec.prefix_field, "") if spec.prefix_field else "",
                     uptime_limit_s=(
                         uptime_seconds(row.get(spec.uptime_field)) if spec.uptime_field else 0
                     ),
@@ -734,6 +749,7 @@ class RouterOSBackend(Backend):
             **dict(spec.fixed),
             "profile": profile_name(state),
             spec.address_field: state.remote_address,
+            **({spec.prefix_field: state.ipv6_prefix} if spec.prefix_field else {}),
             "comment": MARKER + state.comment,
             "disabled": "no",
         }

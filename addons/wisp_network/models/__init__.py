@@ -3,6 +3,8 @@ from . import (
     wisp_circuit_test,
     wisp_cpe_device,
     wisp_dashboard,
+    wisp_ip_address,
+    wisp_ip_pool,
     wisp_network_job,
     wisp_radius_server,
     wisp_router,

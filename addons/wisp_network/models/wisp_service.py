@@ -25,6 +25,7 @@ NETWORK_FIELDS = SPEED_FIELDS | {
     "login",
     "network_password",
     "ip_address",
+    "ipv6_prefix",
     "router_id",
     "site_id",
     "access_method",
@@ -44,6 +45,8 @@ MEASURED_FIELDS = (
     "usage_counter_download",
     "usage_counter_upload",
     "last_traffic_date",
+    # handed out by the IP pools only
+    "ipv6_prefix",
 )
 MB = 10**6
 LIVE_FIELDS = [
@@ -134,6 +137,16 @@ class WispService(models.Model):
         help="The name the router knows this service by: its login, or its CPE MAC for DHCP/IPoE.",
     )
     usage_ids = fields.One2many("wisp.service.usage", "service_id")
+    # An address belongs to one service: a copy gets its own from the pools.
+    ip_address = fields.Char(copy=False)
+    ipv6_prefix = fields.Char(
+        string="IPv6 Prefix",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="The IPv6 prefix delegated to the subscriber's router, from an IPv6 pool of "
+        "its router or site.",
+    )
     data_cap_gb = fields.Integer(related="plan_id.data_cap_gb")
     cap_exceeded = fields.Boolean(
         readonly=True,
@@ -325,6 +338,7 @@ class WispService(models.Model):
         self._check_macs([vals.get("mac_address") for vals in vals_list])
         services = super().create(vals_list)
         services._fill_mac_from_devices()
+        services.filtered("ip_address")._ipam_claim()
         return services
 
     def _check_macs(self, macs):
@@ -411,6 +425,7 @@ class WispService(models.Model):
                     restricted=service.state in RESTRICTED_STATES,
                     remote_address=_ipv4(service.ip_address),
                     comment=f"{service.name} {service.partner_id.name or ''}".strip(),
+                    ipv6_prefix=service.ipv6_prefix or "",
                     mac=(service.mac_address or "") if kind == "dhcp" else "",
                     # restricted: the walled garden, not the clock, holds the login
                     uptime_limit_s=(
@@ -437,6 +452,11 @@ class WispService(models.Model):
     # Sync jobs (outbox: written in the same transaction as the change)
     # -------------------------------------------------------------------------
     def _on_state_change(self, transition, previous_states):
+        # Addresses first: an activation without one fails before anything is billed.
+        if transition == "activate":
+            self._ipam_assign()
+        elif transition == "terminate":
+            self._ipam_release(previous_states)
         result = super()._on_state_change(transition, previous_states)
         # Checked when a service comes onto the network: cutting a running one off
         # (dunning, a pause) must never fail for want of its address.
@@ -454,9 +474,12 @@ class WispService(models.Model):
         watched = NETWORK_FIELDS & vals.keys()
         # Only code running as superuser may skip the sync (a context key is the caller's).
         if not watched or (self.env.su and self.env.context.get("wisp_network_no_sync")):
-            return super().write(vals)
+            result = super().write(vals)
+            self._ipam_claim_written(vals)
+            return result
         before = {s.id: (s.router_id, s.network_login) for s in self.sudo()}
         result = super().write(vals)
+        self._ipam_claim_written(vals)
         if {"access_method", "mac_address", "ip_address"} & vals.keys():
             self._fill_mac_from_devices()
             self._check_dhcp_ready()
@@ -490,6 +513,142 @@ class WispService(models.Model):
                     }
                 )
         return self.env["wisp.network.job"]._enqueue(vals_list)
+
+    # -------------------------------------------------------------------------
+    # IP address management (pools: wisp.ip.pool)
+    # -------------------------------------------------------------------------
+    def _ip_pool_purpose(self):
+        """The purpose of the pools this service takes its address from, or False.
+
+        PPPoE services take theirs from the PPPoE pools, DHCP/IPoE services (their
+        static lease) from the DHCP pools; hotspot (prepaid) users get one from the
+        hotspot's own DHCP.
+        """
+        self.ensure_one()
+        if self.service_type != "internet" or not self.plan_id:
+            return False
+        return {"pppoe": "pppoe", "dhcp": "dhcp"}.get(self._network_kind(), False)
+
+    def _ipam_assign(self):
+        """Give each service that has none an address and an IPv6 prefix from the
+        pools of its router or site (none when its site has no pool of its purpose).
+
+        A pool without a free entry raises: the activation fails visibly rather
+        than putting a service on the network without its address.
+        """
+        Pool = self.env["wisp.ip.pool"]
+        pools_of = {}  # one search per site, router and purpose of the batch
+        for service in self.sudo():
+            purpose = service._ip_pool_purpose()
+            if not purpose:
+                continue
+            key = (service.site_id, service.router_id, purpose)
+            if key not in pools_of:
+                pools_of[key] = Pool._for_service(service, purpose)
+            values = {}
+            for field, version in (("ip_address", "4"), ("ipv6_prefix", "6")):
+                pools = pools_of[key].filtered(lambda p, version=version: p.ip_version == version)
+                if pools and not service[field]:
+                    values[field] = pools._allocate(service).address
+            if values:
+                service.with_context(wisp_ipam=True).write(values)
+
+    def _ipam_release(self, previous_states):
+        """Terminated: the service's addresses go into quarantine (free at once for a
+        service that never ran) and leave the service."""
+        entries = (
+            self.env["wisp.ip.address"]
+            .sudo()
+            .search([("service_id", "in", self.ids), ("state", "=", "used")])
+        )
+        for service, held in entries.grouped("service_id").items():
+            held._release(quarantine=previous_states.get(service.id) in PRESENT_STATES)
+            values = {}
+            for entry in held:
+                values["ip_address" if entry.pool_id.ip_version == "4" else "ipv6_prefix"] = False
+            service.with_context(wisp_ipam=True).write(values)
+
+    def _ipam_claim_written(self, vals):
+        if "ip_address" in vals and not self.env.context.get("wisp_ipam"):
+            self._ipam_claim()
+
+    def _ipam_claim(self):
+        """Take the address staff typed, when the service's router or site has IPv4
+        pools: it must be inside one of them and neither reserved nor another
+        service's; the address it replaces is released. Sites without pools keep
+        addresses typed by hand."""
+        Pool = self.env["wisp.ip.pool"]
+        Address = self.env["wisp.ip.address"].sudo()
+        for service in self.sudo().filtered(lambda s: s.state != "terminated"):
+            held = Address.search(
+                [
+                    ("service_id", "=", service.id),
+                    ("state", "=", "used"),
+                    ("pool_id.ip_version", "=", "4"),
+                ]
+            )
+            wanted = service.ip_address and str(ipaddress.ip_address(service.ip_address.strip()))
+            if wanted and wanted in held.mapped("address"):
+                continue
+            entry = Address
+            pools = Pool._for_service(service).filtered(lambda p: p.ip_version == "4")
+            if wanted and pools:
+                entry = service._ipam_free_entry(pools, wanted)
+            held._release(quarantine=service.state in PRESENT_STATES)
+            if entry:
+                entry.write({"state": "used", "service_id": service.id, "quarantine_until": False})
+
+    def _ipam_free_entry(self, pools, wanted):
+        """The locked entry of ``wanted`` in ``pools``, or a clear error why not."""
+        self.ensure_one()
+        address = ipaddress.ip_address(wanted)
+        pool = pools.filtered(lambda p: address in p._network())[:1]
+        if not pool:
+            raise ValidationError(
+                self.env._(
+                    "%(address)s is outside the IP pools of service %(service)s (%(pools)s): "
+                    "choose an address of one of them.",
+                    address=wanted,
+                    service=self.name,
+                    pools=", ".join(f"{p.name} {p.cidr}" for p in pools),
+                )
+            )
+        self.env["wisp.ip.address"].flush_model()
+        self.env.cr.execute(
+            "SELECT id FROM wisp_ip_address WHERE pool_id = %s AND address = %s FOR UPDATE",
+            [pool.id, wanted],
+        )
+        row = self.env.cr.fetchone()
+        entry = self.env["wisp.ip.address"].sudo().browse(row and row[0])
+        other = entry.service_id and entry.service_id != self
+        if not entry or entry.state == "reserved":
+            reason = self.env._("is reserved in pool %s (network, gateway or excluded)", pool.name)
+        elif entry.state == "used" and other:
+            reason = self.env._("is used by service %s", entry.service_id.name)
+        elif entry.state == "quarantined" and other:
+            reason = self.env._(
+                "is in quarantine until %s (released by a terminated service)",
+                entry.quarantine_until,
+            )
+        else:
+            return entry
+        raise ValidationError(
+            self.env._(
+                "Address %(address)s %(reason)s: choose another one for service %(service)s.",
+                address=wanted,
+                reason=reason,
+                service=self.name,
+            )
+        )
+
+    def action_assign_ip(self):
+        """Hand an address (and IPv6 prefix) from its pools to a running service that
+        has none, e.g. one activated before its site had pools."""
+        check_groups(self.env, (NETWORK,))
+        self.check_access("write")
+        running = self.filtered(lambda s: s.state in PRESENT_STATES)
+        running._ipam_assign()
+        return True
 
     # -------------------------------------------------------------------------
     # Usage and data caps

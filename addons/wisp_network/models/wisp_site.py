@@ -2,15 +2,57 @@ import io
 import zipfile
 
 from odoo import api, fields, models
-from odoo.addons.wisp_subscriber.tools.access import NETWORK, check_groups
+from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
 
 from ..tools import libreqos
+
+IP_READERS = f"{SUPPORT},{BILLING},{NETWORK}"
 
 
 class WispSite(models.Model):
     _inherit = "wisp.site"
 
     router_ids = fields.One2many("wisp.router", "site_id", string="Routers")
+    # The roles that read pools (installers do not).
+    ip_pool_ids = fields.One2many("wisp.ip.pool", "site_id", string="IP Pools", groups=IP_READERS)
+    ip_pool_count = fields.Integer(
+        compute="_compute_ip_usage", string="IP Pools Count", groups=IP_READERS
+    )
+    ip_free_count = fields.Integer(
+        compute="_compute_ip_usage", string="Free Addresses", groups=IP_READERS
+    )
+    ip_used_count = fields.Integer(
+        compute="_compute_ip_usage", string="Used Addresses", groups=IP_READERS
+    )
+    ip_quarantined_count = fields.Integer(
+        compute="_compute_ip_usage", string="Quarantined Addresses", groups=IP_READERS
+    )
+    ip_usage_pct = fields.Float(
+        compute="_compute_ip_usage", string="IPv4 Usage (%)", groups=IP_READERS
+    )
+
+    def _compute_ip_usage(self):
+        """IPv4 usage of the site's pools (IPv6 prefixes are counted on their pools)."""
+        pools = self.env["wisp.ip.pool"].search([("site_id", "in", self.ids)])
+        for site in self:
+            site_pools = pools.filtered(lambda p, site=site: p.site_id == site)
+            ipv4 = site_pools.filtered(lambda p: p.ip_version == "4")
+            site.ip_pool_count = len(site_pools)
+            site.ip_free_count = sum(ipv4.mapped("free_count"))
+            site.ip_used_count = sum(ipv4.mapped("used_count"))
+            site.ip_quarantined_count = sum(ipv4.mapped("quarantined_count"))
+            usable = site.ip_free_count + site.ip_used_count + site.ip_quarantined_count
+            taken = site.ip_used_count + site.ip_quarantined_count
+            site.ip_usage_pct = 100.0 * taken / usable if usable else 0.0
+
+    def action_view_ip_pools(self):
+        check_groups(self.env, (SUPPORT, BILLING, NETWORK))
+        self.check_access("read")
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("wisp_network.wisp_ip_pool_action")
+        action["domain"] = [("site_id", "=", self.id)]
+        action["context"] = {"default_site_id": self.id}
+        return action
 
     @api.model
     def action_download_libreqos(self):
@@ -49,6 +91,7 @@ class WispSite(models.Model):
                     download_kbps=state.profile.download_kbps,
                     upload_kbps=state.profile.upload_kbps,
                     comment=service.plan_id.display_name,
+                    ipv6=state.ipv6_prefix,
                 )
             )
         return circuits

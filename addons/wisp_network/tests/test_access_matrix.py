@@ -18,11 +18,16 @@ class TestAccessMatrix(AccessMatrixCase):
             "action_view_failed_jobs": ("support", "network"),
         },
         "wisp.network.job": {"action_retry": ("network",)},
-        "wisp.site": {"action_download_libreqos": ("network",)},
+        "wisp.site": {
+            "action_download_libreqos": ("network",),
+            "action_view_ip_pools": ("support", "billing", "network"),
+        },
+        "wisp.ip.pool": {"action_view_addresses": ("support", "billing", "network")},
         "wisp.service": {
             "action_circuit_test": ("support", "network"),
             "action_view_usage": ("support", "billing", "network"),
             "action_sync_network": ("network",),
+            "action_assign_ip": ("network",),
             "action_disconnect_session": ("support", "network"),
         },
     }
@@ -33,7 +38,9 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.circuit.test": {"state": (), "loss_pct": ()},
         "wisp.service.usage": {"download_mb": (), "upload_mb": ()},
         "wisp.service.session": {"state": (), "download_bytes": (), "stop_date": ()},
-        "wisp.service": {"router_id": ("network",), "last_traffic_date": ()},
+        "wisp.service": {"router_id": ("network",), "last_traffic_date": (), "ipv6_prefix": ()},
+        "wisp.ip.pool": {"cidr": ("network",), "exclusions": ("network",)},
+        "wisp.ip.address": {"state": (), "service_id": ()},
     }
 
     @classmethod
@@ -63,6 +70,13 @@ class TestAccessMatrix(AccessMatrixCase):
         cls.env["wisp.circuit.test"].create(
             {"service_id": cls.foreign_service.id, "router_id": router.id, "address": "10.9.9.9"}
         )
+        for site, cidr in (
+            (cls.matrix_site, "10.98.0.0/28"),
+            (cls.other_company_site, "10.99.0.0/28"),
+        ):
+            cls.env["wisp.ip.pool"].create(
+                {"name": f"Matrix {cidr}", "site_id": site.id, "cidr": cidr}
+            )
         cls.env["wisp.service.usage"].create(
             {"service_id": cls.foreign_service.id, "date": "2026-01-01", "download_mb": 5.0}
         )

@@ -47,6 +47,7 @@ class Circuit:
     download_kbps: int
     upload_kbps: int
     comment: str = ""
+    ipv6: str = ""  # the delegated prefix (LibreQoS takes subnets)
 
 
 def _mbps(kbps, floor):
@@ -78,7 +79,7 @@ def shaped_devices_csv(circuits):
                 circuit.router,
                 circuit.mac,
                 circuit.ipv4,
-                "",
+                circuit.ipv6,
                 *_rates(circuit),
                 circuit.comment,
                 "",
