@@ -456,6 +456,19 @@ def test_database_down_is_transient(backend, db):
     assert backend.read_state() == {}
 
 
+def test_malformed_connection_string_is_refused_without_quoting_it(caplog):
+    # libpq's own message would quote the text around the fault: here the password
+    bad = RadiusBackend("host=127.0.0.1 dbname=radius password=Db Pa55word", nas=NAS)
+    with caplog.at_level(logging.DEBUG):
+        for call in (bad.read_state, lambda: bad.apply([service("alice")]), bad.read_usage):
+            with pytest.raises(BackendError) as info:
+                call()
+            assert not info.value.transient
+            assert "malformed connection string" in str(info.value)
+            assert "Pa55word" not in str(info.value)
+    assert "Pa55word" not in caplog.text
+
+
 def test_sql_errors_are_not_transient(dsn):
     wrong = RadiusBackend(dsn, schema="no_such_schema", nas=NAS)
     with pytest.raises(BackendError) as info:

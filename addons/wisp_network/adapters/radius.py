@@ -364,8 +364,10 @@ class RadiusBackend(Backend):
         self._scrub_words.update(filter(None, self._known_secrets.values()))
         try:
             dsn_password = psycopg2.extensions.parse_dsn(dsn).get("password")
+            self._dsn_malformed = False
         except psycopg2.Error:
-            dsn_password = None
+            # libpq's message quotes the string around the fault: maybe the password
+            dsn_password, self._dsn_malformed = None, True
         if dsn_password:
             self._scrub_words.add(dsn_password)
 
@@ -379,6 +381,10 @@ class RadiusBackend(Backend):
         if self._conn is not None and not self._conn.closed:
             return self._conn
         self._conn = None
+        if self._dsn_malformed:
+            raise BackendError(
+                "RADIUS database connect failed: malformed connection string", transient=False
+            )
         try:
             conn = psycopg2.connect(
                 self._dsn,
