@@ -622,22 +622,8 @@ class RadiusBackend(Backend):
                     f"{service.uptime_limit_s!r} (whole seconds, 0 for none)",
                     transient=False,
                 )
-            if service.remote_address:
-                try:
-                    ipaddress.IPv4Address(service.remote_address)
-                except ValueError:
-                    raise BackendError(
-                        f"login {service.login}: invalid address {service.remote_address!r}",
-                        transient=False,
-                    ) from None
-            if service.ipv6_prefix:
-                try:
-                    ipaddress.IPv6Network(service.ipv6_prefix)
-                except ValueError:
-                    raise BackendError(
-                        f"login {service.login}: invalid IPv6 prefix {service.ipv6_prefix!r}",
-                        transient=False,
-                    ) from None
+            _check_value(service, service.remote_address, ipaddress.IPv4Address, "address")
+            _check_value(service, service.ipv6_prefix, ipaddress.IPv6Network, "IPv6 prefix")
             by_login[service.login] = service
         return by_login
 
@@ -1104,6 +1090,18 @@ def _usages(rows, monotonic):
         Usage(login, int(down), int(up), monotonic)
         for login, down, up in rows
     ]
+
+
+def _check_value(service, value, parse, what):
+    """A refusal naming ``service``'s login when ``value`` is set and ``parse`` rejects it."""
+    if not value:
+        return
+    try:
+        parse(value)
+    except ValueError:
+        raise BackendError(
+            f"login {service.login}: invalid {what} {value!r}", transient=False
+        ) from None
 
 
 def _utc(value):
