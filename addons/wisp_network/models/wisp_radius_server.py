@@ -67,6 +67,21 @@ class WispRadiusServer(models.Model):
                     )
                 ) from None
 
+    @api.constrains("dsn")
+    def _check_dsn(self):
+        for server in self.sudo():
+            try:
+                psycopg2.extensions.parse_dsn(server.dsn)
+            except psycopg2.Error:
+                # libpq's own message quotes the text around the fault (the password?)
+                raise ValidationError(
+                    self.env._(
+                        "%(server)s: the database connection string is malformed "
+                        "(expected key=value pairs or a postgresql:// URI).",
+                        server=server.name,
+                    )
+                ) from None
+
     def _backend(self, **options):
         """The adapter for this database (``options``: the adapter's, e.g. ``nas``).
 

@@ -7,6 +7,7 @@ import psycopg2.extensions
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.sql_db import connection_info_for
+from odoo.tests import tagged
 
 from .common import WispNetworkCase, load_network_fixture
 
@@ -173,6 +174,13 @@ class TestRadiusServer(WispNetworkCase):
         server.write({"address": "10.0.0.2"})
         self.assertEqual(self.router_a.with_user(self.network).coa_secret, SECRET_A)
 
+    def test_malformed_database_string_is_refused_without_quoting_it(self):
+        with self.assertRaises(ValidationError) as info, self.env.cr.savepoint():
+            self.server.dsn = "host=127.0.0.1 dbname=radius password=Db Pa55word"
+        self.assertIn("malformed", str(info.exception))
+        self.assertNotIn("Pa55word", str(info.exception))
+        self.assertEqual(self.server.dsn, self.dsn)
+
     def test_database_errors_hide_the_access(self):
         server = self.env["wisp.radius.server"].create(
             {
@@ -190,16 +198,20 @@ class TestRadiusServer(WispNetworkCase):
             self.assertNotIn(secret, self.router_a.last_error or "")
 
 
+def _load_migration():
+    path = pathlib.Path(__file__).parents[1] / "migrations/19.0.1.1.0/post-migrate.py"
+    spec = importlib.util.spec_from_file_location("wisp_network_migration_1_1", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration
+
+
 class TestRadiusServerMigration(WispNetworkCase):
     """19.0.1.1.0: routers that held their own RADIUS database become routers of a
     RADIUS server; the old columns (with the database password) are dropped."""
 
     def test_routers_with_their_own_database_get_a_server(self):
-        path = pathlib.Path(__file__).parents[1] / "migrations/19.0.1.1.0/post-migrate.py"
-        spec = importlib.util.spec_from_file_location("wisp_network_migration_1_1", path)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
-
+        migration = _load_migration()
         cr = self.env.cr
         # the table as 19.0.1.0.0 left it (rolled back with the test)
         cr.execute("ALTER TABLE wisp_router ADD COLUMN radius_dsn varchar")
@@ -239,3 +251,38 @@ class TestRadiusServerMigration(WispNetworkCase):
         self.assertEqual(cr.fetchall(), [("radius_server_id",)])
         reconciles = self.Job.search([("kind", "=", "reconcile")])
         self.assertEqual(reconciles.router_id, tower_1 | tower_2 | tower_3)
+        self.assertEqual(tower_1.radius_server_id.company_id, site.company_id)
+
+
+# post_install: another company is created, with every installed module's columns
+@tagged("post_install", "-at_install")
+class TestRadiusServerMigrationCompanies(WispNetworkCase):
+    def test_a_database_of_several_companies_gets_a_shared_server(self):
+        migration = _load_migration()
+        cr = self.env.cr
+        cr.execute("ALTER TABLE wisp_router ADD COLUMN radius_dsn varchar")
+        cr.execute("ALTER TABLE wisp_router ADD COLUMN radius_schema varchar")
+        other = self.env["res.company"].create({"name": "Other WISP"})
+        sites = self.env["wisp.site"].create(
+            [
+                {"name": "Ours", "code": "OUR"},
+                {"name": "Theirs", "code": "THR", "company_id": other.id},
+            ]
+        )
+        routers = self.env["wisp.router"].create(
+            [
+                {"name": f"R{i}", "site_id": site.id, "backend": "radius", "host": f"10.2.0.{i}"}
+                for i, site in enumerate(sites, 1)
+            ]
+        )
+        self.env.flush_all()
+        cr.execute(
+            "UPDATE wisp_router SET radius_dsn = 'dbname=radius' WHERE id = ANY(%s)",
+            (routers.ids,),
+        )
+        migration.migrate(cr, "19.0.1.0.0")
+        self.env.invalidate_all()
+
+        server = routers.radius_server_id
+        self.assertEqual(len(server), 1)
+        self.assertFalse(server.company_id, "each company's engineers must see it")

@@ -24,22 +24,24 @@ def migrate(cr, version):
         "WHERE r.radius_dsn IS NOT NULL AND r.radius_dsn <> '' "
         "AND r.radius_server_id IS NULL ORDER BY r.id"
     )
-    servers = {}
+    routers_of = {}
     for router_id, dsn, schema, company_id in cr.fetchall():
-        key = (dsn, schema)
-        if key not in servers:
-            router = env["wisp.router"].browse(router_id)
-            servers[key] = env["wisp.radius.server"].create(
-                {
-                    "name": f"RADIUS of {router.name}" + (f" ({schema})" if schema else ""),
-                    "dsn": dsn,
-                    "schema": schema or False,
-                    "company_id": company_id,
-                }
-            )
+        routers_of.setdefault((dsn, schema), []).append((router_id, company_id))
+    for (dsn, schema), routers in routers_of.items():
+        companies = {company_id for _router_id, company_id in routers}
+        first = env["wisp.router"].browse(routers[0][0])
+        server = env["wisp.radius.server"].create(
+            {
+                "name": f"RADIUS of {first.name}" + (f" ({schema})" if schema else ""),
+                "dsn": dsn,
+                "schema": schema or False,
+                # a database the routers of several companies use is shared by them
+                "company_id": companies.pop() if len(companies) == 1 else False,
+            }
+        )
         cr.execute(
-            "UPDATE wisp_router SET radius_server_id = %s WHERE id = %s",
-            (servers[key].id, router_id),
+            "UPDATE wisp_router SET radius_server_id = %s WHERE id = ANY(%s)",
+            (server.id, [router_id for router_id, _company_id in routers]),
         )
     cr.execute("ALTER TABLE wisp_router DROP COLUMN radius_dsn, DROP COLUMN radius_schema")
     routers = env["wisp.router"].search(
