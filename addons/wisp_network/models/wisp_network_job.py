@@ -488,11 +488,15 @@ class _Kicks:
         False (no session) or a BackendError, or is one BackendError for all."""
         try:
             with env.cr.savepoint():
+                if isinstance(results, BackendError):
+                    # one error for the whole router: one write and one log line
+                    jobs = [job for job, _logins in self.plan]
+                    failed = jobs[0].union(*jobs[1:])
+                    failed.kind = "disconnect"
+                    failed._failed(results)
+                    return
                 for job, logins in self.plan:
-                    outcomes = [
-                        results if isinstance(results, BackendError) else results.get(login)
-                        for login in logins
-                    ]
+                    outcomes = [results.get(login) for login in logins]
                     error = next((o for o in outcomes if isinstance(o, BackendError)), None)
                     if error is not None:
                         job.kind = "disconnect"

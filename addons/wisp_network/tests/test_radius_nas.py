@@ -3,6 +3,8 @@ from unittest.mock import patch
 from odoo.exceptions import AccessError
 from odoo.tools import mute_logger
 
+from ..adapters.base import BackendError
+from ..adapters.radius import RadiusBackend
 from .common import WispNetworkCase, load_network_fixture, radius_schema, radius_sql
 
 GB = 10**9
@@ -144,6 +146,27 @@ class TestRadiusKicks(RadiusNasCase):
             self.assertNotIn(listener.secret, job.last_error)
         self.assertTrue(lost.activity_ids, "the network team is told")
         self.assertIn("session dropped", self.jobs_of(fine)[0].result)
+
+    @mute_logger("odoo.addons.wisp_network.models.wisp_network_job")
+    def test_a_database_down_at_kick_time_leaves_every_kick_to_retry(self):
+        services = [self.service_on(0), self.service_on(0)]
+        self.run_jobs()
+        for service in services:
+            self.open_session(service, NAS_HOSTS[0])
+            service.with_user(self.billing).action_suspend()
+        down = BackendError("RADIUS database connect failed: timeout", transient=True)
+        with patch.object(RadiusBackend, "disconnect_many", side_effect=down):
+            self.run_jobs()
+        jobs = self.Job.union(*(self.jobs_of(service)[0] for service in services))
+        self.assertEqual(set(jobs.mapped("kind")), {"disconnect"})
+        self.assertEqual(set(jobs.mapped("state")), {"pending"}, "retried later")
+        self.assertEqual(set(jobs.mapped("last_error")), {str(down)})
+        self.assertFalse(any(listener.requests for listener in self.listeners))
+
+        self.time_passes()
+        self.run_jobs()
+        self.assertEqual(set(jobs.mapped("state")), {"done"})
+        self.assertEqual(set(jobs.mapped("result")), {"session dropped"})
 
 
 class TestRadiusUsage(RadiusNasCase):
