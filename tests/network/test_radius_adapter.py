@@ -613,6 +613,9 @@ def test_secrets_never_reach_logs(radiusd, backend, coa, caplog, dsn):
         assert secret not in caplog.text
         assert secret not in str(info.value)
         assert secret not in repr(backend)
+    # a desired or read state in a log line or a traceback shows no password
+    assert password not in repr(service("alice", password=password))
+    assert password not in repr(backend.read_state())
 
 
 # ------------------------------------------------------------ live sessions

@@ -89,7 +89,7 @@ class ServiceState:
     """
 
     login: str
-    password: str
+    password: str = dataclasses.field(repr=False)  # kept out of logs and tracebacks
     kind: str
     profile: SpeedProfile
     restricted: bool = False
