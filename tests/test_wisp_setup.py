@@ -137,3 +137,18 @@ def test_an_unreachable_source_says_what_to_do(wisp, tmp_path):
     with pytest.raises(SystemExit, match=r"cannot download the Odoo source .*WISP_ODOO_SOURCE"):
         wisp.setup_odoo(missing, venv=tmp_path / "venv", sources=tmp_path / "src")
     assert not (tmp_path / "venv").exists()
+
+
+@pytest.mark.parametrize("filters", [True, False], ids=["data-filter", "before-3.11.4"])
+def test_an_archive_member_leaving_the_folder_is_refused(wisp, tmp_path, monkeypatch, filters):
+    if not filters:
+        monkeypatch.delattr(wisp.tarfile, "data_filter", raising=False)
+    evil = tmp_path / "evil.txt"
+    evil.write_text("x")
+    archive = tmp_path / "evil.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(evil, arcname="../outside.txt")
+    with pytest.raises(SystemExit, match="refusing"):
+        wisp.setup_odoo(str(archive), venv=tmp_path / "venv", sources=tmp_path / "src")
+    assert not (tmp_path / "outside.txt").exists()
+    assert not (tmp_path / "venv").exists()

@@ -231,7 +231,9 @@ class WispMessage(models.Model):
             attachment_ids=values.get("attachment_ids", []),
             partner_ids=partner.ids,
             message_type="comment",
-            subtype_xmlid="mail.mt_comment",
+            # a note: only the recipient is notified, not the staff following the
+            # subscriber (a discussion would e-mail them every invoice of it)
+            subtype_xmlid="mail.mt_note",
             email_layout_xmlid="mail.mail_notification_light",
         )
 

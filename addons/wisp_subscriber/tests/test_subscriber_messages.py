@@ -33,6 +33,8 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
             self.Message._cron_send(commit=False)
 
     def test_suspension_is_told_once_by_email_and_logged_in_the_chatter(self):
+        # a staff member following the subscriber is not sent the subscriber's messages
+        self.subscriber.message_subscribe(partner_ids=self.support.partner_id.ids)
         service = self.new_service("active")
         service.action_suspend()
         self.new_service("suspended")  # a second service cut off the same day
@@ -51,6 +53,7 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
         mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", posted.id)])
         self.assertEqual(len(mail), 1, "the e-mail goes through Odoo's mail queue")
         self.assertIn(self.subscriber, mail.recipient_ids)
+        self.assertEqual(posted.notification_ids.res_partner_id, self.subscriber)
 
         # announced again: nothing new, nothing sent twice
         self.Message._queue(
