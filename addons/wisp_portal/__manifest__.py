@@ -9,9 +9,17 @@
     "website": "https://github.com/wisp-suite/wisp",
     "author": "WISP suite developers",
     "license": "AGPL-3",
-    "depends": ["website", "account_payment", "wisp_billing", "wisp_network"],
+    "depends": [
+        "website",
+        "account_payment",
+        "wisp_billing",
+        "wisp_network",
+        "mass_mailing",
+        "mass_mailing_sms",
+    ],
     "data": [
         "security/ir.model.access.csv",
+        "security/wisp_portal_security.xml",
         "data/wisp_portal_data.xml",
         "views/portal_templates.xml",
         "views/account_portal_templates.xml",
@@ -23,8 +31,10 @@
         "views/website_menus.xml",
         "views/wisp_router_views.xml",
         "views/res_config_settings_views.xml",
+        "views/wisp_segment_views.xml",
+        "views/mailing_mailing_views.xml",
     ],
-    "demo": ["demo/wisp_portal_demo.xml"],
+    "demo": ["demo/wisp_portal_demo.xml", "demo/wisp_segment_demo.xml"],
     "assets": {
         "web.assets_frontend": [
             "wisp_portal/static/src/scss/wisp_portal.scss",

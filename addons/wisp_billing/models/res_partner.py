@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import BILLING, SUPPORT, check_groups
+from odoo.addons.wisp_subscriber.tools.segment import figure_domain
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from ..tools.codes import random_symbols
 from ..tools.proration import cycle_bounds
@@ -51,6 +53,7 @@ class ResPartner(models.Model):
     wisp_overdue = fields.Monetary(
         string="Overdue",
         compute="_compute_wisp_balance_due",
+        search="_search_wisp_overdue",
         currency_field="currency_id",
         groups=f"{BILLING},{SUPPORT}",
         help="The part of the balance due whose due date has passed.",
@@ -421,3 +424,63 @@ class ResPartner(models.Model):
         return account._wisp_wallet_grant(
             amount, "promo", self.env._("Registration bonus: %(name)s", name=account.name)
         )
+
+    # -------------------------------------------------------------------------
+    # Segment facts (campaigns): searched in SQL, one sub-select per condition
+    # -------------------------------------------------------------------------
+    wisp_referral_count = fields.Integer(
+        string="Referrals",
+        compute="_compute_wisp_referral_count",
+        search="_search_wisp_referral_count",
+        help="How many accounts signed up with this account's referral code.",
+    )
+
+    def _search_wisp_overdue(self, operator, value):
+        """Accounts by what their posted invoices past due still leave to pay, in the
+        current company (as the field shows it)."""
+        today = fields.Date.context_today(self)
+        self.env["account.move"].flush_model(
+            [
+                "commercial_partner_id",
+                "amount_residual_signed",
+                "move_type",
+                "state",
+                "payment_state",
+                "company_id",
+                "invoice_date_due",
+            ]
+        )
+        # the figure, as the compute reads it as superuser: a sum, no invoice shown
+        figures = SQL(
+            """SELECT commercial_partner_id, SUM(amount_residual_signed)
+                 FROM account_move
+                WHERE move_type IN ('out_invoice', 'out_refund')
+                  AND state = 'posted'
+                  AND payment_state IN ('not_paid', 'partial')
+                  AND company_id = %s
+                  AND invoice_date_due < %s
+             GROUP BY commercial_partner_id""",
+            self.env.company.id,
+            today,
+        )
+        return figure_domain(figures, operator, value)
+
+    def _compute_wisp_referral_count(self):
+        counts = dict(
+            self.sudo()._read_group(
+                [("wisp_referred_by_id", "in", self.commercial_partner_id.ids)],
+                ["wisp_referred_by_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.wisp_referral_count = counts.get(partner.commercial_partner_id, 0)
+
+    def _search_wisp_referral_count(self, operator, value):
+        self.flush_model(["wisp_referred_by_id"])
+        figures = SQL(
+            """SELECT wisp_referred_by_id, COUNT(*) FROM res_partner
+                WHERE wisp_referred_by_id IS NOT NULL
+             GROUP BY wisp_referred_by_id"""
+        )
+        return figure_domain(figures, operator, value)

@@ -18,6 +18,7 @@ from . import (
     test_security_service,
     test_security_stripe,
     test_security_vouchers,
+    test_segment_facts,
     test_stripe_webhook,
     test_subscriber_header,
     test_subscriber_header_tour,

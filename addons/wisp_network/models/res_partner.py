@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 from odoo import fields, models
+from odoo.addons.wisp_subscriber.tools.segment import figure_domain
+from odoo.tools import SQL
 
 # A reading finds the counters of an online subscriber moved; readings are hourly
 # (ir_cron_wisp_usage_collect), so two intervals without traffic mean offline.
@@ -48,3 +50,78 @@ class ResPartner(models.Model):
                 partner.wisp_online_state = "offline"
             else:
                 partner.wisp_online_state = "unknown"
+
+    # Segment fact (campaigns): how close the account is to its data cap.
+    wisp_cap_usage_percent = fields.Integer(
+        string="Data Cap Used (%)",
+        compute="_compute_wisp_cap_usage_percent",
+        search="_search_wisp_cap_usage_percent",
+        help="The largest share of its plan's data cap a running service of the account "
+        "used in its current cycle (0: no capped service).",
+    )
+
+    def _wisp_capped_services(self):
+        return (
+            self.env["wisp.service"]
+            .sudo()
+            .search(
+                [
+                    ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                    ("state", "in", CONNECTED_STATES),
+                    ("plan_id.data_cap_gb", ">", 0),
+                ]
+            )
+        )
+
+    def _compute_wisp_cap_usage_percent(self):
+        services = self._wisp_capped_services()
+        totals = services._cycle_usage_mb(fields.Date.context_today(self))
+        percents = {}
+        for service in services:
+            used = 100 * totals.get(service.id, 0.0) / (service.plan_id.data_cap_gb * 1000)
+            account = service.commercial_partner_id.id
+            percents[account] = max(percents.get(account, 0), int(used))
+        for partner in self:
+            partner.wisp_cap_usage_percent = percents.get(partner.commercial_partner_id.id, 0)
+
+    def _search_wisp_cap_usage_percent(self, operator, value):
+        """Accounts by cap used, in one query: each capped service's cycle start (the
+        activation day of this or last month, as ``wisp.service._cycle_start``)
+        and its readings since."""
+        today = fields.Date.context_today(self)
+        self.env["wisp.service"].flush_model(
+            ["commercial_partner_id", "state", "plan_id", "activation_date"]
+        )
+        self.env["wisp.service.usage"].flush_model(["service_id", "date", "total_mb"])
+        self.env["product.product"].flush_model(["product_tmpl_id"])
+        self.env["product.template"].flush_model(["data_cap_gb"])
+        figures = SQL(
+            """SELECT s.commercial_partner_id,
+                      MAX(FLOOR(100 * used.mb / (t.data_cap_gb * 1000.0)))
+                 FROM wisp_service s
+                 JOIN product_product pp ON pp.id = s.plan_id
+                 JOIN product_template t ON t.id = pp.product_tmpl_id
+                CROSS JOIN LATERAL (
+                    SELECT EXTRACT(DAY FROM COALESCE(s.activation_date,
+                                                     DATE_TRUNC('month', %(today)s::date)))::int
+                ) anchor(day)
+                CROSS JOIN LATERAL (
+                    SELECT LEAST(DATE_TRUNC('month', %(today)s::date)::date + anchor.day - 1,
+                                 (DATE_TRUNC('month', %(today)s::date)
+                                  + INTERVAL '1 month - 1 day')::date),
+                           LEAST(DATE_TRUNC('month', %(today)s::date - INTERVAL '1 month')::date
+                                 + anchor.day - 1,
+                                 DATE_TRUNC('month', %(today)s::date)::date - 1)
+                ) month(this_start, last_start)
+                CROSS JOIN LATERAL (
+                    SELECT COALESCE(SUM(u.total_mb), 0) FROM wisp_service_usage u
+                     WHERE u.service_id = s.id
+                       AND u.date >= CASE WHEN month.this_start <= %(today)s::date
+                                          THEN month.this_start ELSE month.last_start END
+                ) used(mb)
+                WHERE s.state IN %(states)s AND t.data_cap_gb > 0
+             GROUP BY s.commercial_partner_id""",
+            today=today,
+            states=CONNECTED_STATES,
+        )
+        return figure_domain(figures, operator, value)

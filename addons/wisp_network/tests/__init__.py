@@ -16,6 +16,7 @@ from . import (
     test_reconcile,
     test_router_setup,
     test_security,
+    test_segment_facts,
     test_time_passes,
     test_tours_backoffice,
     test_usage,

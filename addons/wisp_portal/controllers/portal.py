@@ -9,6 +9,8 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
+from ..models.wisp_segment import OFFER_ROUTE
+
 # A card top-up above this is a typing mistake rather than a prepayment.
 WALLET_TOPUP_MAX = 10000.0
 WALLET_LINES_PER_PAGE = 20
@@ -210,8 +212,29 @@ class WispCustomerPortal(PaymentPortal):
         methods=["GET"],
         website=True,
     )
-    def wisp_service_plan(self, service_id, **kwargs):
-        return self._wisp_plan_page(self._wisp_service_check_access(service_id))
+    def wisp_service_plan(self, service_id, plan_id=None, **kwargs):
+        service_sudo = self._wisp_service_check_access(service_id)
+        # a campaign's offer preselects its plan, if this service may take it: the id
+        # comes from a link anyone can edit, so another plan is simply not chosen
+        offer = self._wisp_plan_offer(service_sudo, plan_id)
+        return self._wisp_plan_page(service_sudo, plan_id=offer.id or None)
+
+    def _wisp_plan_offer(self, service_sudo, plan_id):
+        """The plan ``plan_id`` names if it is one this service may move to, else none."""
+        plan_id = self._cast_as_int(plan_id)
+        return service_sudo._portal_plan_options().filtered(lambda plan: plan.id == plan_id)
+
+    @http.route(OFFER_ROUTE, type="http", auth="user", methods=["GET"], website=True)
+    def wisp_plan_offer(self, plan_id=None, **kwargs):
+        """A campaign's upsell link, one for every subscriber: the plan change page of
+        the subscriber's first service that may take the offered plan, with the plan
+        preselected; without one, the services dashboard."""
+        services = request.env["wisp.service"].search(self._wisp_services_domain())
+        for service in services:
+            offer = self._wisp_plan_offer(service.sudo(), plan_id)
+            if offer:
+                return request.redirect(f"/my/services/{service.id}/plan?plan_id={offer.id}")
+        return request.redirect("/my/services")
 
     @http.route(
         "/my/services/<int:service_id>/plan",

@@ -1,10 +1,32 @@
-from odoo import models
+from urllib.parse import urlencode
+
+from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import email_normalize
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
+
+    wisp_referral_link = fields.Char(
+        string="Referral Link",
+        compute="_compute_wisp_referral_link",
+        help="The account's own sign-up link (the connection request form with its "
+        "referral code filled in): referral campaigns put it in their text.",
+    )
+
+    def mail_allowed_qweb_expressions(self):
+        # campaign writers who are no template editors may put the subscriber's own
+        # link in a campaign: it shows the recipient nothing but its referral code
+        return (*super().mail_allowed_qweb_expressions(), "object.wisp_referral_link")
+
+    def _compute_wisp_referral_link(self):
+        for partner in self:
+            # the code is made on first use, as the portal's dashboard shows it
+            code = partner.commercial_partner_id.id and partner._wisp_referral_code_get()
+            partner.wisp_referral_link = code and (
+                f"{partner.get_base_url()}/connect?" + urlencode({"ref": code})
+            )
 
     def _wisp_register_prepaid(self, vals):
         """A registered hotspot account gets a portal login (Odoo's invitation to set a

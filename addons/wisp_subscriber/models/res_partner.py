@@ -1,7 +1,12 @@
+import math
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.fields import Domain
 
 from ..tools.access import STAFF, SUPPORT, check_groups
+from ..tools.segment import comparison
 from .wisp_service import SERVICE_STATES
 
 # A subscriber's status is its most pressing service status: a suspended
@@ -192,3 +197,109 @@ class ResPartner(models.Model):
             "search_default_group_address": 1,
         }
         return action
+
+    # -------------------------------------------------------------------------
+    # Segment facts: what campaigns (wisp_portal's segments) filter accounts on.
+    # Each searches with one domain on the services, never partner by partner.
+    # -------------------------------------------------------------------------
+    wisp_plan_ids = fields.Many2many(
+        "product.product",
+        string="Plans",
+        compute="_compute_wisp_segment_facts",
+        search="_search_wisp_plan_ids",
+        help="Plans of the account's services that are not terminated.",
+    )
+    wisp_site_ids = fields.Many2many(
+        "wisp.site",
+        string="Sites",
+        compute="_compute_wisp_segment_facts",
+        search="_search_wisp_site_ids",
+        help="Sites serving the account's services that are not terminated.",
+    )
+    wisp_prepaid_expiry_days = fields.Integer(
+        string="Prepaid Expires In (days)",
+        compute="_compute_wisp_prepaid_expiry_days",
+        search="_search_wisp_prepaid_expiry_days",
+        help="Days until the first end of prepaid time among the account's active "
+        "prepaid services (0: none running). A filter 'at most 7' finds the accounts "
+        "whose prepaid time ends within 7 days.",
+    )
+
+    def _wisp_live_services_domain(self):
+        return Domain("state", "!=", "terminated")
+
+    def _compute_wisp_segment_facts(self):
+        services = self.env["wisp.service"].search(
+            Domain("commercial_partner_id", "in", self.commercial_partner_id.ids)
+            & self._wisp_live_services_domain()
+        )
+        for partner in self:
+            mine = services.filtered(
+                lambda s, account=partner.commercial_partner_id: s.commercial_partner_id == account
+            )
+            partner.wisp_plan_ids = mine.plan_id
+            partner.wisp_site_ids = mine.site_id
+
+    def _search_wisp_service_fact(self, field_name, operator, value):
+        if operator not in ("in", "not in", "any", "not any"):
+            return NotImplemented
+        positive = {"not in": "in", "not any": "any"}.get(operator, operator)
+        services = self._wisp_live_services_domain() & Domain(field_name, positive, value)
+        return Domain("service_ids", "any" if positive == operator else "not any", services)
+
+    def _search_wisp_plan_ids(self, operator, value):
+        return self._search_wisp_service_fact("plan_id", operator, value)
+
+    def _search_wisp_site_ids(self, operator, value):
+        return self._search_wisp_service_fact("site_id", operator, value)
+
+    def _wisp_running_prepaid_domain(self):
+        now = fields.Datetime.now()
+        return Domain(
+            [
+                ("state", "=", "active"),
+                ("plan_id.is_prepaid", "=", True),
+                ("expiry_datetime", ">", now),
+            ]
+        )
+
+    def _compute_wisp_prepaid_expiry_days(self):
+        now = fields.Datetime.now()
+        ends = dict(
+            self.env["wisp.service"]._read_group(
+                Domain("commercial_partner_id", "in", self.commercial_partner_id.ids)
+                & self._wisp_running_prepaid_domain(),
+                ["commercial_partner_id"],
+                ["expiry_datetime:min"],
+            )
+        )
+        for partner in self:
+            end = ends.get(partner.commercial_partner_id)
+            # a day begun counts: "expires in 1 day" is anything within the next 24 h
+            partner.wisp_prepaid_expiry_days = (
+                math.ceil((end - now) / timedelta(days=1)) if end else 0
+            )
+
+    def _search_wisp_prepaid_expiry_days(self, operator, value):
+        """Accounts with a running prepaid service ending within the days given (the
+        compute's rounding up: "at most N" is an end within N x 24 h). Accounts
+        without running prepaid time never match."""
+        compared = comparison(operator, value)
+        if compared is None or compared[0] == "!=":
+            return NotImplemented
+        operator, days = compared
+        # (exclusive lower, inclusive upper) bound of the end, in days from now
+        lower, upper = {
+            "<=": (None, days),
+            "<": (None, days - 1),
+            "=": (days - 1, days),
+            ">": (days, None),
+            ">=": (days - 1, None),
+        }[operator]
+        now = fields.Datetime.now()
+        services = self._wisp_running_prepaid_domain()
+        if lower is not None:
+            services &= Domain("expiry_datetime", ">", now + timedelta(days=lower))
+        if upper is not None:
+            services &= Domain("expiry_datetime", "<=", now + timedelta(days=upper))
+        return Domain("service_ids", "any", services)

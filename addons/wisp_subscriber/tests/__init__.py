@@ -12,6 +12,7 @@ from . import (
     test_plan,
     test_prepaid_time,
     test_role_menus,
+    test_segment_facts,
     test_service_lifecycle,
     test_service_validation,
     test_subscriber,
