@@ -26,7 +26,7 @@ class MailingMailing(models.Model):
         )
         for mailing in segmented:
             mailing.mailing_domain = mailing.wisp_segment_id.mailing_domain
-        super(MailingMailing, self - segmented)._compute_mailing_domain()
+        return super(MailingMailing, self - segmented)._compute_mailing_domain()
 
     @api.constrains("wisp_segment_id", "mailing_model_id")
     def _check_wisp_segment_model(self):

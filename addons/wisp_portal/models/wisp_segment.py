@@ -62,9 +62,7 @@ class WispSegment(models.Model):
         help="Subscribers with a capped service that used at least this share of its "
         "data cap in the current cycle. 0: not used.",
     )
-    overdue = fields.Boolean(
-        string="Overdue", help="Only subscribers with an invoice past its due date."
-    )
+    overdue = fields.Boolean(help="Only subscribers with an invoice past its due date.")
     no_autopay = fields.Boolean(
         string="Without Autopay", help="Only subscribers who do not pay by autopay."
     )

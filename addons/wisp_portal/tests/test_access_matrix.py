@@ -23,3 +23,7 @@ class TestAccessMatrix(AccessMatrixCase):
         # the portal extends billing's and network's models: their records serve
         for matrix in (BillingAccessMatrix, NetworkAccessMatrix):
             matrix._matrix_module_records.__func__(cls)
+        # the manager's outside: another company's segment
+        cls.env["wisp.segment"].create(
+            {"name": "Matrix Other Segment", "company_id": cls.other_company.id}
+        )

@@ -117,9 +117,12 @@ def module_models(env, module):
 def public_methods(model, module):
     """Names of the RPC-callable methods ``module`` writes on ``model``."""
     names = set()
+    # the framework's methods every model has, from the ORM or added to ``base`` by an
+    # addon (mail's ``mail_allowed_qweb_expressions``): an override keeps their contract
+    framework = ORM_METHODS | set(dir(type(model.env["base"])))
     for cls in module_classes(model, module):
         for name, attr in vars(cls).items():
-            if name.startswith("_") or name in ORM_METHODS or not inspect.isfunction(attr):
+            if name.startswith("_") or name in framework or not inspect.isfunction(attr):
                 continue
             try:
                 get_public_method(model, name)
