@@ -432,6 +432,7 @@ class ResPartner(models.Model):
         string="Referrals",
         compute="_compute_wisp_referral_count",
         search="_search_wisp_referral_count",
+        groups="base.group_user",
         help="How many accounts signed up with this account's referral code.",
     )
 

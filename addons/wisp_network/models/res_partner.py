@@ -56,6 +56,7 @@ class ResPartner(models.Model):
         string="Data Cap Used (%)",
         compute="_compute_wisp_cap_usage_percent",
         search="_search_wisp_cap_usage_percent",
+        groups="base.group_user",
         help="The largest share of its plan's data cap a running service of the account "
         "used in its current cycle (0: no capped service).",
     )
@@ -87,7 +88,7 @@ class ResPartner(models.Model):
     def _search_wisp_cap_usage_percent(self, operator, value):
         """Accounts by cap used, in one query: each capped service's cycle start (the
         activation day of this or last month, as ``wisp.service._cycle_start``)
-        and its readings since."""
+        and its readings since (accounts without any count as 0)."""
         today = fields.Date.context_today(self)
         self.env["wisp.service"].flush_model(
             ["commercial_partner_id", "state", "plan_id", "activation_date"]
@@ -95,32 +96,43 @@ class ResPartner(models.Model):
         self.env["wisp.service.usage"].flush_model(["service_id", "date", "total_mb"])
         self.env["product.product"].flush_model(["product_tmpl_id"])
         self.env["product.template"].flush_model(["data_cap_gb"])
+        # readings since each service's cycle start, summed per service; a cycle
+        # starts at most 31 days ago, which lets the date index narrow the readings
         figures = SQL(
-            """SELECT s.commercial_partner_id,
-                      MAX(FLOOR(100 * used.mb / (t.data_cap_gb * 1000.0)))
-                 FROM wisp_service s
-                 JOIN product_product pp ON pp.id = s.plan_id
-                 JOIN product_template t ON t.id = pp.product_tmpl_id
-                CROSS JOIN LATERAL (
-                    SELECT EXTRACT(DAY FROM COALESCE(s.activation_date,
-                                                     DATE_TRUNC('month', %(today)s::date)))::int
-                ) anchor(day)
-                CROSS JOIN LATERAL (
-                    SELECT LEAST(DATE_TRUNC('month', %(today)s::date)::date + anchor.day - 1,
-                                 (DATE_TRUNC('month', %(today)s::date)
-                                  + INTERVAL '1 month - 1 day')::date),
-                           LEAST(DATE_TRUNC('month', %(today)s::date - INTERVAL '1 month')::date
-                                 + anchor.day - 1,
-                                 DATE_TRUNC('month', %(today)s::date)::date - 1)
-                ) month(this_start, last_start)
-                CROSS JOIN LATERAL (
-                    SELECT COALESCE(SUM(u.total_mb), 0) FROM wisp_service_usage u
-                     WHERE u.service_id = s.id
-                       AND u.date >= CASE WHEN month.this_start <= %(today)s::date
-                                          THEN month.this_start ELSE month.last_start END
-                ) used(mb)
-                WHERE s.state IN %(states)s AND t.data_cap_gb > 0
-             GROUP BY s.commercial_partner_id""",
+            """SELECT cycle.partner_id, MAX(FLOOR(100 * cycle.mb / cycle.cap_mb))
+                 FROM (SELECT st.commercial_partner_id AS partner_id,
+                              st.data_cap_gb * 1000.0 AS cap_mb,
+                              SUM(u.total_mb) AS mb
+                         FROM (SELECT s.id, s.commercial_partner_id, t.data_cap_gb,
+                                      CASE WHEN month.this_start <= %(today)s::date
+                                           THEN month.this_start
+                                           ELSE month.last_start END AS start
+                                 FROM wisp_service s
+                                 JOIN product_product pp ON pp.id = s.plan_id
+                                 JOIN product_template t ON t.id = pp.product_tmpl_id
+                                CROSS JOIN LATERAL (
+                                    SELECT EXTRACT(DAY FROM COALESCE(
+                                        s.activation_date,
+                                        DATE_TRUNC('month', %(today)s::date)))::int
+                                ) anchor(day)
+                                CROSS JOIN LATERAL (
+                                    SELECT LEAST(
+                                               DATE_TRUNC('month', %(today)s::date)::date
+                                               + anchor.day - 1,
+                                               (DATE_TRUNC('month', %(today)s::date)
+                                                + INTERVAL '1 month - 1 day')::date),
+                                           LEAST(
+                                               DATE_TRUNC('month', %(today)s::date
+                                                          - INTERVAL '1 month')::date
+                                               + anchor.day - 1,
+                                               DATE_TRUNC('month', %(today)s::date)::date - 1)
+                                ) month(this_start, last_start)
+                                WHERE s.state IN %(states)s AND t.data_cap_gb > 0) st
+                         JOIN wisp_service_usage u
+                           ON u.service_id = st.id AND u.date >= st.start
+                        WHERE u.date >= %(today)s::date - 31
+                     GROUP BY st.id, st.commercial_partner_id, st.data_cap_gb) cycle
+             GROUP BY cycle.partner_id""",
             today=today,
             states=CONNECTED_STATES,
         )

@@ -191,7 +191,6 @@ class WispSegment(models.Model):
             "res_model": "res.partner",
             "view_mode": "list,form",
             "domain": list(self._wisp_domain()),
-            "context": {"allowed_company_ids": self.company_id.ids},
         }
 
     def _wisp_new_campaign(self, mailing_type):

@@ -102,3 +102,18 @@ class TestDemoData(HttpCase):
             if service.data_cap_gb:
                 self.assertLess(service.cycle_usage_gb, service.data_cap_gb, service.name)
                 self.assertFalse(service.cap_exceeded)
+
+    def test_demo_upsell_campaign(self):
+        """The draft campaign to the Home 10 segment offers Home 25 and carries each
+        subscriber's referral link."""
+        segment = self.env.ref("wisp_portal.segment_home_10_upsell")
+        mailing = self.env.ref("wisp_portal.mailing_home_25_offer")
+        home_25 = self.env.ref("wisp_subscriber.plan_home_25")
+        self.assertEqual(mailing.state, "draft")
+        self.assertEqual(mailing.mailing_domain, segment.mailing_domain)
+        recipients = self.env["res.partner"].browse(mailing._get_recipients())
+        self.assertTrue(recipients)
+        self.assertEqual(recipients.mapped("wisp_plan_ids") & segment.plan_ids, segment.plan_ids)
+        self.assertIn(f"/my/plan-offer?plan_id={home_25.id}", mailing.body_html)
+        body = mailing._render_field("body_html", recipients[:1].ids)[recipients[:1].id]
+        self.assertIn(recipients[:1].wisp_referral_link, body)

@@ -207,6 +207,7 @@ class ResPartner(models.Model):
         string="Plans",
         compute="_compute_wisp_segment_facts",
         search="_search_wisp_plan_ids",
+        groups="base.group_user",
         help="Plans of the account's services that are not terminated.",
     )
     wisp_site_ids = fields.Many2many(
@@ -214,12 +215,14 @@ class ResPartner(models.Model):
         string="Sites",
         compute="_compute_wisp_segment_facts",
         search="_search_wisp_site_ids",
+        groups="base.group_user",
         help="Sites serving the account's services that are not terminated.",
     )
     wisp_prepaid_expiry_days = fields.Integer(
         string="Prepaid Expires In (days)",
         compute="_compute_wisp_prepaid_expiry_days",
         search="_search_wisp_prepaid_expiry_days",
+        groups="base.group_user",
         help="Days until the first end of prepaid time among the account's active "
         "prepaid services (0: none running). A filter 'at most 7' finds the accounts "
         "whose prepaid time ends within 7 days.",
