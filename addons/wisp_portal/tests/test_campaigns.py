@@ -125,6 +125,15 @@ class TestCampaigns(MockSmsTwilioApi, WispPortalCase):
         mailing.with_user(self.manager).action_send_mail()
         self.assertEqual(set(self.traces(mailing)), {self.alice.id, self.carol.id})
 
+    def test_overdue_segment_is_its_company_s_whoever_sends(self):
+        self.segment.overdue = True
+        self.overdue_invoice(self.alice_service)
+        mailing = self.campaign()
+        other_company = self.env["res.company"].create({"name": "Other WISP"})
+        # the mail queue cron sends as superuser, in whatever company it runs in
+        sender = mailing.sudo().with_company(other_company)
+        self.assertEqual(sender._get_recipients(), self.alice.ids)
+
     def test_offer_link_preselects_the_plan(self):
         self.authenticate("alice", "alice")
         response = self.url_open(self.segment.offer_url, allow_redirects=False)
