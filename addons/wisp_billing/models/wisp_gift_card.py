@@ -1,8 +1,6 @@
-from psycopg2.errors import LockNotAvailable
-
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import MANAGER
-from odoo.exceptions import UserError
+from odoo.exceptions import LockError, UserError
 
 from ..tools.codes import CODE_ALPHABET, generate_code, normalize_code
 
@@ -72,17 +70,13 @@ class WispGiftCard(models.Model):
         moment fails at once instead of crediting twice.
         """
         code = normalize_gift_code(code)
+        card = self.search([("code", "=", code)], limit=1)
         try:
-            with self.env.cr.savepoint():
-                self.env.cr.execute(
-                    "SELECT id FROM wisp_gift_card WHERE code = %s FOR UPDATE NOWAIT", [code]
-                )
-                row = self.env.cr.fetchone()
-        except LockNotAvailable:
+            card.lock_for_update()
+        except LockError:
             raise UserError(
                 self.env._("This gift card is being redeemed right now; try again.")
             ) from None
-        card = self.browse(row[0]) if row else self.browse()
         if not card:
             raise UserError(self.env._("This gift card code is not valid."))
         card.invalidate_recordset()

@@ -1,8 +1,6 @@
-from psycopg2.errors import LockNotAvailable
-
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import MANAGER
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, LockError, UserError
 
 from ..tools.codes import has_valid_check, normalize_code, random_symbols, strip_code
 from .wisp_voucher_batch import VOUCHER_CODE_LENGTH
@@ -294,17 +292,15 @@ class WispVoucher(models.Model):
         return result
 
     def _lock_code(self, code):
+        """The voucher ``code``, row-locked without waiting (empty when unknown)."""
+        voucher = self.search([("code", "=", code)], limit=1)
         try:
-            with self.env.cr.savepoint():
-                self.env.cr.execute(
-                    "SELECT id FROM wisp_voucher WHERE code = %s FOR UPDATE NOWAIT", [code]
-                )
-                row = self.env.cr.fetchone()
-        except LockNotAvailable:
+            voucher.lock_for_update()
+        except LockError:
             raise UserError(
                 self.env._("This code is being redeemed right now; try again.")
             ) from None
-        voucher = self.browse(row[0]) if row else self.browse()
+        # re-read what the lock's holder may have changed before it committed
         voucher.invalidate_recordset()
         return voucher
 
