@@ -424,6 +424,8 @@ class RouterOSBackend(Backend):
     :param ca_data: the same as PEM text (as stored on the router record)
     """
 
+    kicks_on_apply = True  # a changed login's session is removed after its write
+
     def __init__(
         self,
         host,
@@ -541,16 +543,13 @@ class RouterOSBackend(Backend):
     def __exit__(self, *exc):
         self.close()
 
-    def _scrub(self, text):
-        for word in sorted({self._password, *self._apply_passwords}, key=len, reverse=True):
-            if word:
-                text = text.replace(word, "***")
-        return text
+    def _secrets(self):
+        return {self._password, *self._apply_passwords}
 
-    def _error(self, message, transient):
+    def _error(self, message, transient, report=None):
         message = self._scrub(f"router {self.host}:{self.port}: {message}")
         _logger.warning("%s", message)
-        return BackendError(message, transient=transient)
+        return BackendError(message, transient=transient, report=report)
 
     def _io_error(self, exc, action):
         if isinstance(exc, TimeoutError):
@@ -913,13 +912,12 @@ class RouterOSBackend(Backend):
                 if kicks:
                     self._kick(api, kicks)
             if conflicts:
-                error = self._error(
+                raise self._error(
                     "hand-made entries block these logins (prefix their comment with "
                     f"{MARKER!r} to let the suite manage them): " + "; ".join(conflicts),
                     False,
+                    report=report,  # what was applied for the other logins
                 )
-                error.report = report  # what was applied for the other logins
-                raise error
             return report
         finally:
             self._apply_passwords = set()
