@@ -6,7 +6,7 @@ from odoo.addons.account.models.account_move import PAYMENT_STATE_SELECTION
 from odoo.addons.wisp_subscriber.tools.access import BILLING, check_groups
 from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
 from odoo.exceptions import UserError
-from odoo.tools import SQL, create_index
+from odoo.tools import create_index
 
 _logger = logging.getLogger(__name__)
 PORTAL = "base.group_portal"
@@ -373,10 +373,7 @@ class AccountMove(models.Model):
     def _wisp_autopay_lock(self):
         """Lock this invoice for charging; False when another worker holds it."""
         self.ensure_one()
-        self.env.cr.execute(
-            SQL("SELECT id FROM account_move WHERE id = %s FOR UPDATE SKIP LOCKED", self.id)
-        )
-        return bool(self.env.cr.fetchone())
+        return bool(self.try_lock_for_update())
 
     def _wisp_autopay_in_flight(self):
         """Transactions of this invoice that may still take (or have taken) the money."""

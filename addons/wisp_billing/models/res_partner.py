@@ -180,7 +180,11 @@ class ResPartner(models.Model):
         return action
 
     def _wisp_lock(self):
-        """Serialize wallet operations of these accounts (two clicks, two workers)."""
+        """Serialize wallet operations of these accounts (two clicks, two workers).
+
+        Waits in id order (no deadlock between two multi-account operations), where
+        Odoo's ``lock_for_update()`` would fail at once.
+        """
         self.env.cr.execute(
             "SELECT id FROM res_partner WHERE id IN %s ORDER BY id FOR UPDATE",
             [tuple(self.commercial_partner_id.ids)],
