@@ -9,6 +9,8 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
+from .anonymous import payment_form_values
+
 # A card top-up above this is a typing mistake rather than a prepayment.
 WALLET_TOPUP_MAX = 10000.0
 WALLET_LINES_PER_PAGE = 20
@@ -366,48 +368,21 @@ class WispCustomerPortal(PaymentPortal):
         partner_sudo = request.env.user.partner_id
         company = request.env.company
         currency = company.currency_id
-        availability_report = {}
-        providers_sudo = (
-            request.env["payment.provider"]
-            .sudo()
-            ._get_compatible_providers(
-                company.id,
-                partner_sudo.id,
-                amount,
-                currency_id=currency.id,
-                report=availability_report,
-            )
-        )
-        payment_methods_sudo = (
-            request.env["payment.method"]
-            .sudo()
-            ._get_compatible_payment_methods(
-                providers_sudo.ids,
-                partner_sudo.id,
-                currency_id=currency.id,
-                report=availability_report,
-            )
-        )
-        tokens_sudo = (
-            request.env["payment.token"]
-            .sudo()
-            ._get_available_tokens(providers_sudo.ids, partner_sudo.id)
-        )
         values = self._wisp_base_values(
             "wisp_topup",
-            amount=amount,
-            currency=currency,
-            partner_id=partner_sudo.id,
-            providers_sudo=providers_sudo,
-            payment_methods_sudo=payment_methods_sudo,
-            tokens_sudo=tokens_sudo,
-            availability_report=availability_report,
-            show_tokenize_input_mapping=self._compute_show_tokenize_input_mapping(providers_sudo),
-            transaction_route="/my/wallet/transaction",
-            landing_route="/my/wallet",
-            # binds the transaction route to this partner, amount and currency
-            access_token=payment_utils.generate_access_token(partner_sudo.id, amount, currency.id),
             wallet_balance=self._wisp_account().wisp_wallet_balance,
+            **payment_form_values(
+                partner_sudo,
+                company,
+                amount=amount,
+                currency=currency,
+                transaction_route="/my/wallet/transaction",
+                landing_route="/my/wallet",
+                # binds the transaction route to this partner, amount and currency
+                access_token=payment_utils.generate_access_token(
+                    partner_sudo.id, amount, currency.id
+                ),
+            ),
         )
         return request.render("wisp_portal.portal_my_wallet_topup", values)
 
