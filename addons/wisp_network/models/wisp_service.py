@@ -729,6 +729,36 @@ class WispService(models.Model):
             if commit:
                 self.env["ir.cron"]._commit_progress(len(services))
 
+    def _place_on_hotspot_router(self, site_code=None):
+        """Give a service created by an access code its router, when it has none: the
+        router of the site the hotspot named (its ``site`` parameter), else the first
+        provisioned router of the service's company. The hotspot page calls it, as the
+        superuser, for the service a code just created."""
+        for service in self.filtered(lambda s: not s.router_id):
+            company = service.company_id
+            site = (
+                self.env["wisp.site"].search(
+                    [
+                        ("code", "=", site_code),
+                        ("company_id", "in", (False, company.id)),
+                        ("router_ids", "!=", False),
+                    ],
+                    limit=1,
+                )
+                if site_code
+                else None
+            )
+            router = (
+                site.router_ids[:1]
+                if site
+                else self.env["wisp.router"].search(
+                    [("company_id", "=", company.id), ("provisioning_enabled", "=", True)],
+                    limit=1,
+                )
+            )
+            if router:
+                service.write({"site_id": router.site_id.id, "router_id": router.id})
+
     # -------------------------------------------------------------------------
     # Circuit test
     # -------------------------------------------------------------------------
