@@ -16,10 +16,6 @@ VOUCHER_STATES = [
 REDEEMABLE_STATES = ("new", "assigned", "sold")
 
 
-class VoucherThrottled(UserError):
-    """Too many wrong codes from one client: the hotspot page answers 429."""
-
-
 class WispVoucher(models.Model):
     """One access code: sold (by the WISP or a reseller), then redeemed once
     into a prepaid service for the plan's duration.
@@ -256,18 +252,7 @@ class WispVoucher(models.Model):
         anonymous redemption the hotspot ``login`` and ``password``.
         """
         Attempt = self.env["wisp.voucher.attempt"]
-        if client_key:
-            # One client's redemptions take turns until the transaction ends: the attempts
-            # are counted on cursors of their own, so two at once would both pass the check.
-            self.env.cr.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                [f"wisp.voucher.redeem:{client_key}"],
-            )
-            if Attempt._is_throttled(client_key):
-                Attempt._log(client_key, code, "throttled")
-                raise VoucherThrottled(
-                    self.env._("Too many wrong codes from your device: wait a few minutes.")
-                )
+        Attempt._check_throttle(client_key, code)
         raw = strip_code(code)
         if len(raw) != VOUCHER_CODE_LENGTH or not has_valid_check(raw):
             Attempt._log(client_key, code, "typo")

@@ -18,7 +18,7 @@ credentials to ``link-login-only`` only when it is the hotspot login page of one
 from werkzeug.exceptions import NotFound
 
 from odoo.addons.account_payment.controllers.payment import PaymentPortal
-from odoo.addons.wisp_billing.models.wisp_voucher import VoucherThrottled
+from odoo.addons.wisp_billing.models.wisp_voucher_attempt import VoucherThrottled
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.http import request, route

@@ -6,10 +6,11 @@ from odoo import fields, http
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment.controllers.portal import PaymentPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
+from odoo.addons.wisp_billing.models.wisp_voucher_attempt import VoucherThrottled
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
-from .anonymous import payment_form_values
+from .anonymous import payment_form_values, request_client_key
 
 # A card top-up above this is a typing mistake rather than a prepayment.
 WALLET_TOPUP_MAX = 10000.0
@@ -357,6 +358,22 @@ class WispCustomerPortal(PaymentPortal):
                 )
             )
         return value
+
+    @http.route("/my/wallet/gift-card", type="http", auth="user", methods=["POST"], website=True)
+    def wisp_wallet_gift_card(self, code="", **kwargs):
+        """Credit the wallet with a gift card the subscriber types in. Wrong codes count
+        towards the caller's throttle, as on the hotspot page."""
+        try:
+            card = (
+                request.env["wisp.gift.card"]
+                .sudo()
+                ._redeem(code, self._wisp_account(), client_key=request_client_key())
+            )
+        except VoucherThrottled as error:
+            return self._wisp_wallet_page(error=error.args[0], status=429)
+        except UserError as error:
+            return self._wisp_wallet_page(error=error.args[0], status=400)
+        return self._wisp_wallet_page(gift_card=card)
 
     @http.route("/my/wallet/topup", type="http", auth="user", methods=["GET"], website=True)
     def wisp_wallet_topup(self, amount=None, **kwargs):

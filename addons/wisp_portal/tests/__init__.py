@@ -7,6 +7,7 @@ from . import (
     test_hotspot,
     test_portal_autopay,
     test_portal_dashboard,
+    test_portal_gift_card,
     test_portal_live_session,
     test_portal_message_preferences,
     test_portal_plan_change,
