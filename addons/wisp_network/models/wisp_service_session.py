@@ -66,7 +66,11 @@ class WispServiceSession(models.Model):
     )
     end_cause = fields.Char(readonly=True, help="Why the session ended, where known.")
 
-    _router_session_uniq = models.UniqueIndex("(router_id, login, session_key)")
+    # A NAS's id names a session while it lives only: a rebooted router numbers its
+    # sessions (and a DHCP lease's queue) from the start again.
+    _router_session_uniq = models.UniqueIndex(
+        "(router_id, login, session_key) WHERE state = 'open'"
+    )
 
     @api.depends("start_date", "stop_date", "last_seen_date")
     def _compute_duration_hours(self):
