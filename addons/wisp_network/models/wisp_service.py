@@ -269,7 +269,7 @@ class WispService(models.Model):
             lambda s: (
                 s.id
                 and s.service_type == "internet"
-                and s.login
+                and s.network_login
                 and s.router_id.provisioning_enabled
                 and s.state != "terminated"
             )
@@ -280,20 +280,22 @@ class WispService(models.Model):
             )
         for router, services in watched.grouped("router_id").items():
             try:
-                sessions = router._read_live_sessions(services.mapped("login"))
+                sessions = router._read_live_sessions(services.mapped("network_login"))
             except BackendError:
                 message = self.env._("Router %s is not answering.", router.name)
                 result.update((s.id, _live("no_answer", message=message)) for s in services)
                 continue
             for service in services:
-                mine = sessions.get(service.login, [])
+                mine = sessions.get(service.network_login, [])
                 if not mine:
                     result[service.id] = _live("offline", nas=router.name)
                     continue
                 first = min(mine, key=lambda s: s.started or fields.Datetime.now())
+                # a bound DHCP lease does not say since when: the poll that found it does
+                seen = service.session_ids.filtered(lambda row: row.state == "open")
                 result[service.id] = _live(
                     "online",
-                    since=first.started,
+                    since=first.started or min(seen.mapped("start_date"), default=False),
                     address=first.address,
                     nas=router.name,
                     download_bytes=sum(s.download_bytes for s in mine),
@@ -823,13 +825,13 @@ class WispService(models.Model):
         self.ensure_one()
         service = self.sudo()
         router = service.router_id
-        if not (service.login and router and router.provisioning_enabled):
+        if not (service.network_login and router and router.provisioning_enabled):
             raise UserError(
                 self.env._("Service %s has no session on a monitored router.", self.name)
             )
         backend = router._get_backend(timeout=router._live_timeout())
         try:
-            dropped = backend.disconnect(service.login)
+            dropped = backend.disconnect(service.network_login)
         except BackendError as exc:
             router._record_contact(exc)
             return _notification(
@@ -840,6 +842,14 @@ class WispService(models.Model):
             backend.close()
         router._record_contact()
         if not dropped:
+            if service.access_method == "dhcp":
+                # the static lease is the service's configuration: never removed to kick
+                message = self.env._(
+                    "%s is a DHCP/IPoE service: there is no session to drop on the router; "
+                    "its lease is kept.",
+                    self.name,
+                )
+                return _notification(message, "info")
             return _notification(self.env._("%s has no session to drop.", self.name), "info")
         cause = self.env._("Disconnected by %s", self.env.user.name)
         open_rows = service.session_ids.filtered(lambda row: row.state == "open")
