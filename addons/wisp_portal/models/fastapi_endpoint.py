@@ -1,6 +1,8 @@
+from starlette.middleware import Middleware
+
 from odoo import fields, models
 
-from ..routers.wisp_api import API_DESCRIPTION, router
+from ..routers.wisp_api import API_DESCRIPTION, QuietRefusals, router
 
 
 class FastapiEndpoint(models.Model):
@@ -18,3 +20,9 @@ class FastapiEndpoint(models.Model):
         if self.app == "wisp":
             params.update(version="1", description=self.description or API_DESCRIPTION)
         return params
+
+    def _get_fastapi_app_middlewares(self):
+        middlewares = super()._get_fastapi_app_middlewares()
+        if self.app == "wisp":
+            middlewares.append(Middleware(QuietRefusals))
+        return middlewares
