@@ -27,6 +27,7 @@
         "security/wisp_api_rules.xml",
         "wizards/wisp_api_client_key_views.xml",
         "views/wisp_api_client_views.xml",
+        "views/wisp_api_origin_views.xml",
     ],
     "demo": ["demo/wisp_portal_demo.xml"],
     "assets": {

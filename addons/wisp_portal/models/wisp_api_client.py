@@ -3,7 +3,7 @@ import secrets
 
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import MANAGER, check_groups
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize
 
 from ..controllers.connection_request import (
@@ -81,6 +81,14 @@ class WispApiClient(models.Model):
 
     _key_hash_uniq = models.Constraint("UNIQUE(key_hash)", "An API key is unique.")
 
+    @api.constrains("journal_id", "company_id")
+    def _check_journal_company(self):
+        for client in self.filtered("journal_id"):
+            if client.journal_id.company_id != client.company_id:
+                raise ValidationError(
+                    self.env._("The payment journal must be one of the client's company.")
+                )
+
     # ---------------------------------------------------------------- keys
 
     def action_new_key(self):
@@ -136,6 +144,11 @@ class WispApiClient(models.Model):
         return self.sudo().with_context(allowed_company_ids=company.ids).with_company(company)
 
     # ---------------------------------------------------------------- operations
+
+    def _api_lock(self):
+        """Serialise this client's writing calls: a retry racing its original waits here,
+        then finds what the original made (idempotency on ``external_ref``)."""
+        self.env.cr.execute("SELECT id FROM wisp_api_client WHERE id = %s FOR UPDATE", [self.id])
 
     def _api_plans(self):
         """The plans a prospect may ask for, with their public fields only."""
@@ -225,6 +238,7 @@ class WispApiClient(models.Model):
         }
         if errors:
             raise ApiInputError(errors)
+        client._api_lock()
         existing = client._api_submitted_request(values)
         if existing:
             return existing, False
@@ -267,11 +281,7 @@ class WispApiClient(models.Model):
             the payment booked the first time
         """
         client = self._api_env_self()
-        # one payment of this client at a time: a replay racing its original waits here
-        # and then finds the original's payment
-        client.env.cr.execute(
-            "SELECT id FROM wisp_api_client WHERE id = %s FOR UPDATE", [client.id]
-        )
+        client._api_lock()
         Payment = client.env["account.payment"]
         existing = Payment.search(
             [("wisp_api_client_id", "=", client.id), ("wisp_external_ref", "=", external_ref)],

@@ -161,6 +161,19 @@ class TestWebhookDelivery(LoopbackTimeouts, WispSubscriberCase):
         )
         self.assertNotIn("street", body.decode(), "no address leaves")
 
+    def test_queued_whoever_changes_the_status(self):
+        service = self.new_service("active")
+        webhook = self.new_webhook("https://crm.example.com/hook")
+        service.with_user(self.billing).action_suspend()
+        service.with_user(self.network).action_reactivate()
+        self.assertEqual(
+            [
+                json.loads(d.payload)["data"]["transition"]
+                for d in webhook.delivery_ids.sorted("id")
+            ],
+            ["suspend", "reactivate"],
+        )
+
     def test_nothing_queued_without_subscription(self):
         self.new_webhook("https://crm.example.com/hook", active=False)
         self.new_service("active").action_suspend()
