@@ -171,6 +171,15 @@ class WispWebhookDelivery(models.Model):
             _logger.info("Webhook delivery %s to %s failed: %s", self.id, webhook.name, error)
             self._record_failure(error)
             return error
+        except Exception as exc:  # a bug in one delivery must not stop the others
+            _logger.exception(
+                "Webhook delivery %s to %s failed unexpectedly", self.id, webhook.name
+            )
+            error = self.env._(
+                "Unexpected error (%(kind)s): see the server log.", kind=type(exc).__name__
+            )
+            self._record_failure(error)
+            return error
         self.write(
             {
                 "state": "sent",

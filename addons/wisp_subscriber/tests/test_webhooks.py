@@ -237,6 +237,30 @@ class TestWebhookDelivery(LoopbackTimeouts, WispSubscriberCase):
         self.assertIn("Not tried", second.last_error)
         self.assertEqual((first.state, second.state), ("queued", "queued"), "both retried later")
 
+    def test_unexpected_error_stays_on_its_row(self):
+        service = self.new_service("active")
+        with WebhookReceiver() as receiver:
+            broken = self.new_webhook(receiver.url + "/broken", name="Broken")
+            fine = self.new_webhook(receiver.url, name="Fine")
+            service.action_suspend()
+            real_post = transport.post
+
+            def post(url, *args, **kwargs):
+                if url.endswith("/broken"):
+                    raise RuntimeError("boom")
+                return real_post(url, *args, **kwargs)
+
+            with (
+                patch.object(transport, "post", post),
+                mute_logger(wisp_webhook_delivery.__name__),
+            ):
+                self.deliver()
+        self.assertEqual(fine.delivery_ids.state, "sent")
+        self.assertEqual(broken.delivery_ids.state, "queued")
+        self.assertEqual(
+            broken.delivery_ids.last_error, "Unexpected error (RuntimeError): see the server log."
+        )
+
     def test_url_must_be_https(self):
         with self.assertRaises(ValidationError):
             self.new_webhook("http://crm.example.com/hook")
