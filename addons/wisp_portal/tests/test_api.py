@@ -5,7 +5,7 @@ from odoo import Command
 from odoo.addons.fastapi.tests.common import FastAPITransactionCase
 from odoo.addons.wisp_billing.tests.common import WispBillingCase
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..models.wisp_api_client import hash_key
 
@@ -131,8 +131,16 @@ class TestApiAuth(WispApiCase):
         self.assertEqual(self.call("GET", "/docs", key="").status_code, 200)
 
     def test_clients_are_the_managers_only(self):
-        for login in ("t_billing_clerk",):
-            user = self.env["res.users"].search([("login", "=", login)])
+        roles = [self.billing_user] + [
+            new_test_user(self.env, login=f"t_api_{role}", groups=group)
+            for role, group in (
+                ("support", "wisp_subscriber.group_wisp_support"),
+                ("network", "wisp_subscriber.group_wisp_network"),
+                ("installer", "wisp_subscriber.group_wisp_installer"),
+                ("portal", "base.group_portal"),
+            )
+        ]
+        for user in roles:
             with self.assertRaises(AccessError):
                 self.client.with_user(user).read(["name"])
             with self.assertRaises(AccessError):
@@ -370,6 +378,11 @@ class TestApiHttp(HttpCase):
     """Through Odoo's HTTP stack, as installed: the schema is public, calls are not."""
 
     def test_served_under_root_path(self):
+        client = self.env["wisp.api.client"].create({"name": "Site", "scope_plans_read": True})
+        key = self.env["wisp.api.client.key"].browse(client.action_new_key()["res_id"]).key
+        response = self.url_open("/api/wisp/v1/plans", headers={"X-Api-Key": key})
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertIsInstance(response.json(), list)
         response = self.url_open("/api/wisp/v1/openapi.json")
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.json()["info"]["title"], "WISP API")
