@@ -19,6 +19,7 @@
         "data/product_data.xml",
         "data/mail_template_data.xml",
         "data/wisp_message_data.xml",
+        "data/wisp_webhook_data.xml",
         "data/ir_cron_data.xml",
         "wizards/wisp_wallet_credit_views.xml",
         "wizards/wisp_gift_card_batch_views.xml",

@@ -1,6 +1,7 @@
 from . import (
     test_access_code_purchase,
     test_access_matrix,
+    test_api,
     test_captive,
     test_connection_request_form,
     test_demo_data,

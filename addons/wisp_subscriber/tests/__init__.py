@@ -18,4 +18,5 @@ from . import (
     test_subscriber_header,
     test_subscriber_messages,
     test_tours_backoffice,
+    test_webhooks,
 )
