@@ -33,6 +33,7 @@
         "views/wisp_dashboard_views.xml",
         "views/wisp_menus.xml",
         "views/wisp_message_views.xml",
+        "wizards/wisp_import_views.xml",
     ],
     "assets": {
         "web.assets_backend": [
