@@ -38,7 +38,9 @@ class TestImportBilling(WispBillingCase):
         self.assertAlmostEqual(bob.wisp_wallet_balance, 20.0)
         self.assertAlmostEqual(cy.credit, 0.0)
         moves = self.opening_moves()
-        self.assertEqual(len(moves), 2, "no entry for a zero balance")
+        self.assertEqual(len(moves), 1, "one opening entry per import, as Odoo's own")
+        receivable = moves.line_ids.filtered("partner_id")
+        self.assertEqual(receivable.partner_id, ann | bob, "no line for a zero balance")
         self.assertEqual(set(moves.mapped("state")), {"posted"})
         self.assertEqual(set(moves.mapped("date")), {OPENING})
         self.assertEqual(moves.journal_id.type, "general")
@@ -56,6 +58,14 @@ class TestImportBilling(WispBillingCase):
         self.assertEqual(self.imp_service("SB").billed_until, D(2024, 5, 31))
         self.assertEqual(self.imp_service("SC").state, "suspended")
         self.assertIn("Opening balances: 2 created, 0 updated, 0 unchanged", wizard.report)
+        # a later file with one more subscriber: its own entry, the others untouched
+        wizard, _action = run_import(
+            self.env, TEMPLATE + "\nD,Di New,SD,Home 31,active,2024-01-10,12,", opening_date=OPENING
+        )
+        self.assertIn("Opening balances: 1 created, 0 updated, 2 unchanged", wizard.report)
+        self.assertEqual(len(self.opening_moves()), 2)
+        self.assertAlmostEqual(self.imp_partner("D").credit, 12.0)
+        self.assertAlmostEqual(ann.credit, 45.50)
 
     def test_reimport_posts_nothing_twice(self):
         run_import(self.env, TEMPLATE, opening_date=OPENING)

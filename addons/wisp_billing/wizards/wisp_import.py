@@ -58,12 +58,13 @@ class WispImport(models.TransientModel):
     def _wisp_check_rows(self, rows, titles, errors):
         errors = super()._wisp_check_rows(rows, titles, errors)
         balances = self._wisp_balances(rows)
-        existing = self._wisp_existing("account.move", balances)
+        existing = self._wisp_existing("account.move.line", balances)
         currency = self.env.company.currency_id
-        for ref, move in self._wisp_moves(existing).items():
+        Line = self.env["account.move.line"].sudo()
+        for ref, line_id in existing.items():
+            line = Line.browse(line_id)
             row, amount = balances[ref]
-            posted = self._wisp_posted_balance(move)
-            if currency.compare_amounts(posted, amount):
+            if currency.compare_amounts(line.balance, amount):
                 errors.append(
                     (
                         row["_line"],
@@ -71,8 +72,8 @@ class WispImport(models.TransientModel):
                         self.env._(
                             "the opening balance of this subscriber was posted as %(posted)s "
                             "(%(move)s): reverse that entry to import another one.",
-                            posted=posted,
-                            move=move.name,
+                            posted=line.balance,
+                            move=line.move_id.name,
                         ),
                     )
                 )
@@ -81,16 +82,6 @@ class WispImport(models.TransientModel):
                 (1, titles["balance"], self.env._("the company has no miscellaneous journal."))
             )
         return errors
-
-    def _wisp_moves(self, existing):
-        return {ref: self.env["account.move"].sudo().browse(i) for ref, i in existing.items()}
-
-    def _wisp_posted_balance(self, move):
-        return sum(
-            move.line_ids.filtered(
-                lambda line: line.account_id.account_type == "asset_receivable"
-            ).mapped("balance")
-        )
 
     def _wisp_journal(self):
         return (
@@ -120,10 +111,11 @@ class WispImport(models.TransientModel):
             service.billed_until = row.get("paid_until") or self.opening_date - timedelta(days=1)
 
     def _wisp_import_balances(self, rows, result):
-        """One posted entry per subscriber with an open balance: its receivable against
-        the opening account, as Odoo's opening entry does. A credit is wallet credit."""
+        """One posted opening entry per import, as Odoo's own opening entry: a line per
+        subscriber on its receivable (its external id is the subscriber's balance),
+        balanced by one line on the opening account. A credit is wallet credit."""
         balances = self._wisp_balances(rows)
-        existing = self._wisp_existing("account.move", balances)
+        existing = self._wisp_existing("account.move.line", balances)
         counts = self._counts(result, "Opening balances")
         counts["unchanged"] += len(existing)
         currency = self.env.company.currency_id
@@ -134,39 +126,36 @@ class WispImport(models.TransientModel):
         }
         if not todo:
             return
-        journal = self._wisp_journal()
         label = self.env._("Opening balance (%(system)s)", system=self.source)
-        vals_list = []
+        lines = []
         for ref, amount in todo.items():
             partner = result["partners"][ref].commercial_partner_id
-            vals_list.append(
+            lines.append(
                 {
-                    "move_type": "entry",
-                    "journal_id": journal.id,
-                    "date": self.opening_date,
-                    "ref": label,
-                    "line_ids": [
-                        fields.Command.create(
-                            {
-                                "name": label,
-                                "account_id": partner.property_account_receivable_id.id,
-                                "partner_id": partner.id,
-                                "balance": amount,
-                                "date_maturity": self.opening_date,
-                            }
-                        ),
-                        fields.Command.create(
-                            {
-                                "name": label,
-                                "account_id": self.opening_account_id.id,
-                                "partner_id": partner.id,
-                                "balance": -amount,
-                            }
-                        ),
-                    ],
+                    "name": label,
+                    "account_id": partner.property_account_receivable_id.id,
+                    "partner_id": partner.id,
+                    "balance": amount,
+                    "date_maturity": self.opening_date,
                 }
             )
-        moves = self.env["account.move"].create(vals_list)
-        moves.action_post()
-        self._wisp_bind("account.move", dict(zip(todo, moves, strict=True)))
-        counts["created"] += len(moves)
+        lines.append(
+            {
+                "name": label,
+                "account_id": self.opening_account_id.id,
+                "balance": -sum(todo.values()),
+            }
+        )
+        move = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": self._wisp_journal().id,
+                "date": self.opening_date,
+                "ref": label,
+                "line_ids": [fields.Command.create(vals) for vals in lines],
+            }
+        )
+        move.action_post()
+        receivable = move.line_ids.filtered("partner_id").sorted("id")
+        self._wisp_bind("account.move.line", dict(zip(todo, receivable, strict=True)))
+        counts["created"] += len(receivable)
