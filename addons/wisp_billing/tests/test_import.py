@@ -85,6 +85,12 @@ class TestImportBilling(WispBillingCase):
         )
         self.assertEqual(self.opening_moves(), moves)
 
+    def test_dry_run_posts_nothing(self):
+        wizard, _action = run_import(self.env, TEMPLATE, dry_run=True, opening_date=OPENING)
+        self.assertEqual((wizard.state, wizard.error_count), ("checked", 0))
+        self.assertFalse(self.opening_moves())
+        self.assertFalse(self.imp_partner("A"))
+
     def test_bad_amount(self):
         wizard, _action = run_import(self.env, TEMPLATE.replace("45.50", "lots"))
         self.assertEqual(wizard.state, "failed")
