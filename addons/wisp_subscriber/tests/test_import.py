@@ -141,6 +141,26 @@ class TestImport(WispSubscriberCase):
         self.assertNotIn("Row 2,", report)
         self.assertEqual(self.counts(), before, "a file with a bad row writes nothing")
 
+    def test_rows_that_do_not_fit_together(self):
+        text = "\n".join(
+            [
+                "subscriber_ref,name,service_ref,plan,status,cpe_mac,expiry_date",
+                "A,Ann,S1,Test Home 20,active,,",
+                "A,Anne,S2,Test Home 20,active,,",
+                "B,Bob,,,,02:00:00:00:99:02,",
+                "C,Cid,S3,Test Prepaid 7d,active,,",
+                "D,Dan,S4,Test Prepaid 7d,active,,2030-01-31",
+            ]
+        )
+        wizard, _action = run_import(self.manager_env(), text, dry_run=True)
+        self.assertEqual(wizard.error_count, 3, wizard.report)
+        for expected in (
+            "Row 3, column name: subscriber A has another name on row 2.",
+            "Row 4, column cpe_mac: a service column needs a service reference.",
+            "Row 5, column expiry_date: an active prepaid service needs the end of its paid time.",
+        ):
+            self.assertIn(expected, wizard.report)
+
     def test_missing_required_column(self):
         with self.assertRaisesRegex(UserError, "no column subscriber_ref"):
             run_import(self.manager_env(), "name,plan\nAnn,Test Home 20\n")

@@ -38,6 +38,18 @@ IMPORT_MODULE = "wisp_import"
 # imported as confirmed, its installation order made in the suite.
 IMPORT_STATES = ("draft", "confirmed", "active", "restricted", "suspended", "paused", "terminated")
 DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$")
+# A subscriber's columns, the same on each of its rows.
+SUBSCRIBER_KEYS = (
+    "name",
+    "first_name",
+    "last_name",
+    "company_name",
+    "email",
+    "phone",
+    "street",
+    "zip",
+    "city",
+)
 # Columns that only a row with a service reference may fill.
 SERVICE_KEYS = ("plan", "login", "password", "ip_address", "cpe_model", "cpe_serial", "cpe_mac")
 # Fields compared (and written when they differ) on a record imported before.
@@ -436,9 +448,23 @@ class WispImport(models.TransientModel):
         def error(row, key, message):
             errors.append((row["_line"], titles.get(key) if key else None, message))
 
+        first_row = {}
         for row in rows:
             if not (row.get("name") or row.get("company_name") or row.get("last_name")):
                 error(row, "name", env._("the subscriber has no name."))
+            first = first_row.setdefault(row["subscriber_ref"], row)
+            differs = [k for k in SUBSCRIBER_KEYS if row.get(k) != first.get(k)]
+            if differs:
+                error(
+                    row,
+                    differs[0],
+                    env._(
+                        "subscriber %(ref)s has another %(column)s on row %(row)s.",
+                        ref=row["subscriber_ref"],
+                        column=titles[differs[0]],
+                        row=first["_line"],
+                    ),
+                )
             if row.get("site") and row["site"].lower() not in sites:
                 error(row, "site", env._("unknown site %(site)r.", site=row["site"]))
             if not row.get("service_ref"):
