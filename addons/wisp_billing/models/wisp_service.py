@@ -258,12 +258,15 @@ class WispService(models.Model):
         # done as superuser whoever made it (support activates, network staff terminate).
         services = self.sudo()
         today = fields.Date.context_today(self)
+        if self.env.su and self.env.context.get("wisp_import"):
+            # A migration (wisp.import, as superuser only) replays moves the old system
+            # billed and settled: billing starts, nothing is invoiced nor settled now;
+            # the import sets each service's billed_until (its paid_until column).
+            if transition == "activate":
+                services._wisp_start_billing(invoice_now=False)
+            return res
         if transition == "activate":
-            # A migration (wisp.import, as superuser only) activates services the old
-            # system already billed: their billing starts, nothing is invoiced now.
-            services._wisp_start_billing(
-                invoice_now=not (self.env.su and self.env.context.get("wisp_import"))
-            )
+            services._wisp_start_billing()
         elif transition in ("pause", "terminate"):
             services.filtered(
                 lambda s: previous_states[s.id] in BILLABLE_STATES

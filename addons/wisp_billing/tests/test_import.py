@@ -11,6 +11,7 @@ TEMPLATE = "\n".join(
         "A,Ann Owes,SA,Home 31,active,2024-01-10,45.50,",
         "B,Bob Credit,SB,Home 31,active,2024-01-10,-20,2024-05-31",
         "C,Cy Even,SC,Home 31,suspended,2024-01-10,0,",
+        "E,Eli Away,SE,Home 31,paused,2024-01-10,,",
     ]
 )
 
@@ -57,6 +58,13 @@ class TestImportBilling(WispBillingCase):
         self.assertEqual(self.imp_service("SA").billed_until, D(2024, 5, 14))
         self.assertEqual(self.imp_service("SB").billed_until, D(2024, 5, 31))
         self.assertEqual(self.imp_service("SC").state, "suspended")
+        # the old system billed and settled: no adjustment for months it already billed
+        paused = self.imp_service("SE")
+        self.assertEqual((paused.state, paused.billed_until), ("paused", D(2024, 5, 14)))
+        imported_services = self.env["wisp.service"].search(
+            [("partner_id.name", "in", ("Ann Owes", "Bob Credit", "Cy Even", "Eli Away"))]
+        )
+        self.assertFalse(imported_services.billing_adjustment_ids)
         self.assertIn("Opening balances: 2 created, 0 updated, 0 unchanged", wizard.report)
         # a later file with one more subscriber: its own entry, the others untouched
         wizard, _action = run_import(
@@ -84,6 +92,19 @@ class TestImportBilling(WispBillingCase):
             "Row 2, column balance: the opening balance of this subscriber", wizard.report
         )
         self.assertEqual(self.opening_moves(), moves)
+
+    def test_reimported_termination_settles_nothing(self):
+        run_import(self.env, TEMPLATE, opening_date=OPENING)
+        wizard, _action = run_import(
+            self.env,
+            TEMPLATE.replace("SA,Home 31,active", "SA,Home 31,terminated"),
+            opening_date=OPENING,
+        )
+        self.assertEqual(wizard.state, "done", wizard.report)
+        service = self.imp_service("SA")
+        self.assertEqual(service.state, "terminated")
+        self.assertFalse(service.billing_adjustment_ids)
+        self.assertFalse(self.invoices(self.imp_partner("A")))
 
     def test_dry_run_posts_nothing(self):
         wizard, _action = run_import(self.env, TEMPLATE, dry_run=True, opening_date=OPENING)

@@ -106,7 +106,10 @@ class WispImport(models.TransientModel):
         """Services activated by the import are billed from the day after the old
         system's last billed day (``paid_until``), else from the opening date."""
         ref_of = {s.id: ref for ref, s in result["services"].items()}
-        for service in result["activated"].filtered(lambda s: s.state in BILLABLE_STATES):
+        # paused ones too: their billing restarts at the later of this day and their resume
+        for service in result["activated"].filtered(
+            lambda s: s.state in (*BILLABLE_STATES, "paused")
+        ):
             row = result["service_rows"][ref_of[service.id]]
             service.billed_until = row.get("paid_until") or self.opening_date - timedelta(days=1)
 
