@@ -23,6 +23,9 @@ class TestImportNetwork(WispNetworkCase):
         super().setUpClass()
         cls.site2 = cls.env["wisp.site"].create({"name": "Second Tower", "code": "T2"})
         cls.emu2, cls.router2 = start_emulated_router(cls, cls.site2, name="Second NAS")
+        cls.env["wisp.ip.pool"].create(
+            {"name": "Second Tower PPPoE", "site_id": cls.site2.id, "cidr": "10.78.0.0/28"}
+        )
 
     def setUp(self):
         super().setUp()
@@ -47,8 +50,13 @@ class TestImportNetwork(WispNetworkCase):
         self.assertFalse(self.emu2.row("/ppp/secret", "eve.five"))
         self.assertFalse(self.emu2.row("/ppp/secret", "fay.six"))
 
-        # the same file again: nothing changed, nothing queued
-        run_import(self.env(user=self.manager), FILE)
+        # the same file again: nothing changed, nothing queued (the address the pool
+        # gave Dan at activation stays: an empty cell keeps the suite's value)
+        dan_ip = self.service("S4").ip_address
+        self.assertTrue(dan_ip.startswith("10.78.0."))
+        wizard, _action = run_import(self.env(user=self.manager), FILE)
+        self.assertIn("Services: 0 created, 0 updated, 6 unchanged", wizard.report)
+        self.assertEqual(self.service("S4").ip_address, dan_ip)
         self.assertEqual(self.Job.search([]), jobs)
 
         # a changed row: its router alone is reconciled again

@@ -634,7 +634,8 @@ class WispImport(models.TransientModel):
 
     def _wisp_upsert(self, model, vals_by_ref, counts):
         """Create the records not imported yet, write on the others only the
-        values that differ. ``({reference: record}, records created or written)``."""
+        values that differ; an empty cell keeps what the suite has (an address the
+        pools gave, a login). ``({reference: record}, records created or written)``."""
         Model = self.env[model]
         existing = self._wisp_existing(model, vals_by_ref)
         records = {ref: Model.browse(existing[ref]) for ref in vals_by_ref if ref in existing}
@@ -643,7 +644,7 @@ class WispImport(models.TransientModel):
             changed = {
                 name: value
                 for name, value in vals_by_ref[ref].items()
-                if _field_value(record, name) != (value or False)
+                if value and _field_value(record, name) != value
             }
             if changed:
                 record.write(changed)
@@ -731,11 +732,9 @@ class WispImport(models.TransientModel):
                 # set once: a re-import never overwrites a password changed since
                 vals["network_password"] = service_rows[ref].get("password") or False
                 if not vals["login"]:
-                    vals.pop("login")
+                    vals.pop("login")  # generated from the service's reference
             else:
                 vals.pop("partner_id")  # moving a service to another account is not a migration
-                if not vals["login"]:
-                    vals.pop("login")
         counts = self._counts(result, "Services")
         services, touched = self._wisp_upsert("wisp.service", vals_by_ref, counts)
         moved = self._wisp_apply_states(services, service_rows, result)
