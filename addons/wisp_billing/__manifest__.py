@@ -24,6 +24,7 @@
         "wizards/wisp_wallet_credit_views.xml",
         "wizards/wisp_gift_card_batch_views.xml",
         "wizards/wisp_plan_change_views.xml",
+        "wizards/wisp_import_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",

@@ -35,6 +35,7 @@
         "views/wisp_menus.xml",
         "views/wisp_message_views.xml",
         "views/wisp_webhook_views.xml",
+        "wizards/wisp_import_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -11,6 +11,7 @@ from . import (
     test_dashboard_billing,
     test_dunning,
     test_gift_card,
+    test_import,
     test_invoice_report,
     test_payment,
     test_plan_change_preview,

@@ -52,6 +52,8 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.dashboard": {"get_dashboard": ("support", "billing", "network")},
         "wisp.message.event": {"action_view_messages": ()},
         "wisp.message": {"action_retry": ()},
+        # the migration: manager only
+        "wisp.import": {"action_check": (), "action_import": (), "action_download_template": ()},
     }
     PROTECTED_FIELDS = {
         "wisp.service": {
