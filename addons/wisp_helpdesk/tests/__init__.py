@@ -8,5 +8,6 @@ from . import (
     test_report,
     test_ticket_live_session,
     test_ticket_service,
+    test_ticket_webhooks,
     test_tours_backoffice,
 )

@@ -1,6 +1,7 @@
 from . import (
     test_access_code_purchase,
     test_access_matrix,
+    test_api,
     test_campaigns,
     test_captive,
     test_connection_request_form,
@@ -8,6 +9,7 @@ from . import (
     test_hotspot,
     test_portal_autopay,
     test_portal_dashboard,
+    test_portal_gift_card,
     test_portal_live_session,
     test_portal_message_preferences,
     test_portal_plan_change,

@@ -598,8 +598,29 @@ class WispService(models.Model):
 
         ``previous_states`` maps each service id to its status before. Billing
         starts or stops charging here and the network addon queues a router sync;
-        both run inside the same transaction as the status change.
+        both run inside the same transaction as the status change. Here the
+        ``service.state_changed`` webhook is queued (delivered after commit).
         """
+        self.env["wisp.webhook.delivery"]._queue(
+            "service.state_changed",
+            [
+                (service.company_id, service._wisp_webhook_data(transition, previous_states))
+                for service in self
+            ],
+        )
+
+    def _wisp_webhook_data(self, transition, previous_states):
+        """What a third party learns of a status change: no address, no credentials."""
+        self.ensure_one()
+        return {
+            "service": self.name,
+            "service_type": self.service_type,
+            "plan": self.plan_id.display_name or None,
+            "subscriber_code": self.commercial_partner_id.subscriber_code or None,
+            "transition": transition,
+            "previous_state": previous_states.get(self.id),
+            "state": self.state,
+        }
 
     def action_confirm(self):
         self._apply_transition("confirm")
