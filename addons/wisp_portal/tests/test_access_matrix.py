@@ -29,6 +29,19 @@ class TestAccessMatrix(AccessMatrixCase):
                 {"name": f"Matrix API {company.name}", "company_id": company.id}
             )
             client.action_new_key()
+        # a customer payment, which the API marks with its client (the demo data has none)
+        journal = cls.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", cls.env.company.id)], limit=1
+        )
+        cls.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": cls.foreign_partner.id,
+                "amount": 1.0,
+                "journal_id": journal.id,
+            }
+        )
         # the manager's outside: another company's segment
         cls.env["wisp.segment"].create(
             {"name": "Matrix Other Segment", "company_id": cls.other_company.id}
