@@ -17,7 +17,7 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-NETWORK_TESTS = ROOT / "tests" / "network"
+EMULATORS = ROOT / "addons" / "wisp_network" / "tests" / "emulators"
 ADAPTERS = ROOT / "addons" / "wisp_network" / "adapters"
 PASSWORD = "bench-api-pw"  # the emulator's, on loopback
 
@@ -122,13 +122,13 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--services", type=int, default=5000)
     args = parser.parse_args()
-    sys.path.insert(0, str(NETWORK_TESTS))
+    sys.path.insert(0, str(EMULATORS))
     load("wisp_network_adapters", ADAPTERS / "__init__.py", package=True)
     base = importlib.import_module("wisp_network_adapters.base")
     routeros = importlib.import_module("wisp_network_adapters.routeros")
     radius = importlib.import_module("wisp_network_adapters.radius")
-    emulator_module = load("routeros_emulator", NETWORK_TESTS / "routeros_emulator.py")
-    harness = load("radius_harness", NETWORK_TESTS / "radius_harness.py")
+    emulator_module = load("routeros_emulator", EMULATORS / "routeros_emulator.py")
+    harness = load("radius_harness", EMULATORS / "radius_harness.py")
     profile = base.SpeedProfile("home-25", download_kbps=25000, upload_kbps=5000)
     states = desired(base, args.services, profile)
     bench_routeros(base, routeros, emulator_module, states)

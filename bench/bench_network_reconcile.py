@@ -28,7 +28,7 @@ BENCH_PASSWORD = "bench-api-pw"
 
 
 def load_emulator():
-    path = ROOT / "tests" / "network" / "routeros_emulator.py"
+    path = ROOT / "addons" / "wisp_network" / "tests" / "emulators" / "routeros_emulator.py"
     spec = importlib.util.spec_from_file_location("routeros_emulator", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module

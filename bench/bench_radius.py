@@ -33,7 +33,7 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-NETWORK_TESTS = ROOT / "tests" / "network"
+EMULATORS = ROOT / "addons" / "wisp_network" / "tests" / "emulators"
 ADAPTERS = ROOT / "addons" / "wisp_network" / "adapters"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -47,7 +47,7 @@ def load_modules():
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
-    sys.path.insert(0, str(NETWORK_TESTS))
+    sys.path.insert(0, str(EMULATORS))
     import radius_harness
     from wisp_network_adapters import base, radius
 

@@ -47,7 +47,9 @@ def load(name, path, package=False):
     return module
 
 
-harness = load("radius_harness", ROOT / "tests" / "network" / "radius_harness.py")
+harness = load(
+    "radius_harness", ROOT / "addons" / "wisp_network" / "tests" / "emulators" / "radius_harness.py"
+)
 load("wisp_network_adapters", ADAPTERS / "__init__.py", package=True)
 
 

@@ -24,7 +24,7 @@ class TestInvoicePayment(WispPaymentCommon):
             partner_id=invoice.partner_id.id,
             invoice_ids=[Command.set(invoice.ids)],
         )
-        tx._process("demo", {"reference": tx.reference, "simulated_state": "done"})
+        self._provider_answers(tx, "done")
         tx._post_process()
         return tx
 
@@ -79,7 +79,7 @@ class TestInvoicePayment(WispPaymentCommon):
         tx = self._pay_by_card(invoice)
         # The provider sends the same notification again, the customer polls the status
         # page and the post-processing cron passes: still one payment.
-        tx._process("demo", {"reference": tx.reference, "simulated_state": "done"})
+        self._provider_answers(tx, "done")
         tx._post_process()
         tx.is_post_processed = False  # As if the cron picked it up as well.
         tx._post_process()
@@ -93,7 +93,7 @@ class TestInvoicePayment(WispPaymentCommon):
 @tagged("post_install", "-at_install")
 class TestWalletTopup(WispPaymentCommon):
     def test_topup_with_saved_card(self):
-        token = self._demo_token("done", partner=self.contact)
+        token = self._card_token("done", partner=self.contact)
         self.assertEqual(self._wallet(), 0.0)
         tx = self.env["payment.transaction"]._wisp_wallet_topup_transaction(
             self.contact, 50.0, token=token
@@ -112,7 +112,7 @@ class TestWalletTopup(WispPaymentCommon):
         self.assertEqual(self._wallet(), 50.0)
 
         # The same confirmation again books nothing more.
-        tx._process("demo", {"reference": tx.reference, "simulated_state": "done"})
+        self._provider_answers(tx, "done")
         tx._post_process()
         tx._create_payment()
         self.assertEqual(self._payments_of(tx), payment)
@@ -120,29 +120,24 @@ class TestWalletTopup(WispPaymentCommon):
 
     def test_topup_through_payment_form(self):
         tx = self.env["payment.transaction"]._wisp_wallet_topup_transaction(
-            self.subscriber, 25.0, provider=self.demo
+            self.subscriber, 25.0, provider=self.provider
         )
         self.assertEqual(tx.state, "draft")
         self.assertEqual(tx.operation, "online_direct")
         self.assertEqual(self._wallet(), 0.0)
-        # What the demo payment form sends, twice.
-        payment_data = {
-            "reference": tx.reference,
-            "simulated_state": "done",
-            "payment_details": "4242",
-        }
+        # The provider confirms the payment made on its form, twice.
         for _attempt in range(2):
-            self.env["payment.transaction"].sudo()._process("demo", payment_data)
+            self._provider_answers(self._get_tx(tx.reference), "done")
             tx._wisp_post_process_now()
         self.assertEqual(self._wallet(), 25.0)
         self.assertEqual(len(self._payments_of(tx)), 1)
 
     def test_two_topups_get_distinct_references(self):
         first = self.env["payment.transaction"]._wisp_wallet_topup_transaction(
-            self.subscriber, 10.0, provider=self.demo
+            self.subscriber, 10.0, provider=self.provider
         )
         second = self.env["payment.transaction"]._wisp_wallet_topup_transaction(
-            self.subscriber, 10.0, provider=self.demo
+            self.subscriber, 10.0, provider=self.provider
         )
         self.assertEqual(first.reference, f"WALLET-{self.subscriber.id}")
         self.assertEqual(second.reference, f"WALLET-{self.subscriber.id}-1")
@@ -150,14 +145,14 @@ class TestWalletTopup(WispPaymentCommon):
     def test_topup_cannot_pay_an_invoice(self):
         invoice = self._new_invoice(10.0)
         tx = self.env["payment.transaction"]._wisp_wallet_topup_transaction(
-            self.subscriber, 10.0, provider=self.demo
+            self.subscriber, 10.0, provider=self.provider
         )
         with self.assertRaises(ValidationError):
             tx.invoice_ids = [Command.set(invoice.ids)]
             tx.flush_recordset()
 
     def test_failed_topup_credits_nothing(self):
-        token = self._demo_token("error")
+        token = self._card_token("error")
         tx = self.env["payment.transaction"]._wisp_wallet_topup_transaction(
             self.subscriber, 40.0, token=token
         )
@@ -174,12 +169,11 @@ class TestAutopay(WispPaymentCommon):
         cls.company.wisp_autopay_retry_days = "1,3"
         cls.token = cls.env["payment.token"].create(
             {
-                "provider_id": cls.demo.id,
+                "provider_id": cls.provider.id,
                 "payment_method_id": cls.payment_method_id,
                 "partner_id": cls.subscriber.id,
                 "payment_details": "4242",
-                "provider_ref": "demo-card",
-                "demo_simulated_state": "done",
+                "provider_ref": "card-4242",
             }
         )
         cls.subscriber.write({"wisp_autopay": True, "wisp_autopay_token_id": cls.token.id})
@@ -249,7 +243,7 @@ class TestAutopay(WispPaymentCommon):
         self.assertEqual((one_off | recurring).mapped("payment_state"), ["not_paid"] * 2)
 
     def test_autopay_failure_retries_on_schedule_then_succeeds(self):
-        self.token.demo_simulated_state = "error"
+        self._card_answers(self.token, "error")
         invoice = self._new_invoice(60.0, due=DUE)
 
         tx1 = self._run_autopay(DUE)
@@ -276,7 +270,7 @@ class TestAutopay(WispPaymentCommon):
 
         self.assertFalse(self._run_autopay("2030-03-12"))
 
-        self.token.demo_simulated_state = "done"
+        self._card_answers(self.token, "done")
         tx3 = self._run_autopay("2030-03-13")
         self.assertEqual(tx3.state, "done")
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
@@ -284,7 +278,7 @@ class TestAutopay(WispPaymentCommon):
         self.assertFalse(self._activities(invoice), "The activity is closed once paid")
 
     def test_autopay_stops_after_last_retry(self):
-        self.token.demo_simulated_state = "error"
+        self._card_answers(self.token, "error")
         invoice = self._new_invoice(60.0, due=DUE)
         self._run_autopay(DUE)
         self._run_autopay("2030-03-11")
@@ -298,7 +292,7 @@ class TestAutopay(WispPaymentCommon):
         self.assertEqual(len(invoice.transaction_ids), 3)
 
     def test_no_second_charge_while_one_is_pending(self):
-        self.token.demo_simulated_state = "pending"
+        self._card_answers(self.token, "pending")
         invoice = self._new_invoice(60.0, due=DUE)
         tx = self._run_autopay(DUE)
         self.assertEqual(tx.state, "pending")
@@ -306,7 +300,7 @@ class TestAutopay(WispPaymentCommon):
         self.assertFalse(self._run_autopay("2030-03-11"))
         self.assertEqual(invoice.transaction_ids, tx)
         # The provider confirms later: booked once, paid.
-        tx._process("demo", {"reference": tx.reference, "simulated_state": "done"})
+        self._provider_answers(tx, "done")
         tx._wisp_post_process_now()
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         self.assertEqual(len(self._payments_of(tx)), 1)
@@ -319,7 +313,7 @@ class TestAutopay(WispPaymentCommon):
             .sudo()
             .create(
                 {
-                    "provider_id": self.demo.id,
+                    "provider_id": self.provider.id,
                     "payment_method_id": self.payment_method_id,
                     "amount": 60.0,
                     "currency_id": invoice.currency_id.id,
@@ -337,7 +331,7 @@ class TestAutopay(WispPaymentCommon):
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
 
     def test_removed_card_is_replaced(self):
-        spare = self._demo_token("done")
+        spare = self._card_token("done")
         self.token.active = False
         self.assertEqual(self.subscriber.wisp_autopay_token_id, spare)
         spare.active = False
@@ -345,5 +339,5 @@ class TestAutopay(WispPaymentCommon):
 
     def test_card_saved_with_autopay_on_becomes_autopay_card(self):
         self.subscriber.wisp_autopay_token_id = False
-        token = self._demo_token("done", partner=self.contact)
+        token = self._card_token("done", partner=self.contact)
         self.assertEqual(self.subscriber.wisp_autopay_token_id, token)

@@ -41,7 +41,7 @@ class TestVoucherPurchase(WispPaymentCommon):
             invoice_ids=[Command.set(invoice.ids)],
             wisp_voucher_purchase_id=purchase.id,
         )
-        tx._process("demo", {"reference": tx.reference, "simulated_state": state})
+        self._provider_answers(tx, state)
         tx._wisp_post_process_now()
         return tx
 
@@ -116,7 +116,7 @@ class TestVoucherPurchase(WispPaymentCommon):
         self.assertEqual(mail.recipient_ids, purchase.partner_id)
 
         # the provider confirms again, the status page and the cron post-process again
-        tx._process("demo", {"reference": tx.reference, "simulated_state": "done"})
+        self._provider_answers(tx, "done")
         tx._post_process()
         tx.is_post_processed = False
         tx._post_process()

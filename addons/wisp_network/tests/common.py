@@ -1,18 +1,15 @@
 """Shared set-up: an emulated RouterOS router on loopback and a router record on it.
 
-The RouterOS API emulator and the FreeRADIUS harness live in the repository's
-``tests/network`` (the addon sits at ``<repo>/addons/wisp_network``) and are
-loaded by path: the real ``librouteros`` client talks to the emulator over TCP,
-so the adapter under test never knows it is a test.
+The RouterOS API emulator and the FreeRADIUS harness live in ``tests/emulators``
+of this addon (the adapter suites in the repository's ``tests/network`` share
+them): the real ``librouteros`` client talks to the emulator over TCP, so the
+adapter under test never knows it is a test.
 
 Jobs run through ``_cron_process_jobs(commit=False)``: the cron's own code path
 without the intermediate commits that a test transaction forbids.
 """
 
-import importlib.util
-import pathlib
 import secrets
-import sys
 from datetime import timedelta
 
 import psycopg2
@@ -22,26 +19,15 @@ from odoo import fields
 from odoo.addons.wisp_subscriber.tests.common import WispSubscriberCase
 from odoo.sql_db import connection_info_for
 
-NETWORK_TESTS = pathlib.Path(__file__).resolve().parents[3] / "tests" / "network"
+from .emulators import radius_harness, routeros_emulator
+
 ROUTER_PASSWORD = "Rtr-Api-S3cret!"  # noqa: S105 - test data, asserted absent from logs
-
-
-def load_network_fixture(name):
-    """Import ``tests/network/<name>.py`` once, under its own module name."""
-    module_name = f"wisp_network_fixture_{name}"
-    if module_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(module_name, NETWORK_TESTS / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[module_name]
 
 
 def start_emulated_router(case, site, name="Test NAS"):
     """Start a RouterOS API emulator for the test class ``case`` (stopped after the
     class) and create the router record of ``site`` on it: ``(emulator, router)``."""
-    emulator = load_network_fixture("routeros_emulator")
-    emu = emulator.RouterOSEmulator(username="wisp", password=ROUTER_PASSWORD).start()
+    emu = routeros_emulator.RouterOSEmulator(username="wisp", password=ROUTER_PASSWORD).start()
     case.addClassCleanup(emu.stop)
     router = case.env["wisp.router"].create(
         {
@@ -64,13 +50,12 @@ def start_emulated_router(case, site, name="Test NAS"):
 def radius_schema(case):
     """FreeRADIUS's tables (and the suite's ``wisp-accounting.sql``) in a throw-away
     schema of the test database, dropped after the class ``case``: ``(dsn, schema)``."""
-    harness = load_network_fixture("radius_harness")
     _uri, info = connection_info_for(case.env.cr.dbname)
     info.pop("database", None)
     info.pop("app_name", None)
     dsn = psycopg2.extensions.make_dsn(dbname=case.env.cr.dbname, **info)
     schema = f"wisp_radius_test_{secrets.token_hex(4)}"
-    harness.load_freeradius_schema(dsn, schema)
+    radius_harness.load_freeradius_schema(dsn, schema)
 
     def drop():
         with psycopg2.connect(dsn) as conn, conn.cursor() as cur:

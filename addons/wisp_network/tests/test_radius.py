@@ -2,7 +2,8 @@ from datetime import timedelta
 
 from odoo import fields
 
-from .common import WispNetworkCase, load_network_fixture, radius_schema, radius_sql
+from .common import WispNetworkCase, radius_schema, radius_sql
+from .emulators import radius_harness
 
 
 class TestProvisioningRadius(WispNetworkCase):
@@ -16,9 +17,8 @@ class TestProvisioningRadius(WispNetworkCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        harness = load_network_fixture("radius_harness")
         cls.dsn, cls.schema = radius_schema(cls)
-        cls.coa = harness.CoaListener().start()
+        cls.coa = radius_harness.CoaListener().start()
         cls.addClassCleanup(cls.coa.stop)
         cls.radius_site = cls.env["wisp.site"].create({"name": "Radius Tower", "code": "RAD"})
         cls.radius_router = cls.env["wisp.router"].create(

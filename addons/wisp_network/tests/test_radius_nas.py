@@ -5,7 +5,8 @@ from odoo.tools import mute_logger
 
 from ..adapters.base import BackendError
 from ..adapters.radius import RadiusBackend
-from .common import WispNetworkCase, load_network_fixture, radius_schema, radius_sql
+from .common import WispNetworkCase, radius_schema, radius_sql
+from .emulators import radius_harness
 
 GB = 10**9
 NAS_HOSTS = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
@@ -21,15 +22,16 @@ class RadiusNasCase(WispNetworkCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        harness = load_network_fixture("radius_harness")
         cls.dsn, cls.schema = radius_schema(cls)
-        port = harness.shared_udp_port(list(NAS_HOSTS))
+        port = radius_harness.shared_udp_port(list(NAS_HOSTS))
         server = cls.env["wisp.radius.server"].create(
             {"name": "Shared FreeRADIUS", "dsn": cls.dsn, "schema": cls.schema}
         )
         cls.routers, cls.listeners, cls.sites = [], [], []
         for letter, host in zip("ABC", NAS_HOSTS, strict=True):
-            listener = harness.CoaListener(host=host, port=port, silent=letter == "C").start()
+            listener = radius_harness.CoaListener(
+                host=host, port=port, silent=letter == "C"
+            ).start()
             cls.addClassCleanup(listener.stop)
             site = cls.env["wisp.site"].create({"name": f"Tower {letter}", "code": f"T{letter}"})
             router = cls.env["wisp.router"].create(

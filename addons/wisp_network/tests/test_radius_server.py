@@ -9,7 +9,8 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.sql_db import connection_info_for
 from odoo.tests import tagged
 
-from .common import WispNetworkCase, load_network_fixture
+from .common import WispNetworkCase
+from .emulators import radius_harness
 
 SECRET_A = "Tower-A-S3cret"  # noqa: S105 - test data, asserted absent from errors
 SECRET_B = "Tower-B-S3cret"  # noqa: S105 - test data
@@ -23,7 +24,7 @@ class TestRadiusServer(WispNetworkCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.harness = load_network_fixture("radius_harness")
+        cls.harness = radius_harness
         _uri, info = connection_info_for(cls.env.cr.dbname)
         info.pop("database", None)
         info.pop("app_name", None)

@@ -4,7 +4,8 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..models.wisp_service import profile_slug
-from .common import ROUTER_PASSWORD, WispNetworkCase, load_network_fixture
+from .common import ROUTER_PASSWORD, WispNetworkCase
+from .emulators.routeros_emulator import MENUS
 
 SCRIPT_VERBS = {"add", "set", "sign"}
 
@@ -40,7 +41,7 @@ class TestRouterSetupScript(WispNetworkCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.menus = load_network_fixture("routeros_emulator").MENUS
+        cls.menus = MENUS
         cls.radius_router = cls.env["wisp.router"].create(
             {
                 "name": "Radius NAS",

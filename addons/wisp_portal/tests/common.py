@@ -1,5 +1,5 @@
 """Shared set-up of the portal suites: a company with a chart of accounts and the
-demo payment provider, the default website working for that company, plans, two
+test card provider (``WispPaymentCommon``), the default website working for that company, plans, two
 portal subscribers with services and a router on the emulated RouterOS API.
 
 HTTP requests go through ``self.url_open`` after ``self.authenticate(login,

@@ -9,7 +9,7 @@ from .test_hotspot import CSRF_RE
 
 @tagged("post_install", "-at_install")
 class TestAccessCodePurchase(WispPortalCase):
-    """Buying an access code by card on the hotspot page (demo provider)."""
+    """Buying an access code by card on the hotspot page."""
 
     def setUp(self):
         super().setUp()
@@ -33,7 +33,7 @@ class TestAccessCodePurchase(WispPortalCase):
             f"/hotspot/purchase/{purchase.id}/transaction",
             {
                 "access_token": access_token or purchase.access_token,
-                "provider_id": self.demo.id,
+                "provider_id": self.provider.id,
                 "payment_method_id": self.payment_method_id,
                 "token_id": None,
                 "amount": 0.01,  # ignored: the invoice sets the amount
@@ -45,10 +45,7 @@ class TestAccessCodePurchase(WispPortalCase):
         )
 
     def simulate(self, reference, state):
-        self.make_jsonrpc_request(
-            "/payment/demo/simulate_payment",
-            {"reference": reference, "payment_details": "4242", "simulated_state": state},
-        )
+        self._provider_answers(self._get_tx(reference), state)
 
     def mails_of(self, purchase):
         return self.env["mail.mail"].search(

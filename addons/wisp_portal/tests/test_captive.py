@@ -122,12 +122,12 @@ class TestCaptive(WispPortalCase):
         self.assertIn('data-status="unpaid"', self.captive(landing))
         self.assertIn('http-equiv="refresh"', self.captive(landing))
 
-        # what the payment form does: create the transaction, pay (demo), poll
+        # what the payment form does: create the transaction, pay, poll
         processing = self.make_jsonrpc_request(
             f"/captive/transaction/{invoice.id}",
             {
                 "access_token": access_token,
-                "provider_id": self.demo.id,
+                "provider_id": self.provider.id,
                 "payment_method_id": self.payment_method_id,
                 "token_id": None,
                 "amount": invoice.amount_residual,
@@ -136,14 +136,7 @@ class TestCaptive(WispPortalCase):
                 "landing_route": landing,
             },
         )
-        self.make_jsonrpc_request(
-            "/payment/demo/simulate_payment",
-            {
-                "reference": processing["reference"],
-                "payment_details": "4242",
-                "simulated_state": "done",
-            },
-        )
+        self._provider_answers(self._get_tx(processing["reference"]), "done")
         self.make_jsonrpc_request("/payment/status/poll")
         self.env.invalidate_all()
         tx = self.env["payment.transaction"].search([("reference", "=", processing["reference"])])

@@ -35,6 +35,9 @@ class TestDemoData(HttpCase):
 
     def test_pay_now_has_the_demo_provider(self):
         """Pay now, wallet top-ups and code purchases find the demo provider."""
+        if self.env["ir.module.module"]._get("payment_demo").state != "installed":
+            # the demo data enables it when its module is there (bin/wisp run installs it)
+            self.skipTest("payment_demo is not installed")
         self.assertEqual((self.provider.code, self.provider.state), ("demo", "test"))
         self.assertTrue(self.provider.is_published)
         invoice = self.open_invoices(self.emma)[:1]

@@ -13,8 +13,8 @@ class TestPortalAutopay(WispPortalCase):
     def setUp(self):
         super().setUp()
         self.new_service(self.alice)
-        self.alice_card = self._demo_token(partner=self.alice)
-        self.bob_card = self._demo_token(partner=self.bob)
+        self.alice_card = self._card_token(partner=self.alice)
+        self.bob_card = self._card_token(partner=self.bob)
         self.authenticate("alice", "alice")
 
     def post(self, csrf=True, **data):

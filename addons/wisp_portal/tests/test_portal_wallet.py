@@ -55,7 +55,7 @@ class TestPortalWallet(WispPortalCase):
         values = self.make_jsonrpc_request(
             "/my/wallet/transaction",
             {
-                "provider_id": self.demo.id,
+                "provider_id": self.provider.id,
                 "payment_method_id": self.payment_method_id,
                 "token_id": None,
                 "amount": 25,
@@ -73,11 +73,8 @@ class TestPortalWallet(WispPortalCase):
         self.assertEqual((tx.amount, tx.state), (25.0, "draft"))
         self.assertFalse(tx.invoice_ids)
         self.assertTrue(tx.landing_route.startswith("/my/wallet"))
-        # what the demo payment form sends, then the status page books it
-        self.make_jsonrpc_request(
-            "/payment/demo/simulate_payment",
-            {"reference": tx.reference, "payment_details": "4242", "simulated_state": "done"},
-        )
+        # the provider confirms the payment on its form, then the status page books it
+        self._provider_answers(tx, "done")
         tx._wisp_post_process_now()
         self.assertEqual(tx.state, "done")
         self.assertEqual(self.wallet(), 25.0)
@@ -95,7 +92,7 @@ class TestPortalWallet(WispPortalCase):
         body = self.url_open("/my/wallet/topup?amount=25").text
         access_token = re.search(r'data-access-token="([^"]+)"', body).group(1)
         params = {
-            "provider_id": self.demo.id,
+            "provider_id": self.provider.id,
             "payment_method_id": self.payment_method_id,
             "token_id": None,
             "flow": "direct",

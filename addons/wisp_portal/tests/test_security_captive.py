@@ -23,16 +23,15 @@ class TestCaptiveSecurity(WispPortalCase):
     def setUp(self):
         super().setUp()
         self.emu.reset()
-        self.demo.is_published = True
+        self.provider.is_published = True
         self.alice.phone = PHONE
         self.service, self.invoice = self.overdue_service(self.alice)
         # a saved card of the subscriber (shown as "•••• 4977")
         self.card = self._create_token(
-            provider_id=self.demo.id,
+            provider_id=self.provider.id,
             payment_method_id=self.payment_method_id,
             partner_id=self.alice.id,
             payment_details="4977",
-            demo_simulated_state="done",
         )
         self.invoice_token = self.invoice._portal_ensure_token()
 
@@ -51,7 +50,7 @@ class TestCaptiveSecurity(WispPortalCase):
             f"/captive/transaction/{invoice.id}",
             {
                 "access_token": access_token,
-                "provider_id": self.demo.id,
+                "provider_id": self.provider.id,
                 "payment_method_id": self.payment_method_id,
                 "token_id": None,
                 "amount": 0.01,
@@ -93,10 +92,7 @@ class TestCaptiveSecurity(WispPortalCase):
             (tx.amount, tx.partner_id, tx.invoice_ids, tx.tokenize, tx.landing_route),
             (30.0, self.alice, self.invoice, False, form["landing-route"]),
         )
-        self.make_jsonrpc_request(
-            "/payment/demo/simulate_payment",
-            {"reference": tx.reference, "payment_details": "4242", "simulated_state": "done"},
-        )
+        self._provider_answers(tx, "done")
         self.make_jsonrpc_request("/payment/status/poll")
         self.env.invalidate_all()
         self.assertIn(self.invoice.payment_state, ("paid", "in_payment"))
@@ -143,7 +139,7 @@ class TestCaptiveSecurity(WispPortalCase):
                 f"/invoice/transaction/{self.invoice.id}",
                 {
                     "access_token": captive,
-                    "provider_id": self.demo.id,
+                    "provider_id": self.provider.id,
                     "payment_method_id": self.payment_method_id,
                     "token_id": None,
                     "amount": 1.0,

@@ -53,11 +53,10 @@ class TestAnonymousDisclosure(HotspotCase):
         super().setUp()
         self.emu.reset()
         self.card = self._create_token(
-            provider_id=self.demo.id,
+            provider_id=self.provider.id,
             payment_method_id=self.payment_method_id,
             partner_id=self.emma.id,
             payment_details="4977",
-            demo_simulated_state="done",
         )
         self.referral_code = self.emma._wisp_referral_code_get()
 
@@ -111,7 +110,7 @@ class TestAnonymousDisclosure(HotspotCase):
             f"/captive/transaction/{invoice.id}",
             {
                 "access_token": captive_token,
-                "provider_id": self.demo.id,
+                "provider_id": self.provider.id,
                 "payment_method_id": self.payment_method_id,
                 "token_id": None,
                 "amount": 30.0,
@@ -122,14 +121,7 @@ class TestAnonymousDisclosure(HotspotCase):
             },
         )
         self.assert_discloses_nothing(json.dumps(processing), "captive transaction")
-        self.make_jsonrpc_request(
-            "/payment/demo/simulate_payment",
-            {
-                "reference": processing["reference"],
-                "payment_details": "4242",
-                "simulated_state": "done",
-            },
-        )
+        self._provider_answers(self._get_tx(processing["reference"]), "done")
         self.get("/payment/status", "payment status page")
         poll = self.make_jsonrpc_request("/payment/status/poll")
         self.assert_discloses_nothing(json.dumps(poll), "payment status poll")
@@ -227,7 +219,7 @@ class TestAnonymousDisclosure(HotspotCase):
             f"/hotspot/purchase/{purchase.id}/transaction",
             {
                 "access_token": purchase.access_token,
-                "provider_id": self.demo.id,
+                "provider_id": self.provider.id,
                 "payment_method_id": self.payment_method_id,
                 "token_id": None,
                 "amount": 2.0,
@@ -238,14 +230,7 @@ class TestAnonymousDisclosure(HotspotCase):
             },
         )
         self.assert_discloses_nothing(json.dumps(processing), "purchase transaction")
-        self.make_jsonrpc_request(
-            "/payment/demo/simulate_payment",
-            {
-                "reference": processing["reference"],
-                "payment_details": "4242",
-                "simulated_state": "done",
-            },
-        )
+        self._provider_answers(self._get_tx(processing["reference"]), "done")
         page = self.get(landing, "purchase page, delivered")
         self.assertIn("o_wisp_purchase_code", page)
         self.assertEqual(purchase.state, "delivered")
@@ -261,7 +246,7 @@ class TestAnonymousDisclosure(HotspotCase):
                         f"/hotspot/purchase/{purchase.id}/transaction",
                         {
                             "access_token": purchase.access_token,
-                            "provider_id": self.demo.id,
+                            "provider_id": self.provider.id,
                             "payment_method_id": None,
                             "token_id": self.card.id,
                             "amount": 2.0,

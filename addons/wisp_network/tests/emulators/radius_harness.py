@@ -51,7 +51,8 @@ import psycopg2
 import psycopg2.extensions
 
 FREERADIUS_ETC = pathlib.Path("/etc/freeradius/3.0")
-DEPLOY_DIR = pathlib.Path(__file__).resolve().parents[2] / "deploy" / "freeradius"
+# the repository root: <repo>/addons/wisp_network/tests/emulators/radius_harness.py
+DEPLOY_DIR = pathlib.Path(__file__).resolve().parents[4] / "deploy" / "freeradius"
 WISP_SCHEMA_SQL = DEPLOY_DIR / "wisp-schema.sql"
 SCHEMA_SQL = FREERADIUS_ETC / "mods-config/sql/main/postgresql/schema.sql"
 # the suite's accounting additions (usage folded per login, indexes, purge)
