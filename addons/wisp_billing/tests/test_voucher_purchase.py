@@ -54,9 +54,13 @@ class TestVoucherPurchase(WispPaymentCommon):
         )
         self.Purchase.invalidate_model(["create_date"])
 
-    def _mails_of(self, purchase):
-        return self.env["mail.mail"].search(
-            [("model", "=", purchase._name), ("res_id", "=", purchase.id)]
+    def _messages_of(self, purchase):
+        return self.env["wisp.message"].search(
+            [
+                ("event_id.code", "=", "access_code_bought"),
+                ("res_model", "=", purchase._name),
+                ("res_id", "=", purchase.id),
+            ]
         )
 
     def test_purchase_is_invoiced_before_payment(self):
@@ -94,7 +98,7 @@ class TestVoucherPurchase(WispPaymentCommon):
         self.assertTrue(purchase._wisp_awaiting_confirmation())
         self.assertFalse(purchase.voucher_id)
         self.assertEqual(purchase.invoice_id.payment_state, "not_paid")
-        self.assertFalse(self._mails_of(purchase))
+        self.assertFalse(self._messages_of(purchase))
 
     def test_confirmed_payment_delivers_from_stock_once(self):
         batch = self._stock(quantity=3)
@@ -110,10 +114,13 @@ class TestVoucherPurchase(WispPaymentCommon):
         self.assertFalse(purchase.generated_batch_id)
         sale = voucher.sale_id
         self.assertEqual((sale.mode, sale.price), ("direct", 4.0))
-        mail = self._mails_of(purchase)
-        self.assertEqual(len(mail), 1)
-        self.assertIn(voucher.code, mail.body_html)
-        self.assertEqual(mail.recipient_ids, purchase.partner_id)
+        message = self._messages_of(purchase)
+        self.assertEqual(len(message), 1)
+        self.assertEqual(message.partner_id, purchase.partner_id, "to the buyer only")
+        self.env["wisp.message"]._cron_send(commit=False)
+        self.assertEqual(message.state, "sent", message.last_error)
+        self.assertIn(voucher.code, str(message.mail_message_id.body))
+        self.assertEqual(message.mail_message_id.partner_ids, purchase.partner_id)
 
         # the provider confirms again, the status page and the cron post-process again
         tx._process("demo", {"reference": tx.reference, "simulated_state": "done"})
@@ -126,7 +133,7 @@ class TestVoucherPurchase(WispPaymentCommon):
         self.assertEqual(
             self.env["wisp.voucher.sale"].search_count([("voucher_id.batch_id", "=", batch.id)]), 1
         )
-        self.assertEqual(len(self._mails_of(purchase)), 1)
+        self.assertEqual(len(self._messages_of(purchase)), 1)
         self.assertEqual(batch.voucher_ids.mapped("state").count("new"), 2)
 
     def test_stock_rules(self):
@@ -242,4 +249,4 @@ class TestVoucherPurchase(WispPaymentCommon):
         self.plan.is_prepaid = True
         purchase.action_deliver()
         self.assertEqual(purchase.state, "delivered")
-        self.assertEqual(len(self._mails_of(purchase)), 1)
+        self.assertEqual(len(self._messages_of(purchase)), 1)

@@ -76,17 +76,20 @@ class WispMessage(models.Model):
     # ------------------------------------------------------------ queueing
 
     @api.model
-    def _queue(self, code, record, partner, key=""):
+    def _queue(self, code, record, partner, key="", channels=None):
         """Announce event ``code`` of ``record`` to ``partner``; cheap and never raising.
 
         Does nothing when the event is switched off for the partner's company. The
         channels are the partner's choice (e-mail, SMS or both) among those it can be
-        reached on; a partner reachable on none gets a row saying so.
+        reached on; a partner reachable on none gets a row saying so. ``channels``
+        narrows them for an event another module already tells on the other channel
+        (a ticket reply, mailed by helpdesk, is only texted here): nothing is queued
+        when the partner chose none of them.
         """
-        return self._queue_batch(code, [(record, partner, key)])
+        return self._queue_batch(code, [(record, partner, key)], channels=channels)
 
     @api.model
-    def _queue_batch(self, code, items):
+    def _queue_batch(self, code, items, channels=None):
         """:meth:`_queue` for many ``(record, partner, key)`` at once: one INSERT
         (a billing run announces each invoice it issues)."""
         event = self.env["wisp.message.event"].sudo().search([("code", "=", code)], limit=1)
@@ -95,11 +98,20 @@ class WispMessage(models.Model):
         unreachable = self.env._("The subscriber has no e-mail address or mobile number.")
         rows = []
         for record, partner, key in items:
-            company = partner.company_id or record.env.company
+            # the company of the fact (an invoice's, a service's), else the subscriber's
+            company = (
+                ("company_id" in record._fields and record.company_id)
+                or partner.company_id
+                or record.env.company
+            )
             if company in event.disabled_company_ids:
                 continue
-            channels = partner._wisp_message_channels()
-            for channel, state, error in [(c, "queued", None) for c in channels] or [
+            chosen = partner._wisp_message_channels()
+            if channels is not None:
+                chosen = [c for c in chosen if c in channels]
+                if not chosen:
+                    continue
+            for channel, state, error in [(c, "queued", None) for c in chosen] or [
                 ("email", "cancel", unreachable)
             ]:
                 rows.append(
@@ -133,6 +145,8 @@ class WispMessage(models.Model):
                 rows=SQL(", ").join(rows),
             )
         )
+        if not self.env.cr.rowcount:
+            return False  # all told already
         # one cron trigger per transaction, not one per message
         precommit = self.env.cr.precommit
         if not precommit.data.get("wisp_message_trigger"):
@@ -145,10 +159,12 @@ class WispMessage(models.Model):
     @api.model
     def _cron_send(self, batch_size=BATCH_SIZE, commit=True):
         """Send the due messages in batches, each batch committed on its own
-        (``commit=False``: in the caller's transaction, for tests)."""
+        (``commit=False``: in the caller's transaction, for tests). The cron sends for
+        every company: as superuser, whoever triggers it."""
+        outbox = self.sudo()
         Cron = self.env["ir.cron"]
         while True:
-            self.flush_model()  # the rows sent in the last round are no longer queued
+            outbox.flush_model()  # the rows sent in the last round are no longer queued
             self.env.cr.execute(
                 """
                 SELECT id FROM wisp_message
@@ -157,7 +173,7 @@ class WispMessage(models.Model):
                 """,
                 [batch_size],
             )
-            messages = self.browse(row[0] for row in self.env.cr.fetchall())
+            messages = outbox.browse(row[0] for row in self.env.cr.fetchall())
             if not messages:
                 return
             for message in messages:
