@@ -69,8 +69,18 @@ class TestAccessCodePurchase(WispPortalCase):
         self.assertEqual(len(message), 1)
         self.env["wisp.message"]._cron_send(commit=False)
         self.assertEqual(message.state, "sent", message.last_error)
-        self.assertIn(voucher.code, str(message.mail_message_id.body))
-        self.assertEqual(message.mail_message_id.partner_ids.email, email)
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [
+                    ("recipient_ids", "in", purchase.partner_id.ids),
+                    ("subject", "ilike", "access code"),
+                ]
+            )
+        )
+        self.assertIn(voucher.code, mail.body_html)
+        self.assertEqual(mail.recipient_ids.email, email)
 
     def test_buy_pay_and_get_the_code(self):
         response = self.buy(

@@ -1,7 +1,7 @@
 import logging
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 from ..tools.access import MANAGER, check_groups
@@ -216,6 +216,7 @@ class WispMessage(models.Model):
 
         It is logged in the subscriber's chatter; the e-mail goes through Odoo's mail
         queue, the SMS through the SMS queue (the company's SMS provider, e.g. Twilio).
+        A confidential event's message is not logged (see :meth:`_send_unlogged`).
         """
         document = self.env[self.res_model].browse(self.res_id).exists()
         if not document:
@@ -229,6 +230,8 @@ class WispMessage(models.Model):
             if not template:
                 raise ValueError(self.env._("The event has no SMS template."))
             body = template._render_field("body", document.ids, compute_lang=True)[document.id]
+            if self.event_id.confidential:
+                return self._send_unlogged(body=body)
             return subscriber._message_sms(
                 body,
                 partner_ids=partner.ids,
@@ -237,6 +240,8 @@ class WispMessage(models.Model):
         template = self.event_id.mail_template_id
         if not template:
             raise ValueError(self.env._("The event has no e-mail template."))
+        if self.event_id.confidential:
+            return self._send_unlogged(document=document, template=template)
         values = template.with_context(lang=partner.lang)._generate_template(
             document.ids, ("subject", "body_html", "attachment_ids", "report_template_ids")
         )[document.id]
@@ -252,6 +257,31 @@ class WispMessage(models.Model):
             subtype_xmlid="mail.mt_note",
             email_layout_xmlid="mail.mail_notification_light",
         )
+
+    def _send_unlogged(self, body=None, document=None, template=None):
+        """Send a secret (an access code) to its recipient only: the SMS ``body``
+        straight to the provider, or ``template`` on ``document`` as an e-mail of no
+        document (so in no chatter), deleted once sent. Returns no message."""
+        partner = self.partner_id
+        if self.channel == "sms":
+            sms = self.env["sms.sms"].create(
+                {"partner_id": partner.id, "number": partner.wisp_sms_number, "body": body}
+            )
+            sms.send(unlink_failed=True, raise_exception=True)
+        else:
+            values = template.with_context(lang=partner.lang)._generate_template(
+                document.ids, ("subject", "body_html", "email_from")
+            )[document.id]
+            self.env["mail.mail"].create(
+                {
+                    "subject": values["subject"],
+                    "body_html": values["body_html"],
+                    "email_from": values.get("email_from") or self.company_id.email_formatted,
+                    "recipient_ids": [Command.set(partner.ids)],
+                    "auto_delete": True,
+                }
+            )
+        return self.env["mail.message"]
 
     def action_retry(self):
         """Queue failed or unsent messages again (staff fixed the address, the provider)."""

@@ -300,3 +300,31 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
         # staff of both companies, working in the other one, read it
         self.manager.write({"company_ids": [(4, other.id)]})
         self.assertEqual(their_message.with_user(self.manager).with_company(other).state, "queued")
+
+    def test_confidential_event_is_sent_without_a_trace_in_the_chatter(self):
+        """An access code reaches its buyer only: not logged where staff read it."""
+        event = self.env.ref("wisp_subscriber.message_event_services_suspended")
+        event.sudo().confidential = True
+        self.subscriber.write({"phone": SMS_NUMBER, "wisp_message_channel": "both"})
+        self.new_service("suspended")
+        queued = self.messages("services_suspended")
+        self.send_queued()
+        self.assertEqual(queued.mapped("state"), ["sent", "sent"], queued.mapped("last_error"))
+        # other addons' messages (the invoice of the service) are logged as usual
+        logged = self.subscriber.message_ids.filtered(
+            lambda m: "suspended" in str(m.body) or "cut off" in str(m.body)
+        )
+        self.assertFalse(logged, "nothing logged")
+        self.assertTrue([sms for sms in self._sms if "suspended" in sms["body"]])
+        # the SMS itself (administrators' only) is deleted by Odoo's SMS garbage collector
+        texts = self.env["sms.sms"].sudo().search([("body", "ilike", "suspended")])
+        self.assertTrue(all(texts.mapped("to_delete")))
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [("recipient_ids", "in", self.subscriber.ids), ("subject", "ilike", "suspended")]
+            )
+        )
+        self.assertEqual(len(mail), 1)
+        self.assertTrue(mail.auto_delete, "deleted once sent")
