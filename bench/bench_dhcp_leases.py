@@ -3,7 +3,9 @@ and N MAC logins in a throw-away FreeRADIUS database (adapters only, no Odoo).
 
 Prints, per backend: the first apply (all created), an unchanged re-apply (must
 write nothing), and a one-MAC sync (``logins=``): wall time, API round trips or
-SQL statements, writes.
+SQL statements, writes. RouterOS then binds every lease and times the session
+reads (every lease, as the poll does; one MAC, as the live form does) and the
+usage read.
 
     bin/wisp bench --only dhcp -- --services 5000
 """
@@ -78,6 +80,20 @@ def bench_routeros(base, routeros, emulator_module, states):
         timed("first apply", apply, counter)
         timed("unchanged re-apply", apply, counter)
         timed("one-MAC sync, unchanged", lambda: apply(logins={states[0].login}), counter)
+        # every CPE online: the poll's and the live form's session reads, the usage read
+        for state in states:
+            emu.bind_lease(state.login)
+        for label, run in (
+            ("sessions, every lease", backend.read_sessions),
+            ("sessions, one MAC", lambda: backend.read_sessions({states[-1].login})),
+            ("usage, every lease", backend.read_usage),
+        ):
+            before, started = backend.round_trips, time.perf_counter()
+            found = run()
+            print(
+                f"  {label:<26} {time.perf_counter() - started:8.3f} s  "
+                f"{backend.round_trips - before:6d} round trips  {len(found):6d} found"
+            )
         backend.close()
 
 

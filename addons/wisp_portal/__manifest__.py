@@ -9,7 +9,7 @@
     "website": "https://github.com/wisp-suite/wisp",
     "author": "WISP suite developers",
     "license": "AGPL-3",
-    "depends": ["website", "account_payment", "wisp_billing", "wisp_network"],
+    "depends": ["website", "account_payment", "wisp_billing", "wisp_network", "fastapi"],
     "data": [
         "security/ir.model.access.csv",
         "data/wisp_portal_data.xml",
@@ -23,6 +23,11 @@
         "views/website_menus.xml",
         "views/wisp_router_views.xml",
         "views/res_config_settings_views.xml",
+        "data/wisp_api_data.xml",
+        "security/wisp_api_rules.xml",
+        "wizards/wisp_api_client_key_views.xml",
+        "views/wisp_api_client_views.xml",
+        "views/wisp_api_origin_views.xml",
     ],
     "demo": ["demo/wisp_portal_demo.xml"],
     "assets": {

@@ -19,6 +19,7 @@
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",
         "data/wisp_message_data.xml",
+        "data/wisp_webhook_data.xml",
         "wizards/wisp_service_state_change_views.xml",
         "wizards/wisp_installation_proposal_views.xml",
         "views/wisp_site_views.xml",
@@ -33,6 +34,8 @@
         "views/wisp_dashboard_views.xml",
         "views/wisp_menus.xml",
         "views/wisp_message_views.xml",
+        "views/wisp_webhook_views.xml",
+        "wizards/wisp_import_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

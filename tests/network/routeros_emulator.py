@@ -27,7 +27,10 @@ simple queue ``<pppoe-LOGIN>`` / ``<hotspot-LOGIN>`` from the profile's
 rate-limit and, when the profile has an ``address-list``, a dynamic entry for
 the client's address; removing the active entry removes both again.
 :meth:`RouterOSEmulator.bind_lease` binds a static DHCP lease (``status=bound``,
-``active-address``) and puts the address in the lease's ``address-lists``.
+``active-address``, ``expires-after``, ``last-seen``), puts the address in the
+lease's ``address-lists`` and, when the lease has a ``rate-limit``, makes its dynamic
+queue (``dhcp-ds<HOST-NAME/MAC>``, target the address); :meth:`~RouterOSEmulator.expire_lease`
+puts it back to ``waiting`` and drops both.
 
 Time passes: hotspot users take ``limit-uptime`` as RouterOS does (``3600``,
 ``1h``, ``01:00:00``; printed ``1h``); :meth:`RouterOSEmulator.advance` adds online
@@ -1469,6 +1472,23 @@ class RouterOSEmulator:
                         {"list": address_list, "address": address, "dynamic": "true"},
                         check=False,
                     )
+            if (
+                lease.get("rate-limit")
+                and lease.get("_queue") not in self._table("/queue/simple").rows
+            ):
+                # RouterOS makes a dynamic simple queue for the lease's address; its
+                # name is not documented (its manual prints dhcp-ds<MAC> and
+                # dhcp-ds<HOST-NAME/MAC>): the emulator uses the second form.
+                links["_queue"] = self._add(
+                    self._table("/queue/simple"),
+                    {
+                        "name": f"dhcp-ds<{host_name}/{mac}>",
+                        "target": f"{address}/32",
+                        "max-limit": _rate_to_bits(lease["rate-limit"]),
+                        "dynamic": "true",
+                    },
+                    check=False,
+                )
             leases.update(
                 entry_id,
                 {
@@ -1484,6 +1504,32 @@ class RouterOSEmulator:
             )
             return entry_id
 
+    def expire_lease(self, mac, last_seen="10m"):
+        """The CPE is gone and its lease runs out: the static lease stays, ``waiting``
+        again, and RouterOS drops the lease's dynamic queue and address-list entries."""
+        mac = mac.upper()
+        with self._lock:
+            leases = self._table("/ip/dhcp-server/lease")
+            entry_id = next(
+                (i for i, row in leases.rows.items() if row.get("mac-address") == mac), None
+            )
+            if entry_id is None:
+                raise ValueError(f"no lease for {mac}")
+            lease = leases.rows[entry_id]
+            for link, path in (
+                ("_queue", "/queue/simple"),
+                ("_address", "/ip/firewall/address-list"),
+            ):
+                linked = self._table(path)
+                if lease.get(link) in linked.rows:
+                    linked.delete(lease[link])
+            gone = ("active-address", "active-mac-address", "active-server", "expires-after")
+            leases.update(
+                entry_id,
+                {"status": "waiting", "last-seen": last_seen},
+                unset=(*gone, "_queue", "_address"),
+            )
+
     def sessions(self):
         """Logins with an active session (PPP and hotspot)."""
         with self._lock:
@@ -1493,18 +1539,26 @@ class RouterOSEmulator:
             )
 
     def add_traffic(self, login, upload, download):
-        """Count bytes on the login's dynamic queue (``bytes`` is ``upload/download``)
-        and, for a hotspot session, on its active entry (``bytes-in``/``bytes-out``)."""
+        """Count bytes on the login's dynamic queue (``bytes`` is ``upload/download``;
+        for a DHCP service, ``login`` is the MAC of its bound lease) and, for a
+        hotspot session, on its active entry (``bytes-in``/``bytes-out``)."""
         with self._lock:
             queues = self._table("/queue/simple")
-            for name in (f"<pppoe-{login}>", f"<hotspot-{login}>"):
+            names = [
+                queues.rows[lease["_queue"]]["name"]
+                for lease in self._table("/ip/dhcp-server/lease").rows.values()
+                if lease.get("mac-address") == login and lease.get("_queue") in queues.rows
+            ]
+            for name in (f"<pppoe-{login}>", f"<hotspot-{login}>", *names):
                 if (name,) in queues.index:
                     entry_id = queues.index[(name,)]
                     up, down = (int(v) for v in queues.rows[entry_id]["bytes"].split("/"))
                     queues.update(entry_id, {"bytes": f"{up + upload}/{down + download}"})
                     break
             else:
-                raise ValueError(f"no dynamic queue for {login!r}; connect_session first")
+                raise ValueError(
+                    f"no dynamic queue for {login!r}; connect_session or bind_lease first"
+                )
             # a hotspot active entry counts the session's bytes itself (in: from the client)
             active = self._table("/ip/hotspot/active")
             for entry_id, row in list(active.rows.items()):

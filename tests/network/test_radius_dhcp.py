@@ -113,3 +113,18 @@ def test_bad_dhcp_states_are_refused(backend, db, state, fragment):
     assert info.value.transient is False
     assert fragment in str(info.value)
     assert rows(db, "radcheck") == []
+
+
+def test_dhcp_accounting_is_a_dhcp_session_of_the_mac(radiusd, backend):
+    backend.apply([dhcp(MAC), service("alice")])
+    # RouterOS's DHCP server accounts a lease under the MAC it authenticated
+    assert radiusd.account("Start", MAC, "d-1", Framed_IP_Address="100.64.5.2")
+    assert radiusd.account("Interim-Update", MAC, "d-1", 300, 4_000, Framed_IP_Address="100.64.5.2")
+    (session,) = backend.read_sessions({MAC})
+    assert (session.login, session.kind, session.session_id) == (MAC, "dhcp", "d-1")
+    assert (session.address, session.upload_bytes, session.download_bytes) == (
+        "100.64.5.2",
+        300,
+        4_000,
+    )
+    assert [u.login for u in backend.read_usage()] == [MAC]

@@ -11,7 +11,7 @@ import re
 import psycopg2
 import pyrad.client
 import pytest
-from radius_harness import HarnessError, RadiusServer
+from radius_harness import DEPLOY_DIR, HarnessError, RadiusServer
 from wisp_network_adapters.base import BackendError, ServiceState, SpeedProfile
 from wisp_network_adapters.radius import RadiusBackend, RadiusNas
 
@@ -137,6 +137,20 @@ def test_an_accept_costs_two_selects_and_a_reject_logs_no_password(radiusd, towe
     rows = query(db, "SELECT username, pass, reply FROM radpostauth ORDER BY id")
     assert rows[-2:] == [("bert", None, "Access-Reject"), ("anna", None, "Access-Reject")]
     assert not query(db, "SELECT 1 FROM radpostauth WHERE pass IS NOT NULL")
+
+
+def test_the_shipped_purge_keeps_radpostauth_bounded_and_passwordless(db):
+    with db.cursor() as cur:
+        cur.execute("DELETE FROM radpostauth")
+        cur.executemany(
+            "INSERT INTO radpostauth (username, pass, reply, authdate) "
+            "VALUES (%s, %s, 'Access-Reject', now() - %s::interval)",
+            [("old", None, "31 days"), ("legacy", "Secret-Pw-1", "2 days"), ("new", None, "1 day")],
+        )
+        cur.execute((DEPLOY_DIR / "purge-radpostauth.sql").read_text())
+    rows = query(db, "SELECT username, pass FROM radpostauth ORDER BY username")
+    # older than 30 days gone; a password logged before the suite's queries cleared
+    assert rows == [("legacy", None), ("new", None)]
 
 
 def test_rows_an_operator_hangs_on_a_kind_group_reach_its_logins(radiusd, tower_a, db):

@@ -562,10 +562,11 @@ def test_sessions_of_some_logins_read_in_one_print_per_menu(emu, backend):
     emu.reset_stats()
     sessions = backend.read_sessions({"alice", "bob"})
     assert sorted(s.login for s in sessions) == ["alice", "bob"]
-    # one print per active menu, one for the PPP sessions' queues
+    # one print per active menu, one of the DHCP leases, one of the sessions' queues
     assert [command for command, _args in emu.log] == [
         "/ppp/active/print",
         "/ip/hotspot/active/print",
+        "/ip/dhcp-server/lease/print",
         "/queue/simple/print",
     ]
     assert backend.read_sessions(set()) == []

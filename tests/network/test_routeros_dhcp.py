@@ -13,7 +13,7 @@ from test_routeros_adapter import (
     pppoe,
     writes,
 )
-from wisp_network_adapters.base import BackendError, ServiceState
+from wisp_network_adapters.base import BackendError, ServiceState, Usage
 
 LEASES = "/ip/dhcp-server/lease"
 MAC_A = "AA:BB:CC:00:00:01"
@@ -209,3 +209,98 @@ def test_emulator_lease_menu_checks_the_mac(emu, backend):
     with backend._session("add") as api:
         backend._run(api, f"{LEASES}/add", "=mac-address=aa:bb:cc:00:00:07", "=address=10.0.0.7")
     assert lease(emu, "AA:BB:CC:00:00:07")["status"] == "waiting"
+
+
+# ------------------------------------------------------- live sessions and usage
+
+
+def test_bound_lease_is_an_online_session_with_its_queue_bytes(emu, backend):
+    backend.apply([dhcp(MAC_A, "10.9.0.2"), dhcp(MAC_B, "10.9.0.3"), pppoe("alice")])
+    emu.bind_lease(MAC_A, host_name="cpe-a")
+    emu.connect_session("alice", address="10.7.0.2")
+    emu.add_traffic(MAC_A, upload=700, download=90000)
+    emu.add_traffic("alice", upload=1, download=2)
+    queue = emu.row("/queue/simple", target="10.9.0.2/32")
+    assert queue["dynamic"] == "true" and queue["name"] == f"dhcp-ds<cpe-a/{MAC_A}>"
+
+    sessions = {s.login: s for s in backend.read_sessions()}
+    assert set(sessions) == {MAC_A, "alice"}  # MAC_B's lease is waiting: offline
+    session = sessions[MAC_A]
+    assert (session.kind, session.address, session.mac, session.nas) == (
+        "dhcp",
+        "10.9.0.2",
+        MAC_A,
+        "127.0.0.1",
+    )
+    assert (session.upload_bytes, session.download_bytes) == (700, 90000)
+    assert session.session_id == queue[".id"]  # a new queue, a new id, at each binding
+    # the router does not say when a lease was bound: the caller counts from its read
+    assert session.started is None
+    assert (sessions["alice"].upload_bytes, sessions["alice"].download_bytes) == (1, 2)
+    # the live form's read: by MAC, the same prints
+    emu.reset_stats()
+    assert [s.login for s in backend.read_sessions({MAC_A, MAC_B})] == [MAC_A]
+    assert [command for command, _args in emu.log] == [
+        "/ppp/active/print",
+        "/ip/hotspot/active/print",
+        f"{LEASES}/print",
+        "/queue/simple/print",
+    ]
+
+
+def test_waiting_offered_and_unmanaged_leases_are_not_sessions(emu, backend):
+    backend.apply([dhcp(MAC_A, "10.9.0.2"), dhcp(MAC_B, "10.9.0.3")])
+    emu.bind_lease(MAC_A)
+    emu.edit(LEASES, lease(emu, MAC_B)[".id"], status="offered", active_address="10.9.0.3")
+    # a hand-made static lease and a dynamic one, both bound, with their queues
+    emu.insert(LEASES, mac_address="02:00:00:00:00:09", address="10.9.0.9", comment="printer")
+    emu.insert(
+        LEASES, mac_address="02:00:00:00:00:0A", address="10.9.9.7", dynamic="true", server="dhcp1"
+    )
+    for mac in ("02:00:00:00:00:09", "02:00:00:00:00:0A"):
+        emu.edit(LEASES, lease(emu, mac)[".id"], rate_limit="1M/1M")
+        emu.bind_lease(mac)
+        emu.add_traffic(mac, upload=5, download=5)
+    assert [s.login for s in backend.read_sessions()] == [MAC_A]
+    assert backend.read_usage() == [Usage(MAC_A, download_bytes=0, upload_bytes=0)]
+    assert backend.read_sessions({"02:00:00:00:00:09", "02:00:00:00:00:0A"}) == []
+
+    # the CPE goes away: the lease is waiting again, its queue gone
+    emu.expire_lease(MAC_A)
+    assert lease(emu, MAC_A)["status"] == "waiting"
+    assert emu.row("/queue/simple", target="10.9.0.2/32") is None
+    assert backend.read_sessions() == []
+
+
+def test_dhcp_usage_is_counted_for_the_lease_mac(emu, backend):
+    backend.apply([dhcp(MAC_A, "10.9.0.2"), dhcp(MAC_B, "10.9.0.3"), pppoe("alice")])
+    emu.bind_lease(MAC_A)
+    emu.bind_lease(MAC_B)
+    emu.connect_session("alice")
+    emu.add_traffic(MAC_A, upload=300, download=4000)
+    emu.add_traffic("alice", upload=1, download=2)
+    # a hand-made static queue of the same address is not the lease's
+    emu.insert("/queue/simple", name="cpe-a", target="10.9.0.2/32", bytes="9/9")
+    # RouterOS 7 joins a DHCPv6 binding of the same client into the queue's target
+    queue_b = emu.row("/queue/simple", target="10.9.0.3/32")
+    emu.edit("/queue/simple", queue_b[".id"], target="10.9.0.3/32,2001:db8:1::/64", bytes="5/6")
+    assert backend.read_usage() == [
+        Usage(MAC_A, download_bytes=4000, upload_bytes=300),
+        Usage(MAC_B, download_bytes=6, upload_bytes=5),
+        Usage("alice", download_bytes=2, upload_bytes=1),
+    ]
+    # a new binding is a new queue: the counters restart, as a PPP session's do
+    emu.expire_lease(MAC_A)
+    emu.bind_lease(MAC_A)
+    assert backend.read_usage()[0] == Usage(MAC_A, download_bytes=0, upload_bytes=0)
+
+
+def test_disconnecting_a_dhcp_service_keeps_its_lease(emu, backend):
+    backend.apply([dhcp(MAC_A, "10.9.0.2", restricted=True)])
+    emu.bind_lease(MAC_A)
+    before = emu.table(LEASES)
+    # no session to drop: the lease is the service's configuration, not a session
+    assert backend.disconnect(MAC_A) is False
+    assert emu.table(LEASES) == before
+    assert writes(emu) == [f"{LEASES}/add", f"{ADDRESSES}/add"]
+    assert [s.login for s in backend.read_sessions()] == [MAC_A]

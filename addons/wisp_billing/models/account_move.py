@@ -6,7 +6,7 @@ from odoo.addons.account.models.account_move import PAYMENT_STATE_SELECTION
 from odoo.addons.wisp_subscriber.tools.access import BILLING, check_groups
 from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
 from odoo.exceptions import UserError
-from odoo.tools import SQL, create_index
+from odoo.tools import create_index
 
 _logger = logging.getLogger(__name__)
 PORTAL = "base.group_portal"
@@ -84,6 +84,7 @@ class AccountMove(models.Model):
         self.filtered(lambda m: m.move_type == "out_invoice")._wisp_queue_message(
             "payment_received"
         )
+        self.filtered(lambda m: m.move_type == "out_invoice")._wisp_queue_webhook("invoice.paid")
         # an access code bought online is delivered however its invoice gets paid
         # (card, bank reconciliation, wallet), once: see wisp.voucher.purchase._wisp_deliver
         self.env["wisp.voucher.purchase"].sudo().search(
@@ -95,6 +96,36 @@ class AccountMove(models.Model):
         if referred:
             referred.commercial_partner_id._wisp_reward_referral()
         return res
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))._wisp_queue_webhook(
+            "invoice.issued"
+        )
+        return posted
+
+    def _wisp_queue_webhook(self, code):
+        """Queue webhook event ``code`` for these invoices (see wisp.webhook.delivery)."""
+        if self:
+            self.env["wisp.webhook.delivery"]._queue(
+                code, [(invoice.company_id, invoice._wisp_webhook_data()) for invoice in self]
+            )
+
+    def _wisp_webhook_data(self):
+        """The invoice as a third party sees it in a webhook: totals, not lines."""
+        self.ensure_one()
+        invoice = self.sudo()
+        return {
+            "invoice": invoice.name,
+            "move_type": invoice.move_type,
+            "subscriber_code": invoice.commercial_partner_id.subscriber_code or None,
+            "invoice_date": invoice.invoice_date,
+            "due_date": invoice.invoice_date_due,
+            "currency": invoice.currency_id.name,
+            "amount_total": invoice.amount_total,
+            "amount_residual": invoice.amount_residual,
+            "payment_state": invoice.payment_state,
+        }
 
     def _wisp_queue_message(self, code, key=""):
         """Tell each invoice's customer about event ``code`` (see wisp.message)."""
@@ -365,10 +396,7 @@ class AccountMove(models.Model):
     def _wisp_autopay_lock(self):
         """Lock this invoice for charging; False when another worker holds it."""
         self.ensure_one()
-        self.env.cr.execute(
-            SQL("SELECT id FROM account_move WHERE id = %s FOR UPDATE SKIP LOCKED", self.id)
-        )
-        return bool(self.env.cr.fetchone())
+        return bool(self.try_lock_for_update())
 
     def _wisp_autopay_in_flight(self):
         """Transactions of this invoice that may still take (or have taken) the money."""

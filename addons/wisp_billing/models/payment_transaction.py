@@ -24,7 +24,8 @@ class PaymentTransaction(models.Model):
       (``offline`` operation), flagged ``wisp_autopay``; its outcome drives the retry schedule
       of the invoice (see the autopay section of ``account_move.py``).
     * Access code purchase: a transaction on the invoice of a ``wisp.voucher.purchase``; once
-      it is confirmed and booked (the invoice paid), its post-processing delivers the code.
+      it is confirmed and booked, the invoice's paid hook delivers the code (``account_move.py``),
+      as it does for an invoice paid any other way.
     * Chargeback: ``_wisp_register_dispute`` reverses the booked payment.
 
     A transaction books at most one ``account.payment``: ``_create_payment`` locks the
@@ -192,8 +193,7 @@ class PaymentTransaction(models.Model):
 
     def _post_process(self):
         """Drive the autopay schedule of the invoices from the outcome of their charge,
-        deliver the access codes paid by confirmed transactions and tell the subscriber
-        of a booked wallet top-up."""
+        and tell the subscriber of a booked wallet top-up."""
         autopay_txs = self.filtered(lambda tx: tx.wisp_autopay and not tx.is_post_processed)
         topup_txs = self.filtered(lambda tx: tx.wisp_wallet_topup and not tx.is_post_processed)
         res = super()._post_process()

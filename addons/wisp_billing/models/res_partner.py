@@ -180,7 +180,11 @@ class ResPartner(models.Model):
         return action
 
     def _wisp_lock(self):
-        """Serialize wallet operations of these accounts (two clicks, two workers)."""
+        """Serialize wallet operations of these accounts (two clicks, two workers).
+
+        Waits in id order (no deadlock between two multi-account operations), where
+        Odoo's ``lock_for_update()`` would fail at once.
+        """
         self.env.cr.execute(
             "SELECT id FROM res_partner WHERE id IN %s ORDER BY id FOR UPDATE",
             [tuple(self.commercial_partner_id.ids)],
@@ -297,6 +301,35 @@ class ResPartner(models.Model):
             self.commercial_partner_id, fields.Date.context_today(self)
         )
         return invoices._get_records_action(name=self.env._("Invoices")) if invoices else True
+
+    def _wisp_wallet_topup(self, amount, journal, memo, **payment_vals):
+        """Book money the subscriber paid into ``journal`` (bank, cash, a collection
+        partner's) as a posted customer payment: unreconciled, it is wallet credit.
+        Returns the payment; the caller checked who may book it."""
+        self.ensure_one()
+        if amount <= 0:
+            raise UserError(self.env._("The amount must be positive."))
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.commercial_partner_id.id,
+                "amount": amount,
+                "journal_id": journal.id,
+                "memo": memo,
+                **payment_vals,
+            }
+        )
+        if not payment.outstanding_account_id:
+            raise UserError(
+                self.env._(
+                    "Journal %(journal)s has no outstanding receipts account: a top-up "
+                    "there would not reach the accounting.",
+                    journal=journal.display_name,
+                )
+            )
+        payment.action_post()
+        return payment
 
     def _wisp_wallet_grant(self, amount, kind, label):
         """Credit the wallet with a posted entry: the company's ``kind`` account

@@ -1,8 +1,6 @@
-from psycopg2.errors import LockNotAvailable
-
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import MANAGER
-from odoo.exceptions import UserError
+from odoo.exceptions import LockError, UserError
 
 from ..tools.codes import CODE_ALPHABET, generate_code, normalize_code
 
@@ -65,33 +63,31 @@ class WispGiftCard(models.Model):
         return {**super()._wisp_field_write_groups(), **protected}
 
     @api.model
-    def _redeem(self, code, partner):
+    def _redeem(self, code, partner, client_key=None):
         """Credit ``partner``'s wallet with the card ``code``; once, ever.
 
         The card row is locked without waiting: a second redemption at the same
-        moment fails at once instead of crediting twice.
+        moment fails at once instead of crediting twice. With ``client_key`` (the
+        portal's caller), wrong codes count towards the same throttle as vouchers.
         """
+        Attempt = self.env["wisp.voucher.attempt"]
+        Attempt._check_throttle(client_key, code)
         code = normalize_gift_code(code)
+        card = self.search([("code", "=", code)], limit=1)
         try:
-            with self.env.cr.savepoint():
-                self.env.cr.execute(
-                    "SELECT id FROM wisp_gift_card WHERE code = %s FOR UPDATE NOWAIT", [code]
-                )
-                row = self.env.cr.fetchone()
-        except LockNotAvailable:
+            card.lock_for_update()
+        except LockError:
             raise UserError(
                 self.env._("This gift card is being redeemed right now; try again.")
             ) from None
-        card = self.browse(row[0]) if row else self.browse()
         if not card:
+            Attempt._log(client_key, code, "unknown")
             raise UserError(self.env._("This gift card code is not valid."))
         card.invalidate_recordset()
-        if card.state != "new":
-            raise UserError(self.env._("This gift card was already used or is void."))
-        if card.expiry_date and card.expiry_date < fields.Date.context_today(self):
-            raise UserError(
-                self.env._("This gift card expired on %(date)s.", date=card.expiry_date)
-            )
+        error = card._redeem_error()
+        if error:
+            Attempt._log(client_key, code, "refused")
+            raise UserError(error)
         move = partner.commercial_partner_id._wisp_wallet_grant(
             card.amount, "gift_card", self.env._("Gift card %(code)s", code=card.code)
         )
@@ -103,7 +99,16 @@ class WispGiftCard(models.Model):
                 "move_id": move.id,
             }
         )
+        Attempt._log(client_key, code, "success")
         return card
+
+    def _redeem_error(self):
+        self.ensure_one()
+        if self.state != "new":
+            return self.env._("This gift card was already used or is void.")
+        if self.expiry_date and self.expiry_date < fields.Date.context_today(self):
+            return self.env._("This gift card expired on %(date)s.", date=self.expiry_date)
+        return ""
 
     def action_void(self):
         self.check_access("write")

@@ -266,6 +266,13 @@ class WispService(models.Model):
         # done as superuser whoever made it (support activates, network staff terminate).
         services = self.sudo()
         today = fields.Date.context_today(self)
+        if self.env.su and self.env.context.get("wisp_import"):
+            # A migration (wisp.import, as superuser only) replays moves the old system
+            # billed and settled: billing starts, nothing is invoiced nor settled now;
+            # the import sets each service's billed_until (its paid_until column).
+            if transition == "activate":
+                services._wisp_start_billing(invoice_now=False)
+            return res
         if transition == "activate":
             services._wisp_start_billing()
         elif transition in ("pause", "terminate"):
@@ -286,9 +293,10 @@ class WispService(models.Model):
         self.env["wisp.voucher"].sudo()._wisp_pass_started(waiting)
         return result
 
-    def _wisp_start_billing(self):
+    def _wisp_start_billing(self, invoice_now=True):
         """Billing starts on activation; in-advance subscribers get their first,
-        prorated invoice at once. Services paid by vouchers are never billed."""
+        prorated invoice at once (unless ``invoice_now`` is False: an import).
+        Services paid by vouchers are never billed."""
         services = self.filtered(lambda s: not s.wisp_voucher_funded)
         for service in services:
             if not service.billed_until or service.billed_until < service.activation_date:
@@ -299,7 +307,7 @@ class WispService(models.Model):
             cycle_end = account._wisp_current_cycle(today)[1]
             account.wisp_next_billing_date = cycle_end + timedelta(days=1)
         in_advance = accounts.filtered(lambda p: p.wisp_billing_mode == "advance")
-        if in_advance:
+        if in_advance and invoice_now:
             self.env["wisp.billing.run"]._bill_subscribers(in_advance, today)
 
     # -------------------------------------------------------------------------

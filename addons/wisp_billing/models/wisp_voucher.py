@@ -1,8 +1,6 @@
-from psycopg2.errors import LockNotAvailable
-
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import MANAGER
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, LockError, UserError
 
 from ..tools.codes import has_valid_check, normalize_code, random_symbols, strip_code
 from .wisp_voucher_batch import VOUCHER_CODE_LENGTH
@@ -16,10 +14,6 @@ VOUCHER_STATES = [
     ("void", "Void"),
 ]
 REDEEMABLE_STATES = ("new", "assigned", "sold")
-
-
-class VoucherThrottled(UserError):
-    """Too many wrong codes from one client: the hotspot page answers 429."""
 
 
 class WispVoucher(models.Model):
@@ -258,18 +252,7 @@ class WispVoucher(models.Model):
         anonymous redemption the hotspot ``login`` and ``password``.
         """
         Attempt = self.env["wisp.voucher.attempt"]
-        if client_key:
-            # One client's redemptions take turns until the transaction ends: the attempts
-            # are counted on cursors of their own, so two at once would both pass the check.
-            self.env.cr.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                [f"wisp.voucher.redeem:{client_key}"],
-            )
-            if Attempt._is_throttled(client_key):
-                Attempt._log(client_key, code, "throttled")
-                raise VoucherThrottled(
-                    self.env._("Too many wrong codes from your device: wait a few minutes.")
-                )
+        Attempt._check_throttle(client_key, code)
         raw = strip_code(code)
         if len(raw) != VOUCHER_CODE_LENGTH or not has_valid_check(raw):
             Attempt._log(client_key, code, "typo")
@@ -294,17 +277,15 @@ class WispVoucher(models.Model):
         return result
 
     def _lock_code(self, code):
+        """The voucher ``code``, row-locked without waiting (empty when unknown)."""
+        voucher = self.search([("code", "=", code)], limit=1)
         try:
-            with self.env.cr.savepoint():
-                self.env.cr.execute(
-                    "SELECT id FROM wisp_voucher WHERE code = %s FOR UPDATE NOWAIT", [code]
-                )
-                row = self.env.cr.fetchone()
-        except LockNotAvailable:
+            voucher.lock_for_update()
+        except LockError:
             raise UserError(
                 self.env._("This code is being redeemed right now; try again.")
             ) from None
-        voucher = self.browse(row[0]) if row else self.browse()
+        # re-read what the lock's holder may have changed before it committed
         voucher.invalidate_recordset()
         return voucher
 

@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 
@@ -12,6 +13,10 @@ RESULTS = [
     ("throttled", "Throttled"),
 ]
 FAILURES = ("typo", "unknown", "refused")
+
+
+class VoucherThrottled(UserError):
+    """Too many wrong codes from one client: the portal and hotspot pages answer 429."""
 
 
 class WispVoucherAttempt(models.Model):
@@ -53,6 +58,24 @@ class WispVoucherAttempt(models.Model):
                 [client_key, FAILURES, minutes],
             )
             return cr.fetchone()[0] >= max_failures
+
+    @api.model
+    def _check_throttle(self, client_key, code):
+        """Refuse ``client_key`` while it has too many recent failures (any code typed
+        on the hotspot, the portal or the wallet: voucher or gift card)."""
+        if not client_key:
+            return
+        # One client's redemptions take turns until the transaction ends: the attempts
+        # are counted on cursors of their own, so two at once would both pass the check.
+        self.env.cr.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            [f"wisp.voucher.redeem:{client_key}"],
+        )
+        if self._is_throttled(client_key):
+            self._log(client_key, code, "throttled")
+            raise VoucherThrottled(
+                self.env._("Too many wrong codes from your device: wait a few minutes.")
+            )
 
     @api.model
     def _log(self, client_key, code, result):

@@ -193,6 +193,8 @@ class WispVoucherPurchase(models.Model):
     # Delivery
     # -------------------------------------------------------------------------
     def _wisp_lock(self):
+        # waits for the other delivery to commit, then sees it delivered: Odoo's
+        # lock_for_update() would skip the row instead of waiting
         self.env.flush_all()
         self.env.cr.execute(
             SQL("SELECT id FROM wisp_voucher_purchase WHERE id IN %s FOR UPDATE", tuple(self.ids))

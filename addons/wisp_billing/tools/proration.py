@@ -58,8 +58,3 @@ def prorate(price, months, start, end, billing_day):
         cycle_days = (c_end - c_start).days + 1
         total += cycle_price * ((o_end - o_start).days + 1) / cycle_days
     return total
-
-
-def whole_cycles(start, end, billing_day):
-    """True when [start, end] is made of complete cycles only."""
-    return start == cycle_bounds(start, billing_day)[0] and end == cycle_bounds(end, billing_day)[1]

@@ -1,1 +1,1 @@
-from . import wisp_gift_card_batch, wisp_plan_change, wisp_wallet_credit
+from . import wisp_gift_card_batch, wisp_import, wisp_plan_change, wisp_wallet_credit

@@ -43,23 +43,5 @@ class WispWalletCredit(models.TransientModel):
             return {"type": "ir.actions.act_window_close"}
         if not self.journal_id:
             raise UserError(self.env._("Choose the bank or cash journal the money came in."))
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": account.id,
-                "amount": self.amount,
-                "journal_id": self.journal_id.id,
-                "memo": self.memo,
-            }
-        )
-        if not payment.outstanding_account_id:
-            raise UserError(
-                self.env._(
-                    "Journal %(journal)s has no outstanding receipts account: a top-up "
-                    "there would not reach the accounting.",
-                    journal=self.journal_id.display_name,
-                )
-            )
-        payment.action_post()
+        account._wisp_wallet_topup(self.amount, self.journal_id, self.memo)
         return {"type": "ir.actions.act_window_close"}

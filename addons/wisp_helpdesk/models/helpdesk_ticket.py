@@ -17,6 +17,10 @@ RECENT_JOBS = 5
 AGENT_GROUPS = (SUPPORT, NETWORK)
 
 
+# a write to one of these fields is a change a third party hears of (webhook)
+WEBHOOK_FIELDS = {"stage_id", "user_id", "priority", "team_id"}
+
+
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
 
@@ -241,7 +245,9 @@ class HelpdeskTicket(models.Model):
                 vals["partner_id"] = subscriber.id
                 vals.setdefault("partner_name", subscriber.name)
                 vals.setdefault("partner_email", subscriber.email)
-        return super().create(vals_list)
+        tickets = super().create(vals_list)
+        tickets._wisp_queue_webhook("created")
+        return tickets
 
     def write(self, vals):
         responded = self.browse()
@@ -251,7 +257,32 @@ class HelpdeskTicket(models.Model):
                 responded = self.filtered(lambda t: not t.sudo().wisp_first_response_date)
         result = super().write(vals)
         responded._wisp_mark_responded()
+        changed = WEBHOOK_FIELDS.intersection(vals)
+        if changed:
+            self._wisp_queue_webhook(",".join(sorted(changed)))
         return result
+
+    def _wisp_queue_webhook(self, change):
+        """Queue the ``ticket.changed`` webhook (see wisp.webhook.delivery)."""
+        self.env["wisp.webhook.delivery"]._queue(
+            "ticket.changed",
+            [(ticket.company_id, ticket._wisp_webhook_data(change)) for ticket in self],
+        )
+
+    def _wisp_webhook_data(self, change):
+        """The ticket as a third party sees it: where it stands, not what was said."""
+        self.ensure_one()
+        ticket = self.sudo()
+        return {
+            "ticket": ticket.number,
+            "change": change,
+            "subscriber_code": ticket.partner_id.commercial_partner_id.subscriber_code or None,
+            "service": ticket.wisp_service_id.name or None,
+            "stage": ticket.stage_id.name,
+            "closed": ticket.stage_id.closed,
+            "priority": ticket.priority,
+            "team": ticket.team_id.name or None,
+        }
 
     def _wisp_mark_responded(self):
         if self:

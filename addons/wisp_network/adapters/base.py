@@ -22,9 +22,11 @@ class BackendError(Exception):
     Messages never contain a password.
     """
 
-    def __init__(self, message, transient=True):
+    def __init__(self, message, transient=True, report=None):
         super().__init__(message)
         self.transient = transient
+        # an apply that failed for some logins: the ApplyReport of the others
+        self.report = report
 
 
 class BackendUnsupported(BackendError):
@@ -193,6 +195,10 @@ class Session:
 class Backend(abc.ABC):
     """A NAS the suite provisions. Every method may raise :class:`BackendError`."""
 
+    # True when ``apply`` itself drops the sessions of the logins it changed (so
+    # they reconnect with the new settings); otherwise the job runner kicks them.
+    kicks_on_apply = False
+
     @abc.abstractmethod
     def read_state(self):
         """Return ``{login: ServiceState}`` for every entry the suite manages."""
@@ -277,3 +283,14 @@ class Backend(abc.ABC):
 
     def close(self):  # noqa: B027 - optional hook, most backends hold a connection
         """Release the connection; the default has nothing to release."""
+
+    def _secrets(self):
+        """Every password and secret this backend holds now: never in a message."""
+        return ()
+
+    def _scrub(self, text):
+        # longest first: a secret that contains another is hidden whole
+        for word in sorted(set(self._secrets()), key=len, reverse=True):
+            if word:
+                text = text.replace(word, "***")
+        return text

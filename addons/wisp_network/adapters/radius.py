@@ -436,12 +436,8 @@ class RadiusBackend(Backend):
         except Exception:  # the connection is gone: start afresh
             self._drop_connection()
 
-    def _scrub(self, text):
-        words = self._scrub_words | self._apply_passwords
-        for word in sorted(words, key=len, reverse=True):
-            if word:
-                text = text.replace(word, "***")
-        return text
+    def _secrets(self):
+        return self._scrub_words | self._apply_passwords
 
     def _db_error(self, exc, what):
         transient = isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError))

@@ -28,6 +28,8 @@ A DHCP (IPoE) service is known by its CPE's MAC, which is its login ``M``
   The static address-list entry above is added too (a DHCP service always has
   its address), so a restriction holds at once, not only from the next renewal.
   The DHCP server's own dynamic leases are neither managed nor conflicts.
+  The service is online while its lease is ``bound``; a disconnect never removes
+  the lease (it is the service's configuration, not a session).
 
 Design choices:
 
@@ -72,7 +74,9 @@ Design choices:
   address-list entry and no session (its dynamic queue and address go with it).
 * **Usage** comes from the dynamic queues' ``bytes`` (``upload/download`` from
   the subscriber's side). RouterOS creates the queue at connect and drops it at
-  disconnect, so the counters are per session: the caller stores deltas.
+  disconnect, so the counters are per session: the caller stores deltas. A DHCP
+  lease's queue is made when the lease binds and is found by its target, the
+  lease's address (its name is not documented: see :func:`_lease_queues`).
 * **Errors**: connection refused, timeouts and resets are transient; bad
   credentials, a rejected certificate (wrong CA, or no subjectAltName naming the
   router's address), an api-ssl without certificate (a refused handshake) and
@@ -143,7 +147,7 @@ class _Kind:
 
     users: str
     profiles: str | None  # None: the entry carries its rate and address list itself
-    active: str | None  # None: no session the suite can drop
+    active: str | None  # None: no session menu (DHCP: the bound lease is read instead)
     active_login: str  # the field naming the login in the active menu
     address_field: str  # the static address of a login
     prefix_field: str = ""  # the delegated IPv6 prefix of a login (PPPoE only)
@@ -395,6 +399,41 @@ def _lease_state(kind, login, row):
     )
 
 
+def _lease_address(lease):
+    """The address a bound lease handed out (``active-address``; else its static one)."""
+    return _normal("address", lease.get("active-address") or lease.get("address", ""))
+
+
+def _queue_bytes(row):
+    """``(upload, download)`` of a simple queue (``bytes`` is upload/download)."""
+    up, _, down = row.get("bytes", "0/0").partition("/")
+    return int(up or 0), int(down or 0)
+
+
+def _lease_queues(queues, leases):
+    """``{MAC: queue row}``: the dynamic queue of each bound lease of ``leases``.
+
+    RouterOS documents that a lease's ``rate-limit`` makes "a dynamic simple queue
+    for the address of the lease", but not its name: its examples print
+    ``dhcp-ds<MAC>`` in one version and ``dhcp-ds<HOST-NAME/MAC>`` in another, and
+    the host name is whatever the client sends. So the queue is found by what is
+    documented: dynamic, targeting the lease's address (``ADDRESS/32``, followed by
+    the client's IPv6 prefix when a DHCPv6 binding shares it). The suite gives an
+    address to one service only, and PPP/hotspot queues are named after their login.
+    """
+    by_target = {f"{_lease_address(lease)}/32": mac for mac, lease in leases.items()}
+    found = {}
+    for row in queues:
+        name = row.get("name", "")
+        if not _is_on(row.get("dynamic")) or name.startswith(("<pppoe-", "<hotspot-")):
+            continue
+        for target in row.get("target", "").split(","):
+            mac = by_target.get(target.strip())
+            if mac and mac not in found:
+                found[mac] = row
+    return found
+
+
 # ---------------------------------------------------------------------- backend
 
 
@@ -423,6 +462,8 @@ class RouterOSBackend(Backend):
     :param ca_file: CA bundle (path) to verify the router's certificate with
     :param ca_data: the same as PEM text (as stored on the router record)
     """
+
+    kicks_on_apply = True  # a changed login's session is removed after its write
 
     def __init__(
         self,
@@ -541,16 +582,13 @@ class RouterOSBackend(Backend):
     def __exit__(self, *exc):
         self.close()
 
-    def _scrub(self, text):
-        for word in sorted({self._password, *self._apply_passwords}, key=len, reverse=True):
-            if word:
-                text = text.replace(word, "***")
-        return text
+    def _secrets(self):
+        return {self._password, *self._apply_passwords}
 
-    def _error(self, message, transient):
+    def _error(self, message, transient, report=None):
         message = self._scrub(f"router {self.host}:{self.port}: {message}")
         _logger.warning("%s", message)
-        return BackendError(message, transient=transient)
+        return BackendError(message, transient=transient, report=report)
 
     def _io_error(self, exc, action):
         if isinstance(exc, TimeoutError):
@@ -913,13 +951,12 @@ class RouterOSBackend(Backend):
                 if kicks:
                     self._kick(api, kicks)
             if conflicts:
-                error = self._error(
+                raise self._error(
                     "hand-made entries block these logins (prefix their comment with "
                     f"{MARKER!r} to let the suite manage them): " + "; ".join(conflicts),
                     False,
+                    report=report,  # what was applied for the other logins
                 )
-                error.report = report  # what was applied for the other logins
-                raise error
             return report
         finally:
             self._apply_passwords = set()
@@ -962,13 +999,20 @@ class RouterOSBackend(Backend):
             return self._kick(api, {login}) > 0
 
     def read_sessions(self, logins=None):
-        """Open sessions from each kind's active menu (one print per menu).
+        """Open sessions from each kind's active menu and the bound leases (one print
+        per menu, plus one of the queues).
 
         Hotspot entries count their own ``bytes-in``/``bytes-out`` (in: from the
         subscriber); a PPP active entry has no counters, so they come from its
-        dynamic queue ``<pppoe-LOGIN>`` (``bytes`` is upload/download), read in the
-        same call. A future kind (DHCP leases with ``status=bound``) is one more
-        :class:`_Kind` with its active menu and fields.
+        dynamic queue ``<pppoe-LOGIN>`` (``bytes`` is upload/download). A DHCP
+        service is online while its managed static lease is ``bound`` (see
+        :meth:`_bound_leases`); its bytes come from the dynamic queue RouterOS
+        makes from the lease's ``rate-limit``, found by its target, the lease's
+        address (:func:`_lease_queues`). The router does not keep when a lease was
+        first bound (``last-seen`` is the time since the client last asked,
+        ``expires-after`` the time left until the lease runs out: both move with
+        every renewal), so a DHCP session's ``started`` is None: the caller counts
+        it from the first read that found the lease bound.
         """
         scope = set(logins) if logins is not None else None
         if scope is not None and not scope:
@@ -977,7 +1021,7 @@ class RouterOSBackend(Backend):
         found = []  # (kind, login, row)
         with self._session("read sessions") as api:
             for kind, spec in KINDS.items():
-                if spec.active is None:  # DHCP leases: no session menu read yet
+                if spec.active is None:  # DHCP: no session menu, bound leases below
                     continue
                 fields = {".id", spec.active_id, spec.active_login, "address", "uptime"}
                 fields.add(spec.active_mac)
@@ -988,8 +1032,12 @@ class RouterOSBackend(Backend):
                     login = row.get(spec.active_login, "")
                     if login and (scope is None or login in scope):
                         found.append((kind, login, row))
+            leases = self._bound_leases(api, scope)
             queues = {f"<{k}-{login}>" for k, login, _row in found if not KINDS[k].active_counts}
-            counters = self._queue_bytes(api, queues) if queues else {}
+            targets = {_lease_address(row) for row in leases.values()}
+            rows = self._print_queues(api, queues, targets) if queues or targets else []
+        counters = {row["name"]: _queue_bytes(row) for row in rows if row.get("name", "") in queues}
+        lease_queues = _lease_queues(rows, leases)
         now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
         sessions = []
         for kind, login, row in found:
@@ -1011,17 +1059,58 @@ class RouterOSBackend(Backend):
                     upload_bytes=upload,
                 )
             )
+        for mac, lease in sorted(leases.items()):
+            queue = lease_queues.get(mac, {})
+            upload, download = _queue_bytes(queue) if queue else (0, 0)
+            sessions.append(
+                Session(
+                    login=mac,
+                    # the queue is made at each binding: a new id per session; the
+                    # lease's own id outlives its sessions
+                    session_id=queue.get(".id") or lease.get(".id", ""),
+                    kind="dhcp",
+                    nas=self.host,
+                    address=_lease_address(lease),
+                    mac=lease.get("active-mac-address") or mac,
+                    started=None,
+                    download_bytes=download,
+                    upload_bytes=upload,
+                )
+            )
         return sessions
 
-    def _queue_bytes(self, api, names):
-        """``{queue name: (upload, download)}`` of the dynamic queues ``names``."""
-        query = _name_query("name", names) if len(names) <= QUERY_LIMIT else ()
-        counters = {}
-        for row in self._print(api, QUEUE_MENU, ("name", "bytes"), query):
-            if row.get("name") in names:
-                up, _, down = row.get("bytes", "0/0").partition("/")
-                counters[row["name"]] = (int(up or 0), int(down or 0))
-        return counters
+    def _bound_leases(self, api, scope):
+        """``{MAC: lease row}`` of the managed static leases that are ``bound`` now.
+
+        A static lease stays in the menu whether its CPE is there or not: RouterOS
+        prints ``status=waiting`` for an unused one and ``bound`` once the client
+        has accepted the address (offered, busy... are not online). Dynamic and
+        hand-made leases are not the suite's services.
+        """
+        spec = KINDS["dhcp"]
+        small = scope is not None and len(scope) <= QUERY_LIMIT
+        query = _name_query(spec.key, scope) if small else ("?status=bound",)
+        fields = (".id", spec.key, "address", "active-address", "active-mac-address")
+        leases = {}
+        for row in self._print(api, spec.users, (*fields, "status", "comment", "dynamic"), query):
+            mac = row.get(spec.key, "")
+            if (
+                row.get("status") == "bound"
+                and row.get("comment", "").startswith(MARKER)
+                and not _is_on(row.get("dynamic"))
+                and (scope is None or mac in scope)
+            ):
+                leases[mac] = row
+        return leases
+
+    def _print_queues(self, api, names, targets):
+        """The simple queues named ``names`` or targeting ``targets`` (addresses)."""
+        fields = (".id", "name", "target", "bytes", "dynamic")
+        if len(names) + len(targets) > QUERY_LIMIT:
+            return self._print(api, QUEUE_MENU, fields)
+        words = [f"?=name={name}" for name in sorted(names)]
+        words += [f"?=target={address}/32" for address in sorted(targets)]
+        return self._print(api, QUEUE_MENU, fields, [*words, *["?#|"] * (len(words) - 1)])
 
     # ----------------------------------------------------------- operations
 
@@ -1051,17 +1140,23 @@ class RouterOSBackend(Backend):
         )
 
     def read_usage(self):
+        """Counters of the dynamic queues: ``<pppoe-LOGIN>``, ``<hotspot-LOGIN>`` and
+        the queues of the bound managed DHCP leases (by target, see
+        :func:`_lease_queues`), counted for the lease's MAC."""
         with self._session("read usage") as api:
-            rows = self._print(api, QUEUE_MENU, ("name", "bytes"))
+            rows = self._print(api, QUEUE_MENU, (".id", "name", "target", "bytes", "dynamic"))
+            leases = self._bound_leases(api, None)
         totals = {}
-        for row in rows:
-            match = re.fullmatch(r"<(?:pppoe|hotspot)-(.+)>", row.get("name", ""))
-            if not match:
-                continue
-            up, _, down = row.get("bytes", "0/0").partition("/")
-            login = match.group(1)
+        counted = [
+            (match.group(1), row)
+            for row in rows
+            if (match := re.fullmatch(r"<(?:pppoe|hotspot)-(.+)>", row.get("name", "")))
+        ]
+        counted += list(_lease_queues(rows, leases).items())
+        for login, row in counted:
+            up, down = _queue_bytes(row)
             prev_up, prev_down = totals.get(login, (0, 0))
-            totals[login] = (prev_up + int(up or 0), prev_down + int(down or 0))
+            totals[login] = (prev_up + up, prev_down + down)
         return [
             Usage(login=login, download_bytes=down, upload_bytes=up)
             for login, (up, down) in sorted(totals.items())

@@ -40,13 +40,9 @@ from odoo.addons.wisp_subscriber.tools.access import NETWORK, check_groups
 from odoo.tools import SQL
 
 from ..adapters.base import BackendError
-from ..adapters.routeros import RouterOSBackend
 
 _logger = logging.getLogger(__name__)
 
-# RouterOS's apply already removes the sessions of logins it changed; other
-# backends (RADIUS) only write their tables, so the runner kicks for them.
-SELF_KICKING_BACKENDS = (RouterOSBackend,)
 CLAIM_LEASE = timedelta(minutes=15)
 # Every session kick of a batch ends within this, well inside the lease; what is
 # not answered by then is retried as a disconnect job.
@@ -362,7 +358,7 @@ class WispNetworkJob(models.Model):
         for job in self:
             logins = {job.service_id.sudo().network_login, job.stale_login} - {False, None}
             if job.kind != "disconnect":
-                if isinstance(backend, SELF_KICKING_BACKENDS):
+                if backend.kicks_on_apply:  # RADIUS only writes its tables: kick here
                     continue
                 logins &= changed_logins
                 if not logins:

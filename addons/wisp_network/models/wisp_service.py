@@ -271,7 +271,7 @@ class WispService(models.Model):
             lambda s: (
                 s.id
                 and s.service_type == "internet"
-                and s.login
+                and s.network_login
                 and s.router_id.provisioning_enabled
                 and s.state != "terminated"
             )
@@ -282,20 +282,22 @@ class WispService(models.Model):
             )
         for router, services in watched.grouped("router_id").items():
             try:
-                sessions = router._read_live_sessions(services.mapped("login"))
+                sessions = router._read_live_sessions(services.mapped("network_login"))
             except BackendError:
                 message = self.env._("Router %s is not answering.", router.name)
                 result.update((s.id, _live("no_answer", message=message)) for s in services)
                 continue
             for service in services:
-                mine = sessions.get(service.login, [])
+                mine = sessions.get(service.network_login, [])
                 if not mine:
                     result[service.id] = _live("offline", nas=router.name)
                     continue
                 first = min(mine, key=lambda s: s.started or fields.Datetime.now())
+                # a bound DHCP lease does not say since when: the poll that found it does
+                seen = service.session_ids.filtered(lambda row: row.state == "open")
                 result[service.id] = _live(
                     "online",
-                    since=first.started,
+                    since=first.started or min(seen.mapped("start_date"), default=False),
                     address=first.address,
                     nas=router.name,
                     download_bytes=sum(s.download_bytes for s in mine),
@@ -463,6 +465,10 @@ class WispService(models.Model):
         # Checked when a service comes onto the network: cutting a running one off
         # (dunning, a pause) must never fail for want of its address.
         self.filtered(lambda s: previous_states.get(s.id) not in PRESENT_STATES)._check_dhcp_ready()
+        # A migration (wisp.import, superuser only) queues no job per service: it
+        # reconciles each router of the imported services once when it is done.
+        if self.env.su and self.env.context.get("wisp_import"):
+            return result
         touched = self.filtered(
             lambda s: s.state in PRESENT_STATES or previous_states.get(s.id) in PRESENT_STATES
         )
@@ -746,6 +752,36 @@ class WispService(models.Model):
             if commit:
                 self.env["ir.cron"]._commit_progress(len(services))
 
+    def _place_on_hotspot_router(self, site_code=None):
+        """Give a service created by an access code its router, when it has none: the
+        router of the site the hotspot named (its ``site`` parameter), else the first
+        provisioned router of the service's company. The hotspot page calls it, as the
+        superuser, for the service a code just created."""
+        for service in self.filtered(lambda s: not s.router_id):
+            company = service.company_id
+            site = (
+                self.env["wisp.site"].search(
+                    [
+                        ("code", "=", site_code),
+                        ("company_id", "in", (False, company.id)),
+                        ("router_ids", "!=", False),
+                    ],
+                    limit=1,
+                )
+                if site_code
+                else None
+            )
+            router = (
+                site.router_ids[:1]
+                if site
+                else self.env["wisp.router"].search(
+                    [("company_id", "=", company.id), ("provisioning_enabled", "=", True)],
+                    limit=1,
+                )
+            )
+            if router:
+                service.write({"site_id": router.site_id.id, "router_id": router.id})
+
     # -------------------------------------------------------------------------
     # Circuit test
     # -------------------------------------------------------------------------
@@ -810,13 +846,13 @@ class WispService(models.Model):
         self.ensure_one()
         service = self.sudo()
         router = service.router_id
-        if not (service.login and router and router.provisioning_enabled):
+        if not (service.network_login and router and router.provisioning_enabled):
             raise UserError(
                 self.env._("Service %s has no session on a monitored router.", self.name)
             )
         backend = router._get_backend(timeout=router._live_timeout())
         try:
-            dropped = backend.disconnect(service.login)
+            dropped = backend.disconnect(service.network_login)
         except BackendError as exc:
             router._record_contact(exc)
             return _notification(
@@ -827,6 +863,14 @@ class WispService(models.Model):
             backend.close()
         router._record_contact()
         if not dropped:
+            if service.access_method == "dhcp":
+                # the static lease is the service's configuration: never removed to kick
+                message = self.env._(
+                    "%s is a DHCP/IPoE service: there is no session to drop on the router; "
+                    "its lease is kept.",
+                    self.name,
+                )
+                return _notification(message, "info")
             return _notification(self.env._("%s has no session to drop.", self.name), "info")
         cause = self.env._("Disconnected by %s", self.env.user.name)
         open_rows = service.session_ids.filtered(lambda row: row.state == "open")

@@ -66,7 +66,11 @@ class WispServiceSession(models.Model):
     )
     end_cause = fields.Char(readonly=True, help="Why the session ended, where known.")
 
-    _router_session_uniq = models.UniqueIndex("(router_id, login, session_key)")
+    # A NAS's id names a session while it lives only: a rebooted router numbers its
+    # sessions (and a DHCP lease's queue) from the start again.
+    _router_session_uniq = models.UniqueIndex(
+        "(router_id, login, session_key) WHERE state = 'open'"
+    )
 
     @api.depends("start_date", "stop_date", "last_seen_date")
     def _compute_duration_hours(self):
@@ -98,10 +102,15 @@ class WispServiceSession(models.Model):
         rows = self._open_on(router)
         by_key = {(row.login, row.session_key): row for row in rows}
         services = {
-            service.login: service
+            service.network_login: service
             for service in self.env["wisp.service"]
             .sudo()
-            .search([("router_id", "=", router.id), ("login", "in", [s.login for s in sessions])])
+            .search(
+                [
+                    ("router_id", "=", router.id),
+                    ("network_login", "in", [s.login for s in sessions]),
+                ]
+            )
         }
         seen, to_create = self.sudo().browse(), []
         for session in sessions:
@@ -166,13 +175,16 @@ class WispServiceSession(models.Model):
                 ("service_type", "=", "internet"),
                 ("state", "=", "active"),
                 ("router_id", "!=", False),
-                ("login", "!=", False),
+                ("network_login", "!=", False),
                 ("session_ids", "=", False),
             ]
         )
         rows = []
         for service in services:
             rng = random.Random(service.id)  # noqa: S311 - demo figures, not secrets
+            kind = "hotspot" if service.plan_id.is_prepaid else "pppoe"
+            if service.access_method == "dhcp":
+                kind = "dhcp"
             start = now - timedelta(days=days)
             number = 0
             while start < now:
@@ -184,9 +196,9 @@ class WispServiceSession(models.Model):
                     {
                         "service_id": service.id,
                         "router_id": service.router_id.id,
-                        "login": service.login,
+                        "login": service.network_login,
                         "session_key": f"0x{service.id:04X}{number:02X}",
-                        "kind": "hotspot" if service.plan_id.is_prepaid else "pppoe",
+                        "kind": kind,
                         "state": "open" if is_open else "closed",
                         "address": f"100.64.{service.id % 250}.{number % 250 + 2}",
                         "start_date": start,

@@ -3,6 +3,7 @@ from . import (
     test_circuit_test,
     test_dashboard_network,
     test_dhcp,
+    test_import,
     test_ipam,
     test_job_queue,
     test_libreqos_export,

@@ -152,6 +152,48 @@ class TestDhcpServices(WispNetworkCase):
         self.assertEqual(service.usage_counter_download, 3 * 10**6)
         self.assertTrue(service.usage_ids)
 
+    def test_online_with_its_bytes_history_and_usage_on_routeros(self):
+        service = self.dhcp_service()
+        offline = self.dhcp_service(
+            mac="aa:bb:cc:00:00:02", ip_address="10.9.1.3", partner=self.other_subscriber
+        )
+        self.run_jobs()
+        mac = service.network_login
+        self.emu.bind_lease(mac)
+        self.emu.add_traffic(mac, upload=2 * 10**6, download=3 * 10**9)
+
+        self.env["wisp.router"]._cron_poll(commit=False)
+        (row,) = service.session_ids
+        self.assertEqual((row.state, row.kind, row.login), ("open", "dhcp", mac))
+        self.assertEqual((row.address, row.mac_address), ("10.9.1.2", mac))
+        self.assertEqual((row.download_mb, row.upload_mb), (3000.0, 2.0))
+        self.assertFalse(offline.session_ids, "a waiting lease is offline")
+        self.assertEqual(self.router.online_session_count, 1)
+
+        live = service.with_user(self.support)
+        live.invalidate_recordset()
+        self.assertEqual(live.live_state, "online")
+        self.assertEqual(live.live_address, "10.9.1.2")
+        self.assertAlmostEqual(live.live_download_mb, 3000.0)
+        self.assertEqual(live.live_since, row.start_date, "since the poll that found it bound")
+        self.assertEqual(offline.with_user(self.support).live_state, "offline")
+
+        self.env["wisp.service.usage"]._cron_collect(commit=False)
+        self.assertEqual((service.usage_ids.download_mb, service.usage_ids.upload_mb), (3000, 2))
+
+        # a disconnect never removes the lease, the service's configuration
+        result = service.with_user(self.support).action_disconnect_session()
+        self.assertEqual(result["params"]["type"], "info")
+        self.assertIn("lease is kept", result["params"]["message"])
+        self.assertEqual(self.lease(mac)["status"], "bound")
+        self.assertEqual(row.state, "open")
+
+        self.emu.expire_lease(mac)
+        self.env["wisp.router"]._cron_poll(commit=False)
+        self.assertEqual(row.state, "closed")
+        service.invalidate_recordset()
+        self.assertEqual(service.with_user(self.support).live_state, "offline")
+
     def test_setup_script_for_dhcp_services(self):
         self.dhcp_service(plan=self.plan_capped)
         commands = parse_script(self.router.with_user(self.network)._setup_script())

@@ -6,6 +6,7 @@ from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
+from ..adapters.base import Session as AdapterSession
 from .common import ROUTER_PASSWORD, WispNetworkCase, start_emulated_router
 
 GB = 10**9
@@ -150,6 +151,21 @@ class TestSessionHistory(WispNetworkCase):
         self.poll()
         self.assertEqual(len(service.session_ids), 2)
         self.assertEqual(service.session_ids.sorted("id").mapped("state"), ["closed", "open"])
+
+    def test_a_session_id_the_router_uses_again_is_a_new_session(self):
+        # a rebooted router numbers its sessions from the start again
+        service = self.new_service("active")
+        Session = self.env["wisp.service.session"]
+        live = AdapterSession(login=service.network_login, session_id="0x81D00001", kind="pppoe")
+        Session._record_poll(self.router, [live])
+        first = service.session_ids
+        Session._record_poll(self.router, [])
+        self.assertEqual(first.state, "closed")
+        Session._record_poll(self.router, [live])
+        second = service.session_ids - first
+        self.assertEqual((second.state, second.session_key), ("open", "0x81D00001"))
+        Session._record_poll(self.router, [live])
+        self.assertEqual(service.session_ids, first | second, "the same session, updated")
 
     def test_history_is_bounded(self):
         service = self.new_service("active")

@@ -113,13 +113,18 @@ def payer(partner):
 def payment_form_values(
     partner, company, *, amount, currency, transaction_route, landing_route, access_token
 ):
-    """The ``payment.form`` context for paying ``amount`` of a document of ``partner``."""
+    """The ``payment.form`` context for paying ``amount`` of a document of ``partner``:
+    the one builder of every payment page of the portal (invoice, wallet top-up, access
+    code, captive page), logged in or not."""
     owner = is_owner(partner)
     paying = payer(partner)
+    availability_report = {}
     providers = (
         request.env["payment.provider"]
         .sudo()
-        ._get_compatible_providers(company.id, paying.id, amount, currency_id=currency.id)
+        ._get_compatible_providers(
+            company.id, paying.id, amount, currency_id=currency.id, report=availability_report
+        )
     )
     return {
         "company_mismatch": not PaymentPortal._can_partner_pay_in_company(paying, company),
@@ -130,15 +135,19 @@ def payment_form_values(
         "providers_sudo": providers,
         "payment_methods_sudo": request.env["payment.method"]
         .sudo()
-        ._get_compatible_payment_methods(providers.ids, paying.id, currency_id=currency.id),
+        ._get_compatible_payment_methods(
+            providers.ids, paying.id, currency_id=currency.id, report=availability_report
+        ),
         "tokens_sudo": request.env["payment.token"]
         .sudo()
         ._get_available_tokens(providers.ids, paying.id)
         if owner
         else request.env["payment.token"],
-        "show_tokenize_input_mapping": {
-            provider.id: owner and provider.allow_tokenization for provider in providers
-        },
+        "availability_report": availability_report,
+        # only the logged-in owner may save a card, where Odoo's form would offer it
+        "show_tokenize_input_mapping": PaymentPortal._compute_show_tokenize_input_mapping(providers)
+        if owner
+        else dict.fromkeys(providers.ids, False),
         "transaction_route": transaction_route,
         "landing_route": landing_route,
         "access_token": access_token,

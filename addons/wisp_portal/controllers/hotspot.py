@@ -18,7 +18,7 @@ credentials to ``link-login-only`` only when it is the hotspot login page of one
 from werkzeug.exceptions import NotFound
 
 from odoo.addons.account_payment.controllers.payment import PaymentPortal
-from odoo.addons.wisp_billing.models.wisp_voucher import VoucherThrottled
+from odoo.addons.wisp_billing.models.wisp_voucher_attempt import VoucherThrottled
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.http import request, route
@@ -104,37 +104,6 @@ class WispHotspot(PaymentPortal):
             status=status,
         )
 
-    def _wisp_place_service(self, service, site_code=None):
-        """Give a service created by a code its router: the site named by the hotspot's
-        ``site`` parameter, else the first provisioned router of the service's company."""
-        service = service.sudo()
-        if service.router_id:
-            return
-        company = service.company_id
-        site = (
-            request.env["wisp.site"]
-            .sudo()
-            .search(
-                [
-                    ("code", "=", site_code),
-                    ("company_id", "in", (False, company.id)),
-                    ("router_ids", "!=", False),
-                ],
-                limit=1,
-            )
-            if site_code
-            else None
-        )
-        router = (
-            site.router_ids[:1]
-            if site
-            else request.env["wisp.router"]
-            .sudo()
-            .search([("company_id", "=", company.id), ("provisioning_enabled", "=", True)], limit=1)
-        )
-        if router:
-            service.write({"site_id": router.site_id.id, "router_id": router.id})
-
     def _wisp_redeem(self, code, partner=None, service=None, site_code=None):
         """Redeem ``code``; returns (result, error, status).
 
@@ -146,7 +115,7 @@ class WispHotspot(PaymentPortal):
             request.env, code, request_client_key(), partner=partner, service=service
         )
         if result:
-            self._wisp_place_service(result["service"], site_code)
+            result["service"].sudo()._place_on_hotspot_router(site_code)
         return result, error, status
 
     def _wisp_render_secret(self, template, values):

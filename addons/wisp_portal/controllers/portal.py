@@ -6,8 +6,11 @@ from odoo import fields, http
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment.controllers.portal import PaymentPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
+from odoo.addons.wisp_billing.models.wisp_voucher_attempt import VoucherThrottled
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
+
+from .anonymous import payment_form_values, request_client_key
 
 # A card top-up above this is a typing mistake rather than a prepayment.
 WALLET_TOPUP_MAX = 10000.0
@@ -356,6 +359,22 @@ class WispCustomerPortal(PaymentPortal):
             )
         return value
 
+    @http.route("/my/wallet/gift-card", type="http", auth="user", methods=["POST"], website=True)
+    def wisp_wallet_gift_card(self, code="", **kwargs):
+        """Credit the wallet with a gift card the subscriber types in. Wrong codes count
+        towards the caller's throttle, as on the hotspot page."""
+        try:
+            card = (
+                request.env["wisp.gift.card"]
+                .sudo()
+                ._redeem(code, self._wisp_account(), client_key=request_client_key())
+            )
+        except VoucherThrottled as error:
+            return self._wisp_wallet_page(error=error.args[0], status=429)
+        except UserError as error:
+            return self._wisp_wallet_page(error=error.args[0], status=400)
+        return self._wisp_wallet_page(gift_card=card)
+
     @http.route("/my/wallet/topup", type="http", auth="user", methods=["GET"], website=True)
     def wisp_wallet_topup(self, amount=None, **kwargs):
         """Odoo's payment form for a top-up of ``amount`` (as payment's /payment/pay)."""
@@ -366,48 +385,21 @@ class WispCustomerPortal(PaymentPortal):
         partner_sudo = request.env.user.partner_id
         company = request.env.company
         currency = company.currency_id
-        availability_report = {}
-        providers_sudo = (
-            request.env["payment.provider"]
-            .sudo()
-            ._get_compatible_providers(
-                company.id,
-                partner_sudo.id,
-                amount,
-                currency_id=currency.id,
-                report=availability_report,
-            )
-        )
-        payment_methods_sudo = (
-            request.env["payment.method"]
-            .sudo()
-            ._get_compatible_payment_methods(
-                providers_sudo.ids,
-                partner_sudo.id,
-                currency_id=currency.id,
-                report=availability_report,
-            )
-        )
-        tokens_sudo = (
-            request.env["payment.token"]
-            .sudo()
-            ._get_available_tokens(providers_sudo.ids, partner_sudo.id)
-        )
         values = self._wisp_base_values(
             "wisp_topup",
-            amount=amount,
-            currency=currency,
-            partner_id=partner_sudo.id,
-            providers_sudo=providers_sudo,
-            payment_methods_sudo=payment_methods_sudo,
-            tokens_sudo=tokens_sudo,
-            availability_report=availability_report,
-            show_tokenize_input_mapping=self._compute_show_tokenize_input_mapping(providers_sudo),
-            transaction_route="/my/wallet/transaction",
-            landing_route="/my/wallet",
-            # binds the transaction route to this partner, amount and currency
-            access_token=payment_utils.generate_access_token(partner_sudo.id, amount, currency.id),
             wallet_balance=self._wisp_account().wisp_wallet_balance,
+            **payment_form_values(
+                partner_sudo,
+                company,
+                amount=amount,
+                currency=currency,
+                transaction_route="/my/wallet/transaction",
+                landing_route="/my/wallet",
+                # binds the transaction route to this partner, amount and currency
+                access_token=payment_utils.generate_access_token(
+                    partner_sudo.id, amount, currency.id
+                ),
+            ),
         )
         return request.render("wisp_portal.portal_my_wallet_topup", values)
 

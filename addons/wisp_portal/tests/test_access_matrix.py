@@ -23,3 +23,9 @@ class TestAccessMatrix(AccessMatrixCase):
         # the portal extends billing's and network's models: their records serve
         for matrix in (BillingAccessMatrix, NetworkAccessMatrix):
             matrix._matrix_module_records.__func__(cls)
+        # API clients of this company and of another one (the manager's outside)
+        for company in (cls.env.company, cls.other_company):
+            client = cls.env["wisp.api.client"].create(
+                {"name": f"Matrix API {company.name}", "company_id": company.id}
+            )
+            client.action_new_key()

@@ -13,4 +13,7 @@ from . import (
     wisp_service,
     wisp_service_installment,
     wisp_site,
+    wisp_webhook,
+    wisp_webhook_delivery,
+    wisp_webhook_event,
 )

@@ -583,8 +583,12 @@ class WispService(models.Model):
 
     def _queue_state_messages(self, transition):
         """Tell each subscriber once that its access was cut off or restored: one
-        message per distinct :meth:`_wisp_state_message` of the services moved."""
-        if transition not in STATE_MESSAGES:
+        message per distinct :meth:`_wisp_state_message` of the services moved.
+        An import replays moves made in the old system: nobody is told (``wisp_import``,
+        honoured for the superuser only)."""
+        if transition not in STATE_MESSAGES or (
+            self.env.su and self.env.context.get("wisp_import")
+        ):
             return
         messages = {service._wisp_state_message(transition) for service in self}
         Message = self.env["wisp.message"]
@@ -612,8 +616,29 @@ class WispService(models.Model):
 
         ``previous_states`` maps each service id to its status before. Billing
         starts or stops charging here and the network addon queues a router sync;
-        both run inside the same transaction as the status change.
+        both run inside the same transaction as the status change. Here the
+        ``service.state_changed`` webhook is queued (delivered after commit).
         """
+        self.env["wisp.webhook.delivery"]._queue(
+            "service.state_changed",
+            [
+                (service.company_id, service._wisp_webhook_data(transition, previous_states))
+                for service in self
+            ],
+        )
+
+    def _wisp_webhook_data(self, transition, previous_states):
+        """What a third party learns of a status change: no address, no credentials."""
+        self.ensure_one()
+        return {
+            "service": self.name,
+            "service_type": self.service_type,
+            "plan": self.plan_id.display_name or None,
+            "subscriber_code": self.commercial_partner_id.subscriber_code or None,
+            "transition": transition,
+            "previous_state": previous_states.get(self.id),
+            "state": self.state,
+        }
 
     def action_confirm(self):
         self._apply_transition("confirm")

@@ -4,6 +4,7 @@ from . import (
     test_connection_request,
     test_coverage,
     test_dashboard,
+    test_import,
     test_installation_order,
     test_installer_scheduling,
     test_installer_scope,
@@ -18,4 +19,5 @@ from . import (
     test_subscriber_header,
     test_subscriber_messages,
     test_tours_backoffice,
+    test_webhooks,
 )

@@ -52,6 +52,8 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.dashboard": {"get_dashboard": ("support", "billing", "network")},
         "wisp.message.event": {"action_view_messages": ()},
         "wisp.message": {"action_retry": ()},
+        # the migration: manager only
+        "wisp.import": {"action_check": (), "action_import": (), "action_download_template": ()},
     }
     PROTECTED_FIELDS = {
         "wisp.service": {
@@ -97,3 +99,23 @@ class TestAccessMatrix(AccessMatrixCase):
         )
         # a message to the foreign subscriber (no address: kept as not sent)
         cls.env["wisp.message"]._queue("services_suspended", service.partner_id, service.partner_id)
+        # webhooks of this company and of another one, with a delivery each
+        for company in (cls.env.company, cls.other_company):
+            webhook = cls.env["wisp.webhook"].create(
+                {
+                    "name": f"Matrix Hook {company.name}",
+                    "url": "https://hooks.example.com/matrix",
+                    "company_id": company.id,
+                    "event_ids": [
+                        Command.link(cls.env.ref("wisp_subscriber.webhook_event_service_state").id)
+                    ],
+                }
+            )
+            cls.env["wisp.webhook.delivery"].create(
+                {
+                    "webhook_id": webhook.id,
+                    "event_id": webhook.event_ids.id,
+                    "event_uuid": f"matrix-{company.id}",
+                    "payload": "{}",
+                }
+            )

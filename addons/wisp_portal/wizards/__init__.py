@@ -1,0 +1,1 @@
+from . import wisp_api_client_key
