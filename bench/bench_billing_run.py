@@ -12,13 +12,20 @@ The data is built once through the ORM into PostgreSQL template databases and
 kept for later runs; every measurement bills a fresh copy (CREATE DATABASE ...
 TEMPLATE ...) that is dropped afterwards:
 
-    wisp_bench_billing            wisp_billing installed, no data
+    wisp_bench_billing            wisp_billing installed, no data ($WISP_BENCH_BILLING_DB)
     wisp_bench_billing_tpl_N      + N subscribers (partner ref BBENCH-...)
     wisp_bench_billing_oca        OCA contract installed, no data
     wisp_bench_billing_oca_tpl_N  + the same N partners, one contract each
     wisp_bench_billing_run, wisp_bench_billing_oca_run   the measured copies
 
     bin/wisp bench --only billing -- --subscribers 10000 --workers 2
+
+``--messages`` bills the same data twice, with the "invoice issued" subscriber
+message switched off for the company, then on (every subscriber given an e-mail
+address), prints both throughputs, then drains the queued messages the way the
+sending cron does (``wisp.message._cron_send``: the invoice PDF rendered and the
+e-mail posted to Odoo's mail queue, one process) and prints messages/s. SMTP
+delivery itself is Odoo's mail queue's, not measured here.
 
 OCA contract (PyPI ``odoo-addon-contract``, 19.0 series) is pip-installed into
 this Python on first use, without dependencies: its only requirement is Odoo
@@ -49,7 +56,8 @@ from common import (
     pg_execute,
 )
 
-BASE_DB = "wisp_bench_billing"
+# another name keeps two benchmarks on one server apart (e.g. two worktrees)
+BASE_DB = os.environ.get("WISP_BENCH_BILLING_DB", "wisp_bench_billing")
 OCA_BASE_DB = "wisp_bench_billing_oca"
 REF_PREFIX = "BBENCH-"
 OCA_REQUIREMENT = "odoo-addon-contract>=19.0,<19.1"
@@ -150,6 +158,8 @@ def role_main(args):
             result = work_chunks(env)
             result["cpu_seconds"] = cpu_seconds() - cpu
             result["queries"] = sql_db.sql_counter - queries
+        elif args.role == "drain":
+            result = drain_messages(env)
         elif args.role == "oca-run":
             cpu, queries = cpu_seconds(), sql_db.sql_counter
             result = oca_run(env, run_date)
@@ -163,6 +173,36 @@ def role_main(args):
             cr.commit()
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result), flush=True)
+
+
+def drain_messages(env):
+    """Send every queued subscriber message as the cron does (a commit per batch)."""
+    Message = env["wisp.message"]
+    queued = Message.search_count([("state", "=", "queued")])
+    cpu, started = cpu_seconds(), time.perf_counter()
+    Message._cron_send()
+    wall = time.perf_counter() - started
+    states = dict(Message._read_group([], ["state"], ["__count"]))
+    return {
+        "queued": queued,
+        "wall": wall,
+        "cpu_seconds": cpu_seconds() - cpu,
+        "states": states,
+    }
+
+
+def set_invoice_messages(env, on):
+    """Switch the "invoice issued" message on (with an e-mail address for every bench
+    subscriber, so that each invoice queues one) or off for the company."""
+    event = env.ref("wisp_billing.message_event_invoice_issued")
+    event.with_company(env.company).enabled = on
+    if on:
+        env.cr.execute(
+            "UPDATE res_partner SET email = lower(ref) || '@bench.invalid'"
+            " WHERE ref LIKE %s AND email IS NULL",
+            [f"{REF_PREFIX}%"],
+        )
+    env.invalidate_all()
 
 
 def cpu_seconds():
@@ -393,10 +433,12 @@ def check_problems(check):
 # ---------------------------------------------------------------------------
 # Measurements
 # ---------------------------------------------------------------------------
-def measure_wisp(template, args, run_date):
+def measure_wisp(template, args, run_date, messages=None):
     """Schedule the run here, bill it with ``args.workers`` worker processes.
 
     The clock starts once every registry is loaded, as cron workers' are.
+    ``messages``: switch the "invoice issued" message off (False) or on (True,
+    then drain the queued messages after the run); None leaves the data as it is.
     """
     from odoo import SUPERUSER_ID, api, sql_db
     from odoo.modules.registry import Registry
@@ -418,6 +460,9 @@ def measure_wisp(template, args, run_date):
         for worker in workers:
             if worker.stdout.readline().strip() != "ready":
                 raise RuntimeError("a billing worker did not start")
+        if messages is not None:
+            with registry.cursor() as cr:
+                set_invoice_messages(api.Environment(cr, SUPERUSER_ID, {}), messages)
         load = os.getloadavg()[0]
         started = time.perf_counter()
         with registry.cursor() as cr:
@@ -437,6 +482,7 @@ def measure_wisp(template, args, run_date):
             check = check_invoices(cr, WISP_EXPECTED)
             cr.execute("SELECT state, count(*) FROM wisp_billing_run_chunk GROUP BY state")
             chunks = dict(cr.fetchall())
+        drain = call_role("drain", database, ADDONS) if messages else None
     finally:
         for worker in workers:
             if worker.poll() is None:
@@ -455,6 +501,7 @@ def measure_wisp(template, args, run_date):
         "load": (load, os.getloadavg()[0]),
         "check": check,
         "chunks": chunks,
+        "drain": drain,
     }
 
 
@@ -525,7 +572,29 @@ def per_invoice(side, invoices):
     )
 
 
-def report(args, ours, oca):
+def report_messages(without, ours):
+    """The run without and with "invoice issued" messages, and their drain."""
+    rate_without = without["check"]["invoices"] / without["wall"]
+    rate_with = ours["check"]["invoices"] / ours["wall"]
+    print(
+        f"  no messages   invoices/s {rate_without:6.1f}   wall {without['wall']:6.1f} s"
+        f"   CPU {without['cpu_seconds']:5.0f} s   (invoice issued switched off)"
+    )
+    print(per_invoice(without, without["check"]["invoices"]))
+    print(
+        f"  messages on   {100 * (rate_with / rate_without - 1):+.1f}% invoices/s"
+        " against the run without (target: within -10%)"
+    )
+    drain = ours["drain"]
+    print(
+        f"  drain         messages/s {drain['queued'] / drain['wall']:6.1f}"
+        f"   wall {drain['wall']:6.1f} s   CPU {drain['cpu_seconds']:5.0f} s"
+        f"   {drain['queued']} queued, by state after: {drain['states']}"
+        "   (PDF + e-mail to the mail queue, one process)"
+    )
+
+
+def report(args, ours, oca, without=None):
     check = ours["check"]
     ours_rate = check["invoices"] / ours["wall"]
     print()
@@ -536,9 +605,11 @@ def report(args, ours, oca):
     print(
         f"  wisp_billing  invoices/s {ours_rate:6.1f}   wall {ours['wall']:6.1f} s"
         f"   CPU {ours['cpu_seconds']:5.0f} s   peak RSS {ours['peak_rss_mib']:4.0f} MiB/worker"
-        "   (created and posted)"
+        "   (created and posted" + (", invoice issued messages on)" if without else ")")
     )
     print(per_invoice(ours, check["invoices"]))
+    if without:
+        report_messages(without, ours)
     if ours["conflicts"]:
         print(
             f"                {ours['conflicts']} chunk commits lost to serialization "
@@ -579,6 +650,11 @@ def main():
     parser.add_argument("--chunk-size", type=int, help="default: the company's setting")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the data templates")
     parser.add_argument("--no-oca", action="store_true", help="measure wisp_billing only")
+    parser.add_argument(
+        "--messages",
+        action="store_true",
+        help='bill without, then with "invoice issued" messages; drain them (messages/s)',
+    )
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
     parser.add_argument("--addons-path", help=argparse.SUPPRESS)
@@ -607,16 +683,26 @@ def main():
     ensure_upgraded(template)
     run_date = wisp_date(template)
     print(f"billing {args.subscribers} subscribers on {run_date}", flush=True)
-    ours = measure_wisp(template, args, run_date)
-    problems = check_problems(ours["check"])
-    if set(ours["chunks"]) != {"done"}:
-        problems.append(f"chunks by state: {ours['chunks']}")
+    without = None
+    if args.messages:
+        without = measure_wisp(template, args, run_date, messages=False)
+        print("billing again with invoice issued messages on", flush=True)
+    ours = measure_wisp(template, args, run_date, messages=True if args.messages else None)
+    problems = []
+    for side in filter(None, (without, ours)):
+        problems += check_problems(side["check"])
+        if set(side["chunks"]) != {"done"}:
+            problems.append(f"chunks by state: {side['chunks']}")
+    if args.messages:
+        drain = ours["drain"]
+        if drain["states"].get("sent", 0) != ours["check"]["invoices"]:
+            problems.append(f"messages sent: {drain['states']}, not one per invoice")
 
     oca = None if args.no_oca else measure_oca(args, run_date)
     if oca:
         problems += [f"OCA: {problem}" for problem in check_problems(oca["check"])]
 
-    report(args, ours, oca)
+    report(args, ours, oca, without)
     for problem in problems:
         print(f"  CHECK FAILED  {problem}")
     if not problems:

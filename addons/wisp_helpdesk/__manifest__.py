@@ -17,6 +17,7 @@
         "data/wisp_helpdesk_escalation_rule_data.xml",
         "data/ir_cron_data.xml",
         "data/res_company_data.xml",
+        "data/wisp_message_data.xml",
         "data/wisp_webhook_data.xml",
         "views/helpdesk_ticket_views.xml",
         "views/helpdesk_ticket_category_views.xml",

@@ -19,6 +19,7 @@
         "security/wisp_network_rules.xml",
         "data/ir_config_parameter_data.xml",
         "data/ir_cron_data.xml",
+        "data/wisp_message_data.xml",
         "views/wisp_router_views.xml",
         "views/wisp_radius_server_views.xml",
         "views/wisp_network_job_views.xml",

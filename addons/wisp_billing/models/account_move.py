@@ -127,10 +127,10 @@ class AccountMove(models.Model):
             "payment_state": invoice.payment_state,
         }
 
-    def _wisp_queue_message(self, code):
+    def _wisp_queue_message(self, code, key=""):
         """Tell each invoice's customer about event ``code`` (see wisp.message)."""
         self.env["wisp.message"].sudo()._queue_batch(
-            code, [(invoice, invoice.partner_id, "") for invoice in self]
+            code, [(invoice, invoice.partner_id, key) for invoice in self]
         )
 
     def _wisp_release_blocked_services(self):
@@ -146,14 +146,8 @@ class AccountMove(models.Model):
         )
         if not to_reactivate:
             return
-        # the reactivation message below names the invoice: not the generic one too
-        to_reactivate.with_context(wisp_state_message=False).action_reactivate()
-        template = self.env.ref("wisp_billing.mail_template_wisp_reactivation")
-        for account in to_reactivate.commercial_partner_id:
-            invoice = invoices.filtered(lambda m, a=account: m.commercial_partner_id == a)[:1]
-            invoice.with_context(wisp_service_ids=to_reactivate.ids).message_post_with_source(
-                template, subtype_xmlid="mail.mt_comment"
-            )
+        # the subscriber hears "payment received" and "access restored" (the outbox)
+        to_reactivate.action_reactivate()
 
     # -------------------------------------------------------------------------
     # Dunning
@@ -181,13 +175,16 @@ class AccountMove(models.Model):
         fails is reported on it and tried again the next day."""
         invoices = self._wisp_open_recurring_invoices(company)
         remind_from = today + timedelta(days=company.wisp_reminder_days)
+        # not on the day it is issued: the "invoice issued" message tells the due date
         to_remind = invoices.filtered(
-            lambda m: not m.wisp_reminder_sent and today <= m.invoice_date_due <= remind_from
+            lambda m: (
+                not m.wisp_reminder_sent
+                and m.invoice_date < today <= m.invoice_date_due <= remind_from
+            )
         )
-        reminder = self.env.ref("wisp_billing.mail_template_wisp_payment_reminder")
         each_alone(
             to_remind,
-            lambda invoice: invoice._wisp_send_reminder(reminder),
+            lambda invoice: invoice._wisp_send_reminder(),
             self.env._("Payment reminder failed"),
         )
         grace_limit = today - timedelta(days=company.wisp_grace_days)
@@ -198,11 +195,11 @@ class AccountMove(models.Model):
             self.env._("Dunning failed"),
         )
 
-    def _wisp_send_reminder(self, template):
-        self.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
-        self.sudo().write(
-            {"wisp_reminder_sent": True, "wisp_reminder_date": fields.Date.context_today(self)}
-        )
+    def _wisp_send_reminder(self):
+        """Queue the payment reminder of these invoices (once a day at most)."""
+        today = fields.Date.context_today(self)
+        self._wisp_queue_message("payment_reminder", key=today.isoformat())
+        self.sudo().write({"wisp_reminder_sent": True, "wisp_reminder_date": today})
 
     def _wisp_hold_services(self, action):
         """Restrict or suspend (``action``) the running services this overdue invoice bills."""
@@ -221,14 +218,9 @@ class AccountMove(models.Model):
         if not services:
             return
         reason = self.env._("Invoice %(invoice)s overdue", invoice=self.name)
-        # the dunning message below names the invoice: not the generic one too
-        getattr(services.sudo().with_context(wisp_state_message=False), f"action_{action}")(
-            reason=reason
-        )
-        self.with_context(wisp_service_ids=services.ids).message_post_with_source(
-            self.env.ref("wisp_billing.mail_template_wisp_suspension"),
-            subtype_xmlid="mail.mt_comment",
-        )
+        # the subscriber is told by the life cycle, naming this invoice
+        # (wisp.service._wisp_state_message)
+        getattr(services.sudo(), f"action_{action}")(reason=reason)
         _logger.info("Dunning: %s %s for %s", action, services.ids, self.name)
 
     # -------------------------------------------------------------------------
@@ -505,9 +497,6 @@ class AccountMove(models.Model):
 
     def _wisp_autopay_failed(self, tx):
         """Count the failure, schedule the next retry (or stop), tell the subscriber."""
-        template = self.env.ref(
-            "wisp_billing.mail_template_autopay_failed", raise_if_not_found=False
-        )
         today = fields.Date.context_today(self)
         for invoice in self:
             schedule = parse_retry_days(invoice.company_id.wisp_autopay_retry_days)
@@ -527,12 +516,12 @@ class AccountMove(models.Model):
                     "wisp_autopay_stopped": not next_date,
                 }
             )
-            invoice._wisp_autopay_notify_failure(tx, template)
+            invoice._wisp_autopay_notify_failure(tx)
 
-    def _wisp_autopay_notify_failure(self, tx, template):
+    def _wisp_autopay_notify_failure(self, tx):
         self.ensure_one()
-        if template:
-            self.sudo().message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        # once per declined charge, whoever post-processes it
+        self._wisp_queue_message("autopay_failed", key=tx.reference)
         if self.wisp_autopay_next_date:
             summary = self.env._(
                 "Autopay failed, retry on %(date)s", date=self.wisp_autopay_next_date

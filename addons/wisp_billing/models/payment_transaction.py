@@ -192,9 +192,16 @@ class PaymentTransaction(models.Model):
             to_process._post_process()
 
     def _post_process(self):
-        """Drive the autopay schedule of the invoices from the outcome of their charge."""
+        """Drive the autopay schedule of the invoices from the outcome of their charge,
+        and tell the subscriber of a booked wallet top-up."""
         autopay_txs = self.filtered(lambda tx: tx.wisp_autopay and not tx.is_post_processed)
+        topup_txs = self.filtered(lambda tx: tx.wisp_wallet_topup and not tx.is_post_processed)
         res = super()._post_process()
+        booked = topup_txs.filtered(lambda tx: tx.state == "done" and tx.payment_id)
+        if booked:
+            self.env["wisp.message"].sudo()._queue_batch(
+                "wallet_topup", [(tx.payment_id, tx.partner_id, "") for tx in booked]
+            )
         for tx in autopay_txs:
             invoices = tx.invoice_ids.filtered(lambda inv: inv.state == "posted")
             if tx.state == "done":

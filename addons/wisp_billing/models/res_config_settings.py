@@ -41,6 +41,10 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.wisp_registration_bonus", readonly=False
     )
 
+    wisp_prepaid_notice_days = fields.Integer(
+        related="company_id.wisp_prepaid_notice_days", readonly=False
+    )
+
     wisp_stripe_unsigned_provider_ids = fields.Many2many(
         "payment.provider",
         compute="_compute_wisp_stripe_unsigned_provider_ids",

@@ -135,10 +135,8 @@ class WispDunningLine(models.Model):
     def action_send_reminder(self):
         """Send the payment reminder now (again, if it was already sent)."""
         self._wisp_check()
-        template = self.env.ref("wisp_billing.mail_template_wisp_payment_reminder")
-        # the flags are the dunning's (superuser writes); the message stays the clerk's
-        for invoice in self.move_id.sudo():
-            invoice._wisp_send_reminder(template)
+        # the flags are the dunning's (superuser writes)
+        self.move_id.sudo()._wisp_send_reminder()
         return True
 
     def action_suspend_now(self):

@@ -61,6 +61,14 @@ class WispService(models.Model):
     )
     wisp_voucher_ids = fields.One2many("wisp.voucher", "service_id", string="Vouchers")
 
+    def _wisp_state_message(self, transition):
+        # held by an overdue invoice (dunning, or a clerk suspending early): one message
+        # naming the invoice instead of the generic one; the newest overdue is the cause
+        held = self.sudo().blocking_invoice_ids.sorted(lambda m: (m.invoice_date_due, m.id))[-1:]
+        if transition in ("restrict", "suspend") and held:
+            return ("services_suspended_overdue", held, held.partner_id, transition)
+        return super()._wisp_state_message(transition)
+
     @api.model
     def _wisp_field_write_groups(self):
         # What is charged and whether a service is held: set by the billing code and billing

@@ -238,7 +238,7 @@ class WispVoucherPurchase(models.Model):
         return delivered
 
     def _wisp_hand_out(self):
-        """Take a code, record its sale, mail it to the buyer."""
+        """Take a code, record its sale, send it to the buyer."""
         self.ensure_one()
         voucher = self._wisp_take_voucher()
         voucher._wisp_record_sales(price=self.amount)
@@ -249,7 +249,8 @@ class WispVoucherPurchase(models.Model):
                 "delivered_date": fields.Datetime.now(),
             }
         )
-        self.env.ref("wisp_billing.mail_template_wisp_voucher_purchase").send_mail(self.id)
+        # to the buyer only (the code is a secret), once however often this runs
+        self.env["wisp.message"].sudo()._queue("access_code_bought", self, self.partner_id)
         self.message_post(
             body=self.env._(
                 "Paid by %(ref)s; access code delivered to %(email)s.",

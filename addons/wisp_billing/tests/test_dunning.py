@@ -27,26 +27,32 @@ class TestDunning(WispBillingCase):
         with freeze_time(day):
             self.env["account.move"].sudo()._cron_wisp_dunning()  # crons run as root
 
-    def messages(self, subject_part):
-        return self.invoice.message_ids.filtered(lambda m: subject_part in (m.subject or ""))
+    def messages(self, code):
+        return self.env["wisp.message"].search(
+            [
+                ("event_id.code", "=", code),
+                ("res_model", "=", "account.move"),
+                ("res_id", "=", self.invoice.id),
+            ]
+        )
 
     def test_timeline_reminder_then_suspension(self):
         self.dun("2026-04-07")
         self.assertFalse(self.invoice.wisp_reminder_sent)
         self.dun("2026-04-08")
         self.assertTrue(self.invoice.wisp_reminder_sent)
-        self.assertEqual(len(self.messages("Reminder")), 1)
+        self.assertEqual(len(self.messages("payment_reminder")), 1)
         self.dun("2026-04-09")
-        self.assertEqual(len(self.messages("Reminder")), 1, "reminded once")
+        self.assertEqual(len(self.messages("payment_reminder")), 1, "reminded once")
         self.dun("2026-04-16")  # due + 5 days: still in grace
         self.assertEqual(self.service.state, "active")
         self.dun("2026-04-17")
         self.assertEqual((self.service.state, self.tv.state), ("suspended", "suspended"))
         self.assertIn(self.invoice.name, self.service.state_reason)
         self.assertEqual(self.invoice.wisp_blocked_service_ids, self.service | self.tv)
-        self.assertEqual(len(self.messages("limited")), 1)
+        self.assertEqual(len(self.messages("services_suspended_overdue")), 1)
         self.dun("2026-04-18")
-        self.assertEqual(len(self.messages("limited")), 1, "suspended once")
+        self.assertEqual(len(self.messages("services_suspended_overdue")), 1, "suspended once")
         # the dunning message names the invoice: the generic one is not sent as well
         self.assertFalse(
             self.env["wisp.message"].search(
@@ -55,6 +61,51 @@ class TestDunning(WispBillingCase):
                     ("partner_id", "=", self.service.commercial_partner_id.id),
                 ]
             )
+        )
+
+    def test_reminder_not_on_the_day_of_issue_and_once_a_day(self):
+        self.company.wisp_reminder_days = 10  # the whole term lies in the window
+        self.dun("2026-04-01")
+        self.assertFalse(self.messages("payment_reminder"), "the invoice message tells the due")
+        self.dun("2026-04-02")
+        reminder = self.messages("payment_reminder")
+        self.assertEqual(len(reminder), 1)
+        with freeze_time("2026-04-02"):
+            self.invoice._wisp_send_reminder()  # a clerk's "send again" the same day
+        self.assertEqual(self.messages("payment_reminder"), reminder)
+        self.env["wisp.message"]._cron_send(commit=False)
+        self.assertEqual(reminder.state, "sent", reminder.last_error)
+        self.assertIn(self.invoice.name, str(reminder.mail_message_id.body))
+        self.assertEqual(reminder.mail_message_id.res_id, self.subscriber.id)
+
+    def test_suspension_message_names_the_invoice_and_services(self):
+        self.dun("2026-04-17")
+        suspended = self.messages("services_suspended_overdue")
+        self.env["wisp.message"]._cron_send(commit=False)
+        self.assertEqual(suspended.state, "sent", suspended.last_error)
+        body = str(suspended.mail_message_id.body)
+        self.assertIn(self.invoice.name, body)
+        self.assertIn(self.service.display_name, body)
+        self.assertIn(self.tv.display_name, body)
+
+    def test_switched_off_dunning_messages(self):
+        for xmlid in ("message_event_payment_reminder", "message_event_services_suspended_overdue"):
+            self.env.ref(f"wisp_billing.{xmlid}").enabled = False
+        self.dun("2026-04-08")
+        self.dun("2026-04-17")
+        self.assertTrue(self.invoice.wisp_reminder_sent)
+        self.assertEqual(self.service.state, "suspended", "dunning goes on without them")
+        self.assertFalse(
+            self.messages("payment_reminder") | self.messages("services_suspended_overdue")
+        )
+        self.assertFalse(
+            self.env["wisp.message"].search(
+                [
+                    ("partner_id", "=", self.subscriber.id),
+                    ("event_id.code", "=", "services_suspended"),
+                ]
+            ),
+            "nor the generic one instead",
         )
 
     @mute_logger("odoo.addons.wisp_subscriber.tools.each_alone")
@@ -95,15 +146,15 @@ class TestDunning(WispBillingCase):
         self.assertIn(self.invoice.payment_state, ("paid", "in_payment"))
         self.assertEqual((self.service.state, self.tv.state), ("active", "active"))
         self.assertFalse(self.invoice.wisp_blocked_service_ids)
-        self.assertEqual(len(self.messages("active again")), 1)
-        self.assertFalse(
-            self.env["wisp.message"].search(
-                [
-                    ("event_id.code", "=", "access_restored"),
-                    ("partner_id", "=", self.service.commercial_partner_id.id),
-                ]
-            )
+        # told the payment and, once for both services, the access back
+        self.assertEqual(len(self.messages("payment_received")), 1)
+        restored = self.env["wisp.message"].search(
+            [
+                ("event_id.code", "=", "access_restored"),
+                ("partner_id", "=", self.service.commercial_partner_id.id),
+            ]
         )
+        self.assertEqual(len(restored), 1)
 
     def test_partial_payment_keeps_the_service_blocked(self):
         self.dun("2026-04-17")

@@ -118,6 +118,48 @@ class TestWalletTopup(WispPaymentCommon):
         self.assertEqual(self._payments_of(tx), payment)
         self.assertEqual(self._wallet(), 50.0)
 
+    def topup_messages(self):
+        return (
+            self.env["wisp.message"]
+            .sudo()
+            .search(
+                [("event_id.code", "=", "wallet_topup"), ("partner_id", "=", self.subscriber.id)]
+            )
+        )
+
+    def test_topup_is_told_once_with_the_new_balance(self):
+        token = self._demo_token("done")
+        tx = self.env["payment.transaction"]._wisp_wallet_topup_transaction(
+            self.subscriber, 50.0, token=token
+        )
+        message = self.topup_messages()
+        self.assertEqual(len(message), 1)
+        self.assertEqual((message.res_model, message.res_id), ("account.payment", tx.payment_id.id))
+        # confirmed again by the provider, post-processed again: told once
+        tx._process("demo", {"reference": tx.reference, "simulated_state": "done"})
+        tx.is_post_processed = False
+        tx._post_process()
+        self.assertEqual(self.topup_messages(), message)
+        self.env["wisp.message"]._cron_send(commit=False)
+        self.assertEqual(message.state, "sent", message.last_error)
+        body = str(message.mail_message_id.body)
+        self.assertIn("50.00", body)
+        self.assertIn("balance is now", body)
+
+    def test_failed_or_switched_off_topup_tells_nothing(self):
+        tx = self.env["payment.transaction"]._wisp_wallet_topup_transaction(
+            self.subscriber, 40.0, token=self._demo_token("error")
+        )
+        self.assertEqual(tx.state, "error")
+        self.env.ref("wisp_billing.message_event_wallet_topup").sudo().disabled_company_ids = [
+            Command.link(self.company.id)
+        ]
+        self.env["payment.transaction"]._wisp_wallet_topup_transaction(
+            self.subscriber, 40.0, token=self._demo_token("done")
+        )
+        self.assertEqual(self._wallet(), 40.0)
+        self.assertFalse(self.topup_messages())
+
     def test_topup_through_payment_form(self):
         tx = self.env["payment.transaction"]._wisp_wallet_topup_transaction(
             self.subscriber, 25.0, provider=self.provider
@@ -183,8 +225,16 @@ class TestAutopay(WispPaymentCommon):
             return self.env["account.move"]._cron_wisp_autopay()
 
     def _failure_messages(self, invoice):
-        return invoice.message_ids.filtered(
-            lambda m: m.subject and "could not charge your card" in m.subject
+        return (
+            self.env["wisp.message"]
+            .sudo()
+            .search(
+                [
+                    ("event_id.code", "=", "autopay_failed"),
+                    ("res_model", "=", "account.move"),
+                    ("res_id", "=", invoice.id),
+                ]
+            )
         )
 
     def _activities(self, invoice):
@@ -254,7 +304,7 @@ class TestAutopay(WispPaymentCommon):
         self.assertFalse(invoice.wisp_autopay_stopped)
         message = self._failure_messages(invoice)
         self.assertEqual(len(message), 1)
-        self.assertIn(self.subscriber, message.partner_ids)
+        self.assertEqual(message.partner_id, self.subscriber)
         self.assertEqual(len(self._activities(invoice)), 1)
 
         # Same day again: no retry before its date.
@@ -287,7 +337,10 @@ class TestAutopay(WispPaymentCommon):
         self.assertTrue(invoice.wisp_autopay_stopped)
         self.assertFalse(invoice.wisp_autopay_next_date)
         self.assertEqual(len(self._failure_messages(invoice)), 3)
-        self.assertIn("not try your card again", self._failure_messages(invoice)[0].body)
+        self.env["wisp.message"]._cron_send(commit=False)
+        last = self._failure_messages(invoice)[0]
+        self.assertEqual(last.state, "sent", last.last_error)
+        self.assertIn("not try your card again", str(last.mail_message_id.body))
         self.assertFalse(self._run_autopay("2030-03-20"))
         self.assertEqual(len(invoice.transaction_ids), 3)
 

@@ -54,9 +54,13 @@ class TestVoucherPurchase(WispPaymentCommon):
         )
         self.Purchase.invalidate_model(["create_date"])
 
-    def _mails_of(self, purchase):
-        return self.env["mail.mail"].search(
-            [("model", "=", purchase._name), ("res_id", "=", purchase.id)]
+    def _messages_of(self, purchase):
+        return self.env["wisp.message"].search(
+            [
+                ("event_id.code", "=", "access_code_bought"),
+                ("res_model", "=", purchase._name),
+                ("res_id", "=", purchase.id),
+            ]
         )
 
     def test_purchase_is_invoiced_before_payment(self):
@@ -94,7 +98,7 @@ class TestVoucherPurchase(WispPaymentCommon):
         self.assertTrue(purchase._wisp_awaiting_confirmation())
         self.assertFalse(purchase.voucher_id)
         self.assertEqual(purchase.invoice_id.payment_state, "not_paid")
-        self.assertFalse(self._mails_of(purchase))
+        self.assertFalse(self._messages_of(purchase))
 
     def test_confirmed_payment_delivers_from_stock_once(self):
         batch = self._stock(quantity=3)
@@ -110,10 +114,28 @@ class TestVoucherPurchase(WispPaymentCommon):
         self.assertFalse(purchase.generated_batch_id)
         sale = voucher.sale_id
         self.assertEqual((sale.mode, sale.price), ("direct", 4.0))
-        mail = self._mails_of(purchase)
-        self.assertEqual(len(mail), 1)
+        message = self._messages_of(purchase)
+        self.assertEqual(len(message), 1)
+        self.assertEqual(message.partner_id, purchase.partner_id, "to the buyer only")
+        self.env["wisp.message"]._cron_send(commit=False)
+        self.assertEqual(message.state, "sent", message.last_error)
+        # the code is a secret: an e-mail deleted once sent, in no chatter staff read
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [
+                    ("recipient_ids", "in", purchase.partner_id.ids),
+                    ("subject", "ilike", "access code"),
+                ]
+            )
+        )
         self.assertIn(voucher.code, mail.body_html)
-        self.assertEqual(mail.recipient_ids, purchase.partner_id)
+        self.assertEqual((mail.recipient_ids, mail.auto_delete), (purchase.partner_id, True))
+        logged = self.env["mail.message"].search(
+            [("body", "ilike", voucher.code), ("model", "!=", False)]
+        )
+        self.assertFalse(logged)
 
         # the provider confirms again, the status page and the cron post-process again
         self._provider_answers(tx, "done")
@@ -126,7 +148,7 @@ class TestVoucherPurchase(WispPaymentCommon):
         self.assertEqual(
             self.env["wisp.voucher.sale"].search_count([("voucher_id.batch_id", "=", batch.id)]), 1
         )
-        self.assertEqual(len(self._mails_of(purchase)), 1)
+        self.assertEqual(len(self._messages_of(purchase)), 1)
         self.assertEqual(batch.voucher_ids.mapped("state").count("new"), 2)
 
     def test_stock_rules(self):
@@ -242,4 +264,4 @@ class TestVoucherPurchase(WispPaymentCommon):
         self.plan.is_prepaid = True
         purchase.action_deliver()
         self.assertEqual(purchase.state, "delivered")
-        self.assertEqual(len(self._mails_of(purchase)), 1)
+        self.assertEqual(len(self._messages_of(purchase)), 1)

@@ -299,7 +299,18 @@ class HelpdeskTicket(models.Model):
             and author_users.filtered(lambda u: not u.share)
         ):
             self.filtered(lambda t: not t.sudo().wisp_first_response_date)._wisp_mark_responded()
+            self._wisp_queue_reply_sms(message)
         return result
+
+    def _wisp_queue_reply_sms(self, message):
+        """Text the customer that staff replied (helpdesk_mgmt mails the reply itself),
+        when its channels include SMS; once per reply. The SMS names the ticket, never
+        a message's text: only public replies (never internal notes) get here."""
+        Message = self.env["wisp.message"].sudo()
+        for ticket in self.sudo().filtered("partner_id"):
+            Message._queue(
+                "ticket_reply", ticket, ticket.partner_id, key=str(message.id), channels=("sms",)
+            )
 
     # -------------------------------------------------------------------------
     # Portal

@@ -7,6 +7,7 @@ from . import (
     test_portal,
     test_report,
     test_ticket_live_session,
+    test_ticket_reply_sms,
     test_ticket_service,
     test_ticket_webhooks,
     test_tours_backoffice,

@@ -19,6 +19,8 @@ PRESENT_STATES = ("active", *RESTRICTED_STATES)
 # Fields whose change alters the desired router state; the first set also
 # changes the speed, so the running session is kicked for it to apply.
 SPEED_FIELDS = {"plan_id", "cap_exceeded"}
+# share of the data cap at which the subscriber is warned
+CAP_WARNING = 0.8
 # site_id: its compute moves router_id without a write() of it
 NETWORK_FIELDS = SPEED_FIELDS | {
     "uptime_limit_s",
@@ -684,12 +686,27 @@ class WispService(models.Model):
         return totals
 
     def _check_data_caps(self, today):
-        """Switch services whose cycle usage crossed their plan's cap to fair use."""
+        """Switch services whose cycle usage crossed their plan's cap to fair use, and
+        tell their subscribers at 80% and at 100% of the cap, once per cycle each (the
+        outbox's unique key: the cycle start; the readings repeat every few minutes)."""
         capped = self.filtered(lambda s: s.plan_id.data_cap_gb and not s.cap_exceeded)
         totals = capped._cycle_usage_mb(today)
-        crossed = capped.filtered(lambda s: totals.get(s.id, 0.0) >= s.plan_id.data_cap_gb * 1000)
+
+        def used(service):
+            return totals.get(service.id, 0.0) / (service.plan_id.data_cap_gb * 1000)
+
+        crossed = capped.filtered(lambda s: used(s) >= 1)
         if crossed:
             crossed.sudo().write({"cap_exceeded": True, "cap_exceeded_date": today})
+        Message = self.env["wisp.message"].sudo()
+        for code, services in (
+            ("data_cap_80", capped.filtered(lambda s: CAP_WARNING <= used(s) < 1)),
+            ("data_cap_100", crossed),
+        ):
+            if services:
+                Message._queue_batch(
+                    code, [(s, s.partner_id, str(s._cycle_start(today))) for s in services]
+                )
         return crossed
 
     @api.model

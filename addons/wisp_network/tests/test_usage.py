@@ -116,3 +116,63 @@ class TestUsage(WispNetworkCase):
         capped.usage_ids.unlink()
         again = Usage._wisp_demo_usage().filtered(lambda u: u.service_id == capped)
         self.assertEqual(again.sorted("date").mapped("total_mb"), figures)
+
+    def cap_messages(self, service, code):
+        return self.env["wisp.message"].search(
+            [
+                ("event_id.code", "=", code),
+                ("res_model", "=", "wisp.service"),
+                ("res_id", "=", service.id),
+            ]
+        )
+
+    def use(self, service, day, megabytes):
+        """A day's reading (one row per service and day) and the cap check that follows."""
+        self.env["wisp.service.usage"].create(
+            {"service_id": service.id, "date": day, "download_mb": megabytes, "upload_mb": 0}
+        )
+        return service._check_data_caps(day)
+
+    def test_cap_messages_at_80_and_100_percent_once_per_cycle(self):
+        service = self.new_service("active", plan=self.plan_capped)
+        cap_mb = self.plan_capped.data_cap_gb * 1000
+        today = fields.Date.context_today(service)
+        start = service._cycle_start(today)
+        day = start
+        for share, warnings in ((0.5, 0), (0.3, 1), (0.001, 1)):  # told once in the cycle
+            self.use(service, day, cap_mb * share)
+            day += relativedelta(days=1)
+            self.assertEqual(len(self.cap_messages(service, "data_cap_80")), warnings)
+        warned = self.cap_messages(service, "data_cap_80")
+        self.assertEqual(warned.event_key, str(start))
+        self.assertFalse(self.cap_messages(service, "data_cap_100"))
+        self.use(service, day, cap_mb * 0.2)
+        self.assertTrue(service.cap_exceeded)
+        reached = self.cap_messages(service, "data_cap_100")
+        self.assertEqual(len(reached), 1)
+        self.use(service, day + relativedelta(days=1), 10)
+        self.assertEqual(self.cap_messages(service, "data_cap_100"), reached)
+        self.env["wisp.message"]._cron_send(commit=False)
+        self.assertEqual((warned | reached).mapped("state"), ["sent", "sent"])
+        self.assertIn("80%", warned.mail_message_id.subject)
+        self.assertIn("fair-use speed", str(reached.mail_message_id.body))
+
+        # the next cycle warns again
+        next_start = start + relativedelta(months=1)
+        self.env["wisp.service"]._cron_reset_usage_cycles(today=next_start)
+        self.use(service, next_start, cap_mb * 0.9)
+        self.assertEqual(len(self.cap_messages(service, "data_cap_80")), 2)
+
+    def test_cap_messages_switched_off(self):
+        for code in ("data_cap_80", "data_cap_100"):
+            self.env.ref(f"wisp_network.message_event_{code}").enabled = False
+        service = self.new_service("active", plan=self.plan_capped)
+        start = service._cycle_start(fields.Date.context_today(service))
+        self.use(service, start, self.plan_capped.data_cap_gb * 1000 * 0.85)
+        self.use(service, start + relativedelta(days=1), self.plan_capped.data_cap_gb * 1000)
+        self.assertTrue(service.cap_exceeded, "fair use does not depend on the message")
+        self.assertFalse(
+            self.env["wisp.message"].search(
+                [("res_id", "=", service.id), ("res_model", "=", "wisp.service")]
+            )
+        )

@@ -47,10 +47,37 @@ class TestAccessCodePurchase(WispPortalCase):
     def simulate(self, reference, state):
         self._provider_answers(self._get_tx(reference), state)
 
-    def mails_of(self, purchase):
-        return self.env["mail.mail"].search(
-            [("model", "=", purchase._name), ("res_id", "=", purchase.id)]
+    def messages_of(self, purchase):
+        return (
+            self.env["wisp.message"]
+            .sudo()
+            .search(
+                [
+                    ("event_id.code", "=", "access_code_bought"),
+                    ("res_model", "=", purchase._name),
+                    ("res_id", "=", purchase.id),
+                ]
+            )
         )
+
+    def assert_code_sent(self, purchase, voucher, email):
+        """One message, sent by the outbox's cron to the buyer, with the code."""
+        message = self.messages_of(purchase)
+        self.assertEqual(len(message), 1)
+        self.env["wisp.message"]._cron_send(commit=False)
+        self.assertEqual(message.state, "sent", message.last_error)
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [
+                    ("recipient_ids", "in", purchase.partner_id.ids),
+                    ("subject", "ilike", "access code"),
+                ]
+            )
+        )
+        self.assertIn(voucher.code, mail.body_html)
+        self.assertEqual(mail.recipient_ids.email, email)
 
     def test_buy_pay_and_get_the_code(self):
         response = self.buy(
@@ -98,10 +125,7 @@ class TestAccessCodePurchase(WispPortalCase):
         self.assertNotIn('http-equiv="refresh"', page.text)
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         self.assertEqual(len(tx.payment_id), 1)
-        mail = self.mails_of(purchase)
-        self.assertEqual(len(mail), 1)
-        self.assertIn(voucher.code, mail.body_html)
-        self.assertEqual(mail.recipient_ids.email, "walk.in@example.com")
+        self.assert_code_sent(purchase, voucher, "walk.in@example.com")
 
         # processed again (status page, cron, a second notification): delivered once
         self.simulate(tx.reference, "done")
@@ -111,7 +135,7 @@ class TestAccessCodePurchase(WispPortalCase):
         self.url_open(landing)
         self.assertEqual(purchase.voucher_id, voucher)
         self.assertEqual(self.batch.voucher_ids.mapped("state").count("sold"), 1)
-        self.assertEqual(len(self.mails_of(purchase)), 1)
+        self.assertEqual(len(self.messages_of(purchase)), 1)
         self.assertEqual(
             len(self.env["account.payment"].search([("payment_transaction_id", "=", tx.id)])), 1
         )

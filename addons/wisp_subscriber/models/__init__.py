@@ -2,6 +2,7 @@
 from . import wisp_protected_fields_mixin  # isort: skip
 from . import (
     product_template,
+    res_company,
     res_partner,
     wisp_connection_request,
     wisp_cpe_device,

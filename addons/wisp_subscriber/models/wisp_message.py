@@ -1,7 +1,7 @@
 import logging
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 from ..tools.access import MANAGER, check_groups
@@ -76,17 +76,20 @@ class WispMessage(models.Model):
     # ------------------------------------------------------------ queueing
 
     @api.model
-    def _queue(self, code, record, partner, key=""):
+    def _queue(self, code, record, partner, key="", channels=None):
         """Announce event ``code`` of ``record`` to ``partner``; cheap and never raising.
 
         Does nothing when the event is switched off for the partner's company. The
         channels are the partner's choice (e-mail, SMS or both) among those it can be
-        reached on; a partner reachable on none gets a row saying so.
+        reached on; a partner reachable on none gets a row saying so. ``channels``
+        narrows them for an event another module already tells on the other channel
+        (a ticket reply, mailed by helpdesk, is only texted here): nothing is queued
+        when the partner chose none of them.
         """
-        return self._queue_batch(code, [(record, partner, key)])
+        return self._queue_batch(code, [(record, partner, key)], channels=channels)
 
     @api.model
-    def _queue_batch(self, code, items):
+    def _queue_batch(self, code, items, channels=None):
         """:meth:`_queue` for many ``(record, partner, key)`` at once: one INSERT
         (a billing run announces each invoice it issues)."""
         event = self.env["wisp.message.event"].sudo().search([("code", "=", code)], limit=1)
@@ -95,11 +98,20 @@ class WispMessage(models.Model):
         unreachable = self.env._("The subscriber has no e-mail address or mobile number.")
         rows = []
         for record, partner, key in items:
-            company = partner.company_id or record.env.company
+            # the company of the fact (an invoice's, a service's), else the subscriber's
+            company = (
+                ("company_id" in record._fields and record.company_id)
+                or partner.company_id
+                or record.env.company
+            )
             if company in event.disabled_company_ids:
                 continue
-            channels = partner._wisp_message_channels()
-            for channel, state, error in [(c, "queued", None) for c in channels] or [
+            chosen = partner._wisp_message_channels()
+            if channels is not None:
+                chosen = [c for c in chosen if c in channels]
+                if not chosen:
+                    continue
+            for channel, state, error in [(c, "queued", None) for c in chosen] or [
                 ("email", "cancel", unreachable)
             ]:
                 rows.append(
@@ -133,6 +145,8 @@ class WispMessage(models.Model):
                 rows=SQL(", ").join(rows),
             )
         )
+        if not self.env.cr.rowcount:
+            return False  # all told already
         # one cron trigger per transaction, not one per message
         precommit = self.env.cr.precommit
         if not precommit.data.get("wisp_message_trigger"):
@@ -145,10 +159,12 @@ class WispMessage(models.Model):
     @api.model
     def _cron_send(self, batch_size=BATCH_SIZE, commit=True):
         """Send the due messages in batches, each batch committed on its own
-        (``commit=False``: in the caller's transaction, for tests)."""
+        (``commit=False``: in the caller's transaction, for tests). The cron sends for
+        every company: as superuser, whoever triggers it."""
+        outbox = self.sudo()
         Cron = self.env["ir.cron"]
         while True:
-            self.flush_model()  # the rows sent in the last round are no longer queued
+            outbox.flush_model()  # the rows sent in the last round are no longer queued
             self.env.cr.execute(
                 """
                 SELECT id FROM wisp_message
@@ -157,7 +173,7 @@ class WispMessage(models.Model):
                 """,
                 [batch_size],
             )
-            messages = self.browse(row[0] for row in self.env.cr.fetchall())
+            messages = outbox.browse(row[0] for row in self.env.cr.fetchall())
             if not messages:
                 return
             for message in messages:
@@ -200,6 +216,7 @@ class WispMessage(models.Model):
 
         It is logged in the subscriber's chatter; the e-mail goes through Odoo's mail
         queue, the SMS through the SMS queue (the company's SMS provider, e.g. Twilio).
+        A confidential event's message is not logged (see :meth:`_send_unlogged`).
         """
         document = self.env[self.res_model].browse(self.res_id).exists()
         if not document:
@@ -213,6 +230,8 @@ class WispMessage(models.Model):
             if not template:
                 raise ValueError(self.env._("The event has no SMS template."))
             body = template._render_field("body", document.ids, compute_lang=True)[document.id]
+            if self.event_id.confidential:
+                return self._send_unlogged(body=body)
             return subscriber._message_sms(
                 body,
                 partner_ids=partner.ids,
@@ -221,6 +240,8 @@ class WispMessage(models.Model):
         template = self.event_id.mail_template_id
         if not template:
             raise ValueError(self.env._("The event has no e-mail template."))
+        if self.event_id.confidential:
+            return self._send_unlogged(document=document, template=template)
         values = template.with_context(lang=partner.lang)._generate_template(
             document.ids, ("subject", "body_html", "attachment_ids", "report_template_ids")
         )[document.id]
@@ -236,6 +257,31 @@ class WispMessage(models.Model):
             subtype_xmlid="mail.mt_note",
             email_layout_xmlid="mail.mail_notification_light",
         )
+
+    def _send_unlogged(self, body=None, document=None, template=None):
+        """Send a secret (an access code) to its recipient only: the SMS ``body``
+        straight to the provider, or ``template`` on ``document`` as an e-mail of no
+        document (so in no chatter), deleted once sent. Returns no message."""
+        partner = self.partner_id
+        if self.channel == "sms":
+            sms = self.env["sms.sms"].create(
+                {"partner_id": partner.id, "number": partner.wisp_sms_number, "body": body}
+            )
+            sms.send(unlink_failed=True, raise_exception=True)
+        else:
+            values = template.with_context(lang=partner.lang)._generate_template(
+                document.ids, ("subject", "body_html", "email_from")
+            )[document.id]
+            self.env["mail.mail"].create(
+                {
+                    "subject": values["subject"],
+                    "body_html": values["body_html"],
+                    "email_from": values.get("email_from") or self.company_id.email_formatted,
+                    "recipient_ids": [Command.set(partner.ids)],
+                    "auto_delete": True,
+                }
+            )
+        return self.env["mail.message"]
 
     def action_retry(self):
         """Queue failed or unsent messages again (staff fixed the address, the provider)."""

@@ -22,6 +22,11 @@ class WispMessageEvent(models.Model):
     description = fields.Char(translate=True, help="When the message is sent.")
     mail_template_id = fields.Many2one("mail.template", string="E-mail Template")
     sms_template_id = fields.Many2one("sms.template", string="SMS Template")
+    confidential = fields.Boolean(
+        readonly=True,
+        help="The message carries a secret (an access code): sent to its recipient "
+        "without being logged in a chatter, the e-mail deleted once sent.",
+    )
     disabled_company_ids = fields.Many2many(
         "res.company",
         string="Switched Off For",

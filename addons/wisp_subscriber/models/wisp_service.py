@@ -582,16 +582,34 @@ class WispService(models.Model):
         return True
 
     def _queue_state_messages(self, transition):
-        """Tell each account once a day that its access was cut off or restored,
-        unless the caller tells it itself (context ``wisp_state_message=False``: dunning's
-        messages name the overdue invoice)."""
-        code = STATE_MESSAGES.get(transition)
-        if not code or not self.env.context.get("wisp_state_message", True):
+        """Tell each subscriber once that its access was cut off or restored: one
+        message per distinct :meth:`_wisp_state_message` of the services moved.
+        An import replays moves made in the old system: nobody is told (``wisp_import``,
+        honoured for the superuser only)."""
+        if transition not in STATE_MESSAGES or (
+            self.env.su and self.env.context.get("wisp_import")
+        ):
             return
-        today = fields.Date.context_today(self).isoformat()
+        messages = {service._wisp_state_message(transition) for service in self}
         Message = self.env["wisp.message"]
-        for account in self.commercial_partner_id:
-            Message._queue(code, account, account, key=f"{transition}:{today}")
+        for code, document, partner, key in messages:
+            Message._queue(code, document, partner, key=key)
+
+    def _wisp_state_message(self, transition):
+        """What tells this service's subscriber about ``transition``: ``(event code,
+        document, recipient, key)``. By default the account hears it once a day
+        whatever the number of its services; a prepaid pass that ran out says so.
+        Other addons name their own cause (billing: the overdue invoice)."""
+        self.ensure_one()
+        if (
+            transition == "suspend"
+            and self.expiry_datetime
+            and self.expiry_datetime <= fields.Datetime.now()
+        ):
+            return ("prepaid_expired", self, self.partner_id, str(self.expiry_datetime))
+        account = self.commercial_partner_id
+        today = fields.Date.context_today(self).isoformat()
+        return (STATE_MESSAGES[transition], account, account, f"{transition}:{today}")
 
     def _on_state_change(self, transition, previous_states):
         """Extension point: ``self`` has just gone through ``transition``.
@@ -800,6 +818,33 @@ class WispService(models.Model):
             lambda services: services.action_resume(),
             self.env._("Resuming after the pause failed"),
         )
+        self._queue_prepaid_expiry_notices()
+
+    @api.model
+    def _queue_prepaid_expiry_notices(self):
+        """Tell each prepaid subscriber its pass ends within the company's notice days,
+        once per end: a pass extended meanwhile is told again when its new end nears.
+        A pass shorter than the notice (a day pass) is not: its buyer knows."""
+        now = fields.Datetime.now()
+        companies = self.env["res.company"].sudo().search([("wisp_prepaid_notice_days", ">", 0)])
+        items = []
+        for company in companies:
+            notice = timedelta(days=company.wisp_prepaid_notice_days)
+            services = self.sudo().search(
+                [
+                    ("company_id", "=", company.id),
+                    ("state", "=", "active"),
+                    ("expiry_datetime", ">", now),
+                    ("expiry_datetime", "<=", now + notice),
+                ]
+            )
+            items += [
+                (service, service.partner_id, str(service.expiry_datetime))
+                for service in services
+                if (service.pass_started or service.create_date) <= service.expiry_datetime - notice
+            ]
+        # every 5 minutes: the passes already told are skipped by the outbox's unique key
+        self.env["wisp.message"].sudo()._queue_batch("prepaid_expiring", items)
 
     # -------------------------------------------------------------------------
     # Navigation

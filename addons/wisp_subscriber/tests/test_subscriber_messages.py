@@ -1,5 +1,7 @@
+from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.addons.sms_twilio.tests.common import MockSmsTwilio
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
@@ -184,3 +186,145 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
         self.subscriber.email = "back@example.com"
         message.with_user(self.manager).action_retry()
         self.assertEqual(message.state, "queued")
+
+    # ------------------------------------------------------------ prepaid passes
+
+    def prepaid_service(self, ends_in, started_ago):
+        service = self.new_service("active", plan=self.plan_prepaid)
+        now = fields.Datetime.now()
+        service.sudo().write({"pass_started": now - started_ago, "expiry_datetime": now + ends_in})
+        return service
+
+    def test_prepaid_expiring_is_told_once_per_end(self):
+        self.subscriber.write({"phone": SMS_NUMBER, "wisp_message_channel": "sms"})
+        self.assertEqual(self.env.company.wisp_prepaid_notice_days, 3, "the default")
+        week = self.prepaid_service(timedelta(days=2), timedelta(days=5))
+        # a day pass is shorter than the notice: its buyer knows
+        self.prepaid_service(timedelta(hours=20), timedelta(hours=4))
+        far = self.prepaid_service(timedelta(days=5), timedelta(days=2))
+        Service = self.env["wisp.service"]
+        Service._cron_expire_and_resume()
+        Service._cron_expire_and_resume()  # every 5 minutes: told once
+        told = self.Message.search([("event_id.code", "=", "prepaid_expiring")])
+        self.assertEqual((told.res_id, told.channel), (week.id, "sms"))
+        self.send_queued()
+        self.assertEqual(told.state, "sent", told.last_error)
+        sent = [sms for sms in self._sms if week.display_name in sms["body"]]
+        self.assertEqual([sms["number"] for sms in sent], [SMS_NUMBER])
+        self.assertIn("ends on", sent[0]["body"])
+        # a pass extended is a new end, told again when it nears
+        week.sudo().expiry_datetime += timedelta(hours=1)
+        Service._cron_expire_and_resume()
+        self.assertEqual(
+            self.Message.search_count(
+                [("res_model", "=", "wisp.service"), ("res_id", "=", week.id)]
+            ),
+            2,
+        )
+        self.assertFalse(
+            self.Message.search([("res_model", "=", "wisp.service"), ("res_id", "=", far.id)])
+        )
+
+    def test_prepaid_notice_switched_off_by_the_company_setting(self):
+        self.env.company.wisp_prepaid_notice_days = 0
+        self.prepaid_service(timedelta(days=2), timedelta(days=5))
+        self.env["wisp.service"]._cron_expire_and_resume()
+        self.assertFalse(self.messages("prepaid_expiring"))
+
+    def test_prepaid_expired_is_one_message_not_two(self):
+        service = self.prepaid_service(timedelta(minutes=-1), timedelta(days=7))
+        self.env["wisp.service"]._cron_expire_and_resume()
+        self.assertEqual(service.state, "suspended")
+        expired = self.Message.search([("event_id.code", "=", "prepaid_expired")])
+        self.assertEqual((expired.res_model, expired.res_id), ("wisp.service", service.id))
+        self.assertFalse(self.messages("services_suspended"), "not the generic one as well")
+        self.send_queued()
+        self.assertIn("has ended", expired.mail_message_id.subject or "")
+        # suspended again later (reactivated by hand, expired again): the same end, told once
+        service.action_reactivate()
+        service.action_suspend()
+        self.assertEqual(self.Message.search([("event_id.code", "=", "prepaid_expired")]), expired)
+
+    def test_prepaid_expired_switched_off(self):
+        self.env.ref("wisp_subscriber.message_event_prepaid_expired").enabled = False
+        service = self.prepaid_service(timedelta(minutes=-1), timedelta(days=7))
+        self.env["wisp.service"]._cron_expire_and_resume()
+        self.assertEqual(service.state, "suspended", "the suspension does not depend on it")
+        self.assertFalse(
+            self.Message.search([("res_model", "=", "wisp.service"), ("res_id", "=", service.id)])
+        )
+
+    # ------------------------------------------------------------ rules
+
+    def test_service_messages_ignore_marketing_opt_outs(self):
+        """Opt-outs (the mail and phone blacklists) are for campaigns: a subscriber
+        is still told its service is cut off."""
+        self.subscriber.write({"phone": SMS_NUMBER, "wisp_message_channel": "both"})
+        self.env["mail.blacklist"].sudo()._add(self.subscriber.email)
+        self.env["phone.blacklist"].sudo().add(SMS_NUMBER)
+        self.new_service("suspended")
+        queued = self.messages("services_suspended")
+        self.assertEqual(sorted(queued.mapped("channel")), ["email", "sms"])
+        self.send_queued()
+        self.assertEqual(queued.mapped("state"), ["sent", "sent"], queued.mapped("last_error"))
+        self.assertTrue([sms for sms in self._sms if sms["number"] == SMS_NUMBER])
+
+    def test_channels_narrowed_by_the_event(self):
+        self.Message._queue(
+            "services_suspended", self.subscriber, self.subscriber, key="x", channels=("sms",)
+        )
+        self.assertFalse(self.messages("services_suspended"), "e-mail only: nothing to text")
+        self.subscriber.write({"phone": SMS_NUMBER, "wisp_message_channel": "both"})
+        self.Message._queue(
+            "services_suspended", self.subscriber, self.subscriber, key="y", channels=("sms",)
+        )
+        self.assertEqual(self.messages("services_suspended").channel, "sms")
+
+    def test_staff_read_only_their_companys_messages(self):
+        other = self.env["res.company"].create({"name": "Other WISP"})
+        theirs = self.env["res.partner"].create(
+            {"name": "Their Subscriber", "email": "their@example.com", "company_id": other.id}
+        )
+        self.Message._queue("services_suspended", theirs, theirs, key="b")
+        self.new_service("suspended")
+        mine = self.messages("services_suspended")
+        their_message = self.messages("services_suspended", theirs)
+        self.assertEqual(their_message.company_id, other)
+        for user in (self.support, self.billing, self.manager):
+            found = self.Message.with_user(user).search(
+                [("event_id.code", "=", "services_suspended")]
+            )
+            self.assertEqual(found, mine, user.login)
+            with self.assertRaises(AccessError):
+                their_message.with_user(user).read(["state"])
+        # staff of both companies, working in the other one, read it
+        self.manager.write({"company_ids": [(4, other.id)]})
+        self.assertEqual(their_message.with_user(self.manager).with_company(other).state, "queued")
+
+    def test_confidential_event_is_sent_without_a_trace_in_the_chatter(self):
+        """An access code reaches its buyer only: not logged where staff read it."""
+        event = self.env.ref("wisp_subscriber.message_event_services_suspended")
+        event.sudo().confidential = True
+        self.subscriber.write({"phone": SMS_NUMBER, "wisp_message_channel": "both"})
+        self.new_service("suspended")
+        queued = self.messages("services_suspended")
+        self.send_queued()
+        self.assertEqual(queued.mapped("state"), ["sent", "sent"], queued.mapped("last_error"))
+        # other addons' messages (the invoice of the service) are logged as usual
+        logged = self.subscriber.message_ids.filtered(
+            lambda m: "suspended" in str(m.body) or "cut off" in str(m.body)
+        )
+        self.assertFalse(logged, "nothing logged")
+        self.assertTrue([sms for sms in self._sms if "suspended" in sms["body"]])
+        # the SMS itself (administrators' only) is deleted by Odoo's SMS garbage collector
+        texts = self.env["sms.sms"].sudo().search([("body", "ilike", "suspended")])
+        self.assertTrue(all(texts.mapped("to_delete")))
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [("recipient_ids", "in", self.subscriber.ids), ("subject", "ilike", "suspended")]
+            )
+        )
+        self.assertEqual(len(mail), 1)
+        self.assertTrue(mail.auto_delete, "deleted once sent")

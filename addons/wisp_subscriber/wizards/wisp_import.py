@@ -256,7 +256,6 @@ class WispImport(models.TransientModel):
         superuser only (a caller's context key proves nothing)."""
         return {
             "wisp_import": True,
-            "wisp_state_message": False,
             "tracking_disable": True,
             "mail_create_nolog": True,
             "mail_notrack": True,
