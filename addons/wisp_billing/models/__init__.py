@@ -14,6 +14,7 @@ from . import (
     wisp_dashboard,
     wisp_dunning_line,
     wisp_gift_card,
+    wisp_message,
     wisp_reseller_location,
     wisp_reseller_statement,
     wisp_service,

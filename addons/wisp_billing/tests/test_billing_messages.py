@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo.tests import tagged
@@ -42,6 +44,36 @@ class TestBillingMessages(WispBillingCase):
         # the paid hook may run again (a reconciliation undone and redone): told once
         invoice._wisp_queue_message("payment_received")
         self.assertEqual(self.messages("payment_received", invoice), received)
+
+    def test_a_batch_renders_its_invoice_pdfs_in_one_run(self):
+        """The sending batch renders every invoice it e-mails in one report run, stored
+        as each invoice's official PDF, which its e-mail attaches: not one run each."""
+        other = self.subscriber.copy({"name": "Second Subscriber", "email": "second@example.com"})
+        with freeze_time("2026-04-01"):
+            self.new_service()
+            self.new_service(partner=other)
+        invoices = self.invoices() | self.invoices(other)
+        self.assertEqual(len(invoices), 2)
+        # only this test's messages are due (not the demo data's, of any company)
+        Message = self.env["wisp.message"].sudo()
+        ours = Message.search([("res_model", "=", "account.move"), ("res_id", "in", invoices.ids)])
+        (Message.search([("state", "=", "queued")]) - ours).write({"state": "sent"})
+        Report = type(self.env["ir.actions.report"])
+        with patch.object(
+            Report, "_pre_render_qweb_pdf", autospec=True, side_effect=Report._pre_render_qweb_pdf
+        ) as render:
+            self.env["wisp.message"]._cron_send(commit=False)
+        rendered = [sorted(call.kwargs["res_ids"]) for call in render.mock_calls]
+        self.assertEqual(rendered, [sorted(invoices.ids)], "one run for both invoices")
+        for invoice in invoices:
+            issued = self.messages("invoice_issued", invoice)
+            self.assertEqual(issued.state, "sent", issued.last_error)
+            self.assertTrue(invoice.invoice_pdf_report_id, "stored as the official PDF")
+            self.assertEqual(
+                issued.mail_message_id.attachment_ids.mapped("name"),
+                [invoice.invoice_pdf_report_id.name],
+                "its e-mail attaches that PDF, once",
+            )
 
     def test_switched_off_invoice_messages(self):
         self.env.ref("wisp_billing.message_event_invoice_issued").disabled_company_ids = [

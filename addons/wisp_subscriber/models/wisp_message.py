@@ -176,10 +176,16 @@ class WispMessage(models.Model):
             messages = outbox.browse(row[0] for row in self.env.cr.fetchall())
             if not messages:
                 return
+            messages._prepare_documents()
             for message in messages:
                 message._send_isolated()
             if commit and not Cron._commit_progress(len(messages)):
                 return
+
+    def _prepare_documents(self):
+        """Prepare, once for the whole batch, what its messages attach (billing renders
+        every invoice PDF of the batch in one report run). A failure here only loses the
+        head start: each message then renders its own and fails, if it must, alone."""
 
     def _send_isolated(self):
         """Send one message; a failure is recorded on it and never stops the others."""
@@ -242,9 +248,7 @@ class WispMessage(models.Model):
             raise ValueError(self.env._("The event has no e-mail template."))
         if self.event_id.confidential:
             return self._send_unlogged(document=document, template=template)
-        values = template.with_context(lang=partner.lang)._generate_template(
-            document.ids, ("subject", "body_html", "attachment_ids", "report_template_ids")
-        )[document.id]
+        values = self._render_mail(template.with_context(lang=partner.lang), document)
         return subscriber.message_post(
             body=values["body_html"],
             subject=values["subject"],
@@ -257,6 +261,13 @@ class WispMessage(models.Model):
             subtype_xmlid="mail.mt_note",
             email_layout_xmlid="mail.mail_notification_light",
         )
+
+    def _render_mail(self, template, document):
+        """Subject, body and attachments (``attachment_ids``, and ``attachments`` as
+        ``(name, base64 content)`` for the template's reports) of the e-mail."""
+        return template._generate_template(
+            document.ids, ("subject", "body_html", "attachment_ids", "report_template_ids")
+        )[document.id]
 
     def _send_unlogged(self, body=None, document=None, template=None):
         """Send a secret (an access code) to its recipient only: the SMS ``body``
