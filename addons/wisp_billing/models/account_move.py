@@ -79,23 +79,35 @@ class AccountMove(models.Model):
     # account calls this hook in that same transaction.
     # -------------------------------------------------------------------------
     def _invoice_paid_hook(self):
+        """However the invoices got paid (card, bank reconciliation, wallet), in that
+        transaction; each feature reacts in its own method."""
         res = super()._invoice_paid_hook()
         self._wisp_release_blocked_services()
-        self.filtered(lambda m: m.move_type == "out_invoice")._wisp_queue_message(
-            "payment_received"
-        )
-        self.filtered(lambda m: m.move_type == "out_invoice")._wisp_queue_webhook("invoice.paid")
-        # an access code bought online is delivered however its invoice gets paid
-        # (card, bank reconciliation, wallet), once: see wisp.voucher.purchase._wisp_deliver
+        self._wisp_announce_payment()
+        self._wisp_deliver_access_codes()
+        self._wisp_reward_referrals()
+        return res
+
+    def _wisp_announce_payment(self):
+        """The subscriber's *payment received* message and the *invoice.paid* webhook."""
+        invoices = self.filtered(lambda m: m.move_type == "out_invoice")
+        invoices._wisp_queue_message("payment_received")
+        invoices._wisp_queue_webhook("invoice.paid")
+
+    def _wisp_deliver_access_codes(self):
+        """Deliver the access codes bought online with these invoices, once: see
+        wisp.voucher.purchase._wisp_deliver."""
         self.env["wisp.voucher.purchase"].sudo().search(
             [("invoice_id", "in", self.ids), ("state", "in", ("draft", "paid"))]
         )._wisp_deliver()
+
+    def _wisp_reward_referrals(self):
+        """A referred subscriber's paid invoice may earn its referrer the reward."""
         referred = self.filtered(
             lambda m: m.move_type == "out_invoice" and m.commercial_partner_id.wisp_referred_by_id
         )
         if referred:
             referred.commercial_partner_id._wisp_reward_referral()
-        return res
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
