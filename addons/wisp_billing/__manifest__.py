@@ -1,9 +1,9 @@
 {
     "name": "WISP Billing",
     "summary": "Consolidated recurring invoices with proration, dunning with automatic "
-    "suspension and reactivation and a work list, a wallet kept in the accounting, gift "
-    "cards; balance, payment and prorated plan change from the subscriber header; MRR, "
-    "overdue ageing and dunning on the dashboard",
+    "suspension and reactivation and a work list, a wallet kept in the accounting, card "
+    "payments and autopay; prepaid vouchers (access codes) with resellers and online "
+    "purchase, gift cards, referrals; MRR, overdue ageing and dunning on the dashboard",
     "version": "19.0.1.1.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",
