@@ -128,7 +128,7 @@ class TestWalletTopup(WispPaymentCommon):
         )
 
     def test_topup_is_told_once_with_the_new_balance(self):
-        token = self._demo_token("done")
+        token = self._card_token("done")
         tx = self.env["payment.transaction"]._wisp_wallet_topup_transaction(
             self.subscriber, 50.0, token=token
         )
@@ -136,7 +136,7 @@ class TestWalletTopup(WispPaymentCommon):
         self.assertEqual(len(message), 1)
         self.assertEqual((message.res_model, message.res_id), ("account.payment", tx.payment_id.id))
         # confirmed again by the provider, post-processed again: told once
-        tx._process("demo", {"reference": tx.reference, "simulated_state": "done"})
+        self._provider_answers(tx, "done")
         tx.is_post_processed = False
         tx._post_process()
         self.assertEqual(self.topup_messages(), message)
@@ -148,14 +148,14 @@ class TestWalletTopup(WispPaymentCommon):
 
     def test_failed_or_switched_off_topup_tells_nothing(self):
         tx = self.env["payment.transaction"]._wisp_wallet_topup_transaction(
-            self.subscriber, 40.0, token=self._demo_token("error")
+            self.subscriber, 40.0, token=self._card_token("error")
         )
         self.assertEqual(tx.state, "error")
         self.env.ref("wisp_billing.message_event_wallet_topup").sudo().disabled_company_ids = [
             Command.link(self.company.id)
         ]
         self.env["payment.transaction"]._wisp_wallet_topup_transaction(
-            self.subscriber, 40.0, token=self._demo_token("done")
+            self.subscriber, 40.0, token=self._card_token("done")
         )
         self.assertEqual(self._wallet(), 40.0)
         self.assertFalse(self.topup_messages())
