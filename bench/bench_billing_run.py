@@ -175,8 +175,29 @@ def role_main(args):
     print(json.dumps(result), flush=True)
 
 
+def serve_http(env):
+    """Odoo's HTTP server in a thread of this process, named as the report URL: the
+    invoice PDFs' wkhtmltopdf fetches their stylesheets from it, as from a production
+    server. Without one every run fails to load them, exits 1, and a run of several
+    invoices is then refused by a wkhtmltopdf without patched Qt (Debian's)."""
+    import socket
+
+    import odoo.http
+    from odoo.service import server
+    from odoo.tools import config
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config["http_interface"], config["http_port"] = "127.0.0.1", port
+    server.ThreadedServer(odoo.http.root).http_spawn()
+    env["ir.config_parameter"].set_param("report.url", f"http://127.0.0.1:{port}")
+    env.cr.commit()
+
+
 def drain_messages(env):
     """Send every queued subscriber message as the cron does (a commit per batch)."""
+    serve_http(env)
     Message = env["wisp.message"]
     queued = Message.search_count([("state", "=", "queued")])
     cpu, started = cpu_seconds(), time.perf_counter()

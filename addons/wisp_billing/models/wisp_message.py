@@ -1,13 +1,30 @@
 import base64
+import functools
 import logging
+import subprocess
 
 from odoo import models
+from odoo.addons.base.models.ir_actions_report import _wkhtml
 from odoo.tools import split_every
 
 _logger = logging.getLogger(__name__)
 
 # invoices per report run: Odoo's own batch for Send & Print (account.pdf_generation_batch)
 PDF_BATCH = 80
+
+
+@functools.lru_cache(1)
+def wkhtmltopdf_renders_many():
+    """Whether wkhtmltopdf is built with Odoo's patched Qt. Only then does Odoo render
+    several documents in one run: another build (Debian's) exits 1 on the header and
+    footer switches, and Odoo refuses the batch after rendering all of it."""
+    try:
+        done = subprocess.run(  # noqa: S603 - the binary Odoo itself found and runs
+            [_wkhtml().bin, "--version"], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "patched qt" in done.stdout
 
 
 class WispMessage(models.Model):
@@ -19,6 +36,8 @@ class WispMessage(models.Model):
         stores it (``invoice_pdf_report_file``), instead of one wkhtmltopdf run per
         message: that run, not the e-mail, is what a message costs."""
         super()._prepare_documents()
+        if not wkhtmltopdf_renders_many():
+            return  # each message renders its own PDF
         invoices = self._invoices_to_render()
         Send = self.env["account.move.send"]
         for report, report_invoices in invoices.items():

@@ -2,6 +2,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo.addons.wisp_billing.models import wisp_message
 from odoo.tests import tagged
 
 from .common import D, WispBillingCase
@@ -45,9 +46,9 @@ class TestBillingMessages(WispBillingCase):
         invoice._wisp_queue_message("payment_received")
         self.assertEqual(self.messages("payment_received", invoice), received)
 
-    def test_a_batch_renders_its_invoice_pdfs_in_one_run(self):
-        """The sending batch renders every invoice it e-mails in one report run, stored
-        as each invoice's official PDF, which its e-mail attaches: not one run each."""
+    def send_two_invoices(self, renders_many):
+        """Issue two invoices, send their messages; return the invoices and the ids of
+        each report run (``renders_many``: wkhtmltopdf has Odoo's patched Qt)."""
         other = self.subscriber.copy({"name": "Second Subscriber", "email": "second@example.com"})
         with freeze_time("2026-04-01"):
             self.new_service()
@@ -59,11 +60,22 @@ class TestBillingMessages(WispBillingCase):
         ours = Message.search([("res_model", "=", "account.move"), ("res_id", "in", invoices.ids)])
         (Message.search([("state", "=", "queued")]) - ours).write({"state": "sent"})
         Report = type(self.env["ir.actions.report"])
-        with patch.object(
-            Report, "_pre_render_qweb_pdf", autospec=True, side_effect=Report._pre_render_qweb_pdf
-        ) as render:
+        with (
+            patch.object(
+                Report,
+                "_pre_render_qweb_pdf",
+                autospec=True,
+                side_effect=Report._pre_render_qweb_pdf,
+            ) as render,
+            patch(f"{wisp_message.__name__}.wkhtmltopdf_renders_many", return_value=renders_many),
+        ):
             self.env["wisp.message"]._cron_send(commit=False)
-        rendered = [sorted(call.kwargs["res_ids"]) for call in render.mock_calls]
+        return invoices, [sorted(call.kwargs["res_ids"]) for call in render.mock_calls]
+
+    def test_a_batch_renders_its_invoice_pdfs_in_one_run(self):
+        """The sending batch renders every invoice it e-mails in one report run, stored
+        as each invoice's official PDF, which its e-mail attaches: not one run each."""
+        invoices, rendered = self.send_two_invoices(renders_many=True)
         self.assertEqual(rendered, [sorted(invoices.ids)], "one run for both invoices")
         for invoice in invoices:
             issued = self.messages("invoice_issued", invoice)
@@ -74,6 +86,16 @@ class TestBillingMessages(WispBillingCase):
                 [invoice.invoice_pdf_report_id.name],
                 "its e-mail attaches that PDF, once",
             )
+
+    def test_a_wkhtmltopdf_without_patched_qt_renders_each_invoice_alone(self):
+        """Odoo refuses a run of several documents without patched Qt: no batch is
+        tried, each message renders its own PDF."""
+        invoices, rendered = self.send_two_invoices(renders_many=False)
+        self.assertEqual(sorted(rendered), [[invoice.id] for invoice in invoices.sorted("id")])
+        for invoice in invoices:
+            issued = self.messages("invoice_issued", invoice)
+            self.assertEqual(issued.state, "sent", issued.last_error)
+            self.assertTrue(issued.mail_message_id.attachment_ids, "the invoice is attached")
 
     def test_switched_off_invoice_messages(self):
         self.env.ref("wisp_billing.message_event_invoice_issued").disabled_company_ids = [
