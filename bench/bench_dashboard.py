@@ -25,6 +25,7 @@ and a provisioning job are made through the ORM, then copied row by row in SQL
 
 import argparse
 import statistics
+from contextlib import contextmanager
 
 from common import ADDONS, ensure_chart, ensure_upgraded, install, measure, odoo_env
 
@@ -312,28 +313,41 @@ def timed(env, call, repeat):
     return median, runs[0]["queries"], result
 
 
+@contextmanager
+def populated_env(database, subscribers):
+    """A superuser environment on ``database`` (installed, and upgraded to the current
+    code) holding ``subscribers`` made by :func:`populate`, built on first use. Yields
+    ``(env, fresh)``: ``fresh`` when this call built them (not committed yet)."""
+    install(database, MODULES, ADDONS)
+    # from the base addon: upgrading it upgrades every WISP addon installed on it
+    ensure_upgraded(database)
+    registry = odoo_env(database, MODULES)
+    from odoo import SUPERUSER_ID, api
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+        built = env["ir.config_parameter"].get_param(MARKER)
+        fresh = built != str(subscribers)
+        if fresh:
+            if built:
+                raise SystemExit(
+                    f"{database} holds {built} subscribers: drop it to build {subscribers}"
+                )
+            populate(env, subscribers)
+        yield env, fresh
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    install(DATABASE, MODULES, ADDONS)
-    # from the base addon: upgrading it upgrades every WISP addon installed on it
-    ensure_upgraded(DATABASE)
-    registry = odoo_env(DATABASE, MODULES)
-    from odoo import SUPERUSER_ID, api
+    from odoo import api
 
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-        built = env["ir.config_parameter"].get_param(MARKER)
-        if built != str(args.subscribers):
-            if built:
-                raise SystemExit(
-                    f"{DATABASE} holds {built} subscribers: drop it to build {args.subscribers}"
-                )
-            populate(env, args.subscribers)
-            cr.commit()
+    with populated_env(DATABASE, args.subscribers) as (env, _fresh):
+        cr = env.cr
+        cr.commit()
         admin = env.ref("base.user_admin")
         user_env = api.Environment(cr, admin.id, {"tz": admin.tz or "UTC"})
         cr.execute("SELECT count(*) FROM res_partner WHERE subscriber_state IS NOT NULL")

@@ -15,12 +15,9 @@ account is made a referrer of the next one, and the 50 Mbit/s plan's services ge
 
 import argparse
 
-from bench_dashboard import PREFIX, populate, timed
-from common import ADDONS, ensure_upgraded, install, odoo_env
+from bench_dashboard import PREFIX, populated_env, timed
 
 DATABASE = "wisp_bench_segments"
-MODULES = "wisp_billing,wisp_network"
-MARKER = "wisp_bench_dashboard.subscribers"
 
 
 def searches(env):
@@ -48,20 +45,11 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    install(DATABASE, MODULES, ADDONS)
-    ensure_upgraded(DATABASE)
-    registry = odoo_env(DATABASE, MODULES)
-    from odoo import SUPERUSER_ID, api
+    from odoo import api
 
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-        built = env["ir.config_parameter"].get_param(MARKER)
-        if built != str(args.subscribers):
-            if built:
-                raise SystemExit(
-                    f"{DATABASE} holds {built} subscribers: drop it to build {args.subscribers}"
-                )
-            populate(env, args.subscribers)
+    with populated_env(DATABASE, args.subscribers) as (env, fresh):
+        cr = env.cr
+        if fresh:
             # every tenth account referred the next one
             cr.execute(
                 """UPDATE res_partner p SET wisp_referred_by_id = r.referrer

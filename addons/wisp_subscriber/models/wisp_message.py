@@ -5,6 +5,7 @@ from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 from ..tools.access import MANAGER, check_groups
+from ..tools.outbox import trigger_after_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -147,11 +148,7 @@ class WispMessage(models.Model):
         )
         if not self.env.cr.rowcount:
             return False  # all told already
-        # one cron trigger per transaction, not one per message
-        precommit = self.env.cr.precommit
-        if not precommit.data.get("wisp_message_trigger"):
-            precommit.data["wisp_message_trigger"] = True
-            precommit.add(self.env.ref("wisp_subscriber.ir_cron_wisp_message_send")._trigger)
+        trigger_after_commit(self.env, "wisp_subscriber.ir_cron_wisp_message_send")
         return True
 
     # ------------------------------------------------------------- sending

@@ -8,6 +8,7 @@ from odoo import api, fields, models
 
 from ..tools import webhook as transport
 from ..tools.access import MANAGER, check_groups
+from ..tools.outbox import trigger_after_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -104,11 +105,7 @@ class WispWebhookDelivery(models.Model):
         if not vals_list:
             return False
         self.sudo().create(vals_list)
-        # one cron trigger per transaction, run after its commit
-        precommit = self.env.cr.precommit
-        if not precommit.data.get("wisp_webhook_trigger"):
-            precommit.data["wisp_webhook_trigger"] = True
-            precommit.add(self.env.ref("wisp_subscriber.ir_cron_wisp_webhook_deliver")._trigger)
+        trigger_after_commit(self.env, "wisp_subscriber.ir_cron_wisp_webhook_deliver")
         return True
 
     # ------------------------------------------------------------ delivering
