@@ -76,26 +76,31 @@ def radius_sql(dsn, schema, query, params=None):
     return rows
 
 
+def capped_plan(env, name):
+    """A 50/10 Mbit/s plan with a 1 GB data cap, throttled to 2/0.5 Mbit/s beyond it."""
+    return env["product.product"].create(
+        {
+            "name": name,
+            "type": "service",
+            "is_wisp_plan": True,
+            "service_type": "internet",
+            "list_price": 45.0,
+            "download_kbps": 50000,
+            "upload_kbps": 10000,
+            "data_cap_gb": 1,
+            "fup_download_kbps": 2000,
+            "fup_upload_kbps": 500,
+        }
+    )
+
+
 class WispNetworkCase(WispSubscriberCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.emu, cls.router = start_emulated_router(cls, cls.site)
         cls.plan.write({"burst_download_kbps": 30000, "burst_upload_kbps": 6000})
-        cls.plan_capped = cls.env["product.product"].create(
-            {
-                "name": "Test Capped 50",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "internet",
-                "list_price": 45.0,
-                "download_kbps": 50000,
-                "upload_kbps": 10000,
-                "data_cap_gb": 1,
-                "fup_download_kbps": 2000,
-                "fup_upload_kbps": 500,
-            }
-        )
+        cls.plan_capped = capped_plan(cls.env, "Test Capped 50")
         cls.Job = cls.env["wisp.network.job"]
 
     def setUp(self):

@@ -4,6 +4,8 @@ from odoo import fields
 from odoo.addons.wisp_subscriber.tests.common import WispSubscriberCase
 from odoo.tests import tagged
 
+from .common import capped_plan
+
 
 @tagged("post_install", "-at_install")
 class TestCapUsageFact(WispSubscriberCase):
@@ -13,20 +15,7 @@ class TestCapUsageFact(WispSubscriberCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.plan_capped = cls.env["product.product"].create(
-            {
-                "name": "Test Capped 1 GB",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "internet",
-                "list_price": 45.0,
-                "download_kbps": 50000,
-                "upload_kbps": 10000,
-                "data_cap_gb": 1,
-                "fup_download_kbps": 2000,
-                "fup_upload_kbps": 500,
-            }
-        )
+        cls.plan_capped = capped_plan(cls.env, "Test Capped 1 GB")
         cls.today = fields.Date.context_today(cls.env.user)
 
     def capped_account(self, activated_days_ago, in_cycle_mb, before_cycle_mb=500.0):

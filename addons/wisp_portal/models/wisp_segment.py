@@ -8,6 +8,18 @@ from odoo.fields import Domain
 # The offer link a campaign carries: the portal opens the plan change page of the
 # subscriber's service that may take the plan, with the plan preselected.
 OFFER_ROUTE = "/my/plan-offer"
+# the fields a segment's filter is made of
+CONDITIONS = (
+    "company_id",
+    "subscriber_state",
+    "plan_ids",
+    "site_ids",
+    "prepaid_expiry_days",
+    "cap_usage_percent",
+    "overdue",
+    "no_autopay",
+    "min_referrals",
+)
 
 
 class WispSegment(models.Model):
@@ -123,32 +135,12 @@ class WispSegment(models.Model):
             domain &= Domain("wisp_referral_count", ">=", self.min_referrals)
         return domain
 
-    @api.depends(
-        "company_id",
-        "subscriber_state",
-        "plan_ids",
-        "site_ids",
-        "prepaid_expiry_days",
-        "cap_usage_percent",
-        "overdue",
-        "no_autopay",
-        "min_referrals",
-    )
+    @api.depends(*CONDITIONS)
     def _compute_mailing_domain(self):
         for segment in self:
             segment.mailing_domain = repr(list(segment._wisp_domain()))
 
-    @api.depends(
-        "company_id",
-        "subscriber_state",
-        "plan_ids",
-        "site_ids",
-        "prepaid_expiry_days",
-        "cap_usage_percent",
-        "overdue",
-        "no_autopay",
-        "min_referrals",
-    )
+    @api.depends(*CONDITIONS)
     def _compute_subscriber_count(self):
         Partner = self.env["res.partner"]
         for segment in self:
