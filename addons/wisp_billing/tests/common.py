@@ -30,6 +30,20 @@ def make_quarterly_plan(env, name="Quarterly", price=90.0):
     )
 
 
+def code_mail(env, purchase):
+    """The e-mail that took the access code of ``purchase`` to its buyer."""
+    return (
+        env["mail.mail"]
+        .sudo()
+        .search(
+            [
+                ("recipient_ids", "in", purchase.partner_id.ids),
+                ("subject", "ilike", "access code"),
+            ]
+        )
+    )
+
+
 class WispBillingCase(AccountTestInvoicingCommon):
     """A company with a chart of accounts, untaxed plans and a subscriber
     billed on the 1st, in advance."""

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from .common import code_mail
 from .payment_common import WispPaymentCommon
 from .test_voucher import make_prepaid_plan
 
@@ -120,16 +121,7 @@ class TestVoucherPurchase(WispPaymentCommon):
         self.env["wisp.message"]._cron_send(commit=False)
         self.assertEqual(message.state, "sent", message.last_error)
         # the code is a secret: an e-mail deleted once sent, in no chatter staff read
-        mail = (
-            self.env["mail.mail"]
-            .sudo()
-            .search(
-                [
-                    ("recipient_ids", "in", purchase.partner_id.ids),
-                    ("subject", "ilike", "access code"),
-                ]
-            )
-        )
+        mail = code_mail(self.env, purchase)
         self.assertIn(voucher.code, mail.body_html)
         self.assertEqual((mail.recipient_ids, mail.auto_delete), (purchase.partner_id, True))
         logged = self.env["mail.message"].search(

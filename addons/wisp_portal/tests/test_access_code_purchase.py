@@ -1,5 +1,6 @@
 import re
 
+from odoo.addons.wisp_billing.tests.common import code_mail
 from odoo.tests import JsonRpcException, tagged
 from odoo.tools import mute_logger
 
@@ -66,16 +67,7 @@ class TestAccessCodePurchase(WispPortalCase):
         self.assertEqual(len(message), 1)
         self.env["wisp.message"]._cron_send(commit=False)
         self.assertEqual(message.state, "sent", message.last_error)
-        mail = (
-            self.env["mail.mail"]
-            .sudo()
-            .search(
-                [
-                    ("recipient_ids", "in", purchase.partner_id.ids),
-                    ("subject", "ilike", "access code"),
-                ]
-            )
-        )
+        mail = code_mail(self.env, purchase)
         self.assertIn(voucher.code, mail.body_html)
         self.assertEqual(mail.recipient_ids.email, email)
 
