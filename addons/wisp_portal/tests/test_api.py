@@ -156,6 +156,23 @@ class TestApiAuth(WispApiCase):
         client.action_new_key()
         self.assertTrue(client.key_hint)
 
+    def test_new_key_is_shown_to_its_maker_only(self):
+        other_company = self.env["res.company"].create({"name": "Other WISP"})
+        other_manager = new_test_user(
+            self.env,
+            login="t_api_other_manager",
+            groups="wisp_subscriber.group_wisp_manager",
+            company_id=other_company.id,
+            company_ids=[Command.set(other_company.ids)],
+        )
+        action = self.client.with_user(self.manager).action_new_key()
+        shown = self.env["wisp.api.client.key"].browse(action["res_id"])
+        self.assertTrue(shown.with_user(self.manager).key.startswith(self.client.key_hint))
+        Key = self.env["wisp.api.client.key"].with_user(other_manager)
+        self.assertFalse(Key.search([]))
+        with self.assertRaises(AccessError):
+            shown.with_user(other_manager).read(["key"])
+
 
 @tagged("post_install", "-at_install")
 class TestApiOperations(WispApiCase):
