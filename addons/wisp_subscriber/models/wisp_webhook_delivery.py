@@ -112,8 +112,10 @@ class WispWebhookDelivery(models.Model):
 
     @api.model
     def _cron_deliver(self, batch_size=BATCH_SIZE, commit=True):
-        """Deliver the due rows in batches, each batch committed on its own
-        (``commit=False``: in the caller's transaction, for tests)."""
+        """Deliver the due rows in batches, each row's outcome committed as soon as its
+        receiver answered: a later failure (a worker killed, a write that conflicts)
+        rolls back no delivery already made, so it is not sent again (``commit=False``:
+        in the caller's transaction, for tests)."""
         Cron = self.env["ir.cron"]
         while True:
             self.flush_model()
@@ -140,12 +142,12 @@ class WispWebhookDelivery(models.Model):
                             "Not tried: the receiver failed just before (%(error)s)", error=error
                         )
                     )
-                    continue
-                error = delivery._deliver()
-                if error:
-                    failed[delivery.webhook_id] = error
-            if commit and not Cron._commit_progress(len(deliveries)):
-                return
+                else:
+                    error = delivery._deliver()
+                    if error:
+                        failed[delivery.webhook_id] = error
+                if commit and not Cron._commit_progress(1):
+                    return
 
     def _deliver(self):
         """POST this row to its receiver; return None, or the error kept on the row."""

@@ -237,6 +237,35 @@ class TestWebhookDelivery(LoopbackTimeouts, WispSubscriberCase):
         self.assertIn("Not tried", second.last_error)
         self.assertEqual((first.state, second.state), ("queued", "queued"), "both retried later")
 
+    def test_each_delivery_is_committed_before_the_next_is_sent(self):
+        services = self.new_service("active") | self.new_service("active")
+        with WebhookReceiver() as receiver:
+            self.new_webhook(receiver.url)
+            services.action_suspend()
+            self.Delivery.search([("state", "=", "queued")]).write(
+                {"next_attempt": "2000-01-01 00:00:00"}
+            )
+            steps = []
+            real_post = transport.post
+
+            def post(*args, **kwargs):
+                steps.append("post")
+                return real_post(*args, **kwargs)
+
+            def commit_progress(cron, processed=0, **kwargs):
+                steps.append(f"commit {processed}")
+                return 60.0
+
+            Cron = type(self.env["ir.cron"])
+            with (
+                patch.object(transport, "post", post),
+                patch.object(Cron, "_commit_progress", commit_progress),
+            ):
+                self.Delivery._cron_deliver()
+        # a rollback after a delivery (worker killed, conflict) never undoes one made
+        self.assertEqual(steps, ["post", "commit 1", "post", "commit 1"])
+        self.assertEqual(len(receiver.requests), 2)
+
     def test_unexpected_error_stays_on_its_row(self):
         service = self.new_service("active")
         with WebhookReceiver() as receiver:
