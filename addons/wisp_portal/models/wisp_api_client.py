@@ -147,8 +147,17 @@ class WispApiClient(models.Model):
 
     def _api_lock(self):
         """Serialise this client's writing calls: a retry racing its original waits here,
-        then finds what the original made (idempotency on ``external_ref``)."""
-        self.env.cr.execute("SELECT id FROM wisp_api_client WHERE id = %s FOR UPDATE", [self.id])
+        then finds what the original made (idempotency on ``external_ref``).
+
+        A row *change*, not a ``SELECT ... FOR UPDATE``: under REPEATABLE READ the call
+        that waited would go on with its old snapshot, blind to what the original just
+        committed. Changing the row makes it fail with a serialization error instead,
+        and Odoo reruns the request on a fresh snapshot, which sees the original."""
+        self.env.cr.execute(
+            "UPDATE wisp_api_client SET last_used = now() at time zone 'utc' WHERE id = %s",
+            [self.id],
+        )
+        self.invalidate_recordset(["last_used"])
 
     def _api_plans(self):
         """The plans a prospect may ask for, with their public fields only."""

@@ -1,11 +1,14 @@
 """The REST API (``routers/wisp_api.py``) through FastAPI's test client, as an
 integration calls it: keys, scopes, the four operations and their refusals."""
 
-from odoo import Command
+import psycopg2
+
+from odoo import SUPERUSER_ID, Command, api, sql_db
 from odoo.addons.fastapi.tests.common import FastAPITransactionCase
 from odoo.addons.wisp_billing.tests.common import WispBillingCase
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from ..models.wisp_api_client import hash_key
 
@@ -172,6 +175,39 @@ class TestApiAuth(WispApiCase):
         self.assertFalse(Key.search([]))
         with self.assertRaises(AccessError):
             shown.with_user(other_manager).read(["key"])
+
+
+@tagged("post_install", "-at_install")
+class TestApiRace(TransactionCase):
+    """Two real transactions, as two API calls racing: the test's own is not one."""
+
+    def test_a_racing_call_is_rerun_on_a_fresh_snapshot(self):
+        db = sql_db.db_connect(self.env.cr.dbname)
+        with db.cursor() as cr:
+            cr.execute(
+                "INSERT INTO wisp_api_client (name, company_id, active)"
+                " VALUES ('Race', %s, true) RETURNING id",
+                [self.env.company.id],
+            )
+            client_id = cr.fetchone()[0]
+        self.addCleanup(self._drop_client, db, client_id)
+        with db.cursor() as original, db.cursor() as retry:
+            retry.execute("SELECT 1")  # the retry's snapshot: before the original commits
+            Client = api.Environment(original, SUPERUSER_ID, {})["wisp.api.client"]
+            Client.browse(client_id)._api_lock()
+            original.commit()
+            Client = api.Environment(retry, SUPERUSER_ID, {})["wisp.api.client"]
+            # not a wait then a stale read: an error Odoo's request retry reruns
+            with (
+                mute_logger("odoo.sql_db"),
+                self.assertRaises(psycopg2.errors.SerializationFailure),
+            ):
+                Client.browse(client_id)._api_lock()
+
+    @staticmethod
+    def _drop_client(db, client_id):
+        with db.cursor() as cr:
+            cr.execute("DELETE FROM wisp_api_client WHERE id = %s", [client_id])
 
 
 @tagged("post_install", "-at_install")
