@@ -589,6 +589,46 @@ def test_ping_needs_the_router_api(dsn):
     assert result.sent == 4 and result.loss_pct == 25.0
 
 
+def test_check_connection_reads_no_state(backend, monkeypatch):
+    """The router's "check connection" button: a few look-ups for no login, the
+    same whatever the number of services (it used to read the whole state)."""
+
+    def read_state():
+        raise AssertionError("check_connection must not read the whole state")
+
+    counts = []
+    for size in (3, 300):
+        backend.apply([service(f"u{i:04d}") for i in range(size)])
+        trips = backend.round_trips
+        with monkeypatch.context() as patch:
+            patch.setattr(backend, "read_state", read_state)
+            assert backend.check_connection() == {}
+        counts.append(backend.round_trips - trips)
+    assert counts[0] == counts[1] <= 4
+
+
+def test_check_connection_asks_the_router_api_too(dsn, db):
+    class Router:
+        def check_connection(self):
+            return {"platform": "MikroTik"}
+
+    backend = RadiusBackend(dsn, nas=NAS, ping_via=Router())
+    try:
+        assert backend.check_connection() == {"platform": "MikroTik"}
+    finally:
+        backend.close()
+
+
+def test_check_connection_without_the_tables_is_a_clear_error(dsn, db):
+    backend = RadiusBackend(dsn, nas=NAS, schema="wisp_no_such_schema")
+    try:
+        with pytest.raises(BackendError) as info:
+            backend.check_connection()
+    finally:
+        backend.close()
+    assert "RADIUS database check failed" in str(info.value)
+
+
 # ------------------------------------------------------------------ secrets
 
 

@@ -126,7 +126,8 @@ Design choices:
   no answer is a transient :class:`BackendError`, a NAS without a known secret
   a permanent one. ``disconnect`` is the same for one login.
 * ``ping`` is delegated to ``ping_via`` (the router's API adapter): RADIUS
-  cannot ping.
+  cannot ping. ``check_connection`` reads the managed tables for no login (a
+  few index look-ups) and then checks ``ping_via``'s connection, if any.
 
 Passwords, the DSN's password and the NAS shared secrets never appear in
 exceptions or logs.
@@ -893,6 +894,21 @@ class RadiusBackend(Backend):
             return dict(cur.fetchall())
 
     # -------------------------------------------------------- ping, usage
+
+    def check_connection(self):
+        """Reach the RADIUS database and its managed tables, then the router's API
+        when there is one (``ping_via``): the check behind the router's button.
+
+        The tables are read for no login (index look-ups, whatever the number of
+        services), which proves the schema and the NAS settings without reading
+        the whole state. Returns the API's answer, or ``{}`` without an API.
+        """
+        nas = self._scoped_nas()
+        with self._transaction("check") as cur:
+            self._read_rows(cur, nas, logins=())
+        if self.ping_via is None:
+            return {}
+        return self.ping_via.check_connection()
 
     def ping(self, address, count=5):
         if self.ping_via is None:

@@ -747,13 +747,7 @@ class WispRouter(models.Model):
         backend = None
         try:
             backend = self.sudo()._get_backend()
-            if self.backend == "radius":
-                backend.read_state()
-                api = backend.ping_via
-            else:
-                api = backend
-            if api is not None:
-                api.check_connection()
+            backend.check_connection()
         except BackendError as exc:
             self._record_contact(exc)
             message, kind = str(exc), "danger"

@@ -112,11 +112,15 @@ class WispServiceUsage(models.Model):
                 "usage_counter_download": keep(usage.download_bytes, last_down),
                 "usage_counter_upload": keep(usage.upload_bytes, last_up),
             }
-            if down or up:
-                counters["last_traffic_date"] = now
-            service.write(counters)
             if not (down or up):
+                # an idle service: no write (and no write_date) unless its counter moved
+                if (counters["usage_counter_download"], counters["usage_counter_upload"]) != (
+                    last_down,
+                    last_up,
+                ):
+                    service.write(counters)
                 continue
+            service.write({**counters, "last_traffic_date": now})
             row = rows.get(service)
             if row:
                 row.write(

@@ -153,6 +153,17 @@ class TestProvisioningRadius(WispNetworkCase):
         self.run_jobs()
         self.assertEqual((job.state, job.result), ("done", "session dropped"))
 
+    def test_check_connection_of_a_radius_router(self):
+        network = self.radius_router.with_user(self.network)
+        self.assertEqual(network.action_check_connection()["params"]["type"], "success")
+        self.assertEqual(self.radius_router.reachability, "reachable")
+        # tables that are not there: a permanent error, named, not a timeout
+        self.radius_router.radius_server_id.schema = "wisp_no_such_schema"
+        params = network.action_check_connection()["params"]
+        self.assertEqual(params["type"], "danger")
+        self.assertIn("RADIUS database check failed", params["message"])
+        self.assertEqual(self.radius_router.reachability, "error")
+
     def test_live_session_history_and_disconnect_from_radacct(self):
         service = self.new_service("active", site_id=self.radius_site.id)
         self.run_jobs()

@@ -38,6 +38,21 @@ class TestUsage(WispNetworkCase):
         self.collect()
         self.assertEqual(usage.download_mb, 19.0)
 
+    def test_an_idle_service_is_not_written(self):
+        """Readings repeat every few minutes: a service whose counters did not
+        move is not written."""
+        service = self.new_service("active")
+        self.run_jobs()
+        self.emu.connect_session(service.login)
+        self.emu.add_traffic(service.login, upload=10**6, download=10**6)
+        self.collect()
+        with patch.object(type(service), "write", autospec=True) as write:
+            self.collect()
+        self.assertFalse(write.called, "an idle service is not written")
+        self.emu.add_traffic(service.login, upload=0, download=10**6)
+        self.collect()
+        self.assertEqual(service.usage_ids.download_mb, 2.0)
+
     @mute_logger("odoo.addons.wisp_subscriber.tools.each_alone")
     def test_one_routers_bad_reading_leaves_the_others_recorded(self):
         site_2 = self.env["wisp.site"].create({"name": "Second Tower", "code": "T2"})
