@@ -276,6 +276,12 @@ class WispMessage(models.Model):
                 {"partner_id": partner.id, "number": partner.wisp_sms_number, "body": body}
             )
             sms.send(unlink_failed=True, raise_exception=True)
+            # a refusal by the provider (bad number, no credit) does not raise: the
+            # code would be lost while the message says sent
+            if sms.state == "error":
+                raise ValueError(
+                    self.env._("The SMS provider refused it: %(reason)s", reason=sms.failure_type)
+                )
         else:
             values = template.with_context(lang=partner.lang)._generate_template(
                 document.ids, ("subject", "body_html", "email_from")
