@@ -225,6 +225,10 @@ class WispMessage(models.Model):
         if not document:
             raise ValueError(self.env._("The document of this message no longer exists."))
         partner = self.partner_id
+        # a retried "not sent" row, or an address removed since: Odoo would log the
+        # message and notify nobody, and the row would say sent
+        if not (partner.email if self.channel == "email" else partner.wisp_sms_number):
+            raise ValueError(self.env._("The recipient has no address on this channel."))
         subscriber = partner.commercial_partner_id.with_context(
             mail_notify_force_send=False, lang=partner.lang
         )

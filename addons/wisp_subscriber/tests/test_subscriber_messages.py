@@ -118,6 +118,18 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
         self.assertEqual(message.state, "cancel")
         self.assertIn("no e-mail address or mobile number", message.last_error)
 
+    def test_retried_without_an_address_is_not_marked_sent(self):
+        self.subscriber.email = False
+        self.new_service("suspended")
+        message = self.messages("services_suspended")
+        message.with_user(self.manager).action_retry()
+        # due for the cron, whose clock is this test's transaction start
+        message.next_attempt = fields.Datetime.now() - timedelta(hours=1)
+        self.send_queued()
+        self.assertEqual(message.state, "queued", "tried again, never said sent")
+        self.assertIn("no address on this channel", message.last_error)
+        self.assertFalse(message.mail_message_id)
+
     def test_failed_send_is_retried_and_does_not_stop_the_others(self):
         self.new_service("suspended")
         self.other_subscriber.email = "other@example.com"
