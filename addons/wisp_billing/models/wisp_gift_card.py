@@ -88,17 +88,20 @@ class WispGiftCard(models.Model):
         if error:
             Attempt._log(client_key, code, "refused")
             raise UserError(error)
-        move = partner.commercial_partner_id._wisp_wallet_grant(
-            card.amount, "gift_card", self.env._("Gift card %(code)s", code=card.code)
-        )
-        card.sudo().write(
-            {
-                "state": "redeemed",
-                "partner_id": partner.commercial_partner_id.id,
-                "redeemed_date": fields.Datetime.now(),
-                "move_id": move.id,
-            }
-        )
+        # a refusal from the accounting (posting the entry) leaves no draft entry behind:
+        # the portal answers it with a page, so nothing rolls the request back
+        with self.env.cr.savepoint():
+            move = partner.commercial_partner_id._wisp_wallet_grant(
+                card.amount, "gift_card", self.env._("Gift card %(code)s", code=card.code)
+            )
+            card.sudo().write(
+                {
+                    "state": "redeemed",
+                    "partner_id": partner.commercial_partner_id.id,
+                    "redeemed_date": fields.Datetime.now(),
+                    "move_id": move.id,
+                }
+            )
         Attempt._log(client_key, code, "success")
         return card
 

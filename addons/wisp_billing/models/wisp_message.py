@@ -56,11 +56,13 @@ class WispMessage(models.Model):
         """``{invoice report: invoices}``: the posted invoices without their official PDF
         yet that these e-mails attach an invoice report of."""
         to_render = {}
-        for message in self.filtered(
-            lambda m: m.channel == "email" and m.res_model == "account.move"
-        ):
+        emails = self.filtered(lambda m: m.channel == "email" and m.res_model == "account.move")
+        # the batch's invoices read together, not one query per message
+        invoices = self.env["account.move"].browse(emails.mapped("res_id")).exists()
+        by_id = {invoice.id: invoice for invoice in invoices}
+        for message in emails:
             report = message._invoice_report()
-            invoice = self.env["account.move"].browse(message.res_id).exists()
+            invoice = by_id.get(message.res_id, invoices.browse())
             if report and invoice.state == "posted" and not invoice.invoice_pdf_report_id:
                 to_render[report] = to_render.get(report, invoice.browse()) | invoice
         return to_render

@@ -1,4 +1,7 @@
+from unittest.mock import patch
+
 from odoo import http
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -88,3 +91,18 @@ class TestPortalGiftCard(WispPortalCase):
         self.assertEqual(response.status_code, 400)
         self.assertIn("expired", response.text)
         self.assertEqual(self.card.state, "new")
+
+    def test_entry_that_cannot_be_posted_leaves_nothing_behind(self):
+        self.authenticate("alice", "alice")
+
+        def refuse(moves):
+            raise UserError(moves.env._("The period is locked."))
+
+        Move = self.registry["account.move"]
+        with patch.object(Move, "action_post", refuse), mute_logger(ATTEMPT_LOGGER):
+            response = self.redeem(self.card.code)
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("period is locked", response.text)
+        self.assertEqual(self.card.state, "new")
+        label = f"Gift card {self.card.code}"
+        self.assertFalse(self.env["account.move"].search([("ref", "=", label)]), "no draft left")

@@ -225,6 +225,10 @@ class WispMessage(models.Model):
         if not document:
             raise ValueError(self.env._("The document of this message no longer exists."))
         partner = self.partner_id
+        # a retried "not sent" row, or an address removed since: Odoo would log the
+        # message and notify nobody, and the row would say sent
+        if not (partner.email if self.channel == "email" else partner.wisp_sms_number):
+            raise ValueError(self.env._("The recipient has no address on this channel."))
         subscriber = partner.commercial_partner_id.with_context(
             mail_notify_force_send=False, lang=partner.lang
         )
@@ -276,6 +280,12 @@ class WispMessage(models.Model):
                 {"partner_id": partner.id, "number": partner.wisp_sms_number, "body": body}
             )
             sms.send(unlink_failed=True, raise_exception=True)
+            # a refusal by the provider (bad number, no credit) does not raise: the
+            # code would be lost while the message says sent
+            if sms.state == "error":
+                raise ValueError(
+                    self.env._("The SMS provider refused it: %(reason)s", reason=sms.failure_type)
+                )
         else:
             values = template.with_context(lang=partner.lang)._generate_template(
                 document.ids, ("subject", "body_html", "email_from")

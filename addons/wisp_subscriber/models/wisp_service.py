@@ -590,10 +590,12 @@ class WispService(models.Model):
             self.env.su and self.env.context.get("wisp_import")
         ):
             return
-        messages = {service._wisp_state_message(transition) for service in self}
-        Message = self.env["wisp.message"]
-        for code, document, partner, key in messages:
-            Message._queue(code, document, partner, key=key)
+        # one INSERT per event code, not per message: a cron may suspend many at once
+        by_code = {}
+        for code, document, partner, key in {s._wisp_state_message(transition) for s in self}:
+            by_code.setdefault(code, []).append((document, partner, key))
+        for code, items in by_code.items():
+            self.env["wisp.message"]._queue_batch(code, items)
 
     def _wisp_state_message(self, transition):
         """What tells this service's subscriber about ``transition``: ``(event code,

@@ -118,6 +118,18 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
         self.assertEqual(message.state, "cancel")
         self.assertIn("no e-mail address or mobile number", message.last_error)
 
+    def test_retried_without_an_address_is_not_marked_sent(self):
+        self.subscriber.email = False
+        self.new_service("suspended")
+        message = self.messages("services_suspended")
+        message.with_user(self.manager).action_retry()
+        # due for the cron, whose clock is this test's transaction start
+        message.next_attempt = fields.Datetime.now() - timedelta(hours=1)
+        self.send_queued()
+        self.assertEqual(message.state, "queued", "tried again, never said sent")
+        self.assertIn("no address on this channel", message.last_error)
+        self.assertFalse(message.mail_message_id)
+
     def test_failed_send_is_retried_and_does_not_stop_the_others(self):
         self.new_service("suspended")
         self.other_subscriber.email = "other@example.com"
@@ -300,6 +312,21 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
         # staff of both companies, working in the other one, read it
         self.manager.write({"company_ids": [(4, other.id)]})
         self.assertEqual(their_message.with_user(self.manager).with_company(other).state, "queued")
+
+    def test_confidential_sms_refused_by_the_provider_is_not_marked_sent(self):
+        """The provider refusing the text of an access code leaves it to be retried."""
+        event = self.env.ref("wisp_subscriber.message_event_services_suspended")
+        event.sudo().confidential = True
+        self.subscriber.write({"phone": SMS_NUMBER, "wisp_message_channel": "sms"})
+        self.new_service("suspended")
+        queued = self.messages("services_suspended")
+        self.assertEqual(queued.channel, "sms")
+        with self.mock_sms_twilio_gateway(error_type="wrong_number_format"):
+            self.Message._cron_send(commit=False)
+        self.assertEqual(queued.state, "queued", "tried again later")
+        self.assertEqual(queued.attempts, 1)
+        self.assertIn("sms_number_format", queued.last_error)
+        self.assertFalse(queued.mail_message_id)
 
     def test_confidential_event_is_sent_without_a_trace_in_the_chatter(self):
         """An access code reaches its buyer only: not logged where staff read it."""
