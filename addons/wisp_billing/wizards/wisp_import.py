@@ -1,5 +1,6 @@
 """Migration, the billing part: opening balances and the day billing takes over."""
 
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -60,9 +61,10 @@ class WispImport(models.TransientModel):
         balances = self._wisp_balances(rows)
         existing = self._wisp_existing("account.move.line", balances)
         currency = self.env.company.currency_id
-        Line = self.env["account.move.line"].sudo()
+        lines = self.env["account.move.line"].sudo().browse(existing.values())
+        line_by_id = {line.id: line for line in lines}
         for ref, line_id in existing.items():
-            line = Line.browse(line_id)
+            line = line_by_id[line_id]
             row, amount = balances[ref]
             if currency.compare_amounts(line.balance, amount):
                 errors.append(
@@ -106,12 +108,15 @@ class WispImport(models.TransientModel):
         """Services activated by the import are billed from the day after the old
         system's last billed day (``paid_until``), else from the opening date."""
         ref_of = {s.id: ref for ref, s in result["services"].items()}
+        by_day = defaultdict(lambda: self.env["wisp.service"])
         # paused ones too: their billing restarts at the later of this day and their resume
         for service in result["activated"].filtered(
             lambda s: s.state in (*BILLABLE_STATES, "paused")
         ):
             row = result["service_rows"][ref_of[service.id]]
-            service.billed_until = row.get("paid_until") or self.opening_date - timedelta(days=1)
+            by_day[row.get("paid_until") or self.opening_date - timedelta(days=1)] |= service
+        for day, services in by_day.items():
+            services.billed_until = day
 
     def _wisp_import_balances(self, rows, result):
         """One posted opening entry per import, as Odoo's own opening entry: a line per

@@ -442,6 +442,7 @@ class WispImport(models.TransientModel):
         sites = self._wisp_sites()
         existing = self._wisp_existing("wisp.service", {r.get("service_ref") for r in rows})
         existing_services = env["wisp.service"].sudo().browse(existing.values())
+        services_by_id = {service.id: service for service in existing_services}
         seen = {"login": {}, "cpe_mac": {}, "cpe_serial": {}, "service_ref": {}}
 
         def error(row, key, message):
@@ -486,7 +487,7 @@ class WispImport(models.TransientModel):
                     )
                 elif value:
                     values[value] = row["_line"]
-            service = existing_services.browse(existing.get(row["service_ref"]))
+            service = services_by_id.get(existing.get(row["service_ref"]), env["wisp.service"])
             self._wisp_check_service_row(row, plans, service, error)
         self._wisp_check_taken(rows, existing_services, seen, error)
         return errors
@@ -637,7 +638,10 @@ class WispImport(models.TransientModel):
         pools gave, a login). ``({reference: record}, records created or written)``."""
         Model = self.env[model]
         existing = self._wisp_existing(model, vals_by_ref)
-        records = {ref: Model.browse(existing[ref]) for ref in vals_by_ref if ref in existing}
+        # one recordset, so that reading the first record fetches them all (no query per row)
+        found = Model.browse(existing.values())
+        by_id = {record.id: record for record in found}
+        records = {ref: by_id[existing[ref]] for ref in vals_by_ref if ref in existing}
         touched = Model
         for ref, record in records.items():
             changed = {
@@ -769,13 +773,14 @@ class WispImport(models.TransientModel):
                 if transition == "terminate":
                     self._wisp_set_dates(batch, service_rows, services, "termination_date")
             moved |= batch
-        prepaid = Service
+        by_expiry = defaultdict(lambda: Service)
         for ref, service in services.items():
             expiry = service_rows[ref].get("expiry_date")
             if expiry and service.expiry_date != expiry:
-                service.expiry_date = expiry
-                prepaid |= service
-        return moved | prepaid
+                by_expiry[expiry] |= service
+        for expiry, group in by_expiry.items():
+            group.expiry_date = expiry
+        return moved.union(*by_expiry.values())
 
     def _wisp_set_dates(self, batch, service_rows, services, field):
         ref_of = {service.id: ref for ref, service in services.items()}
