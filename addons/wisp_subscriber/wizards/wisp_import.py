@@ -30,7 +30,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..models.wisp_cpe_device import normalize_ip, normalize_mac
-from ..models.wisp_service import LOGIN_RE, SERVICE_STATES, TRANSITIONS
+from ..models.wisp_service import LOGIN_RE, SERVICE_STATES, TRANSITIONS, WISP_IMPORT_RUN
 from ..tools.access import MANAGER, check_groups
 
 IMPORT_MODULE = "wisp_import"
@@ -253,9 +253,9 @@ class WispImport(models.TransientModel):
     @api.model
     def _wisp_import_context(self):
         """The context of the writes: the addons honour ``wisp_import`` for the
-        superuser only (a caller's context key proves nothing)."""
+        superuser and this value only (a caller's context key proves nothing)."""
         return {
-            "wisp_import": True,
+            "wisp_import": WISP_IMPORT_RUN,
             "tracking_disable": True,
             "mail_create_nolog": True,
             "mail_notrack": True,
