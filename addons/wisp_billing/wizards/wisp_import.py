@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.addons.wisp_subscriber.wizards.wisp_import import IMPORT_MODULE
 
 from ..models.wisp_service import BILLABLE_STATES
 
@@ -56,15 +57,28 @@ class WispImport(models.TransientModel):
                 balances[row["subscriber_ref"]] = (row, sign * row["balance"])
         return balances
 
+    def _wisp_standing_balances(self, balances):
+        """``({reference: receivable line}, references whose entry was reversed)`` of
+        the opening balances this source posted before. A reversed entry no longer
+        stands: the import may post another balance for its subscriber."""
+        existing = self._wisp_existing("account.move.line", balances)
+        lines = self.env["account.move.line"].sudo().browse(existing.values())
+        line_by_id = {line.id: line for line in lines}
+        standing, reversed_refs = {}, []
+        for ref, line_id in existing.items():
+            line = line_by_id[line_id]
+            if line.move_id.reversal_move_ids.filtered(lambda m: m.state == "posted"):
+                reversed_refs.append(ref)
+            else:
+                standing[ref] = line
+        return standing, reversed_refs
+
     def _wisp_check_rows(self, rows, titles, errors):
         errors = super()._wisp_check_rows(rows, titles, errors)
         balances = self._wisp_balances(rows)
-        existing = self._wisp_existing("account.move.line", balances)
+        standing = self._wisp_standing_balances(balances)[0]
         currency = self.env.company.currency_id
-        lines = self.env["account.move.line"].sudo().browse(existing.values())
-        line_by_id = {line.id: line for line in lines}
-        for ref, line_id in existing.items():
-            line = line_by_id[line_id]
+        for ref, line in standing.items():
             row, amount = balances[ref]
             if currency.compare_amounts(line.balance, amount):
                 errors.append(
@@ -123,17 +137,29 @@ class WispImport(models.TransientModel):
         subscriber on its receivable (its external id is the subscriber's balance),
         balanced by one line on the opening account. A credit is wallet credit."""
         balances = self._wisp_balances(rows)
-        existing = self._wisp_existing("account.move.line", balances)
+        standing, reversed_refs = self._wisp_standing_balances(balances)
         counts = self._counts(result, "Opening balances")
-        counts["unchanged"] += len(existing)
+        counts["unchanged"] += len(standing)
         currency = self.env.company.currency_id
         todo = {
             ref: amount
             for ref, (_row, amount) in balances.items()
-            if ref not in existing and not currency.is_zero(amount)
+            if ref not in standing and not currency.is_zero(amount)
         }
         if not todo:
             return
+        # the external id of a reversed balance names the new one
+        self.env["ir.model.data"].sudo().search(
+            [
+                ("module", "=", IMPORT_MODULE),
+                ("model", "=", "account.move.line"),
+                (
+                    "name",
+                    "in",
+                    [self._wisp_xmlid_name("account.move.line", ref) for ref in reversed_refs],
+                ),
+            ]
+        ).unlink()
         label = self.env._("Opening balance (%(system)s)", system=self.source)
         lines = []
         for ref, amount in todo.items():
