@@ -266,7 +266,7 @@ class WispService(models.Model):
         # done as superuser whoever made it (support activates, network staff terminate).
         services = self.sudo()
         today = fields.Date.context_today(self)
-        if self.env.su and self.env.context.get("wisp_import"):
+        if self._wisp_importing():
             # A migration (wisp.import, as superuser only) replays moves the old system
             # billed and settled: billing starts, nothing is invoiced nor settled now;
             # the import sets each service's billed_until (its paid_until column).

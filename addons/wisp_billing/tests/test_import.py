@@ -93,6 +93,23 @@ class TestImportBilling(WispBillingCase):
         )
         self.assertEqual(self.opening_moves(), moves)
 
+    def test_reversed_balance_may_be_imported_again(self):
+        """The refusal says "reverse that entry": once reversed, another amount posts."""
+        run_import(self.env, TEMPLATE, opening_date=OPENING)
+        moves = self.opening_moves()
+        moves._reverse_moves(cancel=True)
+        wizard, _action = run_import(
+            self.env, TEMPLATE.replace("45.50", "50"), opening_date=OPENING
+        )
+        self.assertEqual(wizard.state, "done", wizard.report)
+        self.assertIn("Opening balances: 2 created, 0 updated, 0 unchanged", wizard.report)
+        self.assertAlmostEqual(self.imp_partner("A").credit, 50)
+        # the subscriber's external id names the new balance: the same file posts nothing
+        wizard, _action = run_import(
+            self.env, TEMPLATE.replace("45.50", "50"), opening_date=OPENING
+        )
+        self.assertIn("Opening balances: 0 created, 0 updated, 2 unchanged", wizard.report)
+
     def test_reimported_termination_settles_nothing(self):
         run_import(self.env, TEMPLATE, opening_date=OPENING)
         wizard, _action = run_import(

@@ -1,8 +1,10 @@
 """Migration, the billing part: opening balances and the day billing takes over."""
 
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.addons.wisp_subscriber.wizards.wisp_import import IMPORT_MODULE
 
 from ..models.wisp_service import BILLABLE_STATES
 
@@ -55,14 +57,28 @@ class WispImport(models.TransientModel):
                 balances[row["subscriber_ref"]] = (row, sign * row["balance"])
         return balances
 
+    def _wisp_standing_balances(self, balances):
+        """``({reference: receivable line}, references whose entry was reversed)`` of
+        the opening balances this source posted before. A reversed entry no longer
+        stands: the import may post another balance for its subscriber."""
+        existing = self._wisp_existing("account.move.line", balances)
+        lines = self.env["account.move.line"].sudo().browse(existing.values())
+        line_by_id = {line.id: line for line in lines}
+        standing, reversed_refs = {}, []
+        for ref, line_id in existing.items():
+            line = line_by_id[line_id]
+            if line.move_id.reversal_move_ids.filtered(lambda m: m.state == "posted"):
+                reversed_refs.append(ref)
+            else:
+                standing[ref] = line
+        return standing, reversed_refs
+
     def _wisp_check_rows(self, rows, titles, errors):
         errors = super()._wisp_check_rows(rows, titles, errors)
         balances = self._wisp_balances(rows)
-        existing = self._wisp_existing("account.move.line", balances)
+        standing = self._wisp_standing_balances(balances)[0]
         currency = self.env.company.currency_id
-        Line = self.env["account.move.line"].sudo()
-        for ref, line_id in existing.items():
-            line = Line.browse(line_id)
+        for ref, line in standing.items():
             row, amount = balances[ref]
             if currency.compare_amounts(line.balance, amount):
                 errors.append(
@@ -106,29 +122,44 @@ class WispImport(models.TransientModel):
         """Services activated by the import are billed from the day after the old
         system's last billed day (``paid_until``), else from the opening date."""
         ref_of = {s.id: ref for ref, s in result["services"].items()}
+        by_day = defaultdict(lambda: self.env["wisp.service"])
         # paused ones too: their billing restarts at the later of this day and their resume
         for service in result["activated"].filtered(
             lambda s: s.state in (*BILLABLE_STATES, "paused")
         ):
             row = result["service_rows"][ref_of[service.id]]
-            service.billed_until = row.get("paid_until") or self.opening_date - timedelta(days=1)
+            by_day[row.get("paid_until") or self.opening_date - timedelta(days=1)] |= service
+        for day, services in by_day.items():
+            services.billed_until = day
 
     def _wisp_import_balances(self, rows, result):
         """One posted opening entry per import, as Odoo's own opening entry: a line per
         subscriber on its receivable (its external id is the subscriber's balance),
         balanced by one line on the opening account. A credit is wallet credit."""
         balances = self._wisp_balances(rows)
-        existing = self._wisp_existing("account.move.line", balances)
+        standing, reversed_refs = self._wisp_standing_balances(balances)
         counts = self._counts(result, "Opening balances")
-        counts["unchanged"] += len(existing)
+        counts["unchanged"] += len(standing)
         currency = self.env.company.currency_id
         todo = {
             ref: amount
             for ref, (_row, amount) in balances.items()
-            if ref not in existing and not currency.is_zero(amount)
+            if ref not in standing and not currency.is_zero(amount)
         }
         if not todo:
             return
+        # the external id of a reversed balance names the new one
+        self.env["ir.model.data"].sudo().search(
+            [
+                ("module", "=", IMPORT_MODULE),
+                ("model", "=", "account.move.line"),
+                (
+                    "name",
+                    "in",
+                    [self._wisp_xmlid_name("account.move.line", ref) for ref in reversed_refs],
+                ),
+            ]
+        ).unlink()
         label = self.env._("Opening balance (%(system)s)", system=self.source)
         lines = []
         for ref, amount in todo.items():

@@ -467,7 +467,7 @@ class WispService(models.Model):
         self.filtered(lambda s: previous_states.get(s.id) not in PRESENT_STATES)._check_dhcp_ready()
         # A migration (wisp.import, superuser only) queues no job per service: it
         # reconciles each router of the imported services once when it is done.
-        if self.env.su and self.env.context.get("wisp_import"):
+        if self._wisp_importing():
             return result
         touched = self.filtered(
             lambda s: s.state in PRESENT_STATES or previous_states.get(s.id) in PRESENT_STATES

@@ -20,6 +20,12 @@ from ..tools.each_alone import batch_then_each_alone
 from .product_template import SERVICE_TYPES
 from .wisp_cpe_device import normalize_ip
 
+# The value of the context key ``wisp_import`` while the migration wizard writes.
+# A context key alone proves nothing: any RPC caller sets one, and a public method
+# that goes superuser (an installer completing an order) keeps the caller's
+# context. No JSON request can carry this object.
+WISP_IMPORT_RUN = object()
+
 SERVICE_STATES = [
     ("draft", "Draft"),
     ("confirmed", "Confirmed"),
@@ -581,14 +587,16 @@ class WispService(models.Model):
         self._queue_state_messages(transition)
         return True
 
+    def _wisp_importing(self):
+        """Whether the migration wizard makes this move (see ``WISP_IMPORT_RUN``)."""
+        return self.env.su and self.env.context.get("wisp_import") is WISP_IMPORT_RUN
+
     def _queue_state_messages(self, transition):
         """Tell each subscriber once that its access was cut off or restored: one
         message per distinct :meth:`_wisp_state_message` of the services moved.
         An import replays moves made in the old system: nobody is told (``wisp_import``,
         honoured for the superuser only)."""
-        if transition not in STATE_MESSAGES or (
-            self.env.su and self.env.context.get("wisp_import")
-        ):
+        if transition not in STATE_MESSAGES or self._wisp_importing():
             return
         # one INSERT per event code, not per message: a cron may suspend many at once
         by_code = {}

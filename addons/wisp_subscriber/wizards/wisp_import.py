@@ -30,7 +30,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..models.wisp_cpe_device import normalize_ip, normalize_mac
-from ..models.wisp_service import LOGIN_RE, SERVICE_STATES, TRANSITIONS
+from ..models.wisp_service import LOGIN_RE, SERVICE_STATES, TRANSITIONS, WISP_IMPORT_RUN
 from ..tools.access import MANAGER, check_groups
 
 IMPORT_MODULE = "wisp_import"
@@ -253,9 +253,9 @@ class WispImport(models.TransientModel):
     @api.model
     def _wisp_import_context(self):
         """The context of the writes: the addons honour ``wisp_import`` for the
-        superuser only (a caller's context key proves nothing)."""
+        superuser and this value only (a caller's context key proves nothing)."""
         return {
-            "wisp_import": True,
+            "wisp_import": WISP_IMPORT_RUN,
             "tracking_disable": True,
             "mail_create_nolog": True,
             "mail_notrack": True,
@@ -442,6 +442,7 @@ class WispImport(models.TransientModel):
         sites = self._wisp_sites()
         existing = self._wisp_existing("wisp.service", {r.get("service_ref") for r in rows})
         existing_services = env["wisp.service"].sudo().browse(existing.values())
+        services_by_id = {service.id: service for service in existing_services}
         seen = {"login": {}, "cpe_mac": {}, "cpe_serial": {}, "service_ref": {}}
 
         def error(row, key, message):
@@ -486,7 +487,7 @@ class WispImport(models.TransientModel):
                     )
                 elif value:
                     values[value] = row["_line"]
-            service = existing_services.browse(existing.get(row["service_ref"]))
+            service = services_by_id.get(existing.get(row["service_ref"]), env["wisp.service"])
             self._wisp_check_service_row(row, plans, service, error)
         self._wisp_check_taken(rows, existing_services, seen, error)
         return errors
@@ -637,7 +638,10 @@ class WispImport(models.TransientModel):
         pools gave, a login). ``({reference: record}, records created or written)``."""
         Model = self.env[model]
         existing = self._wisp_existing(model, vals_by_ref)
-        records = {ref: Model.browse(existing[ref]) for ref in vals_by_ref if ref in existing}
+        # one recordset, so that reading the first record fetches them all (no query per row)
+        found = Model.browse(existing.values())
+        by_id = {record.id: record for record in found}
+        records = {ref: by_id[existing[ref]] for ref in vals_by_ref if ref in existing}
         touched = Model
         for ref, record in records.items():
             changed = {
@@ -769,13 +773,14 @@ class WispImport(models.TransientModel):
                 if transition == "terminate":
                     self._wisp_set_dates(batch, service_rows, services, "termination_date")
             moved |= batch
-        prepaid = Service
+        by_expiry = defaultdict(lambda: Service)
         for ref, service in services.items():
             expiry = service_rows[ref].get("expiry_date")
             if expiry and service.expiry_date != expiry:
-                service.expiry_date = expiry
-                prepaid |= service
-        return moved | prepaid
+                by_expiry[expiry] |= service
+        for expiry, group in by_expiry.items():
+            group.expiry_date = expiry
+        return moved.union(*by_expiry.values())
 
     def _wisp_set_dates(self, batch, service_rows, services, field):
         ref_of = {service.id: ref for ref, service in services.items()}
