@@ -14,7 +14,7 @@ from ..adapters.base import BackendError, BackendUnsupported
 from ..adapters.radius import RadiusNas
 from ..adapters.routeros import RouterOSBackend, parse_ms
 from ..tools import routeros_setup
-from .wisp_service import plan_speed_profiles
+from .wisp_service import NO_SYNC, plan_speed_profiles
 
 # What an error text may still hold of a router's access once the router's own
 # values are cut: libpq key=value pairs, quoted names (hosts, users, databases,
@@ -285,7 +285,9 @@ class WispRouter(models.Model):
             orphans = self.env["wisp.service"].search(
                 [("site_id", "=", router.site_id.id), ("router_id", "=", False)]
             )
-            orphans.sudo().with_context(wisp_network_no_sync=True).write({"router_id": router.id})
+            orphans.sudo().with_context(wisp_network_no_sync=NO_SYNC).write(
+                {"router_id": router.id}
+            )
         routers.filtered("provisioning_enabled")._enqueue_reconcile()
         return routers
 

@@ -33,6 +33,9 @@ NETWORK_FIELDS = SPEED_FIELDS | {
     "access_method",
     "mac_address",
 }
+# The only value of ``wisp_network_no_sync`` that skips the sync: no RPC context can
+# carry this object, and a method raising rights with the caller's context keeps it out.
+NO_SYNC = object()
 # How the NAS knows a service: by a login (PPPoE, or hotspot for prepaid plans)
 # or, for DHCP/IPoE, by its CPE's MAC (a static lease, RADIUS MAC authentication).
 ACCESS_METHODS = [
@@ -475,13 +478,17 @@ class WispService(models.Model):
         touched._enqueue_network_sync(kick=True)
         return result
 
+    def _wisp_network_no_sync(self):
+        """Whether our own code writes these services without a sync job (it reconciles
+        their routers itself): only as superuser, with :data:`NO_SYNC`."""
+        return self.env.su and self.env.context.get("wisp_network_no_sync") is NO_SYNC
+
     def write(self, vals):
         if vals.get("mac_address"):
             vals["mac_address"] = normalize_mac(self.env, vals["mac_address"])
             self._check_macs([vals["mac_address"]] * len(self))
         watched = NETWORK_FIELDS & vals.keys()
-        # Only code running as superuser may skip the sync (a context key is the caller's).
-        if not watched or (self.env.su and self.env.context.get("wisp_network_no_sync")):
+        if not watched or self._wisp_network_no_sync():
             result = super().write(vals)
             self._ipam_claim_written(vals)
             return result

@@ -2,6 +2,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from ..adapters.base import Usage
+from ..models.wisp_service import NO_SYNC
 from .common import WispNetworkCase
 from .test_router_setup import parse_script
 
@@ -127,7 +128,7 @@ class TestDhcpServices(WispNetworkCase):
             (service.ip_address, service.mac_address), ("10.9.1.7", "AA:BB:CC:00:00:07")
         )
         # cutting it off never fails for want of them (checked when it comes on only)
-        service.with_context(wisp_network_no_sync=True).ip_address = False
+        service.with_context(wisp_network_no_sync=NO_SYNC).ip_address = False
         service.with_user(self.billing).action_suspend(reason="Overdue")
         self.assertEqual(service.state, "suspended")
 

@@ -6,6 +6,7 @@ import zipfile
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..models.wisp_service import NO_SYNC
 from .common import WispNetworkCase
 
 COLUMNS = [
@@ -38,7 +39,7 @@ class LibreQoSData:
         # The export is checked exactly: the demo's services with an address (its
         # DHCP/IPoE ones) are not this test's.
         self.env["wisp.service"].search([("ip_address", "!=", False)]).with_context(
-            wisp_network_no_sync=True
+            wisp_network_no_sync=NO_SYNC
         ).write({"ip_address": False})
         self.with_ip = self.new_service("active", ip_address="100.64.0.10")
         self.restricted = self.new_service("restricted", ip_address="100.64.0.11")

@@ -167,6 +167,16 @@ class TestNetworkRoles(WispNetworkCase):
             self.jobs_of(service).filtered(lambda j: j.state == "pending").kind, "sync"
         )
 
+    def test_forged_context_does_not_skip_the_sync_of_a_superuser_step(self):
+        """A method that raises rights keeps its caller's context: the flag an RPC can
+        carry is not the one our own code sets."""
+        service = self.new_service("active")
+        self.run_jobs()
+        service.sudo().with_context(wisp_network_no_sync=True).write({"ip_address": "10.9.0.11"})
+        self.assertEqual(
+            self.jobs_of(service).filtered(lambda j: j.state == "pending").kind, "sync"
+        )
+
     def test_portal_reads_no_network_internals(self):
         service = self.new_service("active")
         Service = service.with_user(self.portal_user)

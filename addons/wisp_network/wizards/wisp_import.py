@@ -9,13 +9,15 @@ state of that router in one pass.
 
 from odoo import api, models
 
+from ..models.wisp_service import NO_SYNC
+
 
 class WispImport(models.TransientModel):
     _inherit = "wisp.import"
 
     @api.model
     def _wisp_import_context(self):
-        return {**super()._wisp_import_context(), "wisp_network_no_sync": True}
+        return {**super()._wisp_import_context(), "wisp_network_no_sync": NO_SYNC}
 
     def _wisp_import_rows(self, rows):
         result = super()._wisp_import_rows(rows)
