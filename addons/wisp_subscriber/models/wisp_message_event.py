@@ -54,6 +54,31 @@ class WispMessageEvent(models.Model):
             else:
                 event.disabled_company_ids |= self.env.company
 
+    def write(self, vals):
+        result = super().write(vals)
+        if "disabled_company_ids" in vals:
+            self._cancel_switched_off()
+        return result
+
+    def _cancel_switched_off(self):
+        """Switching an event off also holds back what was queued and not sent yet:
+        the rows stay, cancelled with the reason, for staff to see."""
+        queued = self.env["wisp.message"].sudo().browse()
+        for event in self.filtered("disabled_company_ids"):
+            queued |= queued.search(
+                [
+                    ("event_id", "=", event.id),
+                    ("company_id", "in", event.disabled_company_ids.ids),
+                    ("state", "=", "queued"),
+                ]
+            )
+        queued.write(
+            {
+                "state": "cancel",
+                "last_error": self.env._("The event was switched off before it was sent."),
+            }
+        )
+
     def _compute_message_count(self):
         counts = dict(
             self.env["wisp.message"]._read_group(

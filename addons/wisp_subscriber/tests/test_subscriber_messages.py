@@ -78,6 +78,21 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
         other = self.env["res.company"].create({"name": "Other WISP"})
         self.assertTrue(event.with_company(other).enabled)
 
+    def test_switching_an_event_off_cancels_what_it_queued(self):
+        event = self.env.ref("wisp_subscriber.message_event_services_suspended")
+        self.new_service("suspended")
+        queued = self.messages("services_suspended")
+        self.assertEqual(queued.state, "queued")
+        # a queued message of another company is not this switch's
+        other = self.env["res.company"].create({"name": "Other WISP"})
+        elsewhere = queued.copy({"company_id": other.id, "event_key": "elsewhere"})
+        event.with_user(self.manager).enabled = False
+        self.assertEqual(queued.state, "cancel")
+        self.assertIn("switched off", queued.last_error)
+        self.assertEqual(elsewhere.state, "queued")
+        self.send_queued()
+        self.assertFalse(queued.mail_message_id, "nothing was sent")
+
     def test_sms_subscriber_gets_an_sms_through_twilio(self):
         self.subscriber.write(
             {
