@@ -1,6 +1,7 @@
 from . import (
     account_move,
     account_move_line,
+    ir_actions_report,
     payment_provider,
     payment_token,
     payment_transaction,

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo.tests import tagged
@@ -46,3 +48,41 @@ class TestInvoiceReport(WispBillingCase):
         words = invoice.currency_id.amount_to_text(invoice.amount_total)
         self.assertIn(words.replace(",", ""), html)
         self.assertIn("Billing cycle", html)
+
+
+class _Captured(Exception):
+    pass
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicePrintDelay(WispBillingCase):
+    """wkhtmltopdf's script wait: none for an invoice, Odoo's own for other reports."""
+
+    def delay_of(self, report_ref, records):
+        commands = []
+
+        def capture(args):
+            commands.append(args)
+            raise _Captured
+
+        with (
+            patch(
+                "odoo.addons.base.models.ir_actions_report._run_wkhtmltopdf", side_effect=capture
+            ),
+            self.assertRaises(_Captured),
+        ):
+            self.env["ir.actions.report"].with_context(
+                force_report_rendering=True  # tests render HTML otherwise
+            )._render_qweb_pdf(report_ref, records.ids)
+        return commands[0][commands[0].index("--javascript-delay") + 1]
+
+    def test_an_invoice_is_printed_without_waiting_for_scripts(self):
+        invoice = self.init_invoice("out_invoice", amounts=[10.0], post=True)
+        self.assertEqual(self.delay_of("account.account_invoices", invoice), "0")
+        self.env["ir.config_parameter"].set_param("wisp_billing.invoice_print_delay", "300")
+        self.assertEqual(self.delay_of("account.account_invoices", invoice), "300")
+
+    def test_other_reports_keep_odoos_wait(self):
+        self.env["ir.config_parameter"].set_param("report.print_delay", "1000")
+        module = self.env.ref("base.module_base")
+        self.assertEqual(self.delay_of("base.ir_module_reference_print", module), "1000")
