@@ -179,11 +179,12 @@ def role_main(args):
     print(json.dumps(result), flush=True)
 
 
-def serve_http(env):
-    """Odoo's HTTP server in a thread of this process, named as the report URL: the
-    invoice PDFs' wkhtmltopdf fetches their stylesheets from it, as from a production
-    server. Without one every run fails to load them, exits 1, and a run of several
-    invoices is then refused by a wkhtmltopdf without patched Qt (Debian's)."""
+def serve_http():
+    """Odoo's HTTP server in a thread of this process; returns its URL. The invoice
+    PDFs' wkhtmltopdf fetches their stylesheets from the report URL, as from a
+    production server. Without one every run fails to load them, exits 1, and a run
+    of several invoices is then refused by a wkhtmltopdf without patched Qt
+    (Debian's)."""
     import socket
 
     import odoo.http
@@ -195,15 +196,13 @@ def serve_http(env):
         port = probe.getsockname()[1]
     config["http_interface"], config["http_port"] = "127.0.0.1", port
     server.ThreadedServer(odoo.http.root).http_spawn()
-    env["ir.config_parameter"].set_param("report.url", f"http://127.0.0.1:{port}")
-    env.cr.commit()
+    return f"http://127.0.0.1:{port}"
 
 
 def drain_messages(env):
     """Send the due subscriber messages as the cron does (a commit per batch), side by
     side with the other drain processes: ``FOR UPDATE SKIP LOCKED`` shares them out."""
-    serve_http(env)
-    print("ready", flush=True)
+    print(f"ready {serve_http()}", flush=True)
     sys.stdin.readline()  # "go": every drain process has its registry and server
     cpu, started = cpu_seconds(), time.perf_counter()
     env["wisp.message"]._cron_send()
@@ -230,32 +229,21 @@ def measure_drain(registry, database, args):
     """Drain a sample of the queued messages with ``args.workers`` processes at once."""
     with registry.cursor() as cr:
         queued = defer_all_but(cr, args.drain_sample)
-    drains = [
-        subprocess.Popen(
-            role_command("drain", database, ADDONS),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for _i in range(args.workers)
-    ]
-    try:
-        for drain in drains:
-            if drain.stdout.readline().strip() != "ready":
-                raise RuntimeError("a drain process did not start")
+    with Crew("drain", database, args.workers) as drains:
+        with registry.cursor() as cr:
+            # one report URL for the database: any drain process's server will do
+            cr.execute(
+                "UPDATE ir_config_parameter SET value = %s WHERE key = 'report.url'",
+                [drains.ready_lines[0]],
+            )
+            if not cr.rowcount:
+                cr.execute(
+                    "INSERT INTO ir_config_parameter (key, value) VALUES ('report.url', %s)",
+                    [drains.ready_lines[0]],
+                )
         started = time.perf_counter()
-        for drain in drains:
-            drain.stdin.write("go\n")
-            drain.stdin.flush()
-        outputs = [drain.communicate()[0] for drain in drains]
+        results = drains.go()
         wall = time.perf_counter() - started
-    finally:
-        for drain in drains:
-            if drain.poll() is None:
-                drain.kill()
-    if any(drain.returncode for drain in drains):
-        raise RuntimeError("a drain process failed")
-    results = [json.loads(output.strip().splitlines()[-1]) for output in outputs]
     with registry.cursor() as cr:
         cr.execute(
             "SELECT state, count(*) FROM wisp_message WHERE next_attempt <= now() at time zone"
@@ -270,6 +258,47 @@ def measure_drain(registry, database, args):
         "cpu_seconds": sum(result["cpu_seconds"] for result in results),
         "states": states,
     }
+
+
+class Crew:
+    """``count`` processes of ``role`` on ``database``: each loads its registry and
+    says ``ready`` (with what it offers, kept in ``ready_lines``); :meth:`go` starts
+    them together and returns the JSON each prints last. Killed on leaving."""
+
+    def __init__(self, role, database, count):
+        self.processes = [
+            subprocess.Popen(
+                role_command(role, database, ADDONS),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _i in range(count)
+        ]
+        self.role = role
+        self.ready_lines = []
+
+    def __enter__(self):
+        for process in self.processes:
+            word, _space, rest = process.stdout.readline().strip().partition(" ")
+            if word != "ready":
+                raise RuntimeError(f"a {self.role} process did not start")
+            self.ready_lines.append(rest)
+        return self
+
+    def go(self):
+        for process in self.processes:
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        outputs = [process.communicate()[0] for process in self.processes]
+        if any(process.returncode for process in self.processes):
+            raise RuntimeError(f"a {self.role} process failed")
+        return [json.loads(output.strip().splitlines()[-1]) for output in outputs]
+
+    def __exit__(self, *exc):
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
 
 
 def set_invoice_messages(env, on):
@@ -526,52 +555,31 @@ def measure_wisp(template, args, run_date, messages=None):
 
     database = f"{BASE_DB}_run"
     copy_database(template, database)
-    workers = []
     try:
-        workers = [
-            subprocess.Popen(
-                role_command("worker", database, ADDONS),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for _i in range(args.workers)
-        ]
-        registry = Registry(database)
-        for worker in workers:
-            if worker.stdout.readline().strip() != "ready":
-                raise RuntimeError("a billing worker did not start")
-        if messages is not None:
+        with Crew("worker", database, args.workers) as workers:
+            registry = Registry(database)
+            if messages is not None:
+                with registry.cursor() as cr:
+                    set_invoice_messages(api.Environment(cr, SUPERUSER_ID, {}), messages)
+            load = os.getloadavg()[0]
+            started = time.perf_counter()
             with registry.cursor() as cr:
-                set_invoice_messages(api.Environment(cr, SUPERUSER_ID, {}), messages)
-        load = os.getloadavg()[0]
-        started = time.perf_counter()
-        with registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            if args.chunk_size:
-                env.company.wisp_billing_chunk_size = args.chunk_size
-            chunk_size = env.company.wisp_billing_chunk_size
-            env["wisp.billing.run"]._schedule(run_date)
-        for worker in workers:
-            worker.stdin.write("go\n")
-            worker.stdin.flush()
-        outputs = [worker.communicate()[0] for worker in workers]
-        wall = time.perf_counter() - started
-        if any(worker.returncode for worker in workers):
-            raise RuntimeError("a billing worker failed")
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                if args.chunk_size:
+                    env.company.wisp_billing_chunk_size = args.chunk_size
+                chunk_size = env.company.wisp_billing_chunk_size
+                env["wisp.billing.run"]._schedule(run_date)
+            results = workers.go()
+            wall = time.perf_counter() - started
         with registry.cursor() as cr:
             check = check_invoices(cr, WISP_EXPECTED)
             cr.execute("SELECT state, count(*) FROM wisp_billing_run_chunk GROUP BY state")
             chunks = dict(cr.fetchall())
         drain = measure_drain(registry, database, args) if messages else None
     finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
         Registry.delete(database)
         sql_db.close_db(database)
         drop_database(database)
-    results = [json.loads(output.strip().splitlines()[-1]) for output in outputs]
     return {
         "wall": wall,
         "chunk_size": chunk_size,
