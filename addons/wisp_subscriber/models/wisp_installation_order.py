@@ -176,8 +176,8 @@ class WispInstallationOrder(models.Model):
         res = super().write(vals)
         if "scheduled_date" in vals:
             self.filtered(lambda o: o.state == "scheduled")._queue_schedule_messages()
-        if "installer_id" in vals or "cpe_product_id" in vals:
-            # another van or another model: the delivery is made again from there
+        if vals.keys() & {"installer_id", "cpe_product_id", "cpe_ownership"}:
+            # another van, model or owner: the delivery is made again from there
             scheduled = self.filtered(lambda o: o.state == "scheduled").sudo()
             scheduled._wisp_cancel_deliveries()
             scheduled._wisp_create_deliveries()
@@ -264,8 +264,13 @@ class WispInstallationOrder(models.Model):
     def _wisp_create_deliveries(self):
         """A delivery of the order's CPE model to the subscriber, reserved at once
         (a device missing in the van leaves it waiting: stock shows it)."""
+        # a customer-owned device is the subscriber's own: nothing leaves the stock
         for order in self.filtered(
-            lambda o: o.cpe_product_id and o.picking_id.state in (False, "cancel")
+            lambda o: (
+                o.cpe_product_id
+                and o.cpe_ownership != "customer_owned"
+                and o.picking_id.state in (False, "cancel")
+            )
         ):
             warehouse, source = order._wisp_delivery_source()
             partner = order.address_id or order.partner_id

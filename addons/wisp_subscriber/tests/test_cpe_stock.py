@@ -174,3 +174,19 @@ class TestCpeStock(CpeStockMixin, WispSubscriberCase):
             self.env["product.product"].create(
                 {"name": "Untracked", "type": "consu", "is_storable": True, "is_wisp_cpe": True}
             )
+
+    def test_completion_proposes_the_reserved_serial(self):
+        order = self.schedule_cpe(self.new_service("confirmed"))
+        values = (
+            self.env["wisp.installation.complete"]
+            .with_user(self.van_installer)
+            .with_context(default_order_id=order.id)
+            .default_get(["order_id", "device_name", "serial_number"])
+        )
+        self.assertEqual(
+            (values["device_name"], values["serial_number"]), ("Test hAP ax2", "SN-VAN-1")
+        )
+
+    def test_a_customer_owned_device_leaves_no_stock(self):
+        order = self.schedule_cpe(self.new_service("confirmed"), ownership="customer_owned")
+        self.assertFalse(order.picking_id)
