@@ -131,6 +131,19 @@ class TestCpeBilling(CpeStockMixin, WispBillingCase):
         self.assertEqual(refund.reversed_entry_id, invoice)
         self.assertEqual(invoice.payment_state, "reversed", "unpaid: reconciled with the credit")
 
+    def test_device_back_after_its_invoice_was_paid_leaves_a_credit(self):
+        _service, device = self.terminated("SN-P-1")
+        self.run_cron("2026-06-01")
+        invoice = device.wisp_lost_invoice_id
+        self.pay(invoice)
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        with freeze_time("2026-06-10"):
+            self.validate(device.return_picking_id)
+        refund = device.wisp_lost_refund_id
+        self.assertEqual((refund.state, refund.amount_total), ("posted", 120.0))
+        self.assertEqual(refund.amount_residual, 120.0, "the credit waits in the wallet")
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+
     @mute_logger("odoo.addons.wisp_subscriber.tools.each_alone")
     def test_one_failing_device_does_not_stop_the_others(self):
         _s1, bad = self.terminated("SN-F-1")
