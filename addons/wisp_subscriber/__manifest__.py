@@ -1,7 +1,8 @@
 {
     "name": "WISP Subscribers",
     "summary": "Subscribers with many sub-services, plans, CPE devices, "
-    "installations and the service life cycle of a wireless ISP; subscriber header with "
+    "installations and the service life cycle of a wireless ISP; CPE models from Odoo stock "
+    "(serials delivered from the installer's van, returned at termination); subscriber header with "
     "quick actions, map of sites and subscribers, coverage check, installer scheduling, "
     "home dashboard, subscriber messages by e-mail and SMS (event outbox, templates)",
     "version": "19.0.1.3.0",
@@ -9,7 +10,7 @@
     "website": "https://github.com/wisp-suite/wisp",
     "author": "WISP suite developers",
     "license": "AGPL-3",
-    "depends": ["mail", "product", "sms_twilio"],
+    "depends": ["mail", "product", "sms_twilio", "stock"],
     "data": [
         "security/wisp_subscriber_groups.xml",
         "security/ir.model.access.csv",
@@ -30,6 +31,7 @@
         "views/wisp_installation_order_views.xml",
         "views/wisp_connection_request_views.xml",
         "views/res_partner_views.xml",
+        "views/res_users_views.xml",
         "views/wisp_map_views.xml",
         "views/wisp_dashboard_views.xml",
         "views/wisp_menus.xml",
@@ -52,6 +54,7 @@
         "demo/res_users_demo.xml",
         "demo/wisp_subscriber_demo.xml",
         "demo/wisp_map_demo.xml",
+        "demo/wisp_cpe_stock_demo.xml",
     ],
     "application": True,
     "installable": True,

@@ -12,6 +12,7 @@ from . import (
     wisp_billing_run,
     wisp_billing_run_chunk,
     wisp_connection_request,
+    wisp_cpe_device,
     wisp_dashboard,
     wisp_dunning_line,
     wisp_gift_card,

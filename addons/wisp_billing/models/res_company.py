@@ -85,6 +85,11 @@ class ResCompany(models.Model):
             if company.wisp_billing_chunk_size < 1:
                 raise ValidationError(self.env._("A billing chunk holds at least one subscriber."))
 
+    @api.constrains("wisp_cpe_return_days")
+    def _check_wisp_cpe_return_days(self):
+        if any(company.wisp_cpe_return_days < 0 for company in self):
+            raise ValidationError(self.env._("The days to return a device cannot be negative."))
+
     wisp_voucher_max_failures = fields.Integer(
         string="Wrong Codes Before Throttling",
         default=5,
@@ -102,6 +107,13 @@ class ResCompany(models.Model):
         string="Prepaid Registration Bonus",
         currency_field="currency_id",
         help="Wallet credit for an anonymous prepaid customer who registers its details.",
+    )
+
+    wisp_cpe_return_days = fields.Integer(
+        string="Device Return (days)",
+        default=30,
+        help="A rented device not back this many days after its service ended is "
+        "invoiced to the subscriber at its sales price.",
     )
 
     # (kind -> company field, default code, name, account type)

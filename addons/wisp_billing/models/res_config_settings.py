@@ -41,6 +41,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.wisp_registration_bonus", readonly=False
     )
 
+    wisp_cpe_return_days = fields.Integer(related="company_id.wisp_cpe_return_days", readonly=False)
     wisp_prepaid_notice_days = fields.Integer(
         related="company_id.wisp_prepaid_notice_days", readonly=False
     )

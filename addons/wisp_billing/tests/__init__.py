@@ -8,6 +8,7 @@ from . import (
     test_billing_rules_random_life,
     test_billing_run,
     test_billing_webhooks,
+    test_cpe_billing,
     test_dashboard_billing,
     test_dunning,
     test_gift_card,

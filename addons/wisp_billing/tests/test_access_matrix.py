@@ -38,6 +38,7 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.wallet.credit": {"action_confirm": BILLING},
         "wisp.billing.run": {"action_start_today": BILLING},
         "wisp.plan.change": {"action_apply": BILLING},
+        "wisp.cpe.device": {"action_wisp_mark_lost": BILLING},
         "wisp.dunning.line": dict.fromkeys(
             (
                 "action_send_reminder",
@@ -94,6 +95,7 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.reseller.statement": {"state": (), "invoice_id": ()},
         "wisp.gift.card": {"state": (), "amount": BILLING, "move_id": (), "partner_id": ()},
         "wisp.billing.run": {"state": ()},
+        "wisp.cpe.device": {"wisp_lost_invoice_id": (), "wisp_lost_refund_id": ()},
     }
 
     @classmethod

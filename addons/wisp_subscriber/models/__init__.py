@@ -4,6 +4,8 @@ from . import (
     product_template,
     res_company,
     res_partner,
+    res_users,
+    stock_picking,
     wisp_connection_request,
     wisp_cpe_device,
     wisp_dashboard,

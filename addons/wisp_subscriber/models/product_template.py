@@ -66,10 +66,43 @@ class ProductTemplate(models.Model):
         "subscriber first connects (seen by the router). At activation: it counts from "
         "the moment the service is activated.",
     )
+    # CPE models: devices installed from stock. The sales price is the device's set
+    # price: what a sold one costs (in installments) and what a lost one is invoiced.
+    is_wisp_cpe = fields.Boolean(
+        string="Is a CPE Model",
+        help="Customer premises equipment installed by the installation orders: a "
+        "storable product tracked by serial number.",
+    )
+    wisp_cpe_rental_product_id = fields.Many2one(
+        "product.product",
+        string="Monthly Rental Fee",
+        domain=[("is_wisp_addon", "=", True)],
+        help="Add-on billed with the service while a rented device of this model is at "
+        "the subscriber's.",
+    )
+    wisp_cpe_installment_count = fields.Integer(
+        string="Sale Installments",
+        default=12,
+        help="A device sold to the subscriber is paid in this many equal installments of "
+        "its sales price, with the service bills.",
+    )
     # what staff and subscribers read: a prepaid plan lasts days whatever its billing
     # period says, and a cap of 0 is no cap
     wisp_period_label = fields.Char(string="Period", compute="_compute_wisp_labels")
     wisp_data_cap_label = fields.Char(string="Data Cap", compute="_compute_wisp_labels")
+
+    @api.constrains("is_wisp_cpe", "is_storable", "tracking", "wisp_cpe_installment_count")
+    def _check_wisp_cpe(self):
+        for product in self.filtered("is_wisp_cpe"):
+            if not product.is_storable or product.tracking != "serial":
+                raise ValidationError(
+                    self.env._(
+                        "CPE model %(product)s must track inventory by serial number.",
+                        product=product.display_name,
+                    )
+                )
+            if product.wisp_cpe_installment_count < 1:
+                raise ValidationError(self.env._("A device is sold in one installment or more."))
 
     @api.depends_context("lang")
     @api.depends(

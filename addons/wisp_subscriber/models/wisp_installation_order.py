@@ -2,16 +2,17 @@ from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.access import INSTALLER, NETWORK, SUPPORT, check_groups
 from ..tools.geo import distance_km, has_position
+from .wisp_cpe_device import OWNERSHIPS
 
 # The office plans and cancels orders; installers complete their own.
 OFFICE = (SUPPORT, NETWORK)
 # Set by the order's actions only, which write them as superuser once checked.
-ACTION_FIELDS = ("state", "date_done")
+ACTION_FIELDS = ("state", "date_done", "picking_id")
 # What an installer may change on its own order: not whose or which service it is.
 INSTALLER_FIELDS = ("report", "scheduled_date", "duration", "color")
 # An installer's working day (local time of whoever plans) and how far ahead to plan.
@@ -79,6 +80,27 @@ class WispInstallationOrder(models.Model):
     note = fields.Html(string="Instructions")
     report = fields.Text(string="Installer's Report")
     color = fields.Integer()
+    # The device to mount, from stock: delivered from the installer's van (else the
+    # warehouse) by a picking reserved when the order is scheduled.
+    cpe_product_id = fields.Many2one(
+        "product.product",
+        string="CPE Model",
+        domain=[("is_wisp_cpe", "=", True)],
+        tracking=True,
+        help="The device to install, taken from stock. Empty: no device from stock "
+        "(the subscriber's own, or recorded by hand).",
+    )
+    cpe_ownership = fields.Selection(
+        OWNERSHIPS,
+        string="CPE Ownership",
+        default="rented",
+        required=True,
+        help="Rented: a monthly fee with the service, returned at termination. Sold: "
+        "paid in installments of its sales price.",
+    )
+    picking_id = fields.Many2one(
+        "stock.picking", string="Delivery", readonly=True, copy=False, groups="base.group_user"
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -139,6 +161,8 @@ class WispInstallationOrder(models.Model):
                     )
                 )
         self.sudo().write({"state": "scheduled"})
+        # stock moves as superuser: the office schedules without stock rights
+        self.sudo()._wisp_create_deliveries()
         # Network engineers schedule too: the order is the authority for that move.
         self.service_id.filtered(
             lambda s: s.state == "confirmed"
@@ -152,6 +176,11 @@ class WispInstallationOrder(models.Model):
         res = super().write(vals)
         if "scheduled_date" in vals:
             self.filtered(lambda o: o.state == "scheduled")._queue_schedule_messages()
+        if vals.keys() & {"installer_id", "cpe_product_id", "cpe_ownership"}:
+            # another van, model or owner: the delivery is made again from there
+            scheduled = self.filtered(lambda o: o.state == "scheduled").sudo()
+            scheduled._wisp_cancel_deliveries()
+            scheduled._wisp_create_deliveries()
         return res
 
     def _queue_schedule_messages(self):
@@ -184,6 +213,8 @@ class WispInstallationOrder(models.Model):
                         order=order.name,
                     )
                 )
+        # the order is checked: stock moves as superuser (installers have no stock rights)
+        self.sudo()._wisp_validate_deliveries()
         self.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
         for order in self:
             order._queue_subscriber_message("installation_done")
@@ -199,12 +230,141 @@ class WispInstallationOrder(models.Model):
         self.check_access("write")
         if self.filtered(lambda o: o.state == "done"):
             raise UserError(self.env._("A completed installation cannot be cancelled."))
+        self.sudo()._wisp_cancel_deliveries()
         return self.sudo().write({"state": "cancelled"})
 
     def action_reset(self):
         check_groups(self.env, OFFICE)
         self.check_access("write")
         return self.filtered(lambda o: o.state == "cancelled").sudo().write({"state": "draft"})
+
+    # -------------------------------------------------------------------------
+    # CPE from stock
+    # -------------------------------------------------------------------------
+    def _wisp_delivery_source(self):
+        """(warehouse, location the device leaves from): the installer's van when it
+        has one in the order's company, else the warehouse's stock."""
+        self.ensure_one()
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company_id.id)], limit=1
+        )
+        if not warehouse:
+            raise UserError(
+                self.env._(
+                    "Company %(company)s has no warehouse to deliver %(order)s from.",
+                    company=self.company_id.name,
+                    order=self.name,
+                )
+            )
+        van = self.installer_id.wisp_van_location_id
+        if van and van.company_id in (self.company_id, van.company_id.browse()):
+            return warehouse, van
+        return warehouse, warehouse.lot_stock_id
+
+    def _wisp_create_deliveries(self):
+        """A delivery of the order's CPE model to the subscriber, reserved at once
+        (a device missing in the van leaves it waiting: stock shows it)."""
+        # a customer-owned device is the subscriber's own: nothing leaves the stock
+        for order in self.filtered(
+            lambda o: (
+                o.cpe_product_id
+                and o.cpe_ownership != "customer_owned"
+                and o.picking_id.state in (False, "cancel")
+            )
+        ):
+            warehouse, source = order._wisp_delivery_source()
+            partner = order.address_id or order.partner_id
+            destination = partner.with_company(order.company_id).property_stock_customer
+            product = order.cpe_product_id
+            picking = (
+                self.env["stock.picking"]
+                .with_company(order.company_id)
+                .create(
+                    {
+                        "picking_type_id": warehouse.out_type_id.id,
+                        "partner_id": partner.id,
+                        "location_id": source.id,
+                        "location_dest_id": destination.id,
+                        "origin": order.name,
+                        "move_ids": [
+                            Command.create(
+                                {
+                                    "product_id": product.id,
+                                    "product_uom_qty": 1,
+                                    "product_uom": product.uom_id.id,
+                                    "location_id": source.id,
+                                    "location_dest_id": destination.id,
+                                }
+                            )
+                        ],
+                    }
+                )
+            )
+            picking.action_confirm()
+            picking.action_assign()
+            order.picking_id = picking
+
+    def _wisp_cancel_deliveries(self):
+        self.picking_id.filtered(lambda p: p.state not in ("done", "cancel")).action_cancel()
+
+    def _wisp_validate_deliveries(self):
+        """Deliver the serial actually mounted: the device recorded on the service
+        whose serial number is a serial of the order's model in stock (the van, the
+        warehouse, another van) is put on the delivery, which is validated; the
+        device is then linked to that serial."""
+        for order in self.filtered(lambda o: o.picking_id.state not in (False, "done", "cancel")):
+            picking = order.picking_id
+            move = picking.move_ids.filtered(lambda m: m.state != "cancel")[:1]
+            devices = order.service_id.device_ids.filtered(
+                lambda d: d.serial_number and not d.lot_id
+            )
+            quant = self.env["stock.quant"].search(
+                [
+                    ("product_id", "=", move.product_id.id),
+                    ("lot_id.name", "in", devices.mapped("serial_number")),
+                    ("location_id.usage", "=", "internal"),
+                    ("company_id", "=", order.company_id.id),
+                    ("quantity", ">", 0),
+                ],
+                limit=1,
+            )
+            if not quant:
+                raise UserError(
+                    self.env._(
+                        "The serial number recorded for %(order)s is not a %(model)s in "
+                        "stock: record the serial of the device mounted.",
+                        order=order.name,
+                        model=move.product_id.display_name,
+                    )
+                )
+            lot = quant.lot_id
+            line_vals = {"lot_id": lot.id, "location_id": quant.location_id.id, "quantity": 1}
+            line = move.move_line_ids[:1]
+            (move.move_line_ids - line).unlink()
+            if line:
+                line.write(line_vals)
+            else:
+                self.env["stock.move.line"].create(
+                    {
+                        **line_vals,
+                        "move_id": move.id,
+                        "picking_id": picking.id,
+                        "product_id": move.product_id.id,
+                        "product_uom_id": move.product_uom.id,
+                        "location_dest_id": move.location_dest_id.id,
+                    }
+                )
+            move.picked = True
+            picking.button_validate()
+            if picking.state != "done":
+                raise UserError(
+                    self.env._(
+                        "The delivery %(picking)s could not be validated.", picking=picking.name
+                    )
+                )
+            devices.filtered(lambda d, lot=lot: d.serial_number == lot.name)[:1]._wisp_delivered(
+                lot, picking, order.cpe_ownership
+            )
 
     # -------------------------------------------------------------------------
     # Scheduling proposals

@@ -627,8 +627,11 @@ class WispService(models.Model):
         ``previous_states`` maps each service id to its status before. Billing
         starts or stops charging here and the network addon queues a router sync;
         both run inside the same transaction as the status change. Here the
-        ``service.state_changed`` webhook is queued (delivered after commit).
+        ``service.state_changed`` webhook is queued (delivered after commit), and a
+        termination asks the rented devices back (return pickings).
         """
+        if transition == "terminate":
+            self.sudo().device_ids._wisp_request_return()
         self.env["wisp.webhook.delivery"]._queue(
             "service.state_changed",
             [

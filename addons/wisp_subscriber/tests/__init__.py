@@ -3,6 +3,7 @@ from . import (
     test_access_matrix,
     test_connection_request,
     test_coverage,
+    test_cpe_stock,
     test_dashboard,
     test_import,
     test_installation_order,

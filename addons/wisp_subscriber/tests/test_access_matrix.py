@@ -69,7 +69,19 @@ class TestAccessMatrix(AccessMatrixCase):
             "plan_id": ("support",),
             "network_password": ("network",),
         },
-        "wisp.installation.order": {"state": ()},
+        "wisp.installation.order": {"state": (), "picking_id": ()},
+        "wisp.cpe.device": dict.fromkeys(
+            (
+                "product_id",
+                "lot_id",
+                "ownership",
+                "stock_state",
+                "delivery_picking_id",
+                "return_picking_id",
+                "return_requested_date",
+            ),
+            (),
+        ),
         "wisp.connection.request": {"state": (), "service_id": ()},
         "product.template": {"list_price": ()},
     }

@@ -33,6 +33,14 @@ class WispInstallationComplete(models.TransientModel):
         order = self.env["wisp.installation.order"].browse(values.get("order_id"))
         if order and "report" in fields_list:
             values["report"] = order.report
+        if order.cpe_product_id:
+            # the serial reserved for the order, from the van: usually the one mounted
+            order.check_access("read")
+            reserved = order.sudo().picking_id.move_line_ids.lot_id[:1]
+            if "device_name" in fields_list:
+                values.setdefault("device_name", order.cpe_product_id.name)
+            if reserved and "serial_number" in fields_list:
+                values.setdefault("serial_number", reserved.name)
         return values
 
     def action_complete(self):
