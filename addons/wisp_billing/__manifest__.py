@@ -3,7 +3,8 @@
     "summary": "Consolidated recurring invoices with proration, dunning with automatic "
     "suspension and reactivation and a work list, a wallet kept in the accounting, card "
     "payments and autopay; prepaid vouchers (access codes) with resellers and online "
-    "purchase, gift cards, referrals; MRR, overdue ageing and dunning on the dashboard",
+    "purchase, gift cards, referrals; service bundles split over their services, minimum "
+    "terms with early-termination fees; MRR, overdue ageing and dunning on the dashboard",
     "version": "19.0.1.1.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",
@@ -29,6 +30,8 @@
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/wisp_service_views.xml",
+        "views/wisp_bundle_views.xml",
+        "views/product_template_views.xml",
         "views/wisp_billing_adjustment_views.xml",
         "views/wisp_billing_run_views.xml",
         "views/wisp_dunning_line_views.xml",

@@ -1,15 +1,19 @@
+# built before the models inheriting it
+from . import wisp_term_mixin  # isort: skip
 from . import (
     account_move,
     account_move_line,
     payment_provider,
     payment_token,
     payment_transaction,
+    product_template,
     res_company,
     res_config_settings,
     res_partner,
     wisp_billing_adjustment,
     wisp_billing_run,
     wisp_billing_run_chunk,
+    wisp_bundle,
     wisp_connection_request,
     wisp_dashboard,
     wisp_dunning_line,
@@ -18,6 +22,7 @@ from . import (
     wisp_reseller_location,
     wisp_reseller_statement,
     wisp_service,
+    wisp_service_bundle,
     wisp_service_installment,
     wisp_voucher,
     wisp_voucher_attempt,
