@@ -2,7 +2,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
@@ -80,11 +80,12 @@ class TestBillingRulesBundles(WispBundleCase):
         self.assertEqual(allocate(55.0, [62, 10, 8], round2), [42.62, 6.88, 5.5])
 
     def test_selling_orders_the_services_in_draft(self):
-        sale = (
-            self.env["wisp.service.bundle"]
-            .with_user(self.support_user)
-            .create({"bundle_id": self.bundle.id, "partner_id": self.subscriber.id})
-        )
+        # "Sell Bundle" on the subscriber, by a support agent: the sale form in a dialog
+        Sale = self.env["wisp.service.bundle"].with_user(self.support_user)
+        with Form(Sale.with_context(default_partner_id=self.subscriber.id)) as form:
+            form.bundle_id = self.bundle
+            self.assertEqual(form.price, 55.0, "the bundle's price today")
+        sale = form.record
         services = sale.sudo().service_ids
         self.assertEqual(services.mapped("state"), ["draft"] * 3)
         self.assertEqual(services.plan_id, self.plan_62 | self.plan_tv | self.plan_voip)
