@@ -552,6 +552,12 @@ class WispService(models.Model):
             line = service._wisp_termination_fee_line(today)
             service.wisp_early_termination_fee = line["price_unit"] if line else 0.0
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_a_bundle(self):
+        # deleting one would silently re-split the bundle price over the others
+        if any(service._wisp_active_bundle_sale() for service in self):
+            raise UserError(self.env._("A service sold in a bundle is terminated, not deleted."))
+
     def _wisp_active_bundle_sale(self):
         """The intact bundle sale that prices this service, read as superuser (a
         price does not depend on who reads it)."""

@@ -93,6 +93,8 @@ class TestBillingRulesBundles(WispBundleCase):
         self.assertEqual(
             sorted(services.mapped("wisp_bundle_price")), [5.5, 6.88, 42.62], "shown per service"
         )
+        with self.assertRaises(UserError):
+            services[:1].unlink()
 
     def test_bundle_invoiced_at_its_price_split_per_service(self):
         with freeze_time("2026-04-01"):
