@@ -3,8 +3,9 @@
     "summary": "Consolidated recurring invoices with proration, dunning with automatic "
     "suspension and reactivation and a work list, a wallet kept in the accounting, card "
     "payments and autopay; prepaid vouchers (access codes) with resellers and online "
-    "purchase, gift cards, referrals; MRR, overdue ageing and dunning on the dashboard; "
-    "rented devices not returned invoiced at their set price",
+    "purchase, gift cards, referrals; service bundles split over their services, minimum "
+    "terms with early-termination fees; rented devices not returned invoiced at their set "
+    "price; MRR, overdue ageing and dunning on the dashboard",
     "version": "19.0.1.1.0",
     "category": "Services/WISP",
     "website": "https://github.com/wisp-suite/wisp",
@@ -28,8 +29,10 @@
         "wizards/wisp_import_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_move_views.xml",
+        "views/wisp_bundle_views.xml",
         "views/res_partner_views.xml",
         "views/wisp_service_views.xml",
+        "views/product_template_views.xml",
         "views/wisp_cpe_device_views.xml",
         "views/wisp_billing_adjustment_views.xml",
         "views/wisp_billing_run_views.xml",

@@ -1,3 +1,5 @@
+# built before the models inheriting it
+from . import wisp_term_mixin  # isort: skip
 from . import (
     account_move,
     account_move_line,
@@ -5,12 +7,14 @@ from . import (
     payment_provider,
     payment_token,
     payment_transaction,
+    product_template,
     res_company,
     res_config_settings,
     res_partner,
     wisp_billing_adjustment,
     wisp_billing_run,
     wisp_billing_run_chunk,
+    wisp_bundle,
     wisp_connection_request,
     wisp_cpe_device,
     wisp_dashboard,
@@ -20,6 +24,7 @@ from . import (
     wisp_reseller_location,
     wisp_reseller_statement,
     wisp_service,
+    wisp_service_bundle,
     wisp_service_installment,
     wisp_voucher,
     wisp_voucher_attempt,

@@ -1,6 +1,8 @@
 import logging
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.tools.access import BILLING
 from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
@@ -61,6 +63,44 @@ class WispService(models.Model):
     )
     wisp_voucher_ids = fields.One2many("wisp.voucher", "service_id", string="Vouchers")
 
+    wisp_bundle_sale_id = fields.Many2one(
+        "wisp.service.bundle",
+        string="Bundle",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The bundle this service was sold in. While the bundle is intact, the plan "
+        "is billed its share of the bundle price.",
+    )
+    wisp_bundle_price = fields.Monetary(
+        string="Share of the Bundle Price",
+        compute="_compute_wisp_bundle_price",
+        help="What the plan costs per cycle inside its bundle: the bundle price split in "
+        "proportion to the plans' standalone prices.",
+    )
+    wisp_term_end = fields.Date(
+        string="Minimum Term Until",
+        readonly=True,
+        copy=False,
+        help="End of the minimum term (the plan's, or the bundle's), counted from "
+        "activation. Terminating before it adds the early-termination fee.",
+    )
+    wisp_term_plan_id = fields.Many2one(
+        "product.product",
+        string="Term Taken On",
+        readonly=True,
+        copy=False,
+        help="The plan whose minimum term runs (outside a bundle): its fee rule and "
+        "price apply whatever plan the service moved to since.",
+    )
+    wisp_early_termination_fee = fields.Monetary(
+        string="Early Termination Fee Today",
+        compute="_compute_wisp_early_termination_fee",
+        help="Charged on the final invoice if the service is terminated today (for a "
+        "bundle: also if it leaves the bundle by a plan change).",
+    )
+
     def _wisp_state_message(self, transition):
         # held by an overdue invoice (dunning, or a clerk suspending early): one message
         # naming the invoice instead of the generic one; the newest overdue is the cause
@@ -84,7 +124,9 @@ class WispService(models.Model):
             ),
             (BILLING,),
         )
-        return {**super()._wisp_field_write_groups(), **protected}
+        # set by the bundle sale and the life cycle only: they price the service
+        code_only = dict.fromkeys(("wisp_bundle_sale_id", "wisp_term_end", "wisp_term_plan_id"), ())
+        return {**super()._wisp_field_write_groups(), **protected, **code_only}
 
     def _wisp_check_plan_change_right(self):
         """A plan change credits and charges the subscriber: billing staff only (the
@@ -116,25 +158,33 @@ class WispService(models.Model):
         changing.sudo()._wisp_close_billing_segment(fields.Date.context_today(self))
 
     def _wisp_cycle_price(self, product):
-        """Price of ``product`` per its billing period for this subscriber."""
+        """Price of ``product`` per its billing period for this subscriber (the plan
+        of a service in an intact bundle: its share of the bundle price)."""
+        if product == self.plan_id and self._wisp_active_bundle_sale():
+            return self._wisp_bundle_cycle_price()
+        return self._wisp_standalone_price(product)
+
+    def _wisp_standalone_price(self, product):
+        """Price of ``product`` per its billing period for this subscriber, outside
+        any bundle: the subscriber's pricelist, else the list price."""
         pricelist = self.commercial_partner_id.property_product_pricelist
         if pricelist:
             return pricelist._get_product_price(product, 1.0)
         return product.lst_price
 
-    def _wisp_charge_lines(self, start, end, sign=1, products=None):
+    def _wisp_charge_lines(self, start, end, sign=1, products=None, prices=None):
         """Invoice line values charging (sign 1) or crediting (sign -1) the days
         ``start``..``end`` of ``products`` (default: the plan and add-ons of this
-        service), each priced per its own billing period."""
+        service), each priced per its own billing period (``prices``: {product: price
+        per period} instead of :meth:`_wisp_cycle_price`, for a preview)."""
         self.ensure_one()
         billing_day = self.commercial_partner_id._wisp_effective_billing_day()
         currency = self.company_id.currency_id
         lines = []
         for product in products if products is not None else self.plan_id | self.addon_ids:
             months = product.product_tmpl_id._billing_period_months()
-            amount = currency.round(
-                sign * prorate(self._wisp_cycle_price(product), months, start, end, billing_day)
-            )
+            price = prices[product] if prices else self._wisp_cycle_price(product)
+            amount = currency.round(sign * prorate(price, months, start, end, billing_day))
             if currency.is_zero(amount):
                 continue
             label = self.env._("Credit: %(name)s", name=product.name) if sign < 0 else product.name
@@ -229,8 +279,12 @@ class WispService(models.Model):
         (:meth:`_wisp_settle_plan_write`), a removed add-on credited (or charged) up
         to yesterday, an added one billed from today by the next invoice."""
         if "plan_id" in vals:
-            self._wisp_settle_plan_write(
-                self.env["product.product"].browse(vals["plan_id"]), "next_plan_id" in vals
+            plan = self.env["product.product"].browse(vals["plan_id"])
+            self._wisp_settle_plan_write(plan, "next_plan_id" in vals)
+            # another plan is not the bundle's: settled above at its share, the service
+            # leaves its bundle, which re-prices the others (bookkeeping of a checked write)
+            self.filtered(lambda s: s.plan_id != plan).sudo()._wisp_leave_bundles(
+                fields.Date.context_today(self)
             )
         if "addon_ids" not in vals:
             return super().write(vals)
@@ -274,6 +328,7 @@ class WispService(models.Model):
                 services._wisp_start_billing(invoice_now=False)
             return res
         if transition == "activate":
+            services._wisp_start_term()
             services._wisp_start_billing()
         elif transition in ("pause", "terminate"):
             services.filtered(
@@ -281,6 +336,7 @@ class WispService(models.Model):
             )._wisp_close_billing_segment(today)
             if transition == "terminate":
                 services._wisp_clear_scheduled_change(self.env._("the service was terminated"))
+                services._wisp_end_contract(today)
         elif transition == "resume":
             # The paused days are not charged: billing restarts today.
             for service in services.filtered("billed_until"):
@@ -384,6 +440,8 @@ class WispService(models.Model):
         When nothing is billed beyond that day (a change at the next cycle,
         postpaid accounts), there is nothing to credit. Services that are not
         billed (not running yet, paused, paid by vouchers) change at no cost.
+        A change that leaves a bundle adds what leaving it costs
+        (:meth:`_wisp_bundle_leave_preview_lines`).
 
         :return: ``{credit, charge, net, days, start, end, currency, lines}``, credit as a
             positive amount, ``net = charge - credit``, before tax; ``lines``: the invoice
@@ -404,6 +462,8 @@ class WispService(models.Model):
                 charge_lines += self._wisp_charge_lines(start, product_end, products=product)
                 if product == plan:
                     end = product_end
+        for line in self._wisp_bundle_leave_preview_lines(plan, start):
+            (charge_lines if line["price_unit"] > 0 else credit_lines).append(line)
         currency = self.company_id.currency_id
         credit = currency.round(-sum(line["price_unit"] for line in credit_lines))
         charge = currency.round(sum(line["price_unit"] for line in charge_lines))
@@ -476,3 +536,168 @@ class WispService(models.Model):
         Run._bill_subscribers(services.commercial_partner_id, today)
         for invoice in unpaid:
             invoice._wisp_hold_services(invoice.company_id.wisp_overdue_action)
+
+    # -------------------------------------------------------------------------
+    # Bundles and minimum terms
+    # -------------------------------------------------------------------------
+    def _compute_wisp_bundle_price(self):
+        for service in self:
+            sale = service._wisp_active_bundle_sale()
+            shares = sale._wisp_allocation() if sale else {}
+            service.wisp_bundle_price = shares.get(service._origin, 0.0)
+
+    def _compute_wisp_early_termination_fee(self):
+        today = fields.Date.context_today(self)
+        for service in self:
+            line = service._wisp_termination_fee_line(today)
+            service.wisp_early_termination_fee = line["price_unit"] if line else 0.0
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_a_bundle(self):
+        # deleting one would silently re-split the bundle price over the others
+        if any(service._wisp_active_bundle_sale() for service in self):
+            raise UserError(self.env._("A service sold in a bundle is terminated, not deleted."))
+
+    def _wisp_active_bundle_sale(self):
+        """The intact bundle sale that prices this service, read as superuser (a
+        price does not depend on who reads it)."""
+        self.ensure_one()
+        sale = self.sudo().wisp_bundle_sale_id
+        return sale if sale.state == "active" else sale.browse()
+
+    def _wisp_bundle_cycle_price(self):
+        """The plan's share of its bundle price, per the plan's billing period."""
+        share = self._wisp_active_bundle_sale()._wisp_allocation()[self]
+        return share * self.plan_id.product_tmpl_id._billing_period_months()
+
+    def _wisp_settle_plan_only(self, day):
+        """Settle the plan alone (not the add-ons) up to the day before ``day`` at
+        its current price, as a plan change does: the next run bills it again from
+        ``day`` at its new price (its share of a bundle lost)."""
+        Adjustment = self.env["wisp.billing.adjustment"]
+        for service in self.filtered(
+            lambda s: s.state in BILLABLE_STATES and s.plan_id and s.billed_until
+        ):
+            until = service._wisp_billed_until_by_product()
+            Adjustment.create(
+                service._wisp_settlement_vals({service.plan_id: until[service.plan_id]}, day)
+            )
+            until[service.plan_id] = day - timedelta(days=1)
+            service.write(service._wisp_billed_until_vals(until))
+
+    def _wisp_leave_bundles(self, day):
+        """These services leave their intact bundles on ``day`` (terminated, or moved
+        to another plan): the bundle's early-termination fee once per bundle if within
+        its minimum term, then the others go back to their standalone prices
+        (``wisp.service.bundle._wisp_break``). Call once their own plan is settled."""
+        for sale, leaving in self.grouped(lambda s: s._wisp_active_bundle_sale()).items():
+            if not sale:
+                continue
+            committed = leaving.filtered("wisp_term_end").sorted("wisp_term_end")
+            committed[-1:]._wisp_queue_termination_fee(day)
+            sale._wisp_break(day, leaving)
+
+    def _wisp_end_contract(self, day):
+        """Terminated on ``day``: the early-termination fee of each service within its
+        minimum term (of its bundle, once per bundle), and its bundle is broken."""
+        bundled = self.filtered(lambda s: s._wisp_active_bundle_sale())
+        for service in self - bundled:
+            service._wisp_queue_termination_fee(day)
+        bundled._wisp_leave_bundles(day)
+
+    def _wisp_start_term(self):
+        """Activation starts the minimum term: the bundle's while in one, else the plan's."""
+        for service in self.filtered("activation_date"):
+            sale = service._wisp_active_bundle_sale()
+            rule = sale.bundle_id or service.plan_id.product_tmpl_id
+            if rule.wisp_minimum_term_months:
+                service.write(
+                    {
+                        "wisp_term_end": service.activation_date
+                        + relativedelta(months=rule.wisp_minimum_term_months)
+                        - timedelta(days=1),
+                        "wisp_term_plan_id": not sale and service.plan_id.id,
+                    }
+                )
+
+    def _wisp_termination_fee_line(self, day):
+        """Invoice line values of the fee for leaving on ``day`` before the end of the
+        minimum term (the bundle's rule while in an intact bundle, else the rule of
+        the plan the term was taken on), or None. A share of the remaining term is
+        of that bundle's or plan's price, for the days ``day`` to the term's end."""
+        self.ensure_one()
+        term_end = self.wisp_term_end
+        sale = self._wisp_active_bundle_sale()
+        plan = self.wisp_term_plan_id
+        if not term_end or day > term_end or not (sale or plan):
+            return None
+        if sale:
+            rule, price, months, what = sale.bundle_id, sale.price, 1, sale.bundle_id.name
+        else:
+            rule, what = plan.product_tmpl_id, plan.name
+            price, months = self._wisp_standalone_price(plan), rule._billing_period_months()
+        billing_day = self.commercial_partner_id._wisp_effective_billing_day()
+        currency = self.company_id.currency_id
+        amount = currency.round(
+            rule._wisp_termination_fee(price, months, day, term_end, billing_day)
+        )
+        if currency.is_zero(amount):
+            return None
+        return {
+            "product_id": self.env.ref("wisp_billing.product_early_termination_fee").id,
+            "name": self.env._(
+                "Early termination fee: %(what)s - %(service)s, minimum term until %(end)s",
+                what=what,
+                service=self.name,
+                end=fields.Date.to_string(term_end),
+            ),
+            "quantity": 1,
+            "price_unit": amount,
+            "wisp_service_id": self.id,
+            "wisp_period_start": day,
+            "wisp_period_end": term_end,
+        }
+
+    def _wisp_queue_termination_fee(self, day):
+        """The early-termination fee of leaving on ``day``, pending for the final invoice."""
+        for service in self:
+            line = service._wisp_termination_fee_line(day)
+            if line:
+                self.env["wisp.billing.adjustment"].create(
+                    self.env["wisp.billing.adjustment"]._from_line_vals(
+                        {
+                            "service_id": service.id,
+                            "partner_id": service.commercial_partner_id.id,
+                            **line,
+                        }
+                    )
+                )
+
+    def _wisp_bundle_leave_preview_lines(self, plan, day):
+        """Lines that moving to ``plan`` on ``day`` adds when it leaves a bundle, as
+        :meth:`_wisp_leave_bundles` and the next run put them on the invoice: the
+        bundle's fee, and each other service of the bundle being billed credited at
+        its share from ``day`` and charged at its own price to the end of its block."""
+        self.ensure_one()
+        sale = self._wisp_active_bundle_sale()
+        if not sale or plan == self.plan_id:
+            return []
+        fee = self._wisp_termination_fee_line(day)
+        lines = [fee] if fee else []
+        billing_day = self.commercial_partner_id._wisp_effective_billing_day()
+        for other in (sale.service_ids - self).filtered(
+            lambda s: s.state in BILLABLE_STATES and s.billed_until
+        ):
+            if other.billed_until >= day:
+                lines += other._wisp_charge_lines(
+                    day, other.billed_until, sign=-1, products=other.plan_id
+                )
+            own = other.plan_id
+            months = own.product_tmpl_id._billing_period_months()
+            lines += other._wisp_charge_lines(
+                day,
+                block_end(day, months, billing_day),
+                products=own,
+                prices={own: other._wisp_standalone_price(own)},
+            )
+        return lines

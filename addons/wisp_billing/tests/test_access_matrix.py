@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.addons.wisp_subscriber.tests.access_matrix import AccessMatrixCase
 from odoo.tests import tagged
 
@@ -19,6 +20,7 @@ class TestAccessMatrix(AccessMatrixCase):
         },
         "wisp.connection.request": {"action_convert": ("support",)},
         "wisp.service": {"action_change_plan": BILLING},
+        "wisp.bundle": {"action_view_sales": STAFF},
         "wisp.gift.card": {"action_void": BILLING},
         "wisp.reseller.statement": {
             "action_collect": BILLING,
@@ -52,7 +54,14 @@ class TestAccessMatrix(AccessMatrixCase):
     }
     METHOD_ARGS = {("wisp.voucher", "action_sell"): {"price": 1.0}}
     PROTECTED_FIELDS = {
-        "wisp.service": {"billed_until": BILLING, "wisp_voucher_funded": BILLING},
+        "wisp.service": {
+            "billed_until": BILLING,
+            "wisp_voucher_funded": BILLING,
+            "wisp_bundle_sale_id": (),
+            "wisp_term_end": (),
+            "wisp_term_plan_id": (),
+        },
+        "wisp.service.bundle": {"price": BILLING, "state": (), "break_date": ()},
         "res.partner": {
             "wisp_billing_day": BILLING,
             "wisp_billing_mode": BILLING,
@@ -152,6 +161,18 @@ class TestAccessMatrix(AccessMatrixCase):
         )
         env["wisp.plan.change"].create(
             {"service_id": cls.foreign_service.id, "plan_id": other_plan.id}
+        )
+        # a bundle sold in the other company: outside every role's scope, the manager's too
+        bundle = env["wisp.bundle"].create(
+            {
+                "name": "Matrix Bundle",
+                "price": 15.0,
+                "company_id": cls.other_company.id,
+                "plan_ids": [Command.set((cls.matrix_plan | other_plan).ids)],
+            }
+        )
+        env["wisp.service.bundle"].with_company(cls.other_company).create(
+            {"bundle_id": bundle.id, "partner_id": account.id, "company_id": cls.other_company.id}
         )
         provider = env["payment.provider"].search([], limit=1)
         env["payment.transaction"].create(

@@ -113,6 +113,16 @@ class WispService(models.Model):
             )
         }
 
+    def _portal_bundle_prices(self, account, prices):
+        """``prices`` (of ``_portal_prices``) with the plan of this service in an intact
+        bundle at its share of the bundle price, as its invoice charges it."""
+        self.ensure_one()
+        if not (self.plan_id and self._wisp_active_bundle_sale()):
+            return prices
+        share = self._wisp_cycle_price(self.plan_id)
+        taxed = self._portal_with_tax(account, [(self.plan_id, share)])[0]
+        return {**prices, self.plan_id.id: taxed}
+
     def _portal_with_tax(self, account, amounts):
         """``[(product, amount before tax)]`` -> the amounts as ``account``'s invoice
         charges them: with the product's taxes mapped by its fiscal position (as
@@ -349,7 +359,8 @@ class WispService(models.Model):
         for service in services:
             plan = service.plan_id
             months = plan.product_tmpl_id._billing_period_months() if plan else 1
-            price = sum(prices.get(p.id, 0.0) for p in plan | service.addon_ids)
+            own_prices = service._portal_bundle_prices(account, prices)
+            price = sum(own_prices.get(p.id, 0.0) for p in plan | service.addon_ids)
             upsell = []
             if service.state == "active" and service._portal_can_change_plan():
                 upsell = [
@@ -371,7 +382,7 @@ class WispService(models.Model):
                     "state_reason": service.state_reason,
                     "address_id": service.address_id.id,
                     "address": labels.get(service.address_id.id, ""),
-                    "plan": services._portal_plan_values(plan, prices) if plan else None,
+                    "plan": services._portal_plan_values(plan, own_prices) if plan else None,
                     "addons": service.addon_ids.mapped("name"),
                     "price": price,
                     "monthly": price / months,

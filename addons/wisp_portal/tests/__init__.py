@@ -8,6 +8,7 @@ from . import (
     test_demo_data,
     test_hotspot,
     test_portal_autopay,
+    test_portal_bundle,
     test_portal_dashboard,
     test_portal_gift_card,
     test_portal_live_session,
