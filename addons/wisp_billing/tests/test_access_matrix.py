@@ -38,6 +38,7 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.wallet.credit": {"action_confirm": BILLING},
         "wisp.billing.run": {"action_start_today": BILLING},
         "wisp.plan.change": {"action_apply": BILLING},
+        "wisp.temporary.addon": {"action_cancel": BILLING},
         "wisp.dunning.line": dict.fromkeys(
             (
                 "action_send_reminder",
@@ -94,6 +95,13 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.reseller.statement": {"state": (), "invoice_id": ()},
         "wisp.gift.card": {"state": (), "amount": BILLING, "move_id": (), "partner_id": ()},
         "wisp.billing.run": {"state": ()},
+        "wisp.promotion": dict.fromkeys(("value", "discount_type", "code", "max_uses"), ()),
+        "wisp.service.promotion": dict.fromkeys(
+            ("service_id", "promotion_id", "date_start"), BILLING
+        ),
+        "wisp.temporary.addon": dict.fromkeys(
+            ("service_id", "product_id", "date_start", "date_end", "state"), BILLING
+        ),
     }
 
     @classmethod
@@ -150,6 +158,25 @@ class TestAccessMatrix(AccessMatrixCase):
         )
         env["wisp.plan.change"].create(
             {"service_id": cls.foreign_service.id, "plan_id": other_plan.id}
+        )
+        promotion = env["wisp.promotion"].create({"name": "Matrix promo", "value": 10})
+        other_promotion = env["wisp.promotion"].create(
+            {"name": "Other Co promo", "value": 10, "company_id": cls.other_company.id}
+        )
+        env["wisp.service.promotion"].create(
+            [
+                {"service_id": cls.foreign_service.id, "promotion_id": promotion.id},
+                {"service_id": cls.other_company_service.id, "promotion_id": other_promotion.id},
+            ]
+        )
+        addon = env["product.product"].create({"name": "Matrix Boost", "is_wisp_addon": True})
+        env["wisp.temporary.addon"].create(
+            {
+                "service_id": cls.foreign_service.id,
+                "product_id": addon.id,
+                "date_start": "2999-01-01",
+                "date_end": "2999-01-02",
+            }
         )
         provider = env["payment.provider"].search([], limit=1)
         env["payment.transaction"].create(
