@@ -138,8 +138,7 @@ class WispPromotion(models.Model):
         if terms and self.sudo().application_ids:
             raise UserError(
                 self.env._(
-                    "A promotion already given keeps its terms: archive it and create "
-                    "another one."
+                    "A promotion already given keeps its terms: archive it and create another one."
                 )
             )
         return super().write(vals)
