@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
 from odoo.exceptions import ValidationError
 
@@ -90,7 +90,7 @@ class WispTemporaryAddon(models.Model):
             if boost.state == "scheduled" and boost.date_end < today:
                 boost.state = "done"  # over before it could start: never added
             elif boost.state == "scheduled":
-                link = fields.Command.link(boost.product_id.id)
+                link = Command.link(boost.product_id.id)
                 boost.service_id.write({"addon_ids": [link]})
                 boost.state = "running"
             else:
@@ -98,6 +98,6 @@ class WispTemporaryAddon(models.Model):
 
     def _wisp_remove(self):
         for boost in self:
-            unlink = fields.Command.unlink(boost.product_id.id)
+            unlink = Command.unlink(boost.product_id.id)
             boost.service_id.write({"addon_ids": [unlink]})
         self.state = "done"
