@@ -135,6 +135,8 @@ class WispPromotion(models.Model):
             vals["code"] = normalize_promo_code(vals["code"])
         # billed days are credited with the terms they were discounted with
         terms = {"discount_type", "value", "duration_cycles"} & set(vals)
+        if terms:
+            self.check_access("write")  # a refused role is told so, not about the terms
         if terms and self.sudo().application_ids:
             raise UserError(
                 self.env._(
