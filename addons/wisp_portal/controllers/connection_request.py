@@ -4,7 +4,7 @@ form fields and checks it shares with the reseller sign-up (``reseller.py``)."""
 import re
 
 from odoo import http
-from odoo.addons.wisp_billing.models.wisp_promotion import PROMO_CODE_MAX
+from odoo.addons.wisp_billing.models.wisp_promotion import normalize_promo_code
 from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.tools import email_normalize
@@ -76,8 +76,8 @@ def prospect_form_errors(env, values, plans, plan_required=False, countries=None
 
 
 def read_promo_code(params):
-    """The promo code typed on a sign-up form (re-rendered on error)."""
-    return (params.get("promo_code") or "").strip()[:PROMO_CODE_MAX]
+    """The promo code typed on a sign-up form, as codes are kept (re-rendered on error)."""
+    return normalize_promo_code(params.get("promo_code"))
 
 
 def promo_code_check(env, code, plans, values):
@@ -117,7 +117,7 @@ def _as_id(value):
 
 class WispConnectionRequestForm(http.Controller):
     @http.route("/connect", type="http", auth="public", methods=["GET"], website=True, sitemap=True)
-    def wisp_connect(self, plan_id=None, ref=None, **kwargs):
+    def wisp_connect(self, plan_id=None, ref=None, promo=None, **kwargs):
         values = dict.fromkeys(PROSPECT_FIELDS, "")
         user = request.env.user
         if not user._is_public():
@@ -138,6 +138,8 @@ class WispConnectionRequestForm(http.Controller):
         values["plan_id"] = plan_id or ""
         # a subscriber's share link (/connect?ref=CODE) fills in its referral code
         values["referral_code"] = (ref or "").strip()[:REFERRAL_CODE_MAX]
+        # an offer's link (/connect?promo=CODE) fills in its promo code, checked on submit
+        values["promo_code"] = read_promo_code({"promo_code": promo})
         return request.render("wisp_portal.connect_page", self._wisp_connect_context(values, {}))
 
     @http.route(

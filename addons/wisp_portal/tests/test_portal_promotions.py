@@ -52,6 +52,9 @@ class TestPortalPromotions(WispPortalCase):
         )
 
     def test_good_code_goes_on_the_request(self):
+        form = self.url_open("/connect?promo=webhalf").text
+        self.assertIn('name="promo_code"', form)
+        self.assertIn('value="WEBHALF"', form, "an offer's link fills in its code")
         response = self.post(promo_code=" webhalf ")
         self.assertEqual(response.status_code, 200)
         self.assertEqual(self.requests().wisp_promotion_id, self.half)
