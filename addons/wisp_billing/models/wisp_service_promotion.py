@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..tools.proration import prorate
 
@@ -71,6 +71,36 @@ class WispServicePromotion(models.Model):
                         date=billed,
                     )
                 )
+
+    def _wisp_check_unbilled(self, operation):
+        """A promotion whose days were billed stays as it is: a later settlement gives
+        back, for the days it credits, the discount those days were billed with."""
+        self.check_access(operation)  # a refused role is told so first
+        billed = self.filtered(
+            lambda a: (
+                a.date_start
+                and a.service_id.billed_until
+                and a.date_start <= a.service_id.billed_until
+            )
+        )
+        if billed:
+            raise UserError(
+                self.env._(
+                    "%(service)s was already billed with promotion %(promotion)s: it "
+                    "cannot be changed or removed.",
+                    service=billed[0].service_id.display_name,
+                    promotion=billed[0].promotion_id.display_name,
+                )
+            )
+
+    def write(self, vals):
+        if {"service_id", "promotion_id", "date_start"} & set(vals):
+            self._wisp_check_unbilled("write")
+        return super().write(vals)
+
+    def unlink(self):
+        self._wisp_check_unbilled("unlink")
+        return super().unlink()
 
     def _wisp_discount_lines(self, product, start, end, sign=1):
         """Discount line values (sign 1; sign -1 reverses them) of these promotions of

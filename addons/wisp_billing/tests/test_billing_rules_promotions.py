@@ -128,6 +128,18 @@ class TestBillingRulesPromotions(WispBillingCase):
         expected = (31 * 10 / 30 + 62 * 20 / 30 + 62) / 2
         self.assertAlmostEqual(paid, expected, delta=0.02)
 
+    def test_billed_promotion_is_kept_as_billed(self):
+        service = self.ordered_with(self.half, "2026-04-01")
+        application = service.wisp_promotion_ids
+        with self.assertRaisesRegex(UserError, "already billed"):
+            application.unlink()
+        with self.assertRaisesRegex(UserError, "already billed"):
+            application.date_start = D(2026, 6, 1)
+        with self.assertRaisesRegex(UserError, "keeps its terms"):
+            self.half.value = 40
+        # one given but not billed yet may still be taken back
+        self.give(service, self.ten_off).unlink()
+
     def test_termination_reverses_the_discount_of_credited_days(self):
         service = self.ordered_with(self.half, "2026-04-01")
         with freeze_time("2026-04-21"):
