@@ -1,6 +1,7 @@
 {
     "name": "WISP Billing",
-    "summary": "Consolidated recurring invoices with proration, dunning with automatic "
+    "summary": "Consolidated recurring invoices with proration, promotions (sign-up codes, "
+    "loyalty) and temporary add-ons, dunning with automatic "
     "suspension and reactivation and a work list, a wallet kept in the accounting, card "
     "payments and autopay; prepaid vouchers (access codes) with resellers and online "
     "purchase, gift cards, referrals; service bundles split over their services, minimum "
@@ -38,6 +39,7 @@
         "views/wisp_billing_run_views.xml",
         "views/wisp_dunning_line_views.xml",
         "views/wisp_gift_card_views.xml",
+        "views/wisp_promotion_views.xml",
         "report/report_invoice.xml",
         "views/wisp_voucher_views.xml",
         "views/wisp_voucher_settings_views.xml",

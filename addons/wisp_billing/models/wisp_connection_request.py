@@ -21,6 +21,15 @@ class WispConnectionRequest(models.Model):
         "its first invoice is paid.",
     )
 
+    wisp_promotion_id = fields.Many2one(
+        "wisp.promotion",
+        string="Promotion",
+        domain="[('kind', '=', 'signup'), ('company_id', '=', company_id)]",
+        tracking=True,
+        help="Sign-up promotion given to the service made from this request (typed as a "
+        "promo code on the website or reseller sign-up form).",
+    )
+
     @api.model
     def _wisp_referrer_of(self, code):
         """The account whose referral code is ``code`` (typed by a person: spaces and
@@ -41,6 +50,7 @@ class WispConnectionRequest(models.Model):
 
     def action_convert(self):
         res = super().action_convert()
+        self._wisp_give_promotions()
         for request in self.filtered("referral_code"):
             account = request.partner_id.commercial_partner_id
             referrer = self._wisp_referrer_of(request.referral_code)
@@ -65,6 +75,21 @@ class WispConnectionRequest(models.Model):
                 continue
             account._wisp_set_referrer(request.referral_code)
         return res
+
+    def _wisp_give_promotions(self):
+        """The sign-up promotion of each converted request goes to its new service
+        (checked again: it may have expired or been used up since the request)."""
+        for request in self.filtered(lambda r: r.wisp_promotion_id and r.service_id):
+            # conversion was checked (support); giving the promotion is bookkeeping
+            error = request.wisp_promotion_id.sudo()._wisp_give_signup(request.service_id)
+            if error:
+                request.message_post(
+                    body=self.env._(
+                        "Promotion %(promotion)s not given: %(reason)s",
+                        promotion=request.wisp_promotion_id.display_name,
+                        reason=error,
+                    )
+                )
 
     @api.model
     def _wisp_offered_plans(self, service_type=None):

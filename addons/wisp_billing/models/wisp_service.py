@@ -62,6 +62,12 @@ class WispService(models.Model):
         "by the recurring billing.",
     )
     wisp_voucher_ids = fields.One2many("wisp.voucher", "service_id", string="Vouchers")
+    wisp_promotion_ids = fields.One2many(
+        "wisp.service.promotion", "service_id", string="Promotions"
+    )
+    wisp_temporary_addon_ids = fields.One2many(
+        "wisp.temporary.addon", "service_id", string="Temporary Add-ons"
+    )
 
     wisp_bundle_sale_id = fields.Many2one(
         "wisp.service.bundle",
@@ -205,6 +211,8 @@ class WispService(models.Model):
                     "wisp_period_end": end,
                 }
             )
+            # its promotions ride with the plan's charge (or credit): own lines, same days
+            lines += self.wisp_promotion_ids._wisp_discount_lines(product, start, end, sign)
         return lines
 
     def _wisp_billed_until_by_product(self):
@@ -443,9 +451,13 @@ class WispService(models.Model):
         A change that leaves a bundle adds what leaving it costs
         (:meth:`_wisp_bundle_leave_preview_lines`).
 
-        :return: ``{credit, charge, net, days, start, end, currency, lines}``, credit as a
-            positive amount, ``net = charge - credit``, before tax; ``lines``: the invoice
-            line values of the credits (negative) and charges
+        Promotions of the service ride with the plan's lines (the days credited give
+        their discount back, the new plan's days get theirs), as on the invoices.
+
+        :return: ``{credit, charge, net, days, start, end, currency, lines, credit_lines,
+            charge_lines}``, credit as a positive amount, ``net = charge - credit``, before
+            tax; ``lines``: the invoice line values of the credits and then the charges,
+            each with its discounts
         """
         self.ensure_one()
         start = end = effective_date or fields.Date.context_today(self)
@@ -476,6 +488,8 @@ class WispService(models.Model):
             "end": end,
             "currency": currency,
             "lines": credit_lines + charge_lines,
+            "credit_lines": credit_lines,
+            "charge_lines": charge_lines,
         }
 
     def _wisp_clear_scheduled_change(self, reason):

@@ -6,6 +6,7 @@ from . import (
     test_billing_rules_invoices,
     test_billing_rules_life_cycle,
     test_billing_rules_plan_changes,
+    test_billing_rules_promotions,
     test_billing_rules_random_life,
     test_billing_rules_terms,
     test_billing_run,

@@ -41,6 +41,7 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.billing.run": {"action_start_today": BILLING},
         "wisp.plan.change": {"action_apply": BILLING},
         "wisp.cpe.device": {"action_wisp_mark_lost": BILLING},
+        "wisp.temporary.addon": {"action_cancel": BILLING},
         "wisp.dunning.line": dict.fromkeys(
             (
                 "action_send_reminder",
@@ -105,6 +106,13 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.gift.card": {"state": (), "amount": BILLING, "move_id": (), "partner_id": ()},
         "wisp.billing.run": {"state": ()},
         "wisp.cpe.device": {"wisp_lost_invoice_id": (), "wisp_lost_refund_id": ()},
+        "wisp.promotion": dict.fromkeys(("value", "discount_type", "code", "max_uses"), ()),
+        "wisp.service.promotion": dict.fromkeys(
+            ("service_id", "promotion_id", "date_start"), BILLING
+        ),
+        "wisp.temporary.addon": dict.fromkeys(
+            ("service_id", "product_id", "date_start", "date_end", "state"), BILLING
+        ),
     }
 
     @classmethod
@@ -173,6 +181,25 @@ class TestAccessMatrix(AccessMatrixCase):
         )
         env["wisp.service.bundle"].with_company(cls.other_company).create(
             {"bundle_id": bundle.id, "partner_id": account.id, "company_id": cls.other_company.id}
+        )
+        promotion = env["wisp.promotion"].create({"name": "Matrix promo", "value": 10})
+        other_promotion = env["wisp.promotion"].create(
+            {"name": "Other Co promo", "value": 10, "company_id": cls.other_company.id}
+        )
+        env["wisp.service.promotion"].create(
+            [
+                {"service_id": cls.foreign_service.id, "promotion_id": promotion.id},
+                {"service_id": cls.other_company_service.id, "promotion_id": other_promotion.id},
+            ]
+        )
+        addon = env["product.product"].create({"name": "Matrix Boost", "is_wisp_addon": True})
+        env["wisp.temporary.addon"].create(
+            {
+                "service_id": cls.foreign_service.id,
+                "product_id": addon.id,
+                "date_start": "2999-01-01",
+                "date_end": "2999-01-02",
+            }
         )
         provider = env["payment.provider"].search([], limit=1)
         env["payment.transaction"].create(

@@ -48,6 +48,22 @@ class TestPlanChangePreview(WispBillingCase):
         self.assertAlmostEqual(preview["charge"], round(62 * 20 / 30, 2))
         self.assertEqual(preview["currency"], self.company.currency_id)
 
+    def test_mid_cycle_upgrade_with_a_promotion(self):
+        """The discount given back for the days credited and the new plan's discount
+        are in the preview as on the invoice."""
+        with freeze_time("2026-04-01"):
+            service = self.new_service(activate=False)
+            half = self.env["wisp.promotion"].create(
+                {"name": "Half", "value": 50, "duration_cycles": 3}
+            )
+            self.env["wisp.service.promotion"].create(
+                {"service_id": service.id, "promotion_id": half.id}
+            )
+            service.action_activate()  # April billed in advance at 15.50
+        preview = self.assert_preview_invoiced(service, self.plan_62, D(2026, 4, 11))
+        self.assertAlmostEqual(preview["credit"], round(31 * 20 / 30, 2) - round(31 * 20 / 60, 2))
+        self.assertAlmostEqual(preview["charge"], round(62 * 20 / 30, 2) - round(62 * 20 / 60, 2))
+
     def test_mid_cycle_downgrade_with_addon(self):
         with freeze_time("2026-04-01"):
             service = self.new_service(

@@ -4,8 +4,12 @@ form fields and checks it shares with the reseller sign-up (``reseller.py``)."""
 import re
 
 from odoo import http
+from odoo.addons.wisp_billing.models.wisp_promotion import normalize_promo_code
+from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.tools import email_normalize
+
+from .anonymous import request_client_key
 
 PROSPECT_FIELDS = (
     "contact_name",
@@ -71,6 +75,28 @@ def prospect_form_errors(env, values, plans, plan_required=False, countries=None
     return errors
 
 
+def read_promo_code(params):
+    """The promo code typed on a sign-up form, as codes are kept (re-rendered on error)."""
+    return normalize_promo_code(params.get("promo_code"))
+
+
+def promo_code_check(env, code, plans, values):
+    """``(promotion, error)`` of the promo ``code`` typed for the plan of ``values``.
+
+    ``env`` is the form's superuser environment in the website's company. Checked by
+    the billing model, wrong codes counting towards the visitor's redemption
+    throttle; the error says what is wrong with this code only.
+    """
+    Promotion = env["wisp.promotion"]
+    if not code:
+        return Promotion, None
+    plan = plans.browse(_as_id(values["plan_id"])) & plans
+    try:
+        return Promotion._wisp_from_code(code, plan, client_key=request_client_key()), None
+    except UserError as error:  # unknown, expired, used up, other plan, throttled
+        return Promotion, error.args[0]
+
+
 def prospect_request_vals(values, plans):
     """Create values of a ``wisp.connection.request`` from checked form values."""
     plan = plans.browse(_as_id(values["plan_id"]))
@@ -91,7 +117,7 @@ def _as_id(value):
 
 class WispConnectionRequestForm(http.Controller):
     @http.route("/connect", type="http", auth="public", methods=["GET"], website=True, sitemap=True)
-    def wisp_connect(self, plan_id=None, ref=None, **kwargs):
+    def wisp_connect(self, plan_id=None, ref=None, promo=None, **kwargs):
         values = dict.fromkeys(PROSPECT_FIELDS, "")
         user = request.env.user
         if not user._is_public():
@@ -112,6 +138,8 @@ class WispConnectionRequestForm(http.Controller):
         values["plan_id"] = plan_id or ""
         # a subscriber's share link (/connect?ref=CODE) fills in its referral code
         values["referral_code"] = (ref or "").strip()[:REFERRAL_CODE_MAX]
+        # an offer's link (/connect?promo=CODE) fills in its promo code, checked on submit
+        values["promo_code"] = read_promo_code({"promo_code": promo})
         return request.render("wisp_portal.connect_page", self._wisp_connect_context(values, {}))
 
     @http.route(
@@ -120,6 +148,7 @@ class WispConnectionRequestForm(http.Controller):
     def wisp_connect_submit(self, **post):
         values = read_prospect_form(post)
         values["referral_code"] = (post.get("referral_code") or "").strip()
+        values["promo_code"] = read_promo_code(post)
         context = self._wisp_connect_context(values, {})
         errors = prospect_form_errors(
             request.env, values, context["plans"], countries=context["countries"]
@@ -130,10 +159,15 @@ class WispConnectionRequestForm(http.Controller):
             errors["referral_code"] = request.env._(
                 "This referral code does not exist: check it with your friend, or leave it empty."
             )
+        promotion, errors["promo_code"] = promo_code_check(
+            self._wisp_requests().env, values["promo_code"], context["plans"], values
+        )
+        errors = {name: error for name, error in errors.items() if error}
         if errors:
             context["errors"] = errors
             return request.render("wisp_portal.connect_page", context, status=400)
         vals = prospect_request_vals(values, context["plans"])
+        vals["wisp_promotion_id"] = promotion.id
         vals["source"] = "website"
         vals["referral_code"] = values["referral_code"].upper() or False
         user = request.env.user

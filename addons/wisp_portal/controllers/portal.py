@@ -191,6 +191,7 @@ class WispCustomerPortal(PaymentPortal):
             {
                 **service_sudo._portal_plan_values(plan, prices),
                 "is_upgrade": plan.download_kbps > service_sudo.plan_id.download_kbps,
+                "promo_price": service_sudo._portal_promotion_price(account, plan),
                 "now": service_sudo._portal_plan_change_preview(account, plan, today),
                 "next_cycle": next_date
                 and service_sudo._portal_plan_change_preview(account, plan, next_date),

@@ -21,8 +21,10 @@ from odoo.tools.pdf import merge_pdf
 
 from .connection_request import (
     PROSPECT_FIELDS,
+    promo_code_check,
     prospect_form_errors,
     prospect_request_vals,
+    read_promo_code,
     read_prospect_form,
 )
 
@@ -304,14 +306,18 @@ class WispResellerPortal(CustomerPortal):
         reseller = self._wisp_reseller()
         values = read_prospect_form(post)
         # the reseller form has no second street line nor country
-        values.update(street2="", country_id="")
+        values.update(street2="", country_id="", promo_code=read_promo_code(post))
         context = self._wisp_signup_values(values)
         errors = prospect_form_errors(request.env, values, context["plans"], plan_required=True)
+        promotion, errors["promo_code"] = promo_code_check(
+            self._wisp_signup_requests().env, values["promo_code"], context["plans"], values
+        )
+        errors = {name: error for name, error in errors.items() if error}
         if errors:
             context["errors"] = errors
             return request.render("wisp_portal.reseller_signup", context, status=400)
         vals = prospect_request_vals(values, context["plans"])
-        vals.update(source="reseller", reseller_id=reseller.id)
+        vals.update(source="reseller", reseller_id=reseller.id, wisp_promotion_id=promotion.id)
         # sudo after validation: resellers only read their requests
         created = self._wisp_signup_requests().create(vals)
         return request.redirect(f"/my/reseller/customers?created={created.id}")

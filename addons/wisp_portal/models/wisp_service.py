@@ -4,6 +4,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields, models
+from odoo.addons.wisp_billing.tools.proration import block_end, cycle_bounds
 from odoo.addons.wisp_subscriber.tools.durations import duration_label
 
 # Worst first: an address shows the worst status of its services.
@@ -160,19 +161,56 @@ class WispService(models.Model):
         self.ensure_one()
         preview = self._wisp_plan_change_preview(plan, effective_date)
         Product = self.env["product.product"]
-        taxed = self._portal_with_tax(
-            account,
-            [(Product.browse(line["product_id"]), line["price_unit"]) for line in preview["lines"]],
-        )
+
+        def taxed(lines):
+            return sum(
+                self._portal_with_tax(
+                    account,
+                    [(Product.browse(line["product_id"]), line["price_unit"]) for line in lines],
+                )
+            )
+
+        # the credit and the charge each net of their discounts (promotions)
         currency = preview["currency"]
-        credit = currency.round(-sum(amount for amount in taxed if amount < 0))
-        charge = currency.round(sum(amount for amount in taxed if amount > 0))
+        credit = currency.round(-taxed(preview["credit_lines"]))
+        charge = currency.round(taxed(preview["charge_lines"]))
         return {
             **preview,
             "credit": credit,
             "charge": charge,
             "net": currency.round(charge - credit),
         }
+
+    def _portal_promotion_price(self, account, plan):
+        """What ``plan`` costs for its next whole period (a cycle, or its block of N)
+        with this service's promotions, as the invoice charges it; None when no
+        promotion discounts it."""
+        self.ensure_one()
+        if not self.wisp_promotion_ids:
+            return None
+        billing_day = account._wisp_effective_billing_day()
+        today = fields.Date.context_today(self)
+        start = cycle_bounds(today, billing_day)[1] + timedelta(days=1)
+        end = block_end(start, plan.product_tmpl_id._billing_period_months(), billing_day)
+        lines = self._wisp_charge_lines(start, end, products=plan)
+        if len(lines) < 2:
+            return None
+        amounts = self._portal_with_tax(account, [(plan, line["price_unit"]) for line in lines])
+        return self.company_id.currency_id.round(sum(amounts))
+
+    def _portal_promotions(self):
+        """The promotions of this service not over yet, for its portal page."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        return [
+            {
+                "name": application.promotion_id.name,
+                "start": application.date_start,
+                "end": application.date_end,
+            }
+            for application in self.sudo().wisp_promotion_ids
+            if not application.date_end or application.date_end >= today
+        ]
 
     def _portal_plan_values(self, plan, prices):
         return {
@@ -383,6 +421,10 @@ class WispService(models.Model):
                     "address_id": service.address_id.id,
                     "address": labels.get(service.address_id.id, ""),
                     "plan": services._portal_plan_values(plan, own_prices) if plan else None,
+                    "promotions": service._portal_promotions(),
+                    "promo_price": (
+                        service._portal_promotion_price(account, plan) if plan else None
+                    ),
                     "addons": service.addon_ids.mapped("name"),
                     "price": price,
                     "monthly": price / months,

@@ -304,6 +304,31 @@ class TestResellerPortal(WispPortalCase):
         with self.assertRaises(AccessError):
             created.with_user(self.user_b).read(["contact_name"])
 
+    def forget_attempts(self):
+        with self.registry.cursor() as cr:
+            cr.execute("DELETE FROM wisp_voucher_attempt WHERE client_key = '127.0.0.1'")
+
+    def test_signup_with_promo_code(self):
+        promotion = self.env["wisp.promotion"].create(
+            {"name": "Shop deal", "value": 20, "code": "SHOP20", "plan_ids": self.plan_50.ids}
+        )
+        self.addCleanup(self.forget_attempts)  # the wrong code counts on its own cursor
+        self.authenticate("reseller_a", "reseller_a")
+        with mute_logger("odoo.addons.wisp_billing.models.wisp_voucher_attempt"):
+            refused = self.url_open(
+                "/my/reseller/signup", data=self.signup_data(promo_code="shop20")
+            )
+        self.assertEqual(refused.status_code, 400)
+        self.assertIn("not valid for the plan Home 20", refused.text)
+        self.assertIn('value="3 Market Square"', refused.text, "values are kept")
+        response = self.url_open(
+            "/my/reseller/signup",
+            data=self.signup_data(promo_code="shop20", plan_id=str(self.plan_50.id)),
+        )
+        self.assertEqual(response.status_code, 200)
+        created = self.env["wisp.connection.request"].search([("email", "=", "walkin@example.com")])
+        self.assertEqual(created.wisp_promotion_id, promotion)
+
     def test_signup_bad_input(self):
         self.authenticate("reseller_a", "reseller_a")
         for values, message in (
