@@ -1,7 +1,8 @@
 {
     "name": "WISP Billing",
-    "summary": "Consolidated recurring invoices with proration, dunning with automatic "
-    "suspension and reactivation and a work list, a wallet kept in the accounting, card "
+    "summary": "Consolidated recurring invoices with proration and usage charges, "
+    "dunning with automatic suspension and reactivation and a work list, a wallet kept "
+    "in the accounting, card "
     "payments and autopay; prepaid vouchers (access codes) with resellers and online "
     "purchase, gift cards, referrals; MRR, overdue ageing and dunning on the dashboard",
     "version": "19.0.1.1.0",

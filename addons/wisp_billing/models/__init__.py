@@ -19,6 +19,7 @@ from . import (
     wisp_reseller_statement,
     wisp_service,
     wisp_service_installment,
+    wisp_service_usage_period,
     wisp_voucher,
     wisp_voucher_attempt,
     wisp_voucher_batch,

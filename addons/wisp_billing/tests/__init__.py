@@ -7,6 +7,7 @@ from . import (
     test_billing_rules_plan_changes,
     test_billing_rules_random_life,
     test_billing_run,
+    test_billing_usage_charges,
     test_billing_webhooks,
     test_dashboard_billing,
     test_dunning,
