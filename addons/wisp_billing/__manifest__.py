@@ -1,7 +1,7 @@
 {
     "name": "WISP Billing",
     "summary": "Consolidated recurring invoices with proration, promotions (sign-up codes, "
-    "loyalty) and temporary add-ons, dunning with automatic "
+    "loyalty), temporary add-ons and usage charges, dunning with automatic "
     "suspension and reactivation and a work list, a wallet kept in the accounting, card "
     "payments and autopay; prepaid vouchers (access codes) with resellers and online "
     "purchase, gift cards, referrals; service bundles split over their services, minimum "

@@ -2,7 +2,7 @@
     "name": "WISP Network",
     "summary": "Routers (MikroTik RouterOS API, FreeRADIUS shared by many routers) "
     "provisioned from each service's desired state (PPPoE, hotspot, DHCP/IPoE by CPE "
-    "MAC): sync jobs, reconcile, circuit test, usage and caps, "
+    "MAC): sync jobs, reconcile, circuit test, usage, caps and the usage charges ledger, "
     "online status, live sessions with disconnect and session history, router health "
     "poll, failed jobs and unreachable routers on the dashboard, RouterOS setup "
     "script per router, LibreQoS export of the shaping topology, IP address management "

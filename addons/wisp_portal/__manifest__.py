@@ -1,7 +1,8 @@
 {
     "name": "WISP Portal",
-    "summary": "Subscriber self-care on Odoo's portal: services dashboard with usage and "
-    "data-cap warnings, prices as invoiced (tax included), autopay with a saved card, "
+    "summary": "Subscriber self-care on Odoo's portal: services dashboard with usage, "
+    "data-cap warnings and usage charges so far, prices as invoiced (tax included), "
+    "autopay with a saved card, "
     "invoices, wallet movements, plan change with proration preview, access codes, captive "
     "and hotspot pages, reseller portal, connection request form",
     "version": "19.0.1.0.0",

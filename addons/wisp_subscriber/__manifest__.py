@@ -2,7 +2,8 @@
     "name": "WISP Subscribers",
     "summary": "Subscribers with many sub-services, plans, CPE devices, "
     "installations and the service life cycle of a wireless ISP; CPE models from Odoo stock "
-    "(serials delivered from the installer's van, returned at termination); subscriber header with "
+    "(serials delivered from the installer's van, returned at termination); plans with usage "
+    "charges past their data cap and the usage ledger; subscriber header with "
     "quick actions, map of sites and subscribers, coverage check, installer scheduling, "
     "home dashboard, subscriber messages by e-mail and SMS (event outbox, templates)",
     "version": "19.0.1.3.0",
@@ -30,6 +31,7 @@
         "wizards/wisp_installation_complete_views.xml",
         "views/wisp_installation_order_views.xml",
         "views/wisp_connection_request_views.xml",
+        "views/wisp_service_usage_period_views.xml",
         "views/res_partner_views.xml",
         "views/res_users_views.xml",
         "views/wisp_map_views.xml",

@@ -28,6 +28,7 @@ from . import (
     wisp_service_bundle,
     wisp_service_installment,
     wisp_service_promotion,
+    wisp_service_usage_period,
     wisp_temporary_addon,
     wisp_voucher,
     wisp_voucher_attempt,

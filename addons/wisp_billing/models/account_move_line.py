@@ -15,6 +15,9 @@ class AccountMoveLine(models.Model):
     wisp_installment_id = fields.Many2one(
         "wisp.service.installment", index="btree_not_null", copy=False
     )
+    wisp_usage_period_id = fields.Many2one(
+        "wisp.service.usage.period", index="btree_not_null", copy=False
+    )
     wisp_address_id = fields.Many2one(
         related="wisp_service_id.address_id", string="Service Address"
     )

@@ -258,6 +258,9 @@ class WispBillingRun(models.Model):
             ]
         ):
             installments_by_account[installment.partner_id].append(installment)
+        usage_by_account = self.env["wisp.service.usage.period"]._wisp_to_invoice_by_account(
+            accounts
+        )
 
         invoice_vals, billed_until, installment_updates, next_dates = [], {}, [], {}
         for account in accounts:
@@ -275,6 +278,7 @@ class WispBillingRun(models.Model):
                 if charged:
                     billed_until[service] = service._wisp_billed_until_vals({**until, **charged})
             lines += [adj._to_line_vals() for adj in adjustments_by_account[account]]
+            lines += self._usage_lines(usage_by_account.get(account))
             for installment, count in self._installments_due(
                 installments_by_account[account], cycle_start
             ):
@@ -374,6 +378,14 @@ class WispBillingRun(models.Model):
         if end is None or end < start:
             return None
         return start, end
+
+    @api.model
+    def _usage_lines(self, periods):
+        """Lines charging usage past the allowance of closed ``periods`` (or None).
+        Each line links its period, which is invoiced as soon as the line exists:
+        a run again bills it no more."""
+        lines = (period._wisp_invoice_line_vals() for period in periods or ())
+        return [line for line in lines if line]
 
     @api.model
     def _installments_due(self, installments, cycle_start):

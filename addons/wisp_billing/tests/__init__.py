@@ -10,6 +10,7 @@ from . import (
     test_billing_rules_random_life,
     test_billing_rules_terms,
     test_billing_run,
+    test_billing_usage_charges,
     test_billing_webhooks,
     test_cpe_billing,
     test_dashboard_billing,

@@ -8,6 +8,7 @@ from odoo.addons.wisp_subscriber.models.wisp_cpe_device import normalize_mac
 from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
 from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_round
 
 from ..adapters.base import BackendError, ServiceState, SpeedProfile
 
@@ -692,22 +693,42 @@ class WispService(models.Model):
             totals.update((service.id, total) for service, total in rows)
         return totals
 
+    def _cycle_end(self, today):
+        """Last day of the current usage cycle (the day before the next one starts)."""
+        anchor = (self.activation_date or today.replace(day=1)).day
+        start = self._cycle_start(today)
+        return start + relativedelta(months=1, day=anchor) - relativedelta(days=1)
+
     def _check_data_caps(self, today):
-        """Switch services whose cycle usage crossed their plan's cap to fair use, and
-        tell their subscribers at 80% and at 100% of the cap, once per cycle each (the
-        outbox's unique key: the cycle start; the readings repeat every few minutes)."""
-        capped = self.filtered(lambda s: s.plan_id.data_cap_gb and not s.cap_exceeded)
-        totals = capped._cycle_usage_mb(today)
+        """Apply each plan's rule at its data cap, once the readings of ``today`` are in.
+
+        Plans that charge usage past the cap get their cycle's usage period (the
+        ledger billing charges from) brought up to date. The fair-use speed applies
+        from the usage the plan's policy says (the cap; the cap plus the GB charged
+        at most; the next tier's cap; never for a plain per-GB charge). Subscribers
+        are told at 80% of the cap, when the charges start and when the speed drops,
+        once per cycle each (the outbox's unique key: the cycle start; the readings
+        repeat every few minutes)."""
+        capped = self.filtered(lambda s: s.plan_id.data_cap_gb)
+        charging = capped.filtered(lambda s: s.plan_id.product_tmpl_id._wisp_charges_overage())
+        watched = capped.filtered(lambda s: not s.cap_exceeded)
+        totals = (watched | charging)._cycle_usage_mb(today)
+        charging._wisp_record_usage_periods(today, totals)
 
         def used(service):
             return totals.get(service.id, 0.0) / (service.plan_id.data_cap_gb * 1000)
 
-        crossed = capped.filtered(lambda s: used(s) >= 1)
+        def throttled(service):
+            limit = service.plan_id.product_tmpl_id._wisp_throttle_mb()
+            return limit is not None and totals.get(service.id, 0.0) >= limit
+
+        crossed = watched.filtered(throttled)
         if crossed:
             crossed.sudo().write({"cap_exceeded": True, "cap_exceeded_date": today})
         Message = self.env["wisp.message"].sudo()
         for code, services in (
-            ("data_cap_80", capped.filtered(lambda s: CAP_WARNING <= used(s) < 1)),
+            ("data_cap_80", watched.filtered(lambda s: CAP_WARNING <= used(s) < 1)),
+            ("data_cap_overage", (watched & charging).filtered(lambda s: used(s) >= 1)),
             ("data_cap_100", crossed),
         ):
             if services:
@@ -716,10 +737,77 @@ class WispService(models.Model):
                 )
         return crossed
 
+    def _wisp_record_usage_periods(self, today, totals):
+        """Bring the current cycle's usage period of these services (plans that charge
+        usage past the cap) to ``totals`` (``{service id: MB}``): one search for all,
+        a write only where a figure moved."""
+        if not self:
+            return
+        Period = self.env["wisp.service.usage.period"].sudo()
+        starts = {service: service._cycle_start(today) for service in self}
+        existing = {
+            (period.service_id, period.date_start): period
+            for period in Period.search(
+                [("service_id", "in", self.ids), ("date_start", "in", list(set(starts.values())))]
+            )
+        }
+        to_create = []
+        for service, start in starts.items():
+            vals = {
+                "plan_id": service.plan_id.id,
+                "used_mb": float_round(totals.get(service.id, 0.0), 1),
+                "allowance_mb": service.plan_id.data_cap_gb * 1000.0,
+            }
+            period = existing.get((service, start))
+            if not period:
+                to_create.append(
+                    {
+                        **vals,
+                        "service_id": service.id,
+                        "date_start": start,
+                        "date_end": service._cycle_end(today),
+                    }
+                )
+            elif not period.is_closed and (
+                period.plan_id.id,
+                period.used_mb,
+                period.allowance_mb,
+            ) != tuple(vals.values()):
+                period.write(vals)
+        Period.create(to_create)
+
+    @api.model
+    def _wisp_close_usage_periods(self, today):
+        """Close the usage periods whose cycle ended before ``today``, with their
+        final usage (every reading of the cycle's days): billing may charge them."""
+        Period = self.env["wisp.service.usage.period"].sudo()
+        Usage = self.env["wisp.service.usage"].sudo()
+        ended = Period.search([("is_closed", "=", False), ("date_end", "<", today)])
+        for (start, end), periods in ended.grouped(lambda p: (p.date_start, p.date_end)).items():
+            totals = dict(
+                Usage._read_group(
+                    [
+                        ("service_id", "in", periods.service_id.ids),
+                        ("date", ">=", start),
+                        ("date", "<=", end),
+                    ],
+                    ["service_id"],
+                    ["total_mb:sum"],
+                )
+            )
+            for period in periods:
+                used = float_round(totals.get(period.service_id, 0.0), 1)
+                if used != period.used_mb:
+                    period.used_mb = used
+        ended.write({"is_closed": True})
+        return ended
+
     @api.model
     def _cron_reset_usage_cycles(self, today=None):
-        """Back to the plan's speed for services whose new cycle has started."""
+        """Close the usage periods of ended cycles; back to the plan's speed for
+        services whose new cycle has started."""
         today = today or fields.Date.context_today(self)
+        self._wisp_close_usage_periods(today)
         capped = self.sudo().search([("cap_exceeded", "=", True)])
         renewed = capped.filtered(lambda s: s.cap_exceeded_date < s._cycle_start(today))
         if renewed:

@@ -21,4 +21,5 @@ from . import (
     test_time_passes,
     test_tours_backoffice,
     test_usage,
+    test_usage_charges,
 )

@@ -343,6 +343,34 @@ class WispService(models.Model):
             "used_percent": round(cumulative / cap_gb * 100) if cap_gb else None,
         }
 
+    def _portal_usage_charges(self, account):
+        """``{service id: values}`` of the usage charged past the data cap in each
+        service's running cycle: its open usage period (one search for all), priced
+        by the period's own method, the one the invoice line is priced by. Amounts
+        as the invoice charges them (with tax, as every portal price)."""
+        periods = (
+            self.env["wisp.service.usage.period"]
+            .sudo()
+            .search([("service_id", "in", self.ids), ("state", "=", "open")])
+        )
+        result = {}
+        for period in periods:  # newest first: a cycle that ended waits for its closing
+            if period.service_id.id in result:
+                continue
+            plan = period.plan_id
+            product = plan.overage_product_id or self.env.ref("wisp_billing.product_data_overage")
+            result[period.service_id.id] = {
+                "policy": plan.data_cap_policy,
+                "label": plan.wisp_overage_label,
+                "allowance_gb": period.allowance_mb / 1000,
+                "used_gb": period.used_mb / 1000,
+                "over_gb": period.over_mb / 1000,
+                "quantity": period.overage_quantity,
+                "amount": self._portal_with_tax(account, [(product, period.overage_amount)])[0],
+                "currency": period.currency_id,
+            }
+        return result
+
     def _portal_cap_warning(self, used_gb, cap_gb):
         """``"over"`` once the cycle's usage reaches the data cap, ``"near"`` from
         ``CAP_WARNING_RATIO`` of it, else None (also without a cap)."""
@@ -375,6 +403,7 @@ class WispService(models.Model):
             account, services.plan_id | services.addon_ids | candidates
         )
         charts = services._portal_usage_charts(today)
+        usage_charges = services._portal_usage_charges(account)
         installments = defaultdict(list)
         for installment in services.installment_ids:
             installments[installment.service_id.id].append(
@@ -453,6 +482,7 @@ class WispService(models.Model):
                         for device in service.device_ids
                     ],
                     "usage": charts[service.id],
+                    "overage": usage_charges.get(service.id),
                     "blocking_invoices": [
                         services._portal_invoice_values(invoice, today)
                         for invoice in service.blocking_invoice_ids

@@ -15,6 +15,7 @@ from . import (
     test_portal_message_preferences,
     test_portal_plan_change,
     test_portal_promotions,
+    test_portal_usage_charges,
     test_portal_wallet,
     test_reseller_portal,
     test_security_captive,

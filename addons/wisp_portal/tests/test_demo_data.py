@@ -120,3 +120,15 @@ class TestDemoData(HttpCase):
         self.assertIn(f"/my/plan-offer?plan_id={home_25.id}", mailing.body_html)
         body = mailing._render_field("body_html", recipients[:1].ids)[recipients[:1].id]
         self.assertIn(recipients[:1].wisp_referral_link, body)
+
+    def test_usage_charged_past_the_cap(self):
+        """A per-GB plan's last cycle, 12.4 GB past its 100 GB: 13 started GB at 2.00,
+        on the account's invoice (the demo's first billing run charges it when it runs
+        after the period exists; a database updated since has it waiting)."""
+        period = self.env.ref("wisp_subscriber.service_13_usage_period")
+        self.assertEqual(period.plan_id.data_cap_policy, "overage")
+        self.assertEqual((period.over_mb, period.overage_quantity), (12_400.0, 13.0))
+        self.assertEqual(period.overage_amount, 26.0)
+        self.assertIn(period.state, ("closed", "invoiced"))
+        if period.state == "invoiced":
+            self.assertEqual(period.invoice_line_ids.quantity, 13.0)

@@ -14,6 +14,7 @@ from . import (
     wisp_message_event,
     wisp_service,
     wisp_service_installment,
+    wisp_service_usage_period,
     wisp_site,
     wisp_webhook,
     wisp_webhook_delivery,

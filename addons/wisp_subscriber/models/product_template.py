@@ -1,5 +1,8 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import float_round
 
 from ..tools.durations import duration_label
 
@@ -8,6 +11,19 @@ SERVICE_TYPES = [("internet", "Internet"), ("iptv", "IPTV"), ("voip", "VoIP")]
 BILLING_PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "yearly": 12}
 DURATION_UNITS = [("minutes", "Minutes"), ("hours", "Hours"), ("days", "Days")]
 DURATION_UNIT_SECONDS = {"minutes": 60, "hours": 3600, "days": 86400}
+# What happens when a cycle's usage passes the plan's data cap (see data_cap_policy).
+DATA_CAP_POLICIES = [
+    ("throttle", "Fair-use speed"),
+    ("overage", "Charge per GB"),
+    ("overage_then_throttle", "Charge per GB, then fair-use speed"),
+    ("next_tier", "Charge the next tier"),
+]
+CHARGING_POLICIES = ("overage", "overage_then_throttle", "next_tier")
+OVERAGE_ROUNDINGS = [
+    ("started_gb", "Per started GB"),
+    ("prorated", "Prorated"),
+]
+MB_PER_GB = 1000  # usage is counted in MB of 10^6 bytes, caps in GB of 10^9
 
 
 class ProductTemplate(models.Model):
@@ -40,6 +56,48 @@ class ProductTemplate(models.Model):
         help="Speed applied once the data cap is crossed, until the next cycle.",
     )
     fup_upload_kbps = fields.Integer(string="Fair-use Upload (kbit/s)")
+    # Usage charges (overage): what passing the cap costs instead of, or before,
+    # the fair-use speed. The usage ledger (wisp.service.usage.period) applies it.
+    data_cap_policy = fields.Selection(
+        DATA_CAP_POLICIES,
+        string="At the Data Cap",
+        default="throttle",
+        required=True,
+        help="Fair-use speed: the speed drops until the next cycle. Charge per GB: the "
+        "data used past the cap is charged on the next invoice, at full speed. Charge per "
+        "GB, then fair-use speed: charged up to the maximum below, then the speed drops. "
+        "Charge the next tier: a cycle past the cap costs the next tier plan's price "
+        "(the difference is charged) and the next tier's cap applies.",
+    )
+    overage_price_per_gb = fields.Float(
+        string="Price per GB",
+        digits="Product Price",
+        help="Price of each GB past the data cap, before tax, in the company currency.",
+    )
+    overage_rounding = fields.Selection(
+        OVERAGE_ROUNDINGS,
+        default="started_gb",
+        help="Per started GB: one MB past the cap is charged as one GB. Prorated: the "
+        "GB past the cap, rounded up to the invoice quantity's precision (0.01 GB: 10 MB).",
+    )
+    overage_max_gb = fields.Integer(
+        string="Charged up to (GB)",
+        help="With 'Charge per GB, then fair-use speed': the GB past the cap that are "
+        "charged; past them the speed drops and nothing more is charged.",
+    )
+    overage_next_plan_id = fields.Many2one(
+        "product.template",
+        string="Next Tier",
+        domain="[('is_wisp_plan', '=', True), ('id', '!=', id)]",
+        help="With 'Charge the next tier': the bigger plan whose price a cycle past the "
+        "cap costs (this plan's price is already billed: the difference is charged).",
+    )
+    overage_product_id = fields.Many2one(
+        "product.product",
+        domain="[('is_wisp_plan', '=', False), ('is_wisp_addon', '=', False)]",
+        help="The product of the invoice line (its taxes and income account); empty: "
+        "the suite's 'Data overage' product.",
+    )
     billing_period = fields.Selection(
         [
             ("monthly", "Monthly"),
@@ -90,6 +148,11 @@ class ProductTemplate(models.Model):
     # period says, and a cap of 0 is no cap
     wisp_period_label = fields.Char(string="Period", compute="_compute_wisp_labels")
     wisp_data_cap_label = fields.Char(string="Data Cap", compute="_compute_wisp_labels")
+    wisp_overage_label = fields.Char(
+        string="Past the Cap",
+        compute="_compute_wisp_overage_label",
+        help="What the subscriber reads about usage past the data cap.",
+    )
 
     @api.constrains("is_wisp_cpe", "is_storable", "tracking", "wisp_cpe_installment_count")
     def _check_wisp_cpe(self):
@@ -121,6 +184,39 @@ class ProductTemplate(models.Model):
                 else self.env._("Unlimited")
             )
 
+    @api.depends_context("lang", "company")
+    @api.depends(
+        "data_cap_gb",
+        "data_cap_policy",
+        "overage_price_per_gb",
+        "overage_max_gb",
+        "overage_next_plan_id.name",
+    )
+    def _compute_wisp_overage_label(self):
+        currency = self.env.company.currency_id
+        for product in self:
+            policy = product.data_cap_policy
+            if not product.data_cap_gb or policy not in CHARGING_POLICIES:
+                product.wisp_overage_label = ""
+            elif policy == "next_tier":
+                product.wisp_overage_label = self.env._(
+                    "this cycle is charged at the price of %(plan)s (%(difference)s more)",
+                    plan=product.overage_next_plan_id.name,
+                    difference=currency.format(product._wisp_next_tier_difference()),
+                )
+            else:
+                label = self.env._(
+                    "each GB past it is charged %(price)s",
+                    price=currency.format(product.overage_price_per_gb),
+                )
+                if policy == "overage_then_throttle":
+                    label = self.env._(
+                        "%(label)s, up to %(max)s GB; then the speed drops",
+                        label=label,
+                        max=product.overage_max_gb,
+                    )
+                product.wisp_overage_label = label
+
     @api.onchange("is_wisp_plan", "is_wisp_addon")
     def _onchange_wisp_kind(self):
         if self.is_wisp_plan or self.is_wisp_addon:
@@ -142,6 +238,10 @@ class ProductTemplate(models.Model):
         "is_prepaid",
         "prepaid_duration",
         "prepaid_duration_unit",
+        "data_cap_policy",
+        "overage_price_per_gb",
+        "overage_max_gb",
+        "overage_next_plan_id",
     )
     def _check_wisp_plan(self):
         for plan in self.filtered(lambda p: p.is_wisp_plan or p.is_wisp_addon):
@@ -189,6 +289,7 @@ class ProductTemplate(models.Model):
             errors.append(self.env._("The fair-use speed cannot exceed the plan's speed."))
         if self.data_cap_gb and not (self.fup_download_kbps and self.fup_upload_kbps):
             errors.append(self.env._("A plan with a data cap needs a fair-use speed."))
+        errors += self._wisp_overage_errors()
         if self.is_prepaid and self.prepaid_duration <= 0:
             errors.append(
                 self.env._(
@@ -196,6 +297,91 @@ class ProductTemplate(models.Model):
                 )
             )
         return errors
+
+    def _wisp_overage_errors(self):
+        """What is wrong with the plan's usage charges (empty without a cap or a charge)."""
+        policy = self.data_cap_policy
+        if not (self.is_wisp_plan and self.data_cap_gb) or policy not in CHARGING_POLICIES:
+            return []
+        errors = []
+        if self.is_prepaid:
+            errors.append(self.env._("A prepaid plan cannot charge usage past its cap."))
+        if policy in ("overage", "overage_then_throttle") and self.overage_price_per_gb <= 0:
+            errors.append(self.env._("A plan that charges per GB needs a price per GB."))
+        if policy == "overage_then_throttle" and self.overage_max_gb <= 0:
+            errors.append(self.env._("Say up to how many GB past the cap are charged."))
+        if policy == "next_tier":
+            tier = self.overage_next_plan_id
+            if not tier or tier == self or tier.is_prepaid:
+                errors.append(self.env._("Choose the next tier: another recurring plan."))
+            elif tier.data_cap_gb and tier.data_cap_gb <= self.data_cap_gb:
+                errors.append(self.env._("The next tier needs a bigger data cap (or none)."))
+            elif self._wisp_next_tier_difference() <= 0:
+                errors.append(self.env._("The next tier must cost more per month."))
+        if self.overage_price_per_gb < 0 or self.overage_max_gb < 0:
+            errors.append(self.env._("Overage price and maximum cannot be negative."))
+        return errors
+
+    # -------------------------------------------------------------------------
+    # Usage charges: the one place their rules are written (billing and the
+    # portal both go through wisp.service.usage.period, which calls these)
+    # -------------------------------------------------------------------------
+    def _wisp_charges_overage(self):
+        self.ensure_one()
+        return bool(self.data_cap_gb) and self.data_cap_policy in CHARGING_POLICIES
+
+    def _wisp_throttle_mb(self):
+        """Cycle usage (MB) from which the fair-use speed applies; None: never."""
+        self.ensure_one()
+        if not self.data_cap_gb:
+            return None
+        cap_mb = self.data_cap_gb * MB_PER_GB
+        policy = self.data_cap_policy
+        if policy == "overage":
+            return None
+        if policy == "overage_then_throttle":
+            return cap_mb + self.overage_max_gb * MB_PER_GB
+        if policy == "next_tier":
+            tier_cap = self.overage_next_plan_id.data_cap_gb
+            return tier_cap * MB_PER_GB if tier_cap else None
+        return cap_mb
+
+    def _wisp_next_tier_difference(self):
+        """Monthly price of the next tier minus this plan's (list prices, before tax):
+        what a cycle past the cap costs on top of the plan already billed."""
+        self.ensure_one()
+        tier = self.overage_next_plan_id
+        if not tier:
+            return 0.0
+        monthly = tier.list_price / tier._billing_period_months()
+        return self.env.company.currency_id.round(
+            monthly - self.list_price / self._billing_period_months()
+        )
+
+    def _wisp_overage_charge(self, over_mb):
+        """``(quantity, price per unit)`` charged for ``over_mb`` MB past the cap in
+        one cycle, by this plan's policy; ``(0, 0)`` when nothing is due.
+
+        Exactly at the cap nothing is charged. Per started GB, 1 MB over is 1 GB;
+        prorated, the GB over are rounded up to the invoice quantity's precision
+        (``Product Unit``: 0.01 GB), so 1 MB over is 0.01 GB. Past the maximum of
+        'then fair-use speed' nothing more is charged. The next tier is one charge
+        (quantity 1) of the price difference, whatever the GB over.
+        """
+        self.ensure_one()
+        if over_mb <= 0 or not self._wisp_charges_overage():
+            return 0.0, 0.0
+        if self.data_cap_policy == "next_tier":
+            return 1.0, self._wisp_next_tier_difference()
+        over_gb = over_mb / MB_PER_GB
+        if self.data_cap_policy == "overage_then_throttle":
+            over_gb = min(over_gb, self.overage_max_gb)
+        if self.overage_rounding == "prorated":
+            digits = self.env["decimal.precision"].precision_get("Product Unit")
+            quantity = float_round(over_gb, precision_digits=digits, rounding_method="UP")
+        else:
+            quantity = float(math.ceil(float_round(over_gb, precision_digits=6)))
+        return quantity, self.overage_price_per_gb
 
     def _wisp_prepaid_seconds(self):
         """Length of one pass of this prepaid plan, in seconds (0 when not prepaid)."""

@@ -21,5 +21,6 @@ from . import (
     test_subscriber_header,
     test_subscriber_messages,
     test_tours_backoffice,
+    test_usage_period,
     test_webhooks,
 )

@@ -260,6 +260,20 @@ class AccessMatrixCase(TransactionCase):
                 "company_id": cls.other_company.id,
             }
         )
+        # the usage ledger (wisp_subscriber's, extended by billing): one period each
+        cls.env["wisp.service.usage.period"].create(
+            [
+                {
+                    "service_id": foreign.id,
+                    "plan_id": plan.id,
+                    "date_start": "2026-01-01",
+                    "date_end": "2026-01-31",
+                    "used_mb": 1500.0,
+                    "allowance_mb": 1000.0,
+                }
+                for foreign in (service, cls.other_company_service)
+            ]
+        )
         cls._matrix_module_records()
 
     # ------------------------------------------------------------------ helpers

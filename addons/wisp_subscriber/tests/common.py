@@ -2,6 +2,27 @@ from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
 
 
+def overage_plan(env, name="Test Flex 50", **vals):
+    """A 50/10 Mbit/s plan with a 100 GB cap, each started GB past it at 2.00."""
+    return env["product.product"].create(
+        {
+            "name": name,
+            "type": "service",
+            "is_wisp_plan": True,
+            "service_type": "internet",
+            "list_price": 40.0,
+            "download_kbps": 50000,
+            "upload_kbps": 10000,
+            "data_cap_gb": 100,
+            "fup_download_kbps": 2000,
+            "fup_upload_kbps": 500,
+            "data_cap_policy": "overage",
+            "overage_price_per_gb": 2.0,
+            **vals,
+        }
+    )
+
+
 class WispSubscriberCase(TransactionCase):
     """Plans, a subscriber and one user per role, shared by the suites."""
 

@@ -83,7 +83,16 @@ class TestAccessMatrix(AccessMatrixCase):
             (),
         ),
         "wisp.connection.request": {"state": (), "service_id": ()},
-        "product.template": {"list_price": ()},
+        "product.template": {
+            "list_price": (),
+            "data_cap_policy": (),
+            "overage_price_per_gb": (),
+            "overage_next_plan_id": (),
+        },
+        # written by the system only (readings, billing): no role, the manager included
+        "wisp.service.usage.period": dict.fromkeys(
+            ("service_id", "plan_id", "used_mb", "allowance_mb", "is_closed", "date_start"), ()
+        ),
     }
 
     @classmethod
