@@ -31,6 +31,11 @@ wkhtmltopdf each message costs its own PDF run, so only the first
 of them is extrapolated. SMTP delivery itself is Odoo's mail queue's, not
 measured here.
 
+``--offers`` bills the same data twice more: as it is, then with offers on a
+quarter of the subscribers (their internet plan at half price for three cycles, and
+a closed usage period 12.4 GB past a 100 GB allowance charged per started GB), and
+prints the change in invoices/s (issue target: within 15%).
+
 OCA contract (PyPI ``odoo-addon-contract``, 19.0 series) is pip-installed into
 this Python on first use, without dependencies: its only requirement is Odoo
 itself, and resolving that would upgrade Odoo's own libraries.
@@ -73,6 +78,12 @@ PLANS = [
     ("Bench billing 50M", "internet", 45.0, 50_000),
     ("Bench billing TV", "iptv", 9.5, 0),
 ]
+# --offers: every OFFER_EVERY-th subscriber's internet service gets a promotion of
+# PROMO_PERCENT and a closed usage period USED_MB past its plan's CAP_GB, charged
+# per started GB at GB_PRICE (13 GB here).
+OFFER_EVERY = 4
+PROMO_PERCENT = 50
+CAP_GB, USED_MB, GB_PRICE = 100, 112_400, 2.0
 
 
 def subscriber_plans(count):
@@ -172,8 +183,11 @@ def role_main(args):
         else:
             env = env(context={"tracking_disable": True, "mail_notrack": True})
             result = {"chart": ensure_chart(env)}
-            populate = populate_wisp if args.role == "populate-wisp" else populate_oca
-            populate(env, args.subscribers, run_date)
+            if args.role == "populate-oca":
+                populate_oca(env, args.subscribers, run_date)
+            else:
+                offers = args.role == "populate-wisp-offers"
+                populate_wisp(env, args.subscribers, run_date, offers=offers)
             cr.commit()
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result), flush=True)
@@ -346,8 +360,9 @@ def create_partners(env, count, start, extra):
     )
 
 
-def populate_wisp(env, count, run_date):
-    """Active services billed up to the day before ``run_date``, all due that day.
+def populate_wisp(env, count, run_date, offers=False):
+    """Active services billed up to the day before ``run_date``, all due that day;
+    ``offers``: with promotions and usage charges on a quarter of the subscribers.
 
     Everything is written in bulk: activating services one by one would bill them.
     """
@@ -360,6 +375,8 @@ def populate_wisp(env, count, run_date):
             "upload_kbps": kbps // 5,
         },
     )
+    if offers:
+        offer_plans(env, plans.filtered(lambda p: p.service_type == "internet"))
     Service = env["wisp.service"].with_context(wisp_transition="bench")
     layout = subscriber_plans(count)
     for start in range(0, count, BATCH):
@@ -385,8 +402,63 @@ def populate_wisp(env, count, run_date):
             }
         )
         partners.write({"wisp_next_billing_date": run_date})
+        if offers:
+            give_offers(env, services, start, run_date)
         env.flush_all()
         env.invalidate_all()
+
+
+def offer_plans(env, internet_plans):
+    """Internet plans charging usage past their cap, on an untaxed product."""
+    overage = env["product.product"].create(
+        {"name": "Bench billing overage", "type": "service", "taxes_id": [(5, 0, 0)]}
+    )
+    internet_plans.write(
+        {
+            "data_cap_gb": CAP_GB,
+            "data_cap_policy": "overage",
+            "overage_price_per_gb": GB_PRICE,
+            "overage_product_id": overage.id,
+        }
+    )
+
+
+def give_offers(env, services, start, run_date):
+    """The internet service of every OFFER_EVERY-th subscriber of this batch: a
+    promotion from ``run_date`` and the cycle before closed past its allowance."""
+    promotion = env["wisp.promotion"].search([("name", "=", "Bench billing promotion")])
+    if not promotion:
+        promotion = promotion.create(
+            {
+                "name": "Bench billing promotion",
+                "discount_type": "percent",
+                "value": PROMO_PERCENT,
+                "duration_cycles": 3,
+            }
+        )
+    chosen = services.filtered(
+        lambda s: (
+            s.service_type == "internet"
+            and int(s.commercial_partner_id.ref[len(REF_PREFIX) :]) % OFFER_EVERY == 0
+        )
+    )
+    env["wisp.service.promotion"].create(
+        [{"service_id": s.id, "promotion_id": promotion.id, "date_start": run_date} for s in chosen]
+    )
+    env["wisp.service.usage.period"].create(
+        [
+            {
+                "service_id": s.id,
+                "plan_id": s.plan_id.id,
+                "date_start": run_date - timedelta(days=31),
+                "date_end": run_date - timedelta(days=1),
+                "used_mb": USED_MB,
+                "allowance_mb": CAP_GB * 1000,
+                "is_closed": True,
+            }
+            for s in chosen
+        ]
+    )
 
 
 def populate_oca(env, count, run_date):
@@ -487,6 +559,15 @@ WISP_EXPECTED = """
       JOIN product_product pp ON pp.id = s.plan_id
       JOIN product_template t ON t.id = pp.product_tmpl_id
      WHERE p.ref LIKE %s AND s.state = 'active'"""
+# --offers: what the promotions take off and the usage periods add (started GB)
+OFFERS_DELTA = """
+    SELECT (SELECT coalesce(sum(round(t.list_price * %s / 100.0, 2)), 0)
+              FROM wisp_service_promotion sp
+              JOIN wisp_service s ON s.id = sp.service_id
+              JOIN product_product pp ON pp.id = s.plan_id
+              JOIN product_template t ON t.id = pp.product_tmpl_id),
+           (SELECT coalesce(sum(ceil(over_mb / 1000.0) * %s), 0)
+              FROM wisp_service_usage_period)"""
 OCA_EXPECTED = """
     SELECT count(DISTINCT p.id), count(*), sum(t.list_price)
       FROM contract_line l
@@ -497,10 +578,14 @@ OCA_EXPECTED = """
      WHERE p.ref LIKE %s"""
 
 
-def check_invoices(cr, expected_sql):
+def check_invoices(cr, expected_sql, offers=False):
     """The bench subscribers' customer invoices against what they should be."""
     cr.execute(expected_sql, [f"{REF_PREFIX}%"])
     subscribers, services, expected = cr.fetchone()
+    if offers:
+        cr.execute(OFFERS_DELTA, [PROMO_PERCENT, GB_PRICE])
+        discounts, usage = cr.fetchone()
+        expected = expected - discounts + usage
     cr.execute(
         """SELECT count(m.id), count(DISTINCT m.partner_id),
                   count(m.id) FILTER (WHERE m.state = 'posted'),
@@ -543,7 +628,7 @@ def check_problems(check):
 # ---------------------------------------------------------------------------
 # Measurements
 # ---------------------------------------------------------------------------
-def measure_wisp(template, args, run_date, messages=None):
+def measure_wisp(template, args, run_date, messages=None, offers=False):
     """Schedule the run here, bill it with ``args.workers`` worker processes.
 
     The clock starts once every registry is loaded, as cron workers' are.
@@ -572,7 +657,7 @@ def measure_wisp(template, args, run_date, messages=None):
             results = workers.go()
             wall = time.perf_counter() - started
         with registry.cursor() as cr:
-            check = check_invoices(cr, WISP_EXPECTED)
+            check = check_invoices(cr, WISP_EXPECTED, offers=offers)
             cr.execute("SELECT state, count(*) FROM wisp_billing_run_chunk GROUP BY state")
             chunks = dict(cr.fetchall())
         drain = measure_drain(registry, database, args) if messages else None
@@ -694,6 +779,21 @@ def renders_many():
     return wkhtmltopdf_renders_many()
 
 
+def report_offers(plain, ours):
+    """The run as it is against the run with offers on a quarter of the subscribers."""
+    rate_plain = plain["check"]["invoices"] / plain["wall"]
+    rate_offers = ours["check"]["invoices"] / ours["wall"]
+    print(
+        f"  no offers     invoices/s {rate_plain:6.1f}   wall {plain['wall']:6.1f} s"
+        f"   CPU {plain['cpu_seconds']:5.0f} s   (the same subscribers without offers)"
+    )
+    print(per_invoice(plain, plain["check"]["invoices"]))
+    print(
+        f"  offers on     {100 * (rate_offers / rate_plain - 1):+.1f}% invoices/s against the"
+        f" run without (a quarter with a promotion and a usage charge; target: within -15%)"
+    )
+
+
 def report(args, ours, oca, without=None):
     check = ours["check"]
     ours_rate = check["invoices"] / ours["wall"]
@@ -743,7 +843,7 @@ def report(args, ours, oca, without=None):
         )
 
 
-def main():
+def parse_args():
     parser = argparse.ArgumentParser()
     parser.add_argument("--subscribers", type=int, default=10000)
     parser.add_argument("--workers", type=int, default=2)
@@ -761,11 +861,36 @@ def main():
         default=400,
         help="messages drained to measure the rate (default 400; the rest is extrapolated)",
     )
+    parser.add_argument(
+        "--offers",
+        action="store_true",
+        help="bill as is, then with promotions and usage charges on a quarter (target 15%%)",
+    )
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
     parser.add_argument("--addons-path", help=argparse.SUPPRESS)
     parser.add_argument("--run-date", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def side_problems(without, plain, ours, args):
+    """What went wrong in the measured runs (empty: all right)."""
+    problems = []
+    for side in filter(None, (without, plain, ours)):
+        problems += check_problems(side["check"])
+        if set(side["chunks"]) != {"done"}:
+            problems.append(f"chunks by state: {side['chunks']}")
+    if args.messages:
+        drain = ours["drain"]
+        if drain["queued"] != ours["check"]["invoices"]:
+            problems.append(f"{drain['queued']} messages queued, not one per invoice")
+        if drain["states"] != {"sent": drain["sample"]}:
+            problems.append(f"drained messages by state: {drain['states']}, not all sent")
+    return problems
+
+
+def main():
+    args = parse_args()
     if args.role:
         return role_main(args)
 
@@ -789,28 +914,39 @@ def main():
     ensure_upgraded(template)
     run_date = wisp_date(template)
     print(f"billing {args.subscribers} subscribers on {run_date}", flush=True)
-    without = None
+    without = plain = None
     if args.messages:
         without = measure_wisp(template, args, run_date, messages=False)
         print("billing again with invoice issued messages on", flush=True)
-    ours = measure_wisp(template, args, run_date, messages=True if args.messages else None)
-    problems = []
-    for side in filter(None, (without, ours)):
-        problems += check_problems(side["check"])
-        if set(side["chunks"]) != {"done"}:
-            problems.append(f"chunks by state: {side['chunks']}")
-    if args.messages:
-        drain = ours["drain"]
-        if drain["queued"] != ours["check"]["invoices"]:
-            problems.append(f"{drain['queued']} messages queued, not one per invoice")
-        if drain["states"] != {"sent": drain["sample"]}:
-            problems.append(f"drained messages by state: {drain['states']}, not all sent")
+    if args.offers:
+        plain = measure_wisp(template, args, run_date)
+        template = f"{template}_offers"
+        ensure_template(
+            BASE_DB,
+            template,
+            "populate-wisp-offers",
+            ADDONS,
+            subscribers=args.subscribers,
+            run_date=run_date,
+        )
+        ensure_upgraded(template)
+        print("billing again with offers on a quarter of the subscribers", flush=True)
+    ours = measure_wisp(
+        template,
+        args,
+        run_date,
+        messages=True if args.messages else None,
+        offers=args.offers,
+    )
+    problems = side_problems(without, plain, ours, args)
 
     oca = None if args.no_oca else measure_oca(args, run_date)
     if oca:
         problems += [f"OCA: {problem}" for problem in check_problems(oca["check"])]
 
     report(args, ours, oca, without)
+    if plain:
+        report_offers(plain, ours)
     for problem in problems:
         print(f"  CHECK FAILED  {problem}")
     if not problems:

@@ -287,7 +287,9 @@ class ProductTemplate(models.Model):
             errors.append(self.env._("The burst upload speed is below the upload speed."))
         if self.fup_download_kbps > self.download_kbps or self.fup_upload_kbps > self.upload_kbps:
             errors.append(self.env._("The fair-use speed cannot exceed the plan's speed."))
-        if self.data_cap_gb and not (self.fup_download_kbps and self.fup_upload_kbps):
+        # a plan that only charges past its cap never slows down
+        throttles = self.data_cap_gb and self._wisp_throttle_mb() is not None
+        if throttles and not (self.fup_download_kbps and self.fup_upload_kbps):
             errors.append(self.env._("A plan with a data cap needs a fair-use speed."))
         errors += self._wisp_overage_errors()
         if self.is_prepaid and self.prepaid_duration <= 0:

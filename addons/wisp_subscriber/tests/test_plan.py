@@ -40,6 +40,17 @@ class TestPlan(WispSubscriberCase):
         with self.assertRaisesRegex(ValidationError, "needs a fair-use speed"):
             self._plan(data_cap_gb=50)
 
+    def test_a_plan_charging_past_its_cap_needs_no_fair_use_speed(self):
+        plan = self._plan(data_cap_gb=50, data_cap_policy="overage", overage_price_per_gb=2.0)
+        self.assertIsNone(plan._wisp_throttle_mb())
+        with self.assertRaisesRegex(ValidationError, "needs a fair-use speed"):
+            self._plan(
+                data_cap_gb=50,
+                data_cap_policy="overage_then_throttle",
+                overage_price_per_gb=2.0,
+                overage_max_gb=10,
+            )
+
     def test_fair_use_above_plan_refused(self):
         with self.assertRaisesRegex(ValidationError, "cannot exceed"):
             self._plan(data_cap_gb=50, fup_download_kbps=20000, fup_upload_kbps=100)
