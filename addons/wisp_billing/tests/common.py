@@ -2,6 +2,8 @@ from datetime import date
 
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.wisp_subscriber.tests import common as subscriber_common
+from odoo.addons.wisp_subscriber.tests.common import make_plan, make_service
 from odoo.tests import new_test_user
 
 # billed on the 1st, due after 10 days, reminded 3 days before, suspended 5 days after
@@ -16,18 +18,20 @@ BILLING_SETTINGS = {
 
 def make_quarterly_plan(env, name="Quarterly", price=90.0):
     """An untaxed internet plan billed every three months."""
-    return env["product.product"].create(
-        {
-            "name": name,
-            "type": "service",
-            "is_wisp_plan": True,
-            "taxes_id": [],
-            "list_price": price,
-            "billing_period": "quarterly",
-            "download_kbps": 10000,
-            "upload_kbps": 2000,
-        }
+    return make_plan(
+        env,
+        name,
+        price,
+        taxes_id=[],
+        billing_period="quarterly",
+        download_kbps=10000,
+        upload_kbps=2000,
     )
+
+
+def make_prepaid_plan(env, name="Hotspot 1 day", days=1, price=5.0):
+    """An untaxed prepaid plan at 5/1 Mbit/s that lasts ``days`` days."""
+    return subscriber_common.make_prepaid_plan(env, name, days, price, taxes_id=[])
 
 
 def code_mail(env, purchase):
@@ -55,42 +59,15 @@ class WispBillingCase(AccountTestInvoicingCommon):
         cls.env.user.sudo().group_ids = [
             Command.link(cls.env.ref("wisp_subscriber.group_wisp_manager").id)
         ]
-        Product = cls.env["product.product"]
-        plan_vals = {
-            "type": "service",
-            "is_wisp_plan": True,
-            "taxes_id": [],
-            "service_type": "internet",
-        }
-        cls.plan_31 = Product.create(
-            {
-                **plan_vals,
-                "name": "Home 31",
-                "list_price": 31.0,
-                "download_kbps": 10000,
-                "upload_kbps": 2000,
-            }
+        # untaxed: a day of Home 31 costs 1.00 in a 31-day cycle
+        cls.plan_31 = make_plan(
+            cls.env, "Home 31", 31.0, taxes_id=[], download_kbps=10000, upload_kbps=2000
         )
-        cls.plan_62 = Product.create(
-            {
-                **plan_vals,
-                "name": "Home 62",
-                "list_price": 62.0,
-                "download_kbps": 50000,
-                "upload_kbps": 10000,
-            }
+        cls.plan_62 = make_plan(
+            cls.env, "Home 62", 62.0, taxes_id=[], download_kbps=50000, upload_kbps=10000
         )
-        cls.plan_tv = Product.create(
-            {
-                "type": "service",
-                "is_wisp_plan": True,
-                "taxes_id": [],
-                "service_type": "iptv",
-                "name": "TV",
-                "list_price": 10.0,
-            }
-        )
-        cls.addon_ip = Product.create(
+        cls.plan_tv = make_plan(cls.env, "TV", 10.0, taxes_id=[], service_type="iptv")
+        cls.addon_ip = cls.env["product.product"].create(
             {
                 "type": "service",
                 "is_wisp_addon": True,
@@ -117,18 +94,8 @@ class WispBillingCase(AccountTestInvoicingCommon):
 
     def new_service(self, plan=None, partner=None, activate=True, **vals):
         """A confirmed service, activated today (as frozen by the caller)."""
-        service = self.env["wisp.service"].create(
-            {
-                "partner_id": (partner or self.subscriber).id,
-                "plan_id": (plan or self.plan_31).id,
-                "service_type": (plan or self.plan_31).service_type,
-                **vals,
-            }
-        )
-        service.action_confirm()
-        if activate:
-            service.action_activate()
-        return service
+        state = "active" if activate else "confirmed"
+        return make_service(self, partner or self.subscriber, plan or self.plan_31, state, **vals)
 
     def invoices(self, partner=None):
         return self.env["account.move"].search(

@@ -10,24 +10,7 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..tools import codes
-from .common import WispBillingCase
-
-
-def make_prepaid_plan(env, name="Hotspot 1 day", days=1, price=5.0):
-    return env["product.product"].create(
-        {
-            "name": name,
-            "type": "service",
-            "is_wisp_plan": True,
-            "is_prepaid": True,
-            "prepaid_duration": days,
-            "service_type": "internet",
-            "taxes_id": [],
-            "list_price": price,
-            "download_kbps": 5000,
-            "upload_kbps": 1000,
-        }
-    )
+from .common import WispBillingCase, make_prepaid_plan
 
 
 def make_resellers(case, login_prefix):

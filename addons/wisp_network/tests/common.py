@@ -16,7 +16,7 @@ import psycopg2
 import psycopg2.extensions
 
 from odoo import fields
-from odoo.addons.wisp_subscriber.tests.common import WispSubscriberCase
+from odoo.addons.wisp_subscriber.tests.common import WispSubscriberCase, make_plan
 from odoo.sql_db import connection_info_for
 
 from .emulators import radius_harness, routeros_emulator
@@ -78,19 +78,15 @@ def radius_sql(dsn, schema, query, params=None):
 
 def capped_plan(env, name):
     """A 50/10 Mbit/s plan with a 1 GB data cap, throttled to 2/0.5 Mbit/s beyond it."""
-    return env["product.product"].create(
-        {
-            "name": name,
-            "type": "service",
-            "is_wisp_plan": True,
-            "service_type": "internet",
-            "list_price": 45.0,
-            "download_kbps": 50000,
-            "upload_kbps": 10000,
-            "data_cap_gb": 1,
-            "fup_download_kbps": 2000,
-            "fup_upload_kbps": 500,
-        }
+    return make_plan(
+        env,
+        name,
+        45.0,
+        download_kbps=50000,
+        upload_kbps=10000,
+        data_cap_gb=1,
+        fup_download_kbps=2000,
+        fup_upload_kbps=500,
     )
 
 

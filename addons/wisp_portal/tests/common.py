@@ -12,6 +12,11 @@ from odoo import Command, fields
 from odoo.addons.wisp_billing.tests.common import BILLING_SETTINGS
 from odoo.addons.wisp_billing.tests.payment_common import WispPaymentCommon
 from odoo.addons.wisp_network.tests.common import start_emulated_router
+from odoo.addons.wisp_subscriber.tests.common import (
+    make_plan,
+    make_prepaid_plan,
+    make_service,
+)
 from odoo.tests import HttpCase, new_test_user
 
 # the test server sees its clients (the tests, Chromium) at the loopback address
@@ -32,43 +37,23 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
         cls.website = cls.env.ref("website.default_website")
         cls.website.company_id = cls.company
         cls.company.write(BILLING_SETTINGS)
-        Product = cls.env["product.product"]
-        plan_vals = {"type": "service", "is_wisp_plan": True, "taxes_id": [], "company_id": False}
-        cls.plan_20 = Product.create(
-            {
-                **plan_vals,
-                "name": "Home 20",
-                "service_type": "internet",
-                "list_price": 30.0,
-                "download_kbps": 20000,
-                "upload_kbps": 4000,
-                "data_cap_gb": 100,
-                "fup_download_kbps": 2000,
-                "fup_upload_kbps": 500,
-            }
+        # untaxed, and of no company: sold by every company
+        plan_vals = {"taxes_id": [], "company_id": False}
+        cls.plan_20 = make_plan(
+            cls.env,
+            "Home 20",
+            30.0,
+            download_kbps=20000,
+            upload_kbps=4000,
+            data_cap_gb=100,
+            fup_download_kbps=2000,
+            fup_upload_kbps=500,
+            **plan_vals,
         )
-        cls.plan_50 = Product.create(
-            {
-                **plan_vals,
-                "name": "Home 50",
-                "service_type": "internet",
-                "list_price": 60.0,
-                "download_kbps": 50000,
-                "upload_kbps": 10000,
-            }
+        cls.plan_50 = make_plan(
+            cls.env, "Home 50", 60.0, download_kbps=50000, upload_kbps=10000, **plan_vals
         )
-        cls.plan_prepaid = Product.create(
-            {
-                **plan_vals,
-                "name": "Hotspot Day",
-                "service_type": "internet",
-                "list_price": 2.0,
-                "download_kbps": 5000,
-                "upload_kbps": 1000,
-                "is_prepaid": True,
-                "prepaid_duration": 1,
-            }
-        )
+        cls.plan_prepaid = make_prepaid_plan(cls.env, "Hotspot Day", days=1, price=2.0, **plan_vals)
         cls.site = cls.env["wisp.site"].create({"name": "Portal Tower", "code": "PT"})
         cls.emu, cls.router = start_emulated_router(cls, cls.site, "Portal NAS")
         cls.router.wisp_hotspot_hosts = "10.5.50.1"
@@ -104,25 +89,8 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
 
     def new_service(self, partner, plan=None, state="active", **vals):
         """A service of ``partner`` brought to ``state`` through the real transitions."""
-        plan = plan or self.plan_20
-        service = self.env["wisp.service"].create(
-            {
-                "partner_id": partner.id,
-                "plan_id": plan.id,
-                "service_type": plan.service_type,
-                "site_id": self.site.id,
-                **vals,
-            }
-        )
-        service.action_confirm()
-        if state != "confirmed":
-            service.action_activate()
-        if state == "restricted":
-            service.action_restrict()
-        elif state == "suspended":
-            service.action_suspend()
-        self.assertEqual(service.state, state)
-        return service
+        vals = {"site_id": self.site.id, **vals}
+        return make_service(self, partner, plan or self.plan_20, state, **vals)
 
     def overdue_invoice(self, service, amount=30.0):
         """A posted recurring invoice of ``service``, 20 days past due."""

@@ -1,5 +1,5 @@
-# the mixin first: models below inherit it
-from . import wisp_protected_fields_mixin  # isort: skip
+# the mixins first: models below inherit them
+from . import wisp_outbox_mixin, wisp_protected_fields_mixin  # isort: skip
 from . import (
     product_template,
     res_company,

@@ -4,9 +4,6 @@ from datetime import timedelta
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
-from ..tools.access import MANAGER, check_groups
-from ..tools.outbox import trigger_after_commit
-
 _logger = logging.getLogger(__name__)
 
 # a failed send is tried again after 5, 10, 20, 40 minutes, then stays failed
@@ -23,13 +20,20 @@ class WispMessage(models.Model):
     rows in batches after commit, through Odoo's own mail queue and SMS queue, and
     logs each in the subscriber's chatter. The unique key makes each event reach a
     subscriber once per channel however often the business code announces it; a
-    failed send is retried with a backoff and stays visible here with its error.
+    failed send is retried with a backoff and stays visible here with its error (the
+    outbox machinery of ``wisp.outbox.mixin``).
     """
 
     _name = "wisp.message"
+    _inherit = ["wisp.outbox.mixin"]
     _description = "Subscriber Message"
     _order = "id desc"
     _rec_name = "event_id"
+    _outbox_cron = "wisp_subscriber.ir_cron_wisp_message_send"
+    _outbox_max_attempts = MAX_ATTEMPTS
+    _outbox_retry_delay = timedelta(minutes=RETRY_MINUTES)
+    # also those never sent (no address): staff added one
+    _outbox_retry_states = ("failed", "cancel")
 
     event_id = fields.Many2one(
         "wisp.message.event", required=True, readonly=True, index=True, ondelete="cascade"
@@ -52,21 +56,11 @@ class WispMessage(models.Model):
         readonly=True, default="", help="What makes a repeat of the event a new one."
     )
     state = fields.Selection(
-        [
-            ("queued", "Queued"),
-            ("sent", "Sent"),
-            ("failed", "Failed"),
-            ("cancel", "Not Sent"),
-        ],
-        default="queued",
-        required=True,
-        readonly=True,
-        index=True,
+        # the policy Odoo asks of a value added to a required selection; the value
+        # goes with the model itself
+        selection_add=[("cancel", "Not Sent")],
+        ondelete={"cancel": "cascade"},
     )
-    attempts = fields.Integer(readonly=True)
-    next_attempt = fields.Datetime(readonly=True, default=fields.Datetime.now)
-    last_error = fields.Text(readonly=True)
-    sent_date = fields.Datetime(readonly=True)
     mail_message_id = fields.Many2one("mail.message", readonly=True, ondelete="set null")
 
     _event_once = models.Constraint(
@@ -148,7 +142,7 @@ class WispMessage(models.Model):
         )
         if not self.env.cr.rowcount:
             return False  # all told already
-        trigger_after_commit(self.env, "wisp_subscriber.ir_cron_wisp_message_send")
+        self._outbox_trigger()
         return True
 
     # ------------------------------------------------------------- sending
@@ -156,63 +150,24 @@ class WispMessage(models.Model):
     @api.model
     def _cron_send(self, batch_size=BATCH_SIZE, commit=True):
         """Send the due messages in batches, each batch committed on its own
-        (``commit=False``: in the caller's transaction, for tests). The cron sends for
-        every company: as superuser, whoever triggers it."""
-        outbox = self.sudo()
-        Cron = self.env["ir.cron"]
-        while True:
-            outbox.flush_model()  # the rows sent in the last round are no longer queued
-            self.env.cr.execute(
-                """
-                SELECT id FROM wisp_message
-                 WHERE state = 'queued' AND next_attempt <= now() at time zone 'utc'
-                 ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
-                """,
-                [batch_size],
-            )
-            messages = outbox.browse(row[0] for row in self.env.cr.fetchall())
-            if not messages:
-                return
-            messages._prepare_documents()
-            for message in messages:
-                message._send_isolated()
-            if commit and not Cron._commit_progress(len(messages)):
-                return
+        (``commit=False``: in the caller's transaction, for tests)."""
+        return self._outbox_process(batch_size, commit)
+
+    def _outbox_send_batch(self):
+        self._prepare_documents()
+        return super()._outbox_send_batch()
 
     def _prepare_documents(self):
         """Prepare, once for the whole batch, what its messages attach (billing renders
         every invoice PDF of the batch in one report run). A failure here only loses the
         head start: each message then renders its own and fails, if it must, alone."""
 
-    def _send_isolated(self):
-        """Send one message; a failure is recorded on it and never stops the others."""
-        self.ensure_one()
-        try:
-            with self.env.cr.savepoint():
-                mail_message = self._send()
-        except Exception as exc:  # any failure of one message stays on it
-            _logger.warning("Message %s (%s) failed: %s", self.id, self.event_id.code, exc)
-            attempts = self.attempts + 1
-            self.write(
-                {
-                    "attempts": attempts,
-                    "last_error": str(exc),
-                    "state": "failed" if attempts >= MAX_ATTEMPTS else "queued",
-                    "next_attempt": fields.Datetime.now()
-                    + timedelta(minutes=RETRY_MINUTES * 2 ** (attempts - 1)),
-                }
-            )
-            return False
-        self.write(
-            {
-                "state": "sent",
-                "sent_date": fields.Datetime.now(),
-                "attempts": self.attempts + 1,
-                "last_error": False,
-                "mail_message_id": mail_message.id,
-            }
-        )
-        return True
+    def _outbox_send(self):
+        return {"mail_message_id": self._send().id}
+
+    def _outbox_error(self, exc):
+        _logger.warning("Message %s (%s) failed: %s", self.id, self.event_id.code, exc)
+        return str(exc)
 
     def _send(self):
         """Render the event's template on the document and post it to the recipient.
@@ -300,13 +255,3 @@ class WispMessage(models.Model):
                 }
             )
         return self.env["mail.message"]
-
-    def action_retry(self):
-        """Queue failed or unsent messages again (staff fixed the address, the provider)."""
-        check_groups(self.env, (MANAGER,))
-        self.check_access("write")
-        self.filtered(lambda m: m.state in ("failed", "cancel")).write(
-            {"state": "queued", "next_attempt": fields.Datetime.now(), "attempts": 0}
-        )
-        self.env.ref("wisp_subscriber.ir_cron_wisp_message_send")._trigger()
-        return True

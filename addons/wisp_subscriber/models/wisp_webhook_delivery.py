@@ -5,10 +5,9 @@ import uuid
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..tools import webhook as transport
-from ..tools.access import MANAGER, check_groups
-from ..tools.outbox import trigger_after_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -21,19 +20,26 @@ BATCH_SIZE = 50
 class WispWebhookDelivery(models.Model):
     """The webhook outbox: one row per event and subscription.
 
-    Like the subscriber messages (``wisp.message``), the business transaction only
-    inserts rows and triggers the delivery cron before it commits: a receiver hears
-    of a change only once it is committed, and a slow or broken receiver never holds
-    up or fails a billing run. The cron signs and POSTs each row through
+    An outbox (``wisp.outbox.mixin``) like the subscriber messages: the business
+    transaction only inserts rows and triggers the delivery cron before it commits: a
+    receiver hears of a change only once it is committed, and a slow or broken receiver
+    never holds up or fails a billing run. The cron signs and POSTs each row through
     ``tools/webhook.py``; a failure stays on its row with its error and is retried
     with an exponential backoff until ``MAX_ATTEMPTS``, then shows as given up.
     Delivery is at least once: the payload's ``id`` tells a receiver a repeat.
     """
 
     _name = "wisp.webhook.delivery"
+    _inherit = ["wisp.outbox.mixin"]
     _description = "Webhook Delivery"
     _order = "id desc"
     _rec_name = "event_id"
+    _outbox_cron = "wisp_subscriber.ir_cron_wisp_webhook_deliver"
+    _outbox_max_attempts = MAX_ATTEMPTS
+    _outbox_retry_delay = timedelta(seconds=RETRY_SECONDS)
+    # a delivery made is committed before the next is sent: a later rollback (a worker
+    # killed, a write that conflicts) would have it sent again
+    _outbox_commit_each_row = True
 
     webhook_id = fields.Many2one(
         "wisp.webhook", required=True, readonly=True, index=True, ondelete="cascade"
@@ -46,17 +52,8 @@ class WispWebhookDelivery(models.Model):
         string="Event Id", required=True, readonly=True, help="The payload's id, for receivers."
     )
     payload = fields.Text(readonly=True, help="The JSON body sent.")
-    state = fields.Selection(
-        [("queued", "Queued"), ("sent", "Delivered"), ("failed", "Given Up")],
-        default="queued",
-        required=True,
-        readonly=True,
-        index=True,
-    )
-    attempts = fields.Integer(readonly=True)
-    next_attempt = fields.Datetime(readonly=True, default=fields.Datetime.now)
-    last_error = fields.Text(readonly=True)
-    sent_date = fields.Datetime(string="Delivered On", readonly=True)
+    state = fields.Selection([("queued", "Queued"), ("sent", "Delivered"), ("failed", "Given Up")])
+    sent_date = fields.Datetime(string="Delivered On")
 
     _event_once = models.Constraint(
         "UNIQUE(event_uuid, webhook_id)", "A subscription gets each event once."
@@ -105,7 +102,7 @@ class WispWebhookDelivery(models.Model):
         if not vals_list:
             return False
         self.sudo().create(vals_list)
-        trigger_after_commit(self.env, "wisp_subscriber.ir_cron_wisp_webhook_deliver")
+        self._outbox_trigger()
         return True
 
     # ------------------------------------------------------------ delivering
@@ -113,100 +110,52 @@ class WispWebhookDelivery(models.Model):
     @api.model
     def _cron_deliver(self, batch_size=BATCH_SIZE, commit=True):
         """Deliver the due rows in batches, each row's outcome committed as soon as its
-        receiver answered: a later failure (a worker killed, a write that conflicts)
-        rolls back no delivery already made, so it is not sent again (``commit=False``:
-        in the caller's transaction, for tests)."""
-        Cron = self.env["ir.cron"]
-        while True:
-            self.flush_model()
-            self.env.cr.execute(
-                """
-                SELECT d.id FROM wisp_webhook_delivery d
-                  JOIN wisp_webhook w ON w.id = d.webhook_id AND w.active
-                 WHERE d.state = 'queued' AND d.next_attempt <= now() at time zone 'utc'
-                 ORDER BY d.id LIMIT %s FOR UPDATE OF d SKIP LOCKED
-                """,
-                [batch_size],
-            )
-            deliveries = self.browse(row[0] for row in self.env.cr.fetchall())
-            if not deliveries:
-                return
-            # a receiver that failed is not tried again in this batch: a dead or slow
-            # one costs one timeout per batch, and the other receivers get theirs
-            failed = {}
-            for delivery in deliveries:
-                error = failed.get(delivery.webhook_id)
-                if error:
-                    delivery._record_failure(
-                        self.env._(
-                            "Not tried: the receiver failed just before (%(error)s)", error=error
-                        )
+        receiver answered (``commit=False``: in the caller's transaction, for tests)."""
+        return self._outbox_process(batch_size, commit)
+
+    @api.model
+    def _outbox_claim_join(self):
+        return SQL("JOIN wisp_webhook webhook ON webhook.id = outbox.webhook_id AND webhook.active")
+
+    def _outbox_send_batch(self):
+        # a receiver that failed is not tried again in this batch: a dead or slow one
+        # costs one timeout per batch, and the other receivers get theirs
+        failed = {}
+        for delivery in self:
+            error = failed.get(delivery.webhook_id)
+            if error:
+                delivery._outbox_failed(
+                    self.env._(
+                        "Not tried: the receiver failed just before (%(error)s)", error=error
                     )
-                else:
-                    error = delivery._deliver()
-                    if error:
-                        failed[delivery.webhook_id] = error
-                if commit and not Cron._commit_progress(1):
-                    return
+                )
+            elif not delivery._outbox_send_isolated():
+                failed[delivery.webhook_id] = delivery.last_error
+            yield delivery
 
-    def _deliver(self):
-        """POST this row to its receiver; return None, or the error kept on the row."""
-        self.ensure_one()
+    def _outbox_send(self):
+        """POST this row to its receiver, signed."""
         webhook = self.webhook_id.sudo()
-        try:
-            transport.post(
-                webhook.url,
-                self.payload.encode(),
-                webhook.secret,
-                int(time.time()),
-                headers={
-                    transport.EVENT_HEADER: self.event_id.code,
-                    transport.DELIVERY_HEADER: str(self.id),
-                },
-                timeout=webhook.timeout,
-            )
-        except transport.WebhookError as exc:
-            error = str(exc)
-            _logger.info("Webhook delivery %s to %s failed: %s", self.id, webhook.name, error)
-            self._record_failure(error)
-            return error
-        except Exception as exc:  # a bug in one delivery must not stop the others
-            _logger.exception(
-                "Webhook delivery %s to %s failed unexpectedly", self.id, webhook.name
-            )
-            error = self.env._(
-                "Unexpected error (%(kind)s): see the server log.", kind=type(exc).__name__
-            )
-            self._record_failure(error)
-            return error
-        self.write(
-            {
-                "state": "sent",
-                "sent_date": fields.Datetime.now(),
-                "attempts": self.attempts + 1,
-                "last_error": False,
-            }
+        transport.post(
+            webhook.url,
+            self.payload.encode(),
+            webhook.secret,
+            int(time.time()),
+            headers={
+                transport.EVENT_HEADER: self.event_id.code,
+                transport.DELIVERY_HEADER: str(self.id),
+            },
+            timeout=webhook.timeout,
         )
-        return None
+        return {}
 
-    def _record_failure(self, error):
-        attempts = self.attempts + 1
-        self.write(
-            {
-                "attempts": attempts,
-                "last_error": error,
-                "state": "failed" if attempts >= MAX_ATTEMPTS else "queued",
-                "next_attempt": fields.Datetime.now()
-                + timedelta(seconds=RETRY_SECONDS * 2 ** (attempts - 1)),
-            }
+    def _outbox_error(self, exc):
+        webhook = self.webhook_id.sudo()
+        if isinstance(exc, transport.WebhookError):  # its text names no URL nor secret
+            _logger.info("Webhook delivery %s to %s failed: %s", self.id, webhook.name, exc)
+            return str(exc)
+        # a bug in one delivery must not stop the others
+        _logger.exception("Webhook delivery %s to %s failed unexpectedly", self.id, webhook.name)
+        return self.env._(
+            "Unexpected error (%(kind)s): see the server log.", kind=type(exc).__name__
         )
-
-    def action_retry(self):
-        """Queue given-up deliveries again (the receiver is fixed)."""
-        check_groups(self.env, (MANAGER,))
-        self.check_access("write")
-        self.filtered(lambda d: d.state == "failed").write(
-            {"state": "queued", "next_attempt": fields.Datetime.now(), "attempts": 0}
-        )
-        self.env.ref("wisp_subscriber.ir_cron_wisp_webhook_deliver")._trigger()
-        return True

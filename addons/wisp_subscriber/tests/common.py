@@ -1,5 +1,86 @@
+"""The suites' one fixture layer: plans and services are made here, and the other
+addons' test commons (``wisp_billing``, ``wisp_network``, ``wisp_portal``,
+``wisp_helpdesk``) build on it.
+
+- :func:`make_plan` creates a plan product, whatever the suite (:func:`make_prepaid_plan`
+  a prepaid one);
+- :func:`make_service` creates a service and brings it to a status through the real
+  transitions; each case's ``new_service`` is this function with that suite's
+  defaults (its subscriber, plan and site);
+- :class:`WispSubscriberCase` holds the base plans, a site, a subscriber and one user
+  per role.
+"""
+
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
+
+# the transitions that bring a new (draft) service to each status
+STATE_PATHS = {
+    "draft": [],
+    "confirmed": ["action_confirm"],
+    "installation": ["action_confirm", "_schedule_for_test"],
+    "active": ["action_confirm", "action_activate"],
+    "restricted": ["action_confirm", "action_activate", "action_restrict"],
+    "suspended": ["action_confirm", "action_activate", "action_suspend"],
+    "paused": ["action_confirm", "action_activate", "action_pause"],
+    "terminated": ["action_terminate"],
+}
+
+
+def make_plan(env, name, price, **vals):
+    """A WISP plan (a service product), internet unless ``service_type`` says otherwise."""
+    return env["product.product"].create(
+        {
+            "name": name,
+            "type": "service",
+            "is_wisp_plan": True,
+            "service_type": "internet",
+            "list_price": price,
+            **vals,
+        }
+    )
+
+
+def make_prepaid_plan(env, name="Hotspot 1 day", days=1, price=5.0, **vals):
+    """A prepaid internet plan at 5/1 Mbit/s that lasts ``days`` days."""
+    return make_plan(
+        env,
+        name,
+        price,
+        download_kbps=5000,
+        upload_kbps=1000,
+        is_prepaid=True,
+        prepaid_duration=days,
+        **vals,
+    )
+
+
+def make_service(case, partner, plan, state="draft", **vals):
+    """A service of ``partner`` on ``plan`` (of the plan's type unless ``vals`` say
+    otherwise) brought to ``state`` through the real transitions; ``installation``
+    schedules its order for ``case.installer``. ``case`` is the test case or its class
+    (``setUpClass``)."""
+    service = case.env["wisp.service"].create(
+        {
+            "partner_id": partner.id,
+            "plan_id": plan.id,
+            "service_type": plan.service_type,
+            **vals,
+        }
+    )
+    for step in STATE_PATHS[state]:
+        if step == "_schedule_for_test":
+            order = service.installation_order_ids
+            order.write(
+                {"installer_id": case.installer.id, "scheduled_date": "2030-01-15 09:00:00"}
+            )
+            order.action_schedule()
+        else:
+            getattr(service, step)()
+    # not case.assertEqual: a class calls it too, from setUpClass
+    if service.state != state:
+        raise AssertionError(f"{service.name} is {service.state}, not {state}")
+    return service
 
 
 def overage_plan(env, name="Test Flex 50", **vals):
@@ -30,40 +111,9 @@ class WispSubscriberCase(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
-        Product = cls.env["product.product"]
-        cls.plan = Product.create(
-            {
-                "name": "Test Home 20",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "internet",
-                "list_price": 30.0,
-                "download_kbps": 20000,
-                "upload_kbps": 4000,
-            }
-        )
-        cls.plan_iptv = Product.create(
-            {
-                "name": "Test TV",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "iptv",
-                "list_price": 10.0,
-            }
-        )
-        cls.plan_prepaid = Product.create(
-            {
-                "name": "Test Prepaid 7d",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "internet",
-                "list_price": 5.0,
-                "download_kbps": 5000,
-                "upload_kbps": 1000,
-                "is_prepaid": True,
-                "prepaid_duration": 7,
-            }
-        )
+        cls.plan = make_plan(cls.env, "Test Home 20", 30.0, download_kbps=20000, upload_kbps=4000)
+        cls.plan_iptv = make_plan(cls.env, "Test TV", 10.0, service_type="iptv")
+        cls.plan_prepaid = make_prepaid_plan(cls.env, "Test Prepaid 7d", days=7, price=5.0)
         cls.site = cls.env["wisp.site"].create({"name": "Test Tower", "code": "TT"})
         cls.subscriber = cls.env["res.partner"].create(
             {
@@ -99,32 +149,5 @@ class WispSubscriberCase(TransactionCase):
 
     def new_service(self, state="draft", partner=None, plan=None, **vals):
         """A service brought to ``state`` through the real transitions."""
-        service = self.env["wisp.service"].create(
-            {
-                "partner_id": (partner or self.subscriber).id,
-                "plan_id": (plan or self.plan).id,
-                "site_id": self.site.id,
-                **vals,
-            }
-        )
-        path = {
-            "draft": [],
-            "confirmed": ["action_confirm"],
-            "installation": ["action_confirm", "_schedule_for_test"],
-            "active": ["action_confirm", "action_activate"],
-            "restricted": ["action_confirm", "action_activate", "action_restrict"],
-            "suspended": ["action_confirm", "action_activate", "action_suspend"],
-            "paused": ["action_confirm", "action_activate", "action_pause"],
-            "terminated": ["action_terminate"],
-        }[state]
-        for step in path:
-            if step == "_schedule_for_test":
-                order = service.installation_order_ids
-                order.write(
-                    {"installer_id": self.installer.id, "scheduled_date": "2030-01-15 09:00:00"}
-                )
-                order.action_schedule()
-            else:
-                getattr(service, step)()
-        self.assertEqual(service.state, state)
-        return service
+        vals = {"site_id": self.site.id, **vals}
+        return make_service(self, partner or self.subscriber, plan or self.plan, state, **vals)
