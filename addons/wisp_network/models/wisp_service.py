@@ -22,8 +22,10 @@ PRESENT_STATES = ("active", *RESTRICTED_STATES)
 SPEED_FIELDS = {"plan_id", "cap_exceeded"}
 # share of the data cap at which the subscriber is warned
 CAP_WARNING = 0.8
-# site_id: its compute moves router_id without a write() of it
+# site_id: its compute moves router_id without a write() of it; addon_ids: a speed
+# add-on (a boost) changes the profile, and the router kicks the session when it did
 NETWORK_FIELDS = SPEED_FIELDS | {
+    "addon_ids",
     "uptime_limit_s",
     "login",
     "network_password",
@@ -96,6 +98,20 @@ def plan_speed_profiles(plan):
             upload_kbps=plan.fup_upload_kbps,
         )
     return normal, fup
+
+
+def boosted_speed_profile(plan, addon):
+    """The profile of ``plan`` raised to speed add-on ``addon`` (a boost): its own
+    name per plan and add-on, the faster of the two speeds each way, no burst."""
+    return SpeedProfile(
+        name=f"{profile_slug(plan)}-{profile_slug(addon)}",
+        download_kbps=max(plan.download_kbps, addon.download_kbps),
+        upload_kbps=max(plan.upload_kbps, addon.upload_kbps),
+        burst_download_kbps=0,
+        burst_upload_kbps=0,
+        burst_threshold_pct=75,
+        burst_time_s=0,
+    )
 
 
 class WispService(models.Model):
@@ -453,8 +469,21 @@ class WispService(models.Model):
         return "hotspot" if self.plan_id.is_prepaid else "pppoe"
 
     def _speed_profile(self):
+        """The plan's profile; its fair-use one past the cap (a boost does not lift
+        it); else raised by the fastest speed add-on on the service, if faster."""
         normal, fup = plan_speed_profiles(self.plan_id)
-        return fup if fup and self.cap_exceeded else normal
+        if fup and self.cap_exceeded:
+            return fup
+        boosts = self.addon_ids.filtered(
+            lambda a: (
+                a.download_kbps > self.plan_id.download_kbps
+                or a.upload_kbps > self.plan_id.upload_kbps
+            )
+        )
+        if not boosts:
+            return normal
+        fastest = max(boosts, key=lambda a: (a.download_kbps, a.upload_kbps, -a.id))
+        return boosted_speed_profile(self.plan_id, fastest)
 
     # -------------------------------------------------------------------------
     # Sync jobs (outbox: written in the same transaction as the change)

@@ -1,3 +1,6 @@
+from odoo import Command
+
+from ..models.wisp_service import plan_speed_profiles
 from .common import WispNetworkCase
 
 
@@ -150,3 +153,59 @@ class TestProvisioningRouterOS(WispNetworkCase):
         self.assertEqual(params["type"], "danger")
         self.assertIn("'sensitive' policy", params["message"])
         self.assertEqual(self.router.reachability, "error", "a permanent error, not a timeout")
+
+
+class TestSpeedAddOn(WispNetworkCase):
+    """A speed add-on (a holiday boost) raises the router's profile while it is on."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.boost = cls.env["product.product"].create(
+            {
+                "name": "Test Boost",
+                "type": "service",
+                "is_wisp_addon": True,
+                "service_type": "internet",
+                "download_kbps": 100000,
+                "upload_kbps": 0,
+            }
+        )
+
+    def test_boost_raises_the_speed_and_its_removal_restores_the_plan(self):
+        service = self.new_service("active")
+        self.run_jobs()
+        plan_profile = self.secret(service)["profile"]
+        self.emu.connect_session(service.login)
+        service.addon_ids = [Command.link(self.boost.id)]
+        self.run_jobs()
+        self.assertNotEqual(self.secret(service)["profile"], plan_profile)
+        # the faster of the two each way: the boost's download, the plan's upload
+        self.assertEqual(self.profile_of(service)["rate-limit"], "4000k/100000k")
+        self.assertEqual(self.emu.sessions(), [], "kicked into the faster profile")
+
+        self.emu.connect_session(service.login)
+        service.addon_ids = [Command.unlink(self.boost.id)]
+        self.run_jobs()
+        self.assertEqual(self.secret(service)["profile"], plan_profile)
+        self.assertEqual(self.emu.sessions(), [])
+
+    def test_an_add_on_without_speed_neither_changes_nor_kicks(self):
+        service = self.new_service("active")
+        self.run_jobs()
+        profile = self.secret(service)["profile"]
+        self.emu.connect_session(service.login)
+        static_ip = self.env["product.product"].create(
+            {"name": "Test Static IP", "type": "service", "is_wisp_addon": True}
+        )
+        service.addon_ids = [Command.link(static_ip.id)]
+        self.run_jobs()
+        self.assertEqual(self.secret(service)["profile"], profile)
+        self.assertEqual(len(self.emu.sessions()), 1, "the session stays up")
+
+    def test_fair_use_still_applies_past_the_cap(self):
+        service = self.new_service("active", plan=self.plan_capped)
+        service.addon_ids = [Command.link(self.boost.id)]
+        service.sudo().cap_exceeded = True
+        _normal, fup = plan_speed_profiles(self.plan_capped)
+        self.assertEqual(service._speed_profile(), fup)
