@@ -1,5 +1,7 @@
 from datetime import date
 
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.wisp_subscriber.tests import common as subscriber_common
@@ -108,6 +110,19 @@ class WispBillingCase(AccountTestInvoicingCommon):
 
     def bill(self, day, partner=None):
         return self.env["wisp.billing.run"]._bill_subscribers(partner or self.subscriber, day)
+
+    def bill_month(self, month, year=2026):
+        """Bill the subscriber on the 1st of ``month``, that day frozen."""
+        day = D(year, month, 1)
+        with freeze_time(day):
+            return self.bill(day)
+
+    def product_totals(self, invoice):
+        """``{product: tax-included total}`` of the invoice's lines."""
+        totals = {}
+        for line in invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
+            totals[line.product_id] = round(totals.get(line.product_id, 0.0) + line.price_total, 2)
+        return totals
 
     def pay(self, invoice, amount=None):
         return (

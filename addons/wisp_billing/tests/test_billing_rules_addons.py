@@ -27,16 +27,6 @@ class TestBillingRulesAddons(WispBillingCase):
         )
         cls.plan_quarterly = make_quarterly_plan(cls.env, "Home Quarterly")
 
-    def product_totals(self, invoice):
-        totals = {}
-        for line in invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
-            totals[line.product_id] = round(totals.get(line.product_id, 0.0) + line.price_total, 2)
-        return totals
-
-    def bill_month(self, month):
-        with freeze_time(f"2026-{month:02d}-01"):
-            return self.bill(D(2026, month, 1))
-
     def test_quarterly_addon_on_a_monthly_plan(self):
         with freeze_time("2026-04-01"):
             self.new_service(addon_ids=[Command.set(self.addon_quarterly.ids)])

@@ -10,11 +10,6 @@ class TestBillingRulesLifeCycle(WispBillingCase):
     """The billing rules of docs/architecture.md decided for issue 12: activation
     mid-cycle, N-month blocks after a pause, installments at pause and termination."""
 
-    def bill_month(self, month, year=2026):
-        day = D(year, month, 1)
-        with freeze_time(day):
-            return self.bill(day)
-
     def test_service_activated_mid_cycle_is_invoiced_at_once(self):
         """In advance, a second service activated mid-cycle gets its own invoice for
         the rest of the cycle at once (paid before use, like the first one); the

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import D, WispBillingCase
+from .common import WispBillingCase
 
 
 @tagged("post_install", "-at_install")
@@ -33,16 +33,6 @@ class TestCpeBilling(CpeStockMixin, WispBillingCase):
             device = self.complete_cpe(self.schedule_cpe(service, ownership=ownership), serial)
         self.assertEqual(service.state, "active")
         return service, device
-
-    def product_totals(self, invoice):
-        totals = {}
-        for line in invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
-            totals[line.product_id] = round(totals.get(line.product_id, 0.0) + line.price_total, 2)
-        return totals
-
-    def bill_month(self, month):
-        with freeze_time(f"2026-{month:02d}-01"):
-            return self.bill(D(2026, month, 1))
 
     def terminated(self, serial, day="2026-05-01"):
         service, device = self.installed(serial)

@@ -8,7 +8,7 @@ login)``; every portal user's password is its login.
 
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import Command, fields, http
 from odoo.addons.wisp_billing.tests.common import BILLING_SETTINGS
 from odoo.addons.wisp_billing.tests.payment_common import WispPaymentCommon
 from odoo.addons.wisp_network.tests.common import start_emulated_router
@@ -140,6 +140,18 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
 
     def router_secret(self, service):
         return self.emu.row("/ppp/secret", service.login)
+
+    def post_plan_change(self, service, plan, when="now"):
+        """The portal's plan change form of ``service``, sent as the logged-in user."""
+        return self.url_open(
+            f"/my/services/{service.id}/plan",
+            data={
+                "plan_id": str(plan.id),
+                "when": when,
+                "csrf_token": http.Request.csrf_token(self),
+            },
+            allow_redirects=False,
+        )
 
     def run_jobs(self):
         return self.env["wisp.network.job"]._cron_process_jobs(commit=False)

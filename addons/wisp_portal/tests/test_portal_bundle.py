@@ -1,6 +1,6 @@
 from freezegun import freeze_time
 
-from odoo import Command, fields, http
+from odoo import Command, fields
 from odoo.tests import tagged
 
 from .common import WispPortalCase
@@ -63,15 +63,7 @@ class TestPortalBundle(WispPortalCase):
         today = fields.Date.context_today(self.internet)
         preview = self.internet._portal_plan_change_preview(self.alice, self.plan_50, today)
         self.authenticate("alice", "alice")
-        response = self.url_open(
-            f"/my/services/{self.internet.id}/plan",
-            data={
-                "plan_id": str(self.plan_50.id),
-                "when": "now",
-                "csrf_token": http.Request.csrf_token(self),
-            },
-            allow_redirects=False,
-        )
+        response = self.post_plan_change(self.internet, self.plan_50)
         self.assertEqual(response.status_code, 303)
         self.assertEqual(self.internet.sudo().wisp_bundle_sale_id.state, "broken")
         # 13 days of 30: the shares credited (24, 8), the new plan and TV alone charged

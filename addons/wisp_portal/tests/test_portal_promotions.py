@@ -1,6 +1,6 @@
 from freezegun import freeze_time
 
-from odoo import fields, http
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -105,15 +105,7 @@ class TestPortalPromotions(WispPortalCase):
         today = fields.Date.context_today(service)
         preview = service._wisp_plan_change_preview(self.plan_50, today)
         self.assertIn(f"{preview['net']:.2f}", plan_page)
-        response = self.url_open(
-            f"/my/services/{service.id}/plan",
-            data={
-                "plan_id": str(self.plan_50.id),
-                "when": "now",
-                "csrf_token": http.Request.csrf_token(self),
-            },
-            allow_redirects=False,
-        )
+        response = self.post_plan_change(service, self.plan_50)
         self.assertEqual(response.status_code, 303)
         next_date = self.alice.wisp_next_billing_date
         with freeze_time(next_date):
