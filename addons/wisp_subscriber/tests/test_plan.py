@@ -42,7 +42,7 @@ class TestPlan(WispSubscriberCase):
 
     def test_a_plan_charging_past_its_cap_needs_no_fair_use_speed(self):
         plan = self._plan(data_cap_gb=50, data_cap_policy="overage", overage_price_per_gb=2.0)
-        self.assertIsNone(plan._wisp_throttle_mb())
+        self.assertIsNone(plan.product_tmpl_id._wisp_throttle_mb())
         with self.assertRaisesRegex(ValidationError, "needs a fair-use speed"):
             self._plan(
                 data_cap_gb=50,
