@@ -413,7 +413,9 @@ def offer_plans(env, internet_plans):
     overage = env["product.product"].create(
         {"name": "Bench billing overage", "type": "service", "taxes_id": [(5, 0, 0)]}
     )
-    internet_plans.write(
+    # on the templates in one write: the variants set related fields one by one, and the
+    # plan's checks would see a cap without its policy
+    internet_plans.product_tmpl_id.write(
         {
             "data_cap_gb": CAP_GB,
             "data_cap_policy": "overage",
