@@ -191,6 +191,10 @@ def role_main(args):
             cr.commit()
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result), flush=True)
+    if args.role in ("worker", "drain"):
+        # stay up until the whole crew is done: the drains' PDFs fetch their
+        # stylesheets from one drain's HTTP server
+        sys.stdin.readline()
 
 
 def serve_http():
@@ -277,7 +281,8 @@ def measure_drain(registry, database, args):
 class Crew:
     """``count`` processes of ``role`` on ``database``: each loads its registry and
     says ``ready`` (with what it offers, kept in ``ready_lines``); :meth:`go` starts
-    them together and returns the JSON each prints last. Killed on leaving."""
+    them together, collects the JSON each prints when done, then lets them all end
+    together. Killed on leaving."""
 
     def __init__(self, role, database, count):
         self.processes = [
@@ -304,10 +309,19 @@ class Crew:
         for process in self.processes:
             process.stdin.write("go\n")
             process.stdin.flush()
-        outputs = [process.communicate()[0] for process in self.processes]
+        results = [self._result(process) for process in self.processes]
+        for process in self.processes:
+            process.communicate("done\n")
         if any(process.returncode for process in self.processes):
             raise RuntimeError(f"a {self.role} process failed")
-        return [json.loads(output.strip().splitlines()[-1]) for output in outputs]
+        return results
+
+    def _result(self, process):
+        """The JSON line ``process`` prints when its part is done."""
+        for line in process.stdout:
+            if line.startswith("{"):
+                return json.loads(line)
+        raise RuntimeError(f"a {self.role} process failed")
 
     def __exit__(self, *exc):
         for process in self.processes:
