@@ -1,6 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 STATES = [
     ("scheduled", "Scheduled"),
@@ -22,6 +22,7 @@ class WispTemporaryAddon(models.Model):
     """
 
     _name = "wisp.temporary.addon"
+    _inherit = ["wisp.protected.fields.mixin"]
     _description = "Temporary Add-on"
     _order = "date_start desc, id desc"
 
@@ -31,6 +32,7 @@ class WispTemporaryAddon(models.Model):
         string="Add-on",
         required=True,
         domain="[('is_wisp_addon', '=', True)]",
+        check_company=True,
     )
     company_id = fields.Many2one(related="service_id.company_id", store=True, index=True)
     date_start = fields.Date(required=True, string="From")
@@ -42,6 +44,12 @@ class WispTemporaryAddon(models.Model):
         for boost in self:
             if boost.date_end < boost.date_start:
                 raise ValidationError(self.env._("A temporary add-on ends after it starts."))
+            if not boost.product_id.is_wisp_addon:
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s is not an add-on.", product=boost.product_id.display_name
+                    )
+                )
             if boost.state == "scheduled" and boost.product_id in boost.service_id.addon_ids:
                 raise ValidationError(
                     self.env._(
@@ -50,6 +58,25 @@ class WispTemporaryAddon(models.Model):
                         addon=boost.product_id.display_name,
                     )
                 )
+
+    @api.model
+    def _wisp_field_write_groups(self):
+        # where it stands is the cron's and Cancel's: a clerk writing it would leave
+        # the add-on on the service for good
+        return {**super()._wisp_field_write_groups(), "state": ()}
+
+    def write(self, vals):
+        """What is on the service already stays what it is: the cron removes the
+        add-on it added, on the service it added it to."""
+        moved = vals.keys() & {"service_id", "product_id", "date_start"}
+        if moved and not self.env.su and self.filtered(lambda b: b.state != "scheduled"):
+            raise UserError(
+                self.env._(
+                    "A temporary add-on that has started keeps its service, add-on and "
+                    "first day: change its last day or cancel it."
+                )
+            )
+        return super().write(vals)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -62,8 +89,9 @@ class WispTemporaryAddon(models.Model):
         """Stop it: a running one is removed from the service today (and credited
         from today, as any add-on removed)."""
         self.check_access("write")
-        self.filtered(lambda b: b.state == "running")._wisp_remove()
-        self.filtered(lambda b: b.state == "scheduled").write({"state": "cancelled"})
+        boosts = self.sudo()  # checked: moving the add-on and its state is this code's
+        boosts.filtered(lambda b: b.state == "running")._wisp_remove()
+        boosts.filtered(lambda b: b.state == "scheduled").write({"state": "cancelled"})
 
     @api.model
     def _cron_apply(self):

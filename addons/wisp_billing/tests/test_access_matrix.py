@@ -110,9 +110,10 @@ class TestAccessMatrix(AccessMatrixCase):
         "wisp.service.promotion": dict.fromkeys(
             ("service_id", "promotion_id", "date_start"), BILLING
         ),
-        "wisp.temporary.addon": dict.fromkeys(
-            ("service_id", "product_id", "date_start", "date_end", "state"), BILLING
-        ),
+        "wisp.temporary.addon": {
+            **dict.fromkeys(("service_id", "product_id", "date_start", "date_end"), BILLING),
+            "state": (),
+        },
     }
 
     @classmethod

@@ -1,7 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import D, WispBillingCase
@@ -277,6 +277,37 @@ class TestBillingRulesPromotions(WispBillingCase):
             boost.with_user(self.billing_user).action_cancel()
         self.assertEqual(boost.state, "done")
         self.assertNotIn(self.boost, service.addon_ids)
+
+    def test_a_running_temporary_addon_keeps_what_it_put_on_the_service(self):
+        with freeze_time("2026-04-01"):
+            service = self.new_service()
+        with freeze_time("2026-04-16"):
+            boost = self.env["wisp.temporary.addon"].create(
+                {
+                    "service_id": service.id,
+                    "product_id": self.boost.id,
+                    "date_start": D(2026, 4, 16),
+                    "date_end": D(2026, 4, 30),
+                }
+            )
+        as_billing = boost.with_user(self.billing_user)
+        # its state is the cron's and Cancel's, over RPC too
+        with self.assertRaises(AccessError):
+            as_billing.write({"state": "done"})
+        # a paid add-on swapped in would be the one the cron removes
+        with self.assertRaises(UserError):
+            as_billing.write({"product_id": self.plan_31.id})
+        as_billing.write({"date_end": D(2026, 4, 28)})
+        self.assertEqual((boost.state, boost.date_end), ("running", D(2026, 4, 28)))
+        with self.assertRaises(ValidationError):
+            self.env["wisp.temporary.addon"].create(
+                {
+                    "service_id": service.id,
+                    "product_id": self.plan_62.id,
+                    "date_start": D(2026, 5, 1),
+                    "date_end": D(2026, 5, 2),
+                }
+            )
 
     def test_refusals(self):
         support = new_test_user(
