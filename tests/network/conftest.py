@@ -1,8 +1,9 @@
 """Fixtures of the RADIUS suites: a throw-away FreeRADIUS database and a real radiusd.
 
 Module-scoped: each test module gets its own database and server. A module that
-needs another start (the many-NAS suite writes its clients first) defines its own
-``radiusd``; ``db`` empties the test module's ``TABLES`` before each test.
+must write to the database before radiusd starts (the many-NAS suite writes its
+clients, which radiusd reads at start) overrides ``radius_clients``; ``db`` empties
+the test module's ``TABLES`` before each test.
 """
 
 import psycopg2
@@ -20,7 +21,12 @@ def dsn():
 
 
 @pytest.fixture(scope="module")
-def radiusd(dsn):
+def radius_clients(dsn):
+    """What the module writes to the database before radiusd starts: nothing here."""
+
+
+@pytest.fixture(scope="module")
+def radiusd(dsn, radius_clients):
     try:
         server = RadiusServer(dsn).start()
     except HarnessError as exc:

@@ -8,10 +8,9 @@ clients from there. Each NAS's logins authenticate on it and nowhere else.
 
 import re
 
-import psycopg2
 import pyrad.client
 import pytest
-from radius_harness import DEPLOY_DIR, HarnessError, RadiusServer
+from radius_harness import DEPLOY_DIR
 from wisp_network_adapters.base import BackendError, ServiceState, SpeedProfile
 from wisp_network_adapters.radius import RadiusBackend, RadiusNas
 
@@ -19,7 +18,7 @@ HOME = SpeedProfile("Home 10M", download_kbps=10000, upload_kbps=5000)
 NAS_A = RadiusNas("127.0.0.2", secret="tower-a-S3cret", shortname="tower-a")
 NAS_B = RadiusNas("127.0.0.3", secret="tower-b-S3cret", shortname="tower-b")
 STRANGER = "127.0.0.4"  # answers to nothing: not in the nas table
-MANAGED_TABLES = ("radcheck", "radreply", "radusergroup", "radgroupreply")
+TABLES = ("radcheck", "radreply", "radusergroup", "radgroupreply")
 
 
 def service(login, **kwargs):
@@ -29,29 +28,12 @@ def service(login, **kwargs):
 
 
 @pytest.fixture(scope="module")
-def radiusd(dsn):
-    """radiusd started once both NAS are in the nas table (it reads clients at start)."""
+def radius_clients(dsn):
+    """Both NAS in the nas table before radiusd starts (it reads clients at start)."""
     backend = RadiusBackend(dsn)
     report = backend.apply_clients([NAS_A, NAS_B])
     backend.close()
     assert sorted(report.created) == [NAS_A.address, NAS_B.address]
-    try:
-        server = RadiusServer(dsn).start()
-    except HarnessError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def db(dsn):
-    conn = psycopg2.connect(dsn)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        for table in MANAGED_TABLES:
-            cur.execute(f"DELETE FROM {table}")
-    yield conn
-    conn.close()
 
 
 @pytest.fixture

@@ -218,6 +218,8 @@ class PaymentTransaction(models.Model):
         meanwhile is returned instead of a second one.
         """
         self.ensure_one()
+        # waits for the other post-processing to commit, then reads its payment:
+        # lock_for_update() would fail instead of waiting
         self.env.cr.execute(
             SQL("SELECT payment_id FROM payment_transaction WHERE id = %s FOR UPDATE", self.id)
         )
@@ -254,6 +256,7 @@ class PaymentTransaction(models.Model):
         :rtype: bool
         """
         self.ensure_one()
+        # a replayed webhook waits here, then sees the dispute registered
         self.env.cr.execute(
             SQL(
                 "SELECT wisp_dispute_ref FROM payment_transaction WHERE id = %s FOR UPDATE", self.id

@@ -222,6 +222,7 @@ class WispPromotion(models.Model):
         service): checked again under a lock on the promotion, so the usage limit holds
         when two requests are converted at once. Returns the error, or None."""
         self.ensure_one()
+        # waits for the other conversion, where lock_for_update() would fail at once
         self.env.cr.execute("SELECT id FROM wisp_promotion WHERE id = %s FOR UPDATE", [self.id])
         self.invalidate_recordset(["use_count"])
         error = self.with_company(service.company_id)._wisp_signup_error(service.plan_id)

@@ -1,5 +1,5 @@
 from odoo import fields, models
-from odoo.addons.wisp_subscriber.tools.access import NETWORK, SUPPORT, check_groups
+from odoo.addons.wisp_subscriber.tools.access import NETWORK, SUPPORT, related_action
 
 
 class WispService(models.Model):
@@ -22,15 +22,13 @@ class WispService(models.Model):
             service.helpdesk_ticket_count = counts.get(service, 0)
 
     def action_view_helpdesk_tickets(self):
-        check_groups(self.env, (SUPPORT, NETWORK))
-        self.check_access("read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "helpdesk_mgmt.helpdesk_ticket_action"
+        return related_action(
+            self,
+            (SUPPORT, NETWORK),
+            "helpdesk_mgmt.helpdesk_ticket_action",
+            [("wisp_service_id", "=", self.id)],
+            {
+                "default_wisp_service_id": self.id,
+                "default_partner_id": self.partner_id.id,
+            },
         )
-        action["domain"] = [("wisp_service_id", "=", self.id)]
-        action["context"] = {
-            "default_wisp_service_id": self.id,
-            "default_partner_id": self.partner_id.id,
-        }
-        return action

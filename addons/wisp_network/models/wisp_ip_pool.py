@@ -3,7 +3,7 @@ import ipaddress
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
-from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
+from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, related_action
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import mute_logger
 
@@ -564,15 +564,13 @@ class WispIpPool(models.Model):
     # Navigation
     # -------------------------------------------------------------------------
     def action_view_addresses(self):
-        check_groups(self.env, (SUPPORT, BILLING, NETWORK))
-        self.check_access("read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "wisp_network.wisp_ip_address_action"
+        return related_action(
+            self,
+            (SUPPORT, BILLING, NETWORK),
+            "wisp_network.wisp_ip_address_action",
+            [("pool_id", "=", self.id)],
+            {"search_default_taken": 1},
         )
-        action["domain"] = [("pool_id", "=", self.id)]
-        action["context"] = {"search_default_taken": 1}
-        return action
 
     @api.model
     def _demo_assign_addresses(self):

@@ -6,7 +6,13 @@ from urllib.parse import urlsplit
 import psycopg2.extensions
 
 from odoo import api, fields, models
-from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
+from odoo.addons.wisp_subscriber.tools.access import (
+    BILLING,
+    NETWORK,
+    SUPPORT,
+    check_groups,
+    related_action,
+)
 from odoo.addons.wisp_subscriber.tools.each_alone import close_failures, each_alone
 from odoo.exceptions import UserError, ValidationError
 
@@ -766,23 +772,19 @@ class WispRouter(models.Model):
         }
 
     def action_view_services(self):
-        check_groups(self.env, (SUPPORT, BILLING, NETWORK))
-        self.check_access("read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "wisp_subscriber.wisp_service_action"
+        return related_action(
+            self,
+            (SUPPORT, BILLING, NETWORK),
+            "wisp_subscriber.wisp_service_action",
+            [("router_id", "=", self.id)],
+            {"default_router_id": self.id, "search_default_not_terminated": 1},
         )
-        action["domain"] = [("router_id", "=", self.id)]
-        action["context"] = {"default_router_id": self.id, "search_default_not_terminated": 1}
-        return action
 
     def action_view_failed_jobs(self):
-        check_groups(self.env, (SUPPORT, NETWORK))
-        self.check_access("read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "wisp_network.wisp_network_job_action"
+        return related_action(
+            self,
+            (SUPPORT, NETWORK),
+            "wisp_network.wisp_network_job_action",
+            [("router_id", "=", self.id)],
+            {"search_default_failed": 1},
         )
-        action["domain"] = [("router_id", "=", self.id)]
-        action["context"] = {"search_default_failed": 1}
-        return action

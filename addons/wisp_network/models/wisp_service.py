@@ -5,7 +5,13 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.addons.wisp_subscriber.models.wisp_cpe_device import normalize_mac
-from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
+from odoo.addons.wisp_subscriber.tools.access import (
+    BILLING,
+    NETWORK,
+    SUPPORT,
+    check_groups,
+    related_action,
+)
 from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_round
@@ -952,15 +958,13 @@ class WispService(models.Model):
     # Navigation
     # -------------------------------------------------------------------------
     def action_view_usage(self):
-        check_groups(self.env, (SUPPORT, BILLING, NETWORK))
-        self.check_access("read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "wisp_network.wisp_service_usage_action"
+        return related_action(
+            self,
+            (SUPPORT, BILLING, NETWORK),
+            "wisp_network.wisp_service_usage_action",
+            [("service_id", "=", self.id)],
+            {"default_service_id": self.id},
         )
-        action["domain"] = [("service_id", "=", self.id)]
-        action["context"] = {"default_service_id": self.id}
-        return action
 
     def action_disconnect_session(self):
         """Drop the subscriber's session on its router now (it reconnects at once:

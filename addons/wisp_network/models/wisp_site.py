@@ -2,7 +2,13 @@ import io
 import zipfile
 
 from odoo import api, fields, models
-from odoo.addons.wisp_subscriber.tools.access import BILLING, NETWORK, SUPPORT, check_groups
+from odoo.addons.wisp_subscriber.tools.access import (
+    BILLING,
+    NETWORK,
+    SUPPORT,
+    check_groups,
+    related_action,
+)
 
 from ..tools import libreqos
 
@@ -46,13 +52,13 @@ class WispSite(models.Model):
             site.ip_usage_pct = 100.0 * taken / usable if usable else 0.0
 
     def action_view_ip_pools(self):
-        check_groups(self.env, (SUPPORT, BILLING, NETWORK))
-        self.check_access("read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("wisp_network.wisp_ip_pool_action")
-        action["domain"] = [("site_id", "=", self.id)]
-        action["context"] = {"default_site_id": self.id}
-        return action
+        return related_action(
+            self,
+            (SUPPORT, BILLING, NETWORK),
+            "wisp_network.wisp_ip_pool_action",
+            [("site_id", "=", self.id)],
+            {"default_site_id": self.id},
+        )
 
     @api.model
     def action_download_libreqos(self):

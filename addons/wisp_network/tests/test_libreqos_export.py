@@ -9,22 +9,12 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from ..models.wisp_service import NO_SYNC
 from .common import WispNetworkCase
 
-COLUMNS = [
-    "Circuit ID",
-    "Circuit Name",
-    "Device ID",
-    "Device Name",
-    "Parent Node",
-    "MAC",
-    "IPv4",
-    "IPv6",
-    "Download Min Mbps",
-    "Upload Min Mbps",
-    "Download Max Mbps",
-    "Upload Max Mbps",
-    "Comment",
-    "sqm",
-]
+# The header line of LibreQoS's src/ShapedDevices.example.csv, as LibreQoS reads it.
+HEADER = (
+    "Circuit ID,Circuit Name,Device ID,Device Name,Parent Node,MAC,IPv4,"
+    "IPv6,Download Min Mbps,Upload Min Mbps,Download Max Mbps,Upload Max Mbps,Comment,sqm"
+)
+COLUMNS = HEADER.split(",")
 
 
 def unzip(data):

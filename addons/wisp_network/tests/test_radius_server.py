@@ -1,15 +1,12 @@
 import importlib.util
 import pathlib
-import secrets
 
-import psycopg2
 import psycopg2.extensions
 
 from odoo.exceptions import AccessError, ValidationError
-from odoo.sql_db import connection_info_for
 from odoo.tests import tagged
 
-from .common import WispNetworkCase
+from .common import WispNetworkCase, radius_schema, radius_sql
 from .emulators import radius_harness
 
 SECRET_A = "Tower-A-S3cret"  # noqa: S105 - test data, asserted absent from errors
@@ -25,13 +22,7 @@ class TestRadiusServer(WispNetworkCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.harness = radius_harness
-        _uri, info = connection_info_for(cls.env.cr.dbname)
-        info.pop("database", None)
-        info.pop("app_name", None)
-        cls.schema = f"wisp_radius_multi_{secrets.token_hex(4)}"
-        cls.dsn = psycopg2.extensions.make_dsn(dbname=cls.env.cr.dbname, **info)
-        cls.harness.load_freeradius_schema(cls.dsn, cls.schema)
-        cls.addClassCleanup(cls._drop_schema)
+        cls.dsn, cls.schema = radius_schema(cls)
         cls.server = cls.env["wisp.radius.server"].create(
             {"name": "Central FreeRADIUS", "dsn": cls.dsn, "schema": cls.schema}
         )
@@ -56,19 +47,8 @@ class TestRadiusServer(WispNetworkCase):
         )
         cls.env["wisp.network.job"].search([]).unlink()
 
-    @classmethod
-    def _drop_schema(cls):
-        with psycopg2.connect(cls.dsn) as conn, conn.cursor() as cur:
-            cur.execute(f'DROP SCHEMA IF EXISTS "{cls.schema}" CASCADE')
-        conn.close()
-
     def sql(self, query, params=None):
-        with psycopg2.connect(self.dsn) as conn, conn.cursor() as cur:
-            cur.execute(f'SET search_path TO "{self.schema}"')
-            cur.execute(query, params)
-            rows = cur.fetchall() if cur.description else None
-        conn.close()
-        return rows
+        return radius_sql(self.dsn, self.schema, query, params)
 
     def scope_of(self, service):
         rows = self.sql(

@@ -1,3 +1,5 @@
+# built before the models inheriting it
+from . import wisp_api_origin_mixin  # isort: skip
 from . import (
     account_payment,
     fastapi_endpoint,

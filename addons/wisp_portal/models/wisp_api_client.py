@@ -265,9 +265,9 @@ class WispApiClient(models.Model):
     def _api_submitted_request(self, values):
         """This client's request for the same prospect, when it sent it already."""
         Request = self.env["wisp.connection.request"].with_context(active_test=False)
-        mine = [("wisp_api_client_id", "=", self.id)]
         if values.get("external_ref"):
-            return Request.search([*mine, ("wisp_external_ref", "=", values["external_ref"])])
+            return Request._wisp_api_sent(self, values["external_ref"])
+        mine = [("wisp_api_client_id", "=", self.id)]
         email = email_normalize(values.get("email") or "")
         candidates = Request.search(
             [
@@ -291,11 +291,7 @@ class WispApiClient(models.Model):
         """
         client = self._api_env_self()
         client._api_lock()
-        Payment = client.env["account.payment"]
-        existing = Payment.search(
-            [("wisp_api_client_id", "=", client.id), ("wisp_external_ref", "=", external_ref)],
-            limit=1,
-        )
+        existing = client.env["account.payment"]._wisp_api_sent(client, external_ref)
         company_currency = client.company_id.currency_id
         if existing:
             if (

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
-from ..tools.access import STAFF, SUPPORT, check_groups
+from ..tools.access import STAFF, SUPPORT, check_groups, related_action
 from ..tools.segment import comparison
 from .wisp_service import SERVICE_STATES
 
@@ -185,18 +185,16 @@ class ResPartner(models.Model):
         return True
 
     def action_view_services(self):
-        check_groups(self.env, STAFF)
-        self.check_access("read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "wisp_subscriber.wisp_service_action"
+        return related_action(
+            self,
+            STAFF,
+            "wisp_subscriber.wisp_service_action",
+            [("commercial_partner_id", "=", self.commercial_partner_id.id)],
+            {
+                "default_partner_id": self.id,
+                "search_default_group_address": 1,
+            },
         )
-        action["domain"] = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {
-            "default_partner_id": self.id,
-            "search_default_group_address": 1,
-        }
-        return action
 
     # -------------------------------------------------------------------------
     # Segment facts: what campaigns (wisp_portal's segments) filter accounts on.

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..tools.access import MANAGER, check_groups
+from ..tools.access import MANAGER, related_action
 
 
 class WispMessageEvent(models.Model):
@@ -89,10 +89,6 @@ class WispMessageEvent(models.Model):
             event.message_count = counts.get(event, 0)
 
     def action_view_messages(self):
-        check_groups(self.env, (MANAGER,))
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "wisp_subscriber.action_wisp_message"
+        return related_action(
+            self, (MANAGER,), "wisp_subscriber.action_wisp_message", [("event_id", "=", self.id)]
         )
-        action["domain"] = [("event_id", "=", self.id)]
-        return action

@@ -15,6 +15,7 @@ from ..tools.access import (
     SUPPORT,
     check_groups,
     has_groups,
+    related_action,
 )
 from ..tools.each_alone import batch_then_each_alone
 from .product_template import SERVICE_TYPES
@@ -863,23 +864,19 @@ class WispService(models.Model):
     # Navigation
     # -------------------------------------------------------------------------
     def action_view_devices(self):
-        check_groups(self.env, STAFF)
-        self.check_access("read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "wisp_subscriber.wisp_cpe_device_action"
+        return related_action(
+            self,
+            STAFF,
+            "wisp_subscriber.wisp_cpe_device_action",
+            [("service_id", "=", self.id)],
+            {"default_service_id": self.id},
         )
-        action["domain"] = [("service_id", "=", self.id)]
-        action["context"] = {"default_service_id": self.id}
-        return action
 
     def action_view_installation_orders(self):
-        check_groups(self.env, STAFF)
-        self.check_access("read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "wisp_subscriber.wisp_installation_order_action"
+        return related_action(
+            self,
+            STAFF,
+            "wisp_subscriber.wisp_installation_order_action",
+            [("service_id", "=", self.id)],
+            {"default_service_id": self.id},
         )
-        action["domain"] = [("service_id", "=", self.id)]
-        action["context"] = {"default_service_id": self.id}
-        return action

@@ -1,6 +1,13 @@
 from odoo import api, fields, models
 
-from ..tools.access import BILLING, NETWORK, STAFF, SUPPORT, check_groups
+from ..tools.access import (
+    BILLING,
+    NETWORK,
+    STAFF,
+    SUPPORT,
+    check_groups,
+    related_action,
+)
 from ..tools.geo import distance_km, has_position
 from .res_partner import STATE_PRIORITY
 
@@ -50,15 +57,13 @@ class WispSite(models.Model):
             site.service_count = counts.get(site, 0)
 
     def action_view_services(self):
-        check_groups(self.env, STAFF)
-        self.check_access("read")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "wisp_subscriber.wisp_service_action"
+        return related_action(
+            self,
+            STAFF,
+            "wisp_subscriber.wisp_service_action",
+            [("site_id", "=", self.id)],
+            {"default_site_id": self.id},
         )
-        action["domain"] = [("site_id", "=", self.id)]
-        action["context"] = {"default_site_id": self.id}
-        return action
 
     def _nearest(self, latitude, longitude):
         """(site, distance in km) of the site of ``self`` nearest to the point, or

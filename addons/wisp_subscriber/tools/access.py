@@ -35,3 +35,16 @@ def field_write_error(env, field):
     return AccessError(
         env._("Your role may not change the field %(field)s here.", field=field.string)
     )
+
+
+def related_action(record, groups, xmlid, domain, context=None):
+    """The window action ``xmlid`` narrowed to ``domain``: what a smart button of
+    ``record`` opens, for a user with one of ``groups`` who may read the record."""
+    check_groups(record.env, groups)
+    record.check_access("read")
+    record.ensure_one()
+    action = record.env["ir.actions.act_window"]._for_xml_id(xmlid)
+    action["domain"] = domain
+    if context is not None:
+        action["context"] = context
+    return action
