@@ -11,5 +11,6 @@ from . import (
     wisp_service,
     wisp_service_session,
     wisp_service_usage,
+    wisp_service_usage_period,
     wisp_site,
 )

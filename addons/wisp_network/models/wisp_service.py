@@ -12,7 +12,7 @@ from odoo.addons.wisp_subscriber.tools.access import (
     check_groups,
     related_action,
 )
-from odoo.addons.wisp_subscriber.tools.each_alone import each_alone
+from odoo.addons.wisp_subscriber.tools.each_alone import batch_then_each_alone, each_alone
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_round
 
@@ -814,28 +814,20 @@ class WispService(models.Model):
     @api.model
     def _wisp_close_usage_periods(self, today):
         """Close the usage periods whose cycle ended before ``today``, with their
-        final usage (every reading of the cycle's days): billing may charge them."""
-        Period = self.env["wisp.service.usage.period"].sudo()
-        Usage = self.env["wisp.service.usage"].sudo()
-        ended = Period.search([("is_closed", "=", False), ("date_end", "<", today)])
-        for (start, end), periods in ended.grouped(lambda p: (p.date_start, p.date_end)).items():
-            totals = dict(
-                Usage._read_group(
-                    [
-                        ("service_id", "in", periods.service_id.ids),
-                        ("date", ">=", start),
-                        ("date", "<=", end),
-                    ],
-                    ["service_id"],
-                    ["total_mb:sum"],
-                )
-            )
-            for period in periods:
-                used = float_round(totals.get(period.service_id, 0.0), 1)
-                if used != period.used_mb:
-                    period.used_mb = used
-        ended.write({"is_closed": True})
-        return ended
+        final usage (every reading of the cycle's days): billing may charge them.
+        All in one go; should that fail, service by service, so that one bad period
+        waits alone (a warning on its service) and is closed on the next run."""
+        ended = (
+            self.env["wisp.service.usage.period"]
+            .sudo()
+            .search([("is_closed", "=", False), ("date_end", "<", today)])
+        )
+        batch_then_each_alone(
+            ended.service_id,
+            lambda services: ended.filtered(lambda p: p.service_id in services)._wisp_close(),
+            self.env._("Closing the usage period failed"),
+        )
+        return ended.filtered("is_closed")
 
     @api.model
     def _cron_reset_usage_cycles(self, today=None):

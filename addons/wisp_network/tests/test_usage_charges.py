@@ -1,7 +1,10 @@
+from unittest.mock import patch
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.addons.wisp_subscriber.tests.common import overage_plan
+from odoo.tools import mute_logger
 
 from .common import WispNetworkCase
 
@@ -130,3 +133,28 @@ class TestUsageCharges(WispNetworkCase):
         self.assertEqual((period.used_mb, period.over_mb), (1100.0, 100.0))
         self.assertFalse(service.cap_exceeded)
         self.assertEqual(period.overage_quantity, 1.0)
+
+    @mute_logger("odoo.addons.wisp_subscriber.tools.each_alone")
+    def test_one_period_that_cannot_close_waits_alone(self):
+        good = self.new_service(state="active", plan=self.flex)
+        bad = self.new_service(state="active", plan=self.flex)
+        start = good._cycle_start(fields.Date.context_today(good))
+        for service in good | bad:
+            self.use(service, start, 500.0)
+        good_period, bad_period = self.periods(good), self.periods(bad)
+        next_start = good_period.date_end + relativedelta(days=1)
+        Period = type(self.Period)
+        close = Period._wisp_close
+
+        def failing(periods):
+            if bad_period in periods:
+                raise ValueError("corrupt period")
+            return close(periods)
+
+        with patch.object(Period, "_wisp_close", failing):
+            self.env["wisp.service"]._cron_reset_usage_cycles(today=next_start)
+        self.assertEqual((good_period.state, bad_period.state), ("closed", "open"))
+        self.assertEqual(bad.activity_ids.summary, "Closing the usage period failed")
+        self.env["wisp.service"]._cron_reset_usage_cycles(today=next_start)
+        self.assertEqual(bad_period.state, "closed", "closed on the next run")
+        self.assertEqual(bad.activity_ids.mapped("state"), [], "its warning is done")

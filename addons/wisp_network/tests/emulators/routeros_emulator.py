@@ -830,7 +830,11 @@ class Table:
 
 
 def ros_duration(seconds):
-    """RouterOS duration text: ``1w2d3h4m5s``, ``0s``."""
+    """RouterOS duration text: ``1w2d3h4m5s``, ``0s``.
+
+    The router's side, written from RouterOS's documentation like the rest of this
+    fixture and never imported from the adapter it tests: a wrong format in the
+    client cannot then hide in its test peer too."""
     seconds = int(seconds)
     parts = []
     for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
