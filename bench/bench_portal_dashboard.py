@@ -22,7 +22,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 
-from common import ADDONS, odoo_env
+from common import ensure_chart, odoo_cli, odoo_env
 
 DATABASE = "wisp_bench_portal"
 PAGE = "/my/services"
@@ -38,10 +38,7 @@ def ensure_subscriber(registry, services):
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
         if env["res.users"].search_count([("login", "=", login)]):
             return login
-        if not env.company.chart_template:  # first invoices need a chart of accounts
-            env["account.chart.template"].try_loading(
-                "generic_coa", company=env.company, install_demo=False
-            )
+        ensure_chart(env)  # first invoices need a chart of accounts
         plans = env["product.product"].search(
             [("default_code", "=like", "BENCH-PORTAL-%")], order="default_code"
         )
@@ -121,23 +118,19 @@ def ensure_subscriber(registry, services):
 
 
 def start_server(port, logfile):
-    cmd = [
-        sys.executable,
-        "-m",
-        "odoo",
-        f"--addons-path={ADDONS}",
-        "-d",
-        DATABASE,
-        f"--db-filter=^{DATABASE}$",
-        f"--http-port={port}",
-        "--http-interface=127.0.0.1",
-        "--workers=0",
-        "--max-cron-threads=0",
-        "--log-level=warn",
-        "--log-handler=werkzeug:INFO",
-        f"--logfile={logfile}",
-    ]
-    server = subprocess.Popen(cmd)
+    server = subprocess.Popen(
+        odoo_cli(
+            DATABASE,
+            f"--db-filter=^{DATABASE}$",
+            f"--http-port={port}",
+            "--http-interface=127.0.0.1",
+            "--workers=0",
+            "--max-cron-threads=0",
+            "--log-level=warn",
+            "--log-handler=werkzeug:INFO",
+            f"--logfile={logfile}",
+        )
+    )
     base = f"http://127.0.0.1:{port}"
     import requests
 

@@ -49,21 +49,7 @@ def odoo_env(database, modules):
     missing = missing_modules(database, modules)
     if missing:
         print(f"installing {','.join(missing)} on benchmark database {database}", flush=True)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "odoo",
-                f"--addons-path={ADDONS}",
-                "-d",
-                database,
-                "-i",
-                ",".join(missing),
-                "--stop-after-init",
-                "--log-level=warn",
-            ],
-            check=True,
-        )
+        odoo_command(database, "-i", ",".join(missing), ADDONS)
     import odoo
     from odoo.modules.registry import Registry
 
@@ -122,20 +108,29 @@ def install(database, module, addons_path):
     store_fingerprint(database)
 
 
+def odoo_cli(database, *options, addons_path=ADDONS):
+    """The command line of Odoo on ``database`` with ``options``."""
+    return [
+        sys.executable,
+        "-m",
+        "odoo",
+        f"--addons-path={addons_path}",
+        "-d",
+        database,
+        *options,
+    ]
+
+
 def odoo_command(database, option, module, addons_path):
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            f"--addons-path={addons_path}",
-            "-d",
+        odoo_cli(
             database,
             option,
             module,
             "--stop-after-init",
             "--log-level=warn",
-        ],
+            addons_path=addons_path,
+        ),
         check=True,
     )
 
