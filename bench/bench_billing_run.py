@@ -62,6 +62,7 @@ from common import (
     ensure_upgraded,
     filestore,
     install,
+    make_plans,
     pg_execute,
 )
 
@@ -348,21 +349,21 @@ def cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
-def create_plans(env, extra):
+def plan_products(extra):
+    """The PLANS' products, untaxed, with ``extra(service_type, kbps)``: both sides bill
+    the same names and prices."""
     from odoo import Command
 
-    return env["product.product"].create(
-        [
-            {
-                "name": name,
-                "type": "service",
-                "list_price": price,
-                "taxes_id": [Command.clear()],
-                **extra(service_type, kbps),
-            }
-            for name, service_type, price, kbps in PLANS
-        ]
-    )
+    return [
+        {
+            "name": name,
+            "type": "service",
+            "list_price": price,
+            "taxes_id": [Command.clear()],
+            **extra(service_type, kbps),
+        }
+        for name, service_type, price, kbps in PLANS
+    ]
 
 
 def create_partners(env, count, start, extra):
@@ -380,14 +381,15 @@ def populate_wisp(env, count, run_date, offers=False):
 
     Everything is written in bulk: activating services one by one would bill them.
     """
-    plans = create_plans(
+    plans = make_plans(
         env,
-        lambda service_type, kbps: {
-            "is_wisp_plan": True,
-            "service_type": service_type,
-            "download_kbps": kbps,
-            "upload_kbps": kbps // 5,
-        },
+        *plan_products(
+            lambda service_type, kbps: {
+                "service_type": service_type,
+                "download_kbps": kbps,
+                "upload_kbps": kbps // 5,
+            }
+        ),
     )
     if offers:
         offer_plans(env, plans.filtered(lambda p: p.service_type == "internet"))
@@ -481,7 +483,7 @@ def populate_oca(env, count, run_date):
     """The same partners and prices: one monthly pre-paid contract each."""
     from odoo import Command
 
-    products = create_plans(env, lambda service_type, kbps: {})
+    products = env["product.product"].create(plan_products(lambda service_type, kbps: {}))
     layout = subscriber_plans(count)
     for start in range(0, count, BATCH):
         partners = create_partners(env, count, start, {})

@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 
-from common import measure, odoo_env
+from common import make_plans, measure, odoo_env
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH_PASSWORD = "bench-api-pw"
@@ -137,17 +137,12 @@ def setup(env, emulator, count):
         }
     )
     env["wisp.network.job"].search([("router_id", "=", router.id)]).unlink()
-    plans = env["product.product"].create(
-        [
-            {
-                "name": f"Bench net {n}M",
-                "type": "service",
-                "is_wisp_plan": True,
-                "download_kbps": n * 1000,
-                "upload_kbps": n * 200,
-            }
+    plans = make_plans(
+        env,
+        *(
+            {"name": f"Bench net {n}M", "download_kbps": n * 1000, "upload_kbps": n * 200}
             for n in (10, 25, 50)
-        ]
+        ),
     )
     partners = env["res.partner"].create(
         [{"name": f"Bench net subscriber {i}"} for i in range(count)]

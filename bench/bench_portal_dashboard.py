@@ -22,7 +22,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 
-from common import ensure_chart, odoo_cli, odoo_env
+from common import ensure_chart, make_plans, odoo_cli, odoo_env
 
 DATABASE = "wisp_bench_portal"
 PAGE = "/my/services"
@@ -43,13 +43,12 @@ def ensure_subscriber(registry, services):
             [("default_code", "=like", "BENCH-PORTAL-%")], order="default_code"
         )
         if not plans:
-            plans = env["product.product"].create(
-                [
+            plans = make_plans(
+                env,
+                *(
                     {
                         "name": f"Bench portal {speed}M",
                         "default_code": f"BENCH-PORTAL-{index}",
-                        "type": "service",
-                        "is_wisp_plan": True,
                         "service_type": "internet",
                         "list_price": 10.0 + speed,
                         "download_kbps": speed * 1000,
@@ -60,7 +59,7 @@ def ensure_subscriber(registry, services):
                         "taxes_id": [],
                     }
                     for index, speed in enumerate((10, 25, 50, 100))
-                ]
+                ),
             )
         user = env["res.users"].create(
             {

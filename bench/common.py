@@ -185,3 +185,15 @@ def ensure_chart(env):
         return f"{company.chart_template} (installed by Odoo)"
     env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
     return "generic_coa (loaded by the benchmark)"
+
+
+def make_plans(env, *plans):
+    """WISP plans (service products), one per dict of its values (name, price, speeds),
+    made in one create.
+
+    Not wisp_subscriber's ``tests.common.make_plan``: importing it imports that tests
+    package, every test module of it with ``odoo.tests``, into each benchmark.
+    """
+    return env["product.product"].create(
+        [{"type": "service", "is_wisp_plan": True, **plan} for plan in plans]
+    )
