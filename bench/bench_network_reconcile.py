@@ -14,26 +14,22 @@ benchmark commits its set-up and deletes everything it created at the end.
 """
 
 import argparse
-import importlib.util
 import pathlib
 import select
-import sys
 import threading
 import time
 
-from common import make_plans, measure, odoo_env
+from common import load_module, make_plans, measure, odoo_env
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH_PASSWORD = "bench-api-pw"
 
 
 def load_emulator():
-    path = ROOT / "addons" / "wisp_network" / "tests" / "emulators" / "routeros_emulator.py"
-    spec = importlib.util.spec_from_file_location("routeros_emulator", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(
+        "routeros_emulator",
+        ROOT / "addons" / "wisp_network" / "tests" / "emulators" / "routeros_emulator.py",
+    )
 
 
 class CronWorker(threading.Thread):

@@ -22,7 +22,6 @@ No Odoo needed. The machine may be shared: figures vary with its load.
 """
 
 import argparse
-import importlib.util
 import os
 import pathlib
 import random
@@ -32,6 +31,8 @@ import statistics
 import sys
 import time
 
+from common import load_module
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EMULATORS = ROOT / "addons" / "wisp_network" / "tests" / "emulators"
 ADAPTERS = ROOT / "addons" / "wisp_network" / "adapters"
@@ -39,14 +40,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def load_modules():
-    spec = importlib.util.spec_from_file_location(
-        "wisp_network_adapters",
-        ADAPTERS / "__init__.py",
-        submodule_search_locations=[str(ADAPTERS)],
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    load_module("wisp_network_adapters", ADAPTERS / "__init__.py", package=True)
     sys.path.insert(0, str(EMULATORS))
     import radius_harness
     from wisp_network_adapters import base, radius

@@ -5,6 +5,7 @@ figures and leaves the database as it found it (work is rolled back).
 """
 
 import hashlib
+import importlib.util
 import os
 import pathlib
 import resource
@@ -197,3 +198,15 @@ def make_plans(env, *plans):
     return env["product.product"].create(
         [{"type": "service", "is_wisp_plan": True, **plan} for plan in plans]
     )
+
+
+def load_module(name, path, package=False):
+    """Import the file ``path`` as module ``name`` (``package``: its ``__init__.py``),
+    without Odoo: the adapters and emulators are loaded from the addons by path."""
+    spec = importlib.util.spec_from_file_location(
+        name, path, submodule_search_locations=[str(path.parent)] if package else None
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
