@@ -764,19 +764,25 @@ def per_invoice(side, invoices):
     )
 
 
-def report_messages(without, ours):
-    """The run without and with "invoice issued" messages, and their drain."""
+def report_against(without, ours, what, note, target):
+    """The same run ``without`` ``what`` (messages, offers), and the change of invoices/s
+    that ``what`` makes in ``ours``."""
     rate_without = without["check"]["invoices"] / without["wall"]
     rate_with = ours["check"]["invoices"] / ours["wall"]
     print(
-        f"  no messages   invoices/s {rate_without:6.1f}   wall {without['wall']:6.1f} s"
-        f"   CPU {without['cpu_seconds']:5.0f} s   (invoice issued switched off)"
+        f"  {'no ' + what:<14}invoices/s {rate_without:6.1f}   wall {without['wall']:6.1f} s"
+        f"   CPU {without['cpu_seconds']:5.0f} s   ({note})"
     )
     print(per_invoice(without, without["check"]["invoices"]))
     print(
-        f"  messages on   {100 * (rate_with / rate_without - 1):+.1f}% invoices/s"
-        " against the run without (target: within -10%)"
+        f"  {what + ' on':<14}{100 * (rate_with / rate_without - 1):+.1f}% invoices/s"
+        f" against the run without ({target})"
     )
+
+
+def report_messages(without, ours):
+    """The run without and with "invoice issued" messages, and their drain."""
+    report_against(without, ours, "messages", "invoice issued switched off", "target: within -10%")
     drain = ours["drain"]
     rate = drain["sample"] / drain["wall"]
     print(
@@ -795,21 +801,6 @@ def renders_many():
     from odoo.addons.wisp_billing.models.wisp_message import wkhtmltopdf_renders_many
 
     return wkhtmltopdf_renders_many()
-
-
-def report_offers(plain, ours):
-    """The run as it is against the run with offers on a quarter of the subscribers."""
-    rate_plain = plain["check"]["invoices"] / plain["wall"]
-    rate_offers = ours["check"]["invoices"] / ours["wall"]
-    print(
-        f"  no offers     invoices/s {rate_plain:6.1f}   wall {plain['wall']:6.1f} s"
-        f"   CPU {plain['cpu_seconds']:5.0f} s   (the same subscribers without offers)"
-    )
-    print(per_invoice(plain, plain["check"]["invoices"]))
-    print(
-        f"  offers on     {100 * (rate_offers / rate_plain - 1):+.1f}% invoices/s against the"
-        f" run without (a quarter with a promotion and a usage charge; target: within -15%)"
-    )
 
 
 def report(args, ours, oca, without=None):
@@ -964,7 +955,13 @@ def main():
 
     report(args, ours, oca, without)
     if plain:
-        report_offers(plain, ours)
+        report_against(
+            plain,
+            ours,
+            "offers",
+            "the same subscribers without offers",
+            "a quarter with a promotion and a usage charge; target: within -15%",
+        )
     for problem in problems:
         print(f"  CHECK FAILED  {problem}")
     if not problems:
