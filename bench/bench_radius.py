@@ -193,22 +193,27 @@ def fire(radiusd, nases, requests, outstanding, timeout=5.0):
     return seconds, latencies, accepts
 
 
-def postgres_cpu(dsn):
-    """``{pid: CPU seconds}`` of radiusd's PostgreSQL backends (application_name)."""
+def fetch_rows(dsn, sql):
     import psycopg2
 
     conn = psycopg2.connect(dsn)
     try:
         with conn.cursor() as cur:
-            cur.execute(
-                "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'FreeRADIUS%%' "
-                "AND datname = current_database()"
-            )
-            pids = [row[0] for row in cur.fetchall()]
+            cur.execute(sql)
+            return cur.fetchall()
     finally:
         conn.close()
+
+
+def postgres_cpu(dsn):
+    """``{pid: CPU seconds}`` of radiusd's PostgreSQL backends (application_name)."""
+    backends = fetch_rows(
+        dsn,
+        "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'FreeRADIUS%%' "
+        "AND datname = current_database()",
+    )
     usage = {}
-    for pid in pids:
+    for (pid,) in backends:
         try:
             fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -303,17 +308,9 @@ def main():
 
 
 def harness_passwords(dsn):
-    import psycopg2
-
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "SELECT username, value FROM radcheck WHERE attribute = 'Cleartext-Password'"
-            )
-            return cur.fetchall()
-    finally:
-        conn.close()
+    return fetch_rows(
+        dsn, "SELECT username, value FROM radcheck WHERE attribute = 'Cleartext-Password'"
+    )
 
 
 if __name__ == "__main__":
