@@ -137,8 +137,8 @@ def start_server(port, logfile):
         try:
             if requests.get(f"{base}/web/login", timeout=5).status_code == 200:
                 return server, base
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not up yet, or its first page (assets built on a busy machine) is slow
         time.sleep(0.5)
     server.terminate()
     sys.exit("the Odoo server did not answer on /web/login")
