@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 
-from common import ADDONS, missing_modules
+from common import missing_modules, odoo_cli
 
 DATABASE = "wisp_bench_lives"
 TEST = "/wisp_billing:TestBillingRulesRandomLife"
@@ -30,12 +30,7 @@ def main():
     with tempfile.NamedTemporaryFile("r", suffix=".log") as log:
         started = time.time()
         subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "odoo",
-                f"--addons-path={ADDONS}",
-                "-d",
+            odoo_cli(
                 DATABASE,
                 step,
                 "wisp_billing",
@@ -46,7 +41,7 @@ def main():
                 "--max-cron-threads=0",
                 "--log-level=test",
                 f"--logfile={log.name}",
-            ],
+            ),
             env=dict(os.environ, WISP_LIFE_SEEDS=str(args.seeds)),
             check=False,
         )

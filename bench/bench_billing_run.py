@@ -62,6 +62,7 @@ from common import (
     ensure_upgraded,
     filestore,
     install,
+    make_plans,
     pg_execute,
 )
 
@@ -348,21 +349,21 @@ def cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
-def create_plans(env, extra):
+def plan_products(extra):
+    """The PLANS' products, untaxed, with ``extra(service_type, kbps)``: both sides bill
+    the same names and prices."""
     from odoo import Command
 
-    return env["product.product"].create(
-        [
-            {
-                "name": name,
-                "type": "service",
-                "list_price": price,
-                "taxes_id": [Command.clear()],
-                **extra(service_type, kbps),
-            }
-            for name, service_type, price, kbps in PLANS
-        ]
-    )
+    return [
+        {
+            "name": name,
+            "type": "service",
+            "list_price": price,
+            "taxes_id": [Command.clear()],
+            **extra(service_type, kbps),
+        }
+        for name, service_type, price, kbps in PLANS
+    ]
 
 
 def create_partners(env, count, start, extra):
@@ -380,14 +381,15 @@ def populate_wisp(env, count, run_date, offers=False):
 
     Everything is written in bulk: activating services one by one would bill them.
     """
-    plans = create_plans(
+    plans = make_plans(
         env,
-        lambda service_type, kbps: {
-            "is_wisp_plan": True,
-            "service_type": service_type,
-            "download_kbps": kbps,
-            "upload_kbps": kbps // 5,
-        },
+        *plan_products(
+            lambda service_type, kbps: {
+                "service_type": service_type,
+                "download_kbps": kbps,
+                "upload_kbps": kbps // 5,
+            }
+        ),
     )
     if offers:
         offer_plans(env, plans.filtered(lambda p: p.service_type == "internet"))
@@ -481,7 +483,7 @@ def populate_oca(env, count, run_date):
     """The same partners and prices: one monthly pre-paid contract each."""
     from odoo import Command
 
-    products = create_plans(env, lambda service_type, kbps: {})
+    products = env["product.product"].create(plan_products(lambda service_type, kbps: {}))
     layout = subscriber_plans(count)
     for start in range(0, count, BATCH):
         partners = create_partners(env, count, start, {})
@@ -762,19 +764,25 @@ def per_invoice(side, invoices):
     )
 
 
-def report_messages(without, ours):
-    """The run without and with "invoice issued" messages, and their drain."""
+def report_against(without, ours, what, note, target):
+    """The same run ``without`` ``what`` (messages, offers), and the change of invoices/s
+    that ``what`` makes in ``ours``."""
     rate_without = without["check"]["invoices"] / without["wall"]
     rate_with = ours["check"]["invoices"] / ours["wall"]
     print(
-        f"  no messages   invoices/s {rate_without:6.1f}   wall {without['wall']:6.1f} s"
-        f"   CPU {without['cpu_seconds']:5.0f} s   (invoice issued switched off)"
+        f"  {'no ' + what:<14}invoices/s {rate_without:6.1f}   wall {without['wall']:6.1f} s"
+        f"   CPU {without['cpu_seconds']:5.0f} s   ({note})"
     )
     print(per_invoice(without, without["check"]["invoices"]))
     print(
-        f"  messages on   {100 * (rate_with / rate_without - 1):+.1f}% invoices/s"
-        " against the run without (target: within -10%)"
+        f"  {what + ' on':<14}{100 * (rate_with / rate_without - 1):+.1f}% invoices/s"
+        f" against the run without ({target})"
     )
+
+
+def report_messages(without, ours):
+    """The run without and with "invoice issued" messages, and their drain."""
+    report_against(without, ours, "messages", "invoice issued switched off", "target: within -10%")
     drain = ours["drain"]
     rate = drain["sample"] / drain["wall"]
     print(
@@ -793,21 +801,6 @@ def renders_many():
     from odoo.addons.wisp_billing.models.wisp_message import wkhtmltopdf_renders_many
 
     return wkhtmltopdf_renders_many()
-
-
-def report_offers(plain, ours):
-    """The run as it is against the run with offers on a quarter of the subscribers."""
-    rate_plain = plain["check"]["invoices"] / plain["wall"]
-    rate_offers = ours["check"]["invoices"] / ours["wall"]
-    print(
-        f"  no offers     invoices/s {rate_plain:6.1f}   wall {plain['wall']:6.1f} s"
-        f"   CPU {plain['cpu_seconds']:5.0f} s   (the same subscribers without offers)"
-    )
-    print(per_invoice(plain, plain["check"]["invoices"]))
-    print(
-        f"  offers on     {100 * (rate_offers / rate_plain - 1):+.1f}% invoices/s against the"
-        f" run without (a quarter with a promotion and a usage charge; target: within -15%)"
-    )
 
 
 def report(args, ours, oca, without=None):
@@ -962,7 +955,13 @@ def main():
 
     report(args, ours, oca, without)
     if plain:
-        report_offers(plain, ours)
+        report_against(
+            plain,
+            ours,
+            "offers",
+            "the same subscribers without offers",
+            "a quarter with a promotion and a usage charge; target: within -15%",
+        )
     for problem in problems:
         print(f"  CHECK FAILED  {problem}")
     if not problems:

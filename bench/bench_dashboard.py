@@ -27,7 +27,15 @@ import argparse
 import statistics
 from contextlib import contextmanager
 
-from common import ADDONS, ensure_chart, ensure_upgraded, install, measure, odoo_env
+from common import (
+    ADDONS,
+    ensure_chart,
+    ensure_upgraded,
+    install,
+    make_plans,
+    measure,
+    odoo_env,
+)
 
 DATABASE = "wisp_bench_dashboard"
 MODULES = "wisp_billing,wisp_network"
@@ -84,29 +92,27 @@ def populate(env, count):
     today = fields.Date.context_today(env["res.users"])
     print(f"chart of accounts: {ensure_chart(env)}", flush=True)
     Product = env["product.product"]
-    plans = Product.create(
-        [
+    plans = make_plans(
+        env,
+        *(
             {
                 "name": f"Bench dash {mbit}M",
-                "type": "service",
-                "is_wisp_plan": True,
                 "list_price": price,
                 "taxes_id": [Command.clear()],
                 "download_kbps": mbit * 1000,
                 "upload_kbps": mbit * 200,
             }
             for mbit, price in ((10, 19.0), (25, 29.0), (50, 45.0))
-        ]
+        ),
     )
-    tv = Product.create(
+    tv = make_plans(
+        env,
         {
             "name": "Bench dash TV",
-            "type": "service",
-            "is_wisp_plan": True,
             "service_type": "iptv",
             "list_price": 9.5,
             "taxes_id": [Command.clear()],
-        }
+        },
     )
     static_ip = Product.create(
         {

@@ -11,25 +11,17 @@ usage read.
 """
 
 import argparse
-import importlib.util
+import importlib
 import pathlib
 import sys
 import time
+
+from common import load_module
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EMULATORS = ROOT / "addons" / "wisp_network" / "tests" / "emulators"
 ADAPTERS = ROOT / "addons" / "wisp_network" / "adapters"
 PASSWORD = "bench-api-pw"  # the emulator's, on loopback
-
-
-def load(name, path, package=False):
-    spec = importlib.util.spec_from_file_location(
-        name, path, submodule_search_locations=[str(path.parent)] if package else None
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def mac(i):
@@ -123,12 +115,12 @@ def main():
     parser.add_argument("--services", type=int, default=5000)
     args = parser.parse_args()
     sys.path.insert(0, str(EMULATORS))
-    load("wisp_network_adapters", ADAPTERS / "__init__.py", package=True)
+    load_module("wisp_network_adapters", ADAPTERS / "__init__.py", package=True)
     base = importlib.import_module("wisp_network_adapters.base")
     routeros = importlib.import_module("wisp_network_adapters.routeros")
     radius = importlib.import_module("wisp_network_adapters.radius")
-    emulator_module = load("routeros_emulator", EMULATORS / "routeros_emulator.py")
-    harness = load("radius_harness", EMULATORS / "radius_harness.py")
+    emulator_module = load_module("routeros_emulator", EMULATORS / "routeros_emulator.py")
+    harness = load_module("radius_harness", EMULATORS / "radius_harness.py")
     profile = base.SpeedProfile("home-25", download_kbps=25000, upload_kbps=5000)
     states = desired(base, args.services, profile)
     bench_routeros(base, routeros, emulator_module, states)

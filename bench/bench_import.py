@@ -14,7 +14,7 @@ import csv
 import io
 import time
 
-from common import ensure_chart, measure, odoo_env
+from common import ensure_chart, make_plans, measure, odoo_env
 
 ROUTERS = 4
 
@@ -81,16 +81,15 @@ def main():
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         chart = ensure_chart(env)
-        env["product.product"].create(
+        make_plans(
+            env,
             {
                 "name": "Bench Import 50M",
-                "type": "service",
-                "is_wisp_plan": True,
                 "list_price": 50,
                 "taxes_id": [],
                 "download_kbps": 50000,
                 "upload_kbps": 10000,
-            }
+            },
         )
         for n in range(ROUTERS):
             site = env["wisp.site"].create({"name": f"Bench Import {n}", "code": f"BI{n}"})

@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 
-from common import measure, odoo_env
+from common import make_plans, measure, odoo_env
 
 
 def create_site(env, services, tag):
@@ -48,16 +48,15 @@ def create_site(env, services, tag):
             ]
         )
         env.flush_all()
-    plan = env["product.product"].create(
+    plan = make_plans(
+        env,
         {
             "name": f"Bench IPAM plan {tag}",
-            "type": "service",
-            "is_wisp_plan": True,
             "service_type": "internet",
             "list_price": 30.0,
             "download_kbps": 20000,
             "upload_kbps": 4000,
-        }
+        },
     )
     partner = env["res.partner"].create({"name": f"Bench IPAM subscriber {tag}"})
     records = env["wisp.service"]

@@ -14,26 +14,22 @@ benchmark commits its set-up and deletes everything it created at the end.
 """
 
 import argparse
-import importlib.util
 import pathlib
 import select
-import sys
 import threading
 import time
 
-from common import measure, odoo_env
+from common import load_module, make_plans, measure, odoo_env
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH_PASSWORD = "bench-api-pw"
 
 
 def load_emulator():
-    path = ROOT / "addons" / "wisp_network" / "tests" / "emulators" / "routeros_emulator.py"
-    spec = importlib.util.spec_from_file_location("routeros_emulator", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(
+        "routeros_emulator",
+        ROOT / "addons" / "wisp_network" / "tests" / "emulators" / "routeros_emulator.py",
+    )
 
 
 class CronWorker(threading.Thread):
@@ -137,17 +133,12 @@ def setup(env, emulator, count):
         }
     )
     env["wisp.network.job"].search([("router_id", "=", router.id)]).unlink()
-    plans = env["product.product"].create(
-        [
-            {
-                "name": f"Bench net {n}M",
-                "type": "service",
-                "is_wisp_plan": True,
-                "download_kbps": n * 1000,
-                "upload_kbps": n * 200,
-            }
+    plans = make_plans(
+        env,
+        *(
+            {"name": f"Bench net {n}M", "download_kbps": n * 1000, "upload_kbps": n * 200}
             for n in (10, 25, 50)
-        ]
+        ),
     )
     partners = env["res.partner"].create(
         [{"name": f"Bench net subscriber {i}"} for i in range(count)]

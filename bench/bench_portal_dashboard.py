@@ -22,7 +22,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 
-from common import ADDONS, odoo_env
+from common import ensure_chart, make_plans, odoo_cli, odoo_env
 
 DATABASE = "wisp_bench_portal"
 PAGE = "/my/services"
@@ -38,21 +38,17 @@ def ensure_subscriber(registry, services):
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
         if env["res.users"].search_count([("login", "=", login)]):
             return login
-        if not env.company.chart_template:  # first invoices need a chart of accounts
-            env["account.chart.template"].try_loading(
-                "generic_coa", company=env.company, install_demo=False
-            )
+        ensure_chart(env)  # first invoices need a chart of accounts
         plans = env["product.product"].search(
             [("default_code", "=like", "BENCH-PORTAL-%")], order="default_code"
         )
         if not plans:
-            plans = env["product.product"].create(
-                [
+            plans = make_plans(
+                env,
+                *(
                     {
                         "name": f"Bench portal {speed}M",
                         "default_code": f"BENCH-PORTAL-{index}",
-                        "type": "service",
-                        "is_wisp_plan": True,
                         "service_type": "internet",
                         "list_price": 10.0 + speed,
                         "download_kbps": speed * 1000,
@@ -63,7 +59,7 @@ def ensure_subscriber(registry, services):
                         "taxes_id": [],
                     }
                     for index, speed in enumerate((10, 25, 50, 100))
-                ]
+                ),
             )
         user = env["res.users"].create(
             {
@@ -121,23 +117,19 @@ def ensure_subscriber(registry, services):
 
 
 def start_server(port, logfile):
-    cmd = [
-        sys.executable,
-        "-m",
-        "odoo",
-        f"--addons-path={ADDONS}",
-        "-d",
-        DATABASE,
-        f"--db-filter=^{DATABASE}$",
-        f"--http-port={port}",
-        "--http-interface=127.0.0.1",
-        "--workers=0",
-        "--max-cron-threads=0",
-        "--log-level=warn",
-        "--log-handler=werkzeug:INFO",
-        f"--logfile={logfile}",
-    ]
-    server = subprocess.Popen(cmd)
+    server = subprocess.Popen(
+        odoo_cli(
+            DATABASE,
+            f"--db-filter=^{DATABASE}$",
+            f"--http-port={port}",
+            "--http-interface=127.0.0.1",
+            "--workers=0",
+            "--max-cron-threads=0",
+            "--log-level=warn",
+            "--log-handler=werkzeug:INFO",
+            f"--logfile={logfile}",
+        )
+    )
     base = f"http://127.0.0.1:{port}"
     import requests
 
@@ -145,8 +137,8 @@ def start_server(port, logfile):
         try:
             if requests.get(f"{base}/web/login", timeout=5).status_code == 200:
                 return server, base
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not up yet, or its first page (assets built on a busy machine) is slow
         time.sleep(0.5)
     server.terminate()
     sys.exit("the Odoo server did not answer on /web/login")

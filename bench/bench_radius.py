@@ -22,7 +22,6 @@ No Odoo needed. The machine may be shared: figures vary with its load.
 """
 
 import argparse
-import importlib.util
 import os
 import pathlib
 import random
@@ -32,6 +31,8 @@ import statistics
 import sys
 import time
 
+from common import load_module
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EMULATORS = ROOT / "addons" / "wisp_network" / "tests" / "emulators"
 ADAPTERS = ROOT / "addons" / "wisp_network" / "adapters"
@@ -39,14 +40,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def load_modules():
-    spec = importlib.util.spec_from_file_location(
-        "wisp_network_adapters",
-        ADAPTERS / "__init__.py",
-        submodule_search_locations=[str(ADAPTERS)],
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    load_module("wisp_network_adapters", ADAPTERS / "__init__.py", package=True)
     sys.path.insert(0, str(EMULATORS))
     import radius_harness
     from wisp_network_adapters import base, radius
@@ -199,22 +193,27 @@ def fire(radiusd, nases, requests, outstanding, timeout=5.0):
     return seconds, latencies, accepts
 
 
-def postgres_cpu(dsn):
-    """``{pid: CPU seconds}`` of radiusd's PostgreSQL backends (application_name)."""
+def fetch_rows(dsn, sql):
     import psycopg2
 
     conn = psycopg2.connect(dsn)
     try:
         with conn.cursor() as cur:
-            cur.execute(
-                "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'FreeRADIUS%%' "
-                "AND datname = current_database()"
-            )
-            pids = [row[0] for row in cur.fetchall()]
+            cur.execute(sql)
+            return cur.fetchall()
     finally:
         conn.close()
+
+
+def postgres_cpu(dsn):
+    """``{pid: CPU seconds}`` of radiusd's PostgreSQL backends (application_name)."""
+    backends = fetch_rows(
+        dsn,
+        "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'FreeRADIUS%%' "
+        "AND datname = current_database()",
+    )
     usage = {}
-    for pid in pids:
+    for (pid,) in backends:
         try:
             fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -309,17 +308,9 @@ def main():
 
 
 def harness_passwords(dsn):
-    import psycopg2
-
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "SELECT username, value FROM radcheck WHERE attribute = 'Cleartext-Password'"
-            )
-            return cur.fetchall()
-    finally:
-        conn.close()
+    return fetch_rows(
+        dsn, "SELECT username, value FROM radcheck WHERE attribute = 'Cleartext-Password'"
+    )
 
 
 if __name__ == "__main__":

@@ -24,33 +24,22 @@ path; nothing of Odoo runs. Every database is a throw-away one.
 """
 
 import argparse
-import importlib.util
 import pathlib
 import statistics
-import sys
 import threading
 import time
 
 import psycopg2
+from common import load_module
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ADAPTERS = ROOT / "addons" / "wisp_network" / "adapters"
 
 
-def load(name, path, package=False):
-    spec = importlib.util.spec_from_file_location(
-        name, path, submodule_search_locations=[str(path.parent)] if package else None
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-harness = load(
+harness = load_module(
     "radius_harness", ROOT / "addons" / "wisp_network" / "tests" / "emulators" / "radius_harness.py"
 )
-load("wisp_network_adapters", ADAPTERS / "__init__.py", package=True)
+load_module("wisp_network_adapters", ADAPTERS / "__init__.py", package=True)
 
 
 def percentile(values, pct):

@@ -8,7 +8,7 @@ Prints records/second and SQL queries per service. Everything is rolled back.
 import argparse
 import random
 
-from common import measure, odoo_env
+from common import make_plans, measure, odoo_env
 
 
 def main():
@@ -24,22 +24,19 @@ def main():
     rng = random.Random(42)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-        plans = env["product.product"].create(
-            [
+        plans = make_plans(
+            env,
+            *(
                 {
                     "name": f"Bench {n}M",
-                    "type": "service",
-                    "is_wisp_plan": True,
                     "list_price": n,
                     "download_kbps": n * 1000,
                     "upload_kbps": n * 200,
                 }
                 for n in (10, 25, 50)
-            ]
+            ),
         )
-        iptv = env["product.product"].create(
-            {"name": "Bench TV", "type": "service", "is_wisp_plan": True, "service_type": "iptv"}
-        )
+        iptv = make_plans(env, {"name": "Bench TV", "service_type": "iptv"})
         site = env["wisp.site"].create({"name": "Bench tower", "code": "BENCH"})
         env.flush_all()
         partners = services = 0

@@ -9,7 +9,7 @@ Everything is rolled back.
 
 import argparse
 
-from common import measure, odoo_env
+from common import make_plans, measure, odoo_env
 
 
 def main():
@@ -26,17 +26,16 @@ def main():
 
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-        plan = env["product.product"].create(
+        plan = make_plans(
+            env,
             {
                 "name": "Bench hotspot 1 day",
-                "type": "service",
-                "is_wisp_plan": True,
                 "is_prepaid": True,
                 "prepaid_duration": 1,
                 "list_price": 5.0,
                 "download_kbps": 5000,
                 "upload_kbps": 1000,
-            }
+            },
         )
         batch = env["wisp.voucher.batch"].create(
             {"name": "Bench", "plan_id": plan.id, "quantity": args.codes}

@@ -5,6 +5,7 @@ figures and leaves the database as it found it (work is rolled back).
 """
 
 import hashlib
+import importlib.util
 import os
 import pathlib
 import resource
@@ -49,21 +50,7 @@ def odoo_env(database, modules):
     missing = missing_modules(database, modules)
     if missing:
         print(f"installing {','.join(missing)} on benchmark database {database}", flush=True)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "odoo",
-                f"--addons-path={ADDONS}",
-                "-d",
-                database,
-                "-i",
-                ",".join(missing),
-                "--stop-after-init",
-                "--log-level=warn",
-            ],
-            check=True,
-        )
+        odoo_command(database, "-i", ",".join(missing), ADDONS)
     import odoo
     from odoo.modules.registry import Registry
 
@@ -122,20 +109,29 @@ def install(database, module, addons_path):
     store_fingerprint(database)
 
 
+def odoo_cli(database, *options, addons_path=ADDONS):
+    """The command line of Odoo on ``database`` with ``options``."""
+    return [
+        sys.executable,
+        "-m",
+        "odoo",
+        f"--addons-path={addons_path}",
+        "-d",
+        database,
+        *options,
+    ]
+
+
 def odoo_command(database, option, module, addons_path):
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            f"--addons-path={addons_path}",
-            "-d",
+        odoo_cli(
             database,
             option,
             module,
             "--stop-after-init",
             "--log-level=warn",
-        ],
+            addons_path=addons_path,
+        ),
         check=True,
     )
 
@@ -190,3 +186,27 @@ def ensure_chart(env):
         return f"{company.chart_template} (installed by Odoo)"
     env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
     return "generic_coa (loaded by the benchmark)"
+
+
+def make_plans(env, *plans):
+    """WISP plans (service products), one per dict of its values (name, price, speeds),
+    made in one create.
+
+    Not wisp_subscriber's ``tests.common.make_plan``: importing it imports that tests
+    package, every test module of it with ``odoo.tests``, into each benchmark.
+    """
+    return env["product.product"].create(
+        [{"type": "service", "is_wisp_plan": True, **plan} for plan in plans]
+    )
+
+
+def load_module(name, path, package=False):
+    """Import the file ``path`` as module ``name`` (``package``: its ``__init__.py``),
+    without Odoo: the adapters and emulators are loaded from the addons by path."""
+    spec = importlib.util.spec_from_file_location(
+        name, path, submodule_search_locations=[str(path.parent)] if package else None
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
