@@ -31,9 +31,9 @@ def make_quarterly_plan(env, name="Quarterly", price=90.0):
     )
 
 
-def make_prepaid_plan(env, name="Hotspot 1 day", days=1, price=5.0):
-    """An untaxed prepaid plan at 5/1 Mbit/s that lasts ``days`` days."""
-    return subscriber_common.make_prepaid_plan(env, name, days, price, taxes_id=[])
+def make_prepaid_plan(env, name="Hotspot 1 day", duration=1, price=5.0, unit="days"):
+    """An untaxed prepaid plan at 5/1 Mbit/s that lasts ``duration`` ``unit``."""
+    return subscriber_common.make_prepaid_plan(env, name, duration, price, unit, taxes_id=[])
 
 
 def code_mail(env, purchase):

@@ -4,6 +4,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import api, fields
+from odoo.addons.wisp_subscriber.tests.common import make_plan
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase
@@ -342,17 +343,7 @@ class TestIpamConcurrency(TransactionCase):
             pool = env["wisp.ip.pool"].create(
                 {"name": "Race PPPoE", "site_id": site.id, "cidr": "10.77.0.0/29"}
             )
-            plan = env["product.product"].create(
-                {
-                    "name": f"Race Home {code}",
-                    "type": "service",
-                    "is_wisp_plan": True,
-                    "service_type": "internet",
-                    "list_price": 30.0,
-                    "download_kbps": 20000,
-                    "upload_kbps": 4000,
-                }
-            )
+            plan = make_plan(env, f"Race Home {code}", 30.0, download_kbps=20000, upload_kbps=4000)
             partner = env["res.partner"].create({"name": f"Race Subscriber {code}"})
             records = env["wisp.service"].create(
                 [

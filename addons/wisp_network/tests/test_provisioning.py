@@ -1,4 +1,5 @@
 from odoo import Command
+from odoo.addons.wisp_subscriber.tests.common import make_plan
 
 from ..models.wisp_service import plan_speed_profiles
 from .common import WispNetworkCase
@@ -72,15 +73,7 @@ class TestProvisioningRouterOS(WispNetworkCase):
         service = self.new_service("active")
         self.run_jobs()
         self.emu.connect_session(service.login)
-        faster = self.env["product.product"].create(
-            {
-                "name": "Test Home 50",
-                "type": "service",
-                "is_wisp_plan": True,
-                "download_kbps": 50000,
-                "upload_kbps": 4000,
-            }
-        )
+        faster = make_plan(self.env, "Test Home 50", 50.0, download_kbps=50000, upload_kbps=4000)
         service.plan_id = faster
         self.assertTrue(self.jobs_of(service).filtered(lambda j: j.state == "pending").kick_session)
         self.run_jobs()

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
+from odoo.addons.wisp_subscriber.tests.common import make_prepaid_plan
 
 from .common import WispNetworkCase, radius_schema, radius_sql
 from .emulators import radius_harness
@@ -97,19 +98,7 @@ class TestProvisioningRadius(WispNetworkCase):
     def test_time_pass_limit_reaches_radius(self):
         """A 2-hour pass: its total online time as Max-All-Session (the counter's check
         item) and Session-Timeout; a second code adds up; suspended: no limit rows."""
-        hour_pass = self.env["product.product"].create(
-            {
-                "name": "Radius 2 Hours",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "internet",
-                "download_kbps": 5000,
-                "upload_kbps": 1000,
-                "is_prepaid": True,
-                "prepaid_duration": 2,
-                "prepaid_duration_unit": "hours",
-            }
-        )
+        hour_pass = make_prepaid_plan(self.env, "Radius 2 Hours", duration=2, unit="hours")
         service = self.new_service("active", plan=hour_pass, site_id=self.radius_site.id)
         self.run_jobs()
         check = "SELECT attribute, value FROM radcheck WHERE username = %s ORDER BY attribute"

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
+from odoo.addons.wisp_subscriber.tests.common import make_prepaid_plan
 from odoo.tools import mute_logger
 
 from .common import WispNetworkCase
@@ -13,19 +14,7 @@ class TestTimePasses(WispNetworkCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.hour_pass = cls.env["product.product"].create(
-            {
-                "name": "Test 2 Hours",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "internet",
-                "download_kbps": 5000,
-                "upload_kbps": 1000,
-                "is_prepaid": True,
-                "prepaid_duration": 2,
-                "prepaid_duration_unit": "hours",
-            }
-        )
+        cls.hour_pass = make_prepaid_plan(cls.env, "Test 2 Hours", duration=2, unit="hours")
 
     def start_passes(self):
         self.env["wisp.service"]._cron_start_prepaid_passes(commit=False)

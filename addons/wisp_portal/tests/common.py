@@ -53,7 +53,9 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
         cls.plan_50 = make_plan(
             cls.env, "Home 50", 60.0, download_kbps=50000, upload_kbps=10000, **plan_vals
         )
-        cls.plan_prepaid = make_prepaid_plan(cls.env, "Hotspot Day", days=1, price=2.0, **plan_vals)
+        cls.plan_prepaid = make_prepaid_plan(
+            cls.env, "Hotspot Day", duration=1, price=2.0, **plan_vals
+        )
         cls.site = cls.env["wisp.site"].create({"name": "Portal Tower", "code": "PT"})
         cls.emu, cls.router = start_emulated_router(cls, cls.site, "Portal NAS")
         cls.router.wisp_hotspot_hosts = "10.5.50.1"

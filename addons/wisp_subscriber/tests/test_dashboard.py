@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import WispSubscriberCase
+from .common import WispSubscriberCase, make_plan
 
 
 def figures(data, section):
@@ -45,19 +45,8 @@ class TestDashboard(WispSubscriberCase):
     def test_subscriber_figures(self):
         site_north = self.env["wisp.site"].create({"name": "Dash North", "code": "DN"})
         site_south = self.env["wisp.site"].create({"name": "Dash South", "code": "DS"})
-        Product = self.env["product.product"]
-        plan = Product.create(
-            {
-                "name": "Dash Plan",
-                "type": "service",
-                "is_wisp_plan": True,
-                "download_kbps": 1000,
-                "upload_kbps": 1000,
-            }
-        )
-        tv = Product.create(
-            {"name": "Dash TV", "type": "service", "is_wisp_plan": True, "service_type": "iptv"}
-        )
+        plan = make_plan(self.env, "Dash Plan", 20.0, download_kbps=1000, upload_kbps=1000)
+        tv = make_plan(self.env, "Dash TV", 10.0, service_type="iptv")
         with freeze_time("2026-03-15"):
             before = self.dashboard()
         with freeze_time("2026-01-10"):

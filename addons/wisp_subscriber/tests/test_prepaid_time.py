@@ -5,27 +5,14 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, ValidationError
 
 from ..tools.durations import duration_label
-from .common import WispSubscriberCase
+from .common import WispSubscriberCase, make_prepaid_plan
 
 
 class TestPrepaidTime(WispSubscriberCase):
     """Passes of minutes, hours or days, counted from the first login."""
 
     def _pass(self, duration, unit, **vals):
-        return self.env["product.product"].create(
-            {
-                "name": f"Pass {duration} {unit}",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "internet",
-                "download_kbps": 5000,
-                "upload_kbps": 1000,
-                "is_prepaid": True,
-                "prepaid_duration": duration,
-                "prepaid_duration_unit": unit,
-                **vals,
-            }
-        )
+        return make_prepaid_plan(self.env, f"Pass {duration} {unit}", duration, unit=unit, **vals)
 
     def test_durations_in_minutes_hours_and_days(self):
         cases = [
