@@ -94,9 +94,9 @@ class WispBillingCase(AccountTestInvoicingCommon):
             groups="wisp_subscriber.group_wisp_billing,account.group_account_invoice",
         )
 
-    def new_service(self, plan=None, partner=None, activate=True, **vals):
-        """A confirmed service, activated today (as frozen by the caller)."""
-        state = "active" if activate else "confirmed"
+    def new_service(self, partner=None, plan=None, state="active", **vals):
+        """A service of ``partner`` (the subscriber) on ``plan`` (Home 31) brought to
+        ``state``: by default activated today (as frozen by the caller)."""
         return make_service(self, partner or self.subscriber, plan or self.plan_31, state, **vals)
 
     def invoices(self, partner=None):

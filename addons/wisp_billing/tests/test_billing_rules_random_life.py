@@ -137,7 +137,7 @@ class TestBillingRulesRandomLife(WispBillingCase):
                             plan=plan,
                             partner=account,
                             addon_ids=[Command.set(addons.ids)],
-                            activate=index not in promoted,
+                            state="confirmed" if index in promoted else "active",
                         )
                         if index in promoted:
                             self.env["wisp.service.promotion"].create(

@@ -90,7 +90,7 @@ class TestBillingRulesTerms(WispBillingCase):
     def test_terminated_before_activation_costs_nothing(self):
         plan = self.committed_plan("fixed", wisp_termination_fee_amount=100.0)
         with freeze_time("2026-04-01"):
-            service = self.new_service(plan=plan, activate=False)
+            service = self.new_service(plan=plan, state="confirmed")
             service.action_terminate()
         self.assertFalse(service.wisp_term_end)
         self.assertFalse(self.fees(service))

@@ -20,7 +20,7 @@ class TestTimePasses(WispNetworkCase):
         self.env["wisp.service"]._cron_start_prepaid_passes(commit=False)
 
     def test_limit_uptime_and_first_login(self):
-        service = self.new_service("active", plan=self.hour_pass)
+        service = self.new_service(state="active", plan=self.hour_pass)
         self.run_jobs()
         user = self.emu.row("/ip/hotspot/user", service.login)
         self.assertEqual(user["limit-uptime"], "2h")
@@ -50,7 +50,7 @@ class TestTimePasses(WispNetworkCase):
         self.emu.connect_session(service.login)
 
     def test_unreachable_router_leaves_the_pass_waiting(self):
-        service = self.new_service("active", plan=self.hour_pass)
+        service = self.new_service(state="active", plan=self.hour_pass)
         self.run_jobs()
         self.emu.connect_session(service.login)
         self.emu.set_refuse(True)
@@ -63,9 +63,9 @@ class TestTimePasses(WispNetworkCase):
         self.assertTrue(service.expiry_datetime, "started on the next run")
 
     def test_router_fields_of_the_pass(self):
-        service = self.new_service("active", plan=self.hour_pass)
+        service = self.new_service(state="active", plan=self.hour_pass)
         self.assertEqual(service.sudo()._network_states()[service].uptime_limit_s, 7200)
-        monthly = self.new_service("active")
+        monthly = self.new_service(state="active")
         self.assertEqual(monthly.sudo()._network_states()[monthly].uptime_limit_s, 0)
         service.action_suspend()
         self.assertEqual(service.sudo()._network_states()[service].uptime_limit_s, 0)

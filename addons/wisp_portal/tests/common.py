@@ -89,10 +89,11 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
         )
         return user
 
-    def new_service(self, partner, plan=None, state="active", **vals):
-        """A service of ``partner`` brought to ``state`` through the real transitions."""
+    def new_service(self, partner=None, plan=None, state="active", **vals):
+        """A service of ``partner`` (Alice) on ``plan`` (Home 20) at the site, brought to
+        ``state`` through the real transitions."""
         vals = {"site_id": self.site.id, **vals}
-        return make_service(self, partner, plan or self.plan_20, state, **vals)
+        return make_service(self, partner or self.alice, plan or self.plan_20, state, **vals)
 
     def overdue_invoice(self, service, amount=30.0):
         """A posted recurring invoice of ``service``, 20 days past due."""

@@ -142,7 +142,8 @@ class WispSubscriberCase(TransactionCase):
             }
         )
 
-    def new_service(self, state="draft", partner=None, plan=None, **vals):
-        """A service brought to ``state`` through the real transitions."""
+    def new_service(self, partner=None, plan=None, state="draft", **vals):
+        """A service of ``partner`` (the subscriber) on ``plan`` (Test Home 20) at the site,
+        brought to ``state`` through the real transitions."""
         vals = {"site_id": self.site.id, **vals}
         return make_service(self, partner or self.subscriber, plan or self.plan, state, **vals)
