@@ -31,9 +31,9 @@ def make_quarterly_plan(env, name="Quarterly", price=90.0):
     )
 
 
-def make_prepaid_plan(env, name="Hotspot 1 day", days=1, price=5.0):
-    """An untaxed prepaid plan at 5/1 Mbit/s that lasts ``days`` days."""
-    return subscriber_common.make_prepaid_plan(env, name, days, price, taxes_id=[])
+def make_prepaid_plan(env, name="Hotspot 1 day", duration=1, price=5.0, unit="days"):
+    """An untaxed prepaid plan at 5/1 Mbit/s that lasts ``duration`` ``unit``."""
+    return subscriber_common.make_prepaid_plan(env, name, duration, price, unit, taxes_id=[])
 
 
 def code_mail(env, purchase):
@@ -94,9 +94,9 @@ class WispBillingCase(AccountTestInvoicingCommon):
             groups="wisp_subscriber.group_wisp_billing,account.group_account_invoice",
         )
 
-    def new_service(self, plan=None, partner=None, activate=True, **vals):
-        """A confirmed service, activated today (as frozen by the caller)."""
-        state = "active" if activate else "confirmed"
+    def new_service(self, partner=None, plan=None, state="active", **vals):
+        """A service of ``partner`` (the subscriber) on ``plan`` (Home 31) brought to
+        ``state``: by default activated today (as frozen by the caller)."""
         return make_service(self, partner or self.subscriber, plan or self.plan_31, state, **vals)
 
     def invoices(self, partner=None):

@@ -1,5 +1,6 @@
 from odoo import Command
 from odoo.addons.wisp_subscriber.tests.access_matrix import AccessMatrixCase
+from odoo.addons.wisp_subscriber.tests.common import make_plan, make_prepaid_plan
 from odoo.tests import tagged
 
 STAFF = ("installer", "support", "billing", "network")
@@ -123,17 +124,7 @@ class TestAccessMatrix(AccessMatrixCase):
         reseller = env["res.partner"].create(
             {"name": "Matrix Other Reseller", "wisp_is_reseller": True}
         )
-        prepaid = env["product.product"].create(
-            {
-                "name": "Matrix Day Pass",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "iptv",
-                "list_price": 2.0,
-                "is_prepaid": True,
-                "prepaid_duration": 1,
-            }
-        )
+        prepaid = make_prepaid_plan(env, "Matrix Day Pass", price=2.0, service_type="iptv")
         batch = env["wisp.voucher.batch"].create(
             {"name": "Matrix batch", "plan_id": prepaid.id, "quantity": 2}
         )
@@ -165,9 +156,7 @@ class TestAccessMatrix(AccessMatrixCase):
         env["wisp.billing.run.chunk"].create({"run_id": run.id, "partner_ids": account.ids})
         env["wisp.gift.card.batch"].create({"name": "Matrix cards", "amount": 5.0})
         env["wisp.wallet.credit"].create({"partner_id": account.id, "amount": 5.0})
-        other_plan = env["product.product"].create(
-            {"name": "Matrix Plan 2", "is_wisp_plan": True, "service_type": "iptv"}
-        )
+        other_plan = make_plan(env, "Matrix Plan 2", 20.0, service_type="iptv")
         env["wisp.plan.change"].create(
             {"service_id": cls.foreign_service.id, "plan_id": other_plan.id}
         )

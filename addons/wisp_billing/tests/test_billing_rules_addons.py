@@ -118,7 +118,7 @@ class TestBillingRulesAddons(WispBillingCase):
 
     def test_addon_change_before_activation_or_while_paused_settles_nothing(self):
         with freeze_time("2026-04-01"):
-            service = self.new_service(activate=False)
+            service = self.new_service(state="confirmed")
             service.addon_ids = self.addon_ip
         self.assertFalse(service.billing_adjustment_ids)
         with freeze_time("2026-04-01"):

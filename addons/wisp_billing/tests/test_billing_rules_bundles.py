@@ -1,6 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.addons.wisp_subscriber.tests.common import make_plan
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
@@ -16,16 +17,7 @@ class WispBundleCase(WispBillingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.plan_voip = cls.env["product.product"].create(
-            {
-                "name": "Phone",
-                "type": "service",
-                "is_wisp_plan": True,
-                "taxes_id": [],
-                "service_type": "voip",
-                "list_price": 8.0,
-            }
-        )
+        cls.plan_voip = make_plan(cls.env, "Phone", 8.0, taxes_id=[], service_type="voip")
         # 62 + 10 + 8 = 80 alone, 55 together; 12 months, leaving costs half the rest
         cls.bundle = cls.env["wisp.bundle"].create(
             {

@@ -34,7 +34,7 @@ class TestBillingRulesInvoices(WispBillingCase):
     def setUp(self):
         super().setUp()
         with freeze_time("2026-04-01"):
-            self.service = self.new_service(activate=False)
+            self.service = self.new_service(state="confirmed")
 
     def test_credit_outweighing_charges_after_tax_is_a_credit_note(self):
         # the audit's case: +79.95 untaxed against a -72.74 credit of a plan taxed 15%

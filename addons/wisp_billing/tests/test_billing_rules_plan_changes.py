@@ -1,5 +1,6 @@
 from freezegun import freeze_time
 
+from odoo.addons.wisp_subscriber.tests.common import make_plan
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -31,16 +32,8 @@ class TestBillingRulesPlanChanges(WispBillingCase):
 
     def test_immediate_change_clears_the_scheduled_change(self):
         service = self.schedule_downgrade()
-        plan_40 = self.env["product.product"].create(
-            {
-                "name": "Home 40",
-                "type": "service",
-                "is_wisp_plan": True,
-                "taxes_id": [],
-                "list_price": 40.0,
-                "download_kbps": 20000,
-                "upload_kbps": 4000,
-            }
+        plan_40 = make_plan(
+            self.env, "Home 40", 40.0, taxes_id=[], download_kbps=20000, upload_kbps=4000
         )
         with freeze_time("2026-04-10"):
             service.action_change_plan(plan_40)

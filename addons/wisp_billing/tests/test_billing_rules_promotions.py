@@ -49,7 +49,7 @@ class TestBillingRulesPromotions(WispBillingCase):
     def ordered_with(self, promotion, day, plan=None):
         """A service ordered with ``promotion``, activated (and billed) on ``day``."""
         with freeze_time(day):
-            service = self.new_service(plan=plan, activate=False)
+            service = self.new_service(plan=plan, state="confirmed")
             self.give(service, promotion)
             service.action_activate()
         return service
@@ -200,7 +200,7 @@ class TestBillingRulesPromotions(WispBillingCase):
         with freeze_time("2026-02-01"), self.assertRaisesRegex(UserError, "expired"):
             Promotion._wisp_from_code("HALF3", self.plan_31)
         self.half.write({"date_to": False, "max_uses": 1})
-        self.give(self.new_service(activate=False), self.half)
+        self.give(self.new_service(state="confirmed"), self.half)
         with self.assertRaisesRegex(UserError, "used up"):
             Promotion._wisp_from_code("HALF3", self.plan_31)
 

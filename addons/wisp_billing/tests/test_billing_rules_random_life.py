@@ -8,6 +8,7 @@ from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.addons.wisp_subscriber.tests.common import make_plan
 from odoo.tests import tagged
 
 from .common import D, WispBillingCase
@@ -41,31 +42,34 @@ class TestBillingRulesRandomLife(WispBillingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Product = cls.env["product.product"]
-
-        def product(name, price, period, **vals):
-            return Product.create(
-                {
-                    "name": name,
-                    "type": "service",
-                    "taxes_id": [],
-                    "list_price": price,
-                    "billing_period": period,
-                    **vals,
-                }
-            )
-
-        speeds = {"is_wisp_plan": True, "download_kbps": 10000, "upload_kbps": 2000}
+        speeds = {"download_kbps": 10000, "upload_kbps": 2000}
         tax = cls.company_data["default_tax_sale"]
         tax_included = tax.copy(
             {"name": "Sales tax incl.", "price_include_override": "tax_included"}
         )
         cls.plans = cls.plan_31 | cls.plan_62
-        cls.plans |= product("Quarter 90", 90.0, "quarterly", taxes_id=tax.ids, **speeds)
-        cls.plans |= product(
-            "Half-year 150", 150.0, "semiannual", taxes_id=tax_included.ids, **speeds
+        cls.plans |= make_plan(
+            cls.env, "Quarter 90", 90.0, billing_period="quarterly", taxes_id=tax.ids, **speeds
         )
-        cls.addons = cls.addon_ip | product("Pack 30", 30.0, "quarterly", is_wisp_addon=True)
+        cls.plans |= make_plan(
+            cls.env,
+            "Half-year 150",
+            150.0,
+            billing_period="semiannual",
+            taxes_id=tax_included.ids,
+            **speeds,
+        )
+        pack = cls.env["product.product"].create(
+            {
+                "name": "Pack 30",
+                "type": "service",
+                "is_wisp_addon": True,
+                "taxes_id": [],
+                "list_price": 30.0,
+                "billing_period": "quarterly",
+            }
+        )
+        cls.addons = cls.addon_ip | pack
         cls.promotion = cls.env["wisp.promotion"].create(
             {"name": "Life half price", "value": 50, "duration_cycles": 3}
         )
@@ -133,7 +137,7 @@ class TestBillingRulesRandomLife(WispBillingCase):
                             plan=plan,
                             partner=account,
                             addon_ids=[Command.set(addons.ids)],
-                            activate=index not in promoted,
+                            state="confirmed" if index in promoted else "active",
                         )
                         if index in promoted:
                             self.env["wisp.service.promotion"].create(

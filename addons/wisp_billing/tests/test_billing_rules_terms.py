@@ -1,5 +1,6 @@
 from freezegun import freeze_time
 
+from odoo.addons.wisp_subscriber.tests.common import make_plan
 from odoo.tests import tagged
 
 from .common import D, WispBillingCase
@@ -11,20 +12,16 @@ class TestBillingRulesTerms(WispBillingCase):
     early-termination fee to the final invoice, computed on the day of termination."""
 
     def committed_plan(self, fee_type, months=12, **fee):
-        return self.env["product.product"].create(
-            {
-                "name": f"Committed {fee_type}",
-                "type": "service",
-                "is_wisp_plan": True,
-                "taxes_id": [],
-                "service_type": "internet",
-                "list_price": 62.0,
-                "download_kbps": 50000,
-                "upload_kbps": 10000,
-                "wisp_minimum_term_months": months,
-                "wisp_termination_fee_type": fee_type,
-                **fee,
-            }
+        return make_plan(
+            self.env,
+            f"Committed {fee_type}",
+            62.0,
+            taxes_id=[],
+            download_kbps=50000,
+            upload_kbps=10000,
+            wisp_minimum_term_months=months,
+            wisp_termination_fee_type=fee_type,
+            **fee,
         )
 
     def fees(self, service):
@@ -93,7 +90,7 @@ class TestBillingRulesTerms(WispBillingCase):
     def test_terminated_before_activation_costs_nothing(self):
         plan = self.committed_plan("fixed", wisp_termination_fee_amount=100.0)
         with freeze_time("2026-04-01"):
-            service = self.new_service(plan=plan, activate=False)
+            service = self.new_service(plan=plan, state="confirmed")
             service.action_terminate()
         self.assertFalse(service.wisp_term_end)
         self.assertFalse(self.fees(service))

@@ -238,9 +238,9 @@ class TestBillingRun(WispBillingCase):
         self.plan_tv.taxes_id = included
         other = self.env["res.partner"].create({"name": "Untaxed Subscriber"})
         with freeze_time("2026-03-01"):
-            internet = self.new_service(activate=False, addon_ids=[(6, 0, self.addon_ip.ids)])
-            tv = self.new_service(activate=False, plan=self.plan_tv)
-            plain = self.new_service(activate=False, plan=self.plan_62, partner=other)
+            internet = self.new_service(state="confirmed", addon_ids=[(6, 0, self.addon_ip.ids)])
+            tv = self.new_service(state="confirmed", plan=self.plan_tv)
+            plain = self.new_service(state="confirmed", plan=self.plan_62, partner=other)
         Run = self.env["wisp.billing.run"]
         start, end = D(2026, 4, 1), D(2026, 4, 30)
         mixed = internet._wisp_charge_lines(start, end) + tv._wisp_charge_lines(start, end)

@@ -29,7 +29,7 @@ class TestCpeBilling(CpeStockMixin, WispBillingCase):
         """A service activated on ``day`` by installing serial ``serial`` from the van."""
         self.put_in_stock(serial)
         with freeze_time(day):
-            service = self.new_service(activate=False)
+            service = self.new_service(state="confirmed")
             device = self.complete_cpe(self.schedule_cpe(service, ownership=ownership), serial)
         self.assertEqual(service.state, "active")
         return service, device

@@ -16,8 +16,8 @@ class TestDunning(WispBillingCase):
     def setUp(self):
         super().setUp()
         with freeze_time("2026-04-01"):
-            self.service = self.new_service(activate=False)
-            self.tv = self.new_service(plan=self.plan_tv, activate=False)
+            self.service = self.new_service(state="confirmed")
+            self.tv = self.new_service(plan=self.plan_tv, state="confirmed")
             (self.service | self.tv).action_activate()
         self.invoice = self.invoices()
         self.assertEqual(len(self.invoice), 1)

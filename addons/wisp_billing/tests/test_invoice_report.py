@@ -21,8 +21,8 @@ class TestInvoiceReport(WispBillingCase):
             }
         )
         with freeze_time("2026-03-01"):
-            home = self.new_service(activate=False)
-            shop = self.new_service(activate=False, address_id=branch.id)
+            home = self.new_service(state="confirmed")
+            shop = self.new_service(state="confirmed", address_id=branch.id)
             (home | shop).action_activate()
             self.env["wisp.service.installment"].create(
                 {

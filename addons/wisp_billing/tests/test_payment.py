@@ -4,6 +4,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.addons.wisp_subscriber.tests.common import make_plan
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -40,17 +41,7 @@ class TestInvoicePayment(WispPaymentCommon):
     def test_card_payment_reactivates_blocked_services(self):
         if "wisp_blocked_service_ids" not in self.env["account.move"]._fields:
             self.skipTest("billing core without reactivation hook")
-        plan = self.env["product.product"].create(
-            {
-                "name": "Card Plan",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "internet",
-                "list_price": 30.0,
-                "download_kbps": 20000,
-                "upload_kbps": 4000,
-            }
-        )
+        plan = make_plan(self.env, "Card Plan", 30.0, download_kbps=20000, upload_kbps=4000)
         site = self.env["wisp.site"].sudo().create({"name": "Card Tower", "code": "CT"})
         service = (
             self.env["wisp.service"]

@@ -52,7 +52,7 @@ class TestPlanChangePreview(WispBillingCase):
         """The discount given back for the days credited and the new plan's discount
         are in the preview as on the invoice."""
         with freeze_time("2026-04-01"):
-            service = self.new_service(activate=False)
+            service = self.new_service(state="confirmed")
             half = self.env["wisp.promotion"].create(
                 {"name": "Half", "value": 50, "duration_cycles": 3}
             )
@@ -94,6 +94,6 @@ class TestPlanChangePreview(WispBillingCase):
 
     def test_unbilled_service_changes_at_no_cost(self):
         with freeze_time("2026-04-01"):
-            service = self.new_service(activate=False)
+            service = self.new_service(state="confirmed")
             preview = service._wisp_plan_change_preview(self.plan_62)
         self.assertEqual((preview["credit"], preview["charge"], preview["days"]), (0.0, 0.0, 0))

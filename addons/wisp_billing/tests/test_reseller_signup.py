@@ -1,3 +1,4 @@
+from odoo.addons.wisp_subscriber.tests.common import make_plan, make_prepaid_plan
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
@@ -80,31 +81,15 @@ class TestResellerSignup(TransactionCase):
         )
 
     def test_offered_plans(self):
-        Product = self.env["product.product"]
-        base = {
-            "type": "service",
-            "is_wisp_plan": True,
-            "taxes_id": [],
-            "company_id": False,
-            "download_kbps": 10000,
-            "upload_kbps": 2000,
-        }
-        home = Product.create({**base, "name": "Signup Home", "service_type": "internet"})
-        tv = Product.create({**base, "name": "Signup TV", "service_type": "iptv"})
-        prepaid = Product.create(
-            {
-                **base,
-                "name": "Signup Day",
-                "service_type": "internet",
-                "is_prepaid": True,
-                "prepaid_duration": 1,
-            }
-        )
-        retired = Product.create(
-            {**base, "name": "Signup Old", "service_type": "internet", "sale_ok": False}
-        )
+        base = {"taxes_id": [], "company_id": False, "download_kbps": 10000, "upload_kbps": 2000}
+        home = make_plan(self.env, "Signup Home", 30.0, **base)
+        tv = make_plan(self.env, "Signup TV", 10.0, service_type="iptv", **base)
+        prepaid = make_prepaid_plan(self.env, "Signup Day", **base)
+        retired = make_plan(self.env, "Signup Old", 30.0, sale_ok=False, **base)
         other_company = self.env["res.company"].create({"name": "Other WISP"})
-        foreign = Product.create({**base, "name": "Signup Abroad", "company_id": other_company.id})
+        foreign = make_plan(
+            self.env, "Signup Abroad", 30.0, **{**base, "company_id": other_company.id}
+        )
         Request = self.env["wisp.connection.request"]
         offered = Request._wisp_offered_plans()
         self.assertIn(home, offered)

@@ -22,7 +22,7 @@ class TestSecurityStripeWebhook(WispStripeCommon, PaymentHttpCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.plan = make_prepaid_plan(cls.env, "Webhook Day", days=1, price=4.0)
+        cls.plan = make_prepaid_plan(cls.env, "Webhook Day", duration=1, price=4.0)
 
     def _purchase_tx(self):
         purchase = self.env["wisp.voucher.purchase"]._wisp_create_purchase(

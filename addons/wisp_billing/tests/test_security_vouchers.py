@@ -16,7 +16,7 @@ class WispVoucherSecurityCommon(WispBillingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.hotspot = make_prepaid_plan(cls.env, "Secure Day", days=1, price=5.0)
+        cls.hotspot = make_prepaid_plan(cls.env, "Secure Day", duration=1, price=5.0)
         make_resellers(cls, "t_sec_reseller")
         cls.portal_user = new_test_user(
             cls.env, login="t_sec_portal", groups="base.group_portal", partner_id=cls.subscriber.id

@@ -155,7 +155,7 @@ class TestSubscriberHeaderBilling(WispBillingCase):
 
     def test_plan_of_an_order_is_written_freely(self):
         with freeze_time("2026-04-11"):
-            order = self.new_service(activate=False)
+            order = self.new_service(state="confirmed")
             order.with_user(self.support_user).write({"plan_id": self.plan_62.id})
         self.assertFalse(order.billing_adjustment_ids)
         self.assertEqual(order.plan_id, self.plan_62)

@@ -70,7 +70,7 @@ class TestVoucher(WispBillingCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.hotspot = make_prepaid_plan(cls.env)
-        cls.week = make_prepaid_plan(cls.env, "Hotspot 7 days", days=7, price=20.0)
+        cls.week = make_prepaid_plan(cls.env, "Hotspot 7 days", duration=7, price=20.0)
         cls.company.write(
             {
                 "wisp_referral_credit": 10.0,
@@ -133,8 +133,7 @@ class TestVoucher(WispBillingCase):
         self.assertIn("/web/content/", action["url"])
 
     def test_hour_pass_cards_and_redemption(self):
-        two_hours = make_prepaid_plan(self.env, "Hotspot 2 hours", days=2)
-        two_hours.prepaid_duration_unit = "hours"
+        two_hours = make_prepaid_plan(self.env, "Hotspot 2 hours", duration=2, unit="hours")
         batch = self.batch(quantity=1, plan=two_hours)
         self.assertEqual(batch.duration_label, "2 hours")
         with patch(

@@ -16,7 +16,7 @@ class TestVoucherPurchase(WispPaymentCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.env.user.group_ids += cls.env.ref("wisp_subscriber.group_wisp_billing")
-        cls.plan = make_prepaid_plan(cls.env, "Online Day", days=1, price=4.0)
+        cls.plan = make_prepaid_plan(cls.env, "Online Day", duration=1, price=4.0)
         cls.Purchase = cls.env["wisp.voucher.purchase"]
 
     def _stock(self, quantity=2, **vals):
@@ -153,7 +153,7 @@ class TestVoucherPurchase(WispPaymentCommon):
         self._stock(quantity=1, sell_by=today - timedelta(days=1))
         self._stock(quantity=1, use_by=today + timedelta(days=2))
         self._stock(quantity=1).action_cancel()
-        other_plan = make_prepaid_plan(self.env, "Week", days=7, price=9.0)
+        other_plan = make_prepaid_plan(self.env, "Week", duration=7, price=9.0)
         self.env["wisp.voucher.batch"].create(
             {"name": "Week", "plan_id": other_plan.id, "quantity": 1}
         ).action_generate()

@@ -86,7 +86,9 @@ class TestWallet(WispBillingCase):
         with freeze_time("2026-04-01"):
             services = self.env["wisp.service"]
             for branch in branches:
-                services |= self.new_service(partner=company, address_id=branch.id, activate=False)
+                services |= self.new_service(
+                    partner=company, address_id=branch.id, state="confirmed"
+                )
             services.action_activate()
         april = self.invoices(company)
         self.assertEqual(len(april), 1, "five branches, one consolidated invoice")

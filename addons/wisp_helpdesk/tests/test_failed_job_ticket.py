@@ -39,7 +39,7 @@ class TestFailedJobTicket(WispHelpdeskCase):
 
     def test_one_ticket_for_the_network_team_not_one_per_retry(self):
         self.env["ir.config_parameter"].set_param("wisp_network.job_max_attempts", "3")
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         job = self.jobs_of(service)
         self.emu.set_refuse(True)
         for attempt in range(3):
@@ -100,7 +100,7 @@ class TestFailedJobTicket(WispHelpdeskCase):
             groups="base.group_portal",
             partner_id=self.subscriber.id,
         )
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.emu.set_refuse(True)
         self.run_jobs()
         ticket = self.auto_tickets(service)
@@ -139,7 +139,7 @@ class TestFailedJobTicket(WispHelpdeskCase):
                 "timeout": 1.0,
             }
         )
-        service = self.new_service("active", site_id=site.id)
+        service = self.new_service(state="active", site_id=site.id)
         self.run_jobs()
         job = self.jobs_of(service)
         self.assertEqual(job.state, "failed")

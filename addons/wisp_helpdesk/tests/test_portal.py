@@ -3,6 +3,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from odoo import fields, http
+from odoo.addons.wisp_subscriber.tests.common import make_plan
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -15,17 +16,7 @@ class TestPortalSubmission(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        plan = cls.env["product.product"].create(
-            {
-                "name": "Portal Plan 10",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "internet",
-                "list_price": 20.0,
-                "download_kbps": 10000,
-                "upload_kbps": 2000,
-            }
-        )
+        plan = make_plan(cls.env, "Portal Plan 10", 20.0, download_kbps=10000, upload_kbps=2000)
         Partner = cls.env["res.partner"]
         cls.subscriber = Partner.create({"name": "Portal Subscriber", "email": "ps@example.com"})
         cls.stranger = Partner.create({"name": "Someone Else"})

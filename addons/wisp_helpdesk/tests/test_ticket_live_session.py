@@ -10,7 +10,7 @@ class TestTicketLiveSession(WispHelpdeskCase):
 
     def setUp(self):
         super().setUp()
-        self.service = self.new_service("active")
+        self.service = self.new_service(state="active")
         self.run_jobs()
         self.ticket = self.new_ticket(
             category_id=self.cat_no_internet.id, wisp_service_id=self.service.id

@@ -7,7 +7,7 @@ from .common import WispHelpdeskCase
 class TestTicketService(WispHelpdeskCase):
     def setUp(self):
         super().setUp()
-        self.service = self.new_service("active")
+        self.service = self.new_service(state="active")
         self.device = self.env["wisp.cpe.device"].create(
             {"service_id": self.service.id, "name": "LiteBeam", "ip_address": "10.20.0.50"}
         )
@@ -53,7 +53,7 @@ class TestTicketService(WispHelpdeskCase):
         self.assertNotIn("wrong", ticket.wisp_explanation, "no credentials in the ticket")
 
     def test_service_of_another_subscriber_is_refused(self):
-        other = self.new_service("active", partner=self.other_subscriber)
+        other = self.new_service(state="active", partner=self.other_subscriber)
         with self.assertRaisesRegex(ValidationError, "does not belong to"):
             self.new_ticket(wisp_service_id=other.id)
 

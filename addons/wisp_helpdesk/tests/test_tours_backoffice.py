@@ -13,7 +13,7 @@ class TestSupportTour(WispHelpdeskCase, HttpCase):
         caller = self.env["res.partner"].create(
             {"name": "Tour Caller", "phone": "+1 555 0142", "street": "3 Mast Road"}
         )
-        service = self.new_service("active", partner=caller)
+        service = self.new_service(state="active", partner=caller)
         self.env["wisp.cpe.device"].create(
             {"service_id": service.id, "name": "LiteBeam", "ip_address": "10.20.0.77"}
         )

@@ -8,7 +8,7 @@ from .common import WispNetworkCase
 class TestCircuitTest(WispNetworkCase):
     def setUp(self):
         super().setUp()
-        self.service = self.new_service("active")
+        self.service = self.new_service(state="active")
         self.env["wisp.cpe.device"].create(
             {"service_id": self.service.id, "name": "LiteBeam", "ip_address": "10.20.0.50"}
         )
@@ -40,12 +40,12 @@ class TestCircuitTest(WispNetworkCase):
         self.assertEqual(self.router.reachability, "unreachable")
 
     def test_static_ip_when_no_device_address_and_clear_error_without_any(self):
-        service = self.new_service("active", ip_address="10.9.0.77")
+        service = self.new_service(state="active", ip_address="10.9.0.77")
         self.emu.set_host("10.9.0.77")
         service.action_circuit_test()
         self.assertEqual(service.circuit_test_ids.address, "10.9.0.77")
         with self.assertRaisesRegex(UserError, "no address to ping"):
-            self.new_service("active").action_circuit_test()
+            self.new_service(state="active").action_circuit_test()
 
     def test_radius_router_without_api_offers_no_test_and_stays_healthy(self):
         """A RADIUS router without API user cannot ping: no button, a clear refusal, no
@@ -62,7 +62,7 @@ class TestCircuitTest(WispNetworkCase):
                 .id,
             }
         )
-        service = self.new_service("active", site_id=site.id, ip_address="10.9.0.78")
+        service = self.new_service(state="active", site_id=site.id, ip_address="10.9.0.78")
         self.assertEqual(service.router_id, router)
         self.assertFalse(router.can_ping)
         self.assertTrue(self.router.can_ping, "RouterOS pings through its own API")

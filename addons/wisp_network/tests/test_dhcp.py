@@ -16,7 +16,7 @@ class TestDhcpServices(WispNetworkCase):
 
     def dhcp_service(self, state="active", mac="aa-bb-cc-00-00-01", **vals):
         vals.setdefault("ip_address", "10.9.1.2")
-        return self.new_service(state, access_method="dhcp", mac_address=mac, **vals)
+        return self.new_service(state=state, access_method="dhcp", mac_address=mac, **vals)
 
     def lease(self, mac):
         return self.emu.row(LEASES, mac_address=mac)
@@ -61,7 +61,7 @@ class TestDhcpServices(WispNetworkCase):
         self.assertEqual(self.emu.writes(), [])
 
     def test_mac_comes_from_the_device_and_follows_it(self):
-        service = self.new_service("confirmed", access_method="dhcp", ip_address="10.9.1.4")
+        service = self.new_service(state="confirmed", access_method="dhcp", ip_address="10.9.1.4")
         self.assertFalse(service.mac_address)
         device = self.mount_device(service)
         self.assertEqual(service.mac_address, device.mac_address)
@@ -81,7 +81,7 @@ class TestDhcpServices(WispNetworkCase):
         self.assertEqual(self.lease("02:AA:00:00:00:99")["address"], "10.9.1.4")
 
     def test_switch_from_pppoe_to_dhcp_moves_the_service(self):
-        service = self.new_service("active", ip_address="10.9.1.5")
+        service = self.new_service(state="active", ip_address="10.9.1.5")
         self.run_jobs()
         self.assertTrue(self.secret(service))
         self.mount_device(service)
@@ -133,13 +133,13 @@ class TestDhcpServices(WispNetworkCase):
         self.assertEqual(service.state, "suspended")
 
     def test_support_may_not_switch_a_running_service(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         with self.assertRaises(AccessError):
             service.with_user(self.support).write({"access_method": "dhcp"})
         with self.assertRaises(AccessError):
             service.with_user(self.support).write({"mac_address": "AA:BB:CC:00:00:08"})
         # while being ordered, support sets it up like the login
-        order = self.new_service("confirmed")
+        order = self.new_service(state="confirmed")
         order.with_user(self.support).write(
             {"access_method": "dhcp", "mac_address": "AA:BB:CC:00:00:08"}
         )

@@ -72,14 +72,14 @@ class TestImportNetwork(WispNetworkCase):
 
     def test_import_context_is_no_pass_for_users(self):
         """``wisp_import`` silences the per-service job for the import (superuser) only."""
-        service = self.new_service("confirmed")
+        service = self.new_service(state="confirmed")
         service.with_user(self.network).with_context(wisp_import=True).action_activate()
         self.assertEqual(self.jobs_of(service).kind, "sync")
 
     def test_import_context_is_no_pass_through_a_superuser_step(self):
         """A public method that goes superuser keeps its caller's context: an installer
         completing an order with ``wisp_import`` still gets the service its sync job."""
-        service = self.new_service("installation")
+        service = self.new_service(state="installation")
         self.mount_device(service)
         order = service.installation_order_ids
         order.with_user(self.installer).with_context(wisp_import=True).action_done()

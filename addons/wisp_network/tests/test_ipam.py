@@ -4,6 +4,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import api, fields
+from odoo.addons.wisp_subscriber.tests.common import make_plan
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase
@@ -54,7 +55,7 @@ class TestIpam(WispNetworkCase):
         )
 
     def activated_by_support(self, **vals):
-        service = self.new_service("confirmed", partner=self.other_subscriber, **vals)
+        service = self.new_service(state="confirmed", partner=self.other_subscriber, **vals)
         service.with_user(self.support).action_activate()
         return service
 
@@ -116,14 +117,14 @@ class TestIpam(WispNetworkCase):
         self.assertEqual(self.activated_by_support().ip_address, "10.50.0.3", "free again")
 
     def test_address_of_a_service_that_never_ran_is_free_at_once(self):
-        service = self.new_service("confirmed", ip_address="10.50.0.5")
+        service = self.new_service(state="confirmed", ip_address="10.50.0.5")
         self.assertEqual(self.entry("10.50.0.5").service_id, service, "reserved from the order on")
         self.assertEqual(self.activated_by_support().ip_address, "10.50.0.3", "not the chosen one")
         service.with_user(self.network).action_terminate(reason="Cancelled")
         self.assertEqual(self.entry("10.50.0.5").state, "free")
 
     def test_staff_choice_is_kept_at_activation(self):
-        service = self.new_service("confirmed", ip_address="10.50.0.6")
+        service = self.new_service(state="confirmed", ip_address="10.50.0.6")
         service.with_user(self.support).action_activate()
         self.assertEqual(service.ip_address, "10.50.0.6")
         self.assertEqual(service.ipv6_prefix, "2001:db8:50::/56")
@@ -161,7 +162,7 @@ class TestIpam(WispNetworkCase):
     def test_exhausted_pool_fails_the_activation_visibly(self):
         first = self.activated_by_support(site_id=self.other_site.id)
         self.assertEqual(first.ip_address, "10.51.0.2")
-        second = self.new_service("confirmed", site_id=self.other_site.id)
+        second = self.new_service(state="confirmed", site_id=self.other_site.id)
         with (
             self.assertRaisesRegex(
                 UserError, r"No free address for service .*ST PPPoE \(10.51.0.0/30\)"
@@ -177,7 +178,7 @@ class TestIpam(WispNetworkCase):
             {"name": "TT DHCP", "site_id": self.site.id, "cidr": "10.52.0.0/29", "purpose": "dhcp"}
         )
         service = self.new_service(
-            "confirmed", access_method="dhcp", mac_address="AA:BB:CC:00:52:01"
+            state="confirmed", access_method="dhcp", mac_address="AA:BB:CC:00:52:01"
         )
         service.with_user(self.support).action_activate()
         self.assertEqual(service.ip_address, "10.52.0.1", "the DHCP pool, not the PPPoE one")
@@ -186,13 +187,13 @@ class TestIpam(WispNetworkCase):
         self.assertEqual(lease["address"], "10.52.0.1")
 
     def test_hotspot_users_get_no_pool_address(self):
-        service = self.new_service("active", plan=self.plan_prepaid)
+        service = self.new_service(state="active", plan=self.plan_prepaid)
         self.assertFalse(service.ip_address)
         self.assertFalse(service.ipv6_prefix)
 
     def test_addresses_typed_before_the_pool_are_adopted(self):
         site = self.env["wisp.site"].create({"name": "Old Tower", "code": "OT"})
-        typed = self.new_service("active", site_id=site.id, ip_address="10.54.0.2")
+        typed = self.new_service(state="active", site_id=site.id, ip_address="10.54.0.2")
         pool = self.Pool.create({"name": "OT PPPoE", "site_id": site.id, "cidr": "10.54.0.0/29"})
         self.assertEqual(self.entry("10.54.0.2", pool).service_id, typed)
         fresh = self.activated_by_support(site_id=site.id)
@@ -314,7 +315,7 @@ class TestIpam(WispNetworkCase):
             self.entry("10.50.0.3").with_user(self.network).write({"state": "reserved"})
 
     def test_only_network_staff_choose_or_assign_a_running_service_address(self):
-        service = self.new_service("active", plan=self.plan_prepaid)  # none from the pool
+        service = self.new_service(state="active", plan=self.plan_prepaid)  # none from the pool
         with self.assertRaises(AccessError):
             service.with_user(self.support).write({"ip_address": "10.50.0.5"})
         with self.assertRaises(AccessError):
@@ -342,17 +343,7 @@ class TestIpamConcurrency(TransactionCase):
             pool = env["wisp.ip.pool"].create(
                 {"name": "Race PPPoE", "site_id": site.id, "cidr": "10.77.0.0/29"}
             )
-            plan = env["product.product"].create(
-                {
-                    "name": f"Race Home {code}",
-                    "type": "service",
-                    "is_wisp_plan": True,
-                    "service_type": "internet",
-                    "list_price": 30.0,
-                    "download_kbps": 20000,
-                    "upload_kbps": 4000,
-                }
-            )
+            plan = make_plan(env, f"Race Home {code}", 30.0, download_kbps=20000, upload_kbps=4000)
             partner = env["res.partner"].create({"name": f"Race Subscriber {code}"})
             records = env["wisp.service"].create(
                 [

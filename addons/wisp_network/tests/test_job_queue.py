@@ -13,7 +13,7 @@ class TestJobQueue(WispNetworkCase):
 
     def test_router_down_retries_with_backoff_then_converges(self):
         self.env["ir.config_parameter"].set_param("wisp_network.job_backoff_seconds", "30")
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         job = self.jobs_of(service)
         self.emu.set_refuse(True)
 
@@ -42,14 +42,14 @@ class TestJobQueue(WispNetworkCase):
         self.assertTrue(self.secret(service)["profile"].endswith("-restricted"))
 
     def test_change_during_a_running_job_is_not_lost(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         running = self.jobs_of(service)
         running.write({"state": "running", "claimed_at": fields.Datetime.now()})
         service.with_user(self.billing).action_suspend()
         self.assertEqual(len(self.jobs_of(service)), 2, "a running job absorbs no new change")
 
     def test_job_of_a_dead_worker_is_claimed_again(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         job = self.jobs_of(service)
         job.write({"state": "running", "claimed_at": fields.Datetime.now() - timedelta(hours=1)})
         self.run_jobs()
@@ -58,7 +58,7 @@ class TestJobQueue(WispNetworkCase):
 
     def test_gives_up_after_max_attempts_and_tells_the_network_team(self):
         self.env["ir.config_parameter"].set_param("wisp_network.job_max_attempts", "3")
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         job = self.jobs_of(service)
         self.router.responsible_id = self.network
         self.emu.set_refuse(True)
@@ -79,7 +79,7 @@ class TestJobQueue(WispNetworkCase):
 
     def test_unexpected_error_backs_off_then_gives_up(self):
         self.env["ir.config_parameter"].set_param("wisp_network.job_max_attempts", "3")
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         job = self.jobs_of(service)
         with (
             patch.object(RouterOSBackend, "apply", side_effect=ValueError("adapter bug")),
@@ -100,7 +100,7 @@ class TestJobQueue(WispNetworkCase):
 
     def test_refusal_fails_at_once(self):
         self.router.password = "wrong"  # noqa: S105 - test data
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         job = self.jobs_of(service)
         self.assertEqual((job.state, job.attempts), ("failed", 1))
@@ -108,8 +108,8 @@ class TestJobQueue(WispNetworkCase):
         self.assertEqual(self.router.reachability, "error")
 
     def test_one_conflicting_login_does_not_block_the_others(self):
-        first = self.new_service("active")
-        second = self.new_service("active")
+        first = self.new_service(state="active")
+        second = self.new_service(state="active")
         # An engineer made this secret by hand: the suite must not take it over.
         self.emu.insert("/ppp/secret", name=first.login, password="x", comment="by hand")  # noqa: S106 - test data
         self.run_jobs()
@@ -119,7 +119,7 @@ class TestJobQueue(WispNetworkCase):
         self.assertTrue(self.secret(second))
 
     def test_support_reads_jobs_network_retries_them(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         job = self.jobs_of(service)
         self.assertEqual(job.with_user(self.support).read(["state"])[0]["state"], "pending")
         self.assertEqual(service.with_user(self.support).network_job_ids, job)

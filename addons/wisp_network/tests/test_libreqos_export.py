@@ -31,9 +31,9 @@ class LibreQoSData:
         self.env["wisp.service"].search([("ip_address", "!=", False)]).with_context(
             wisp_network_no_sync=NO_SYNC
         ).write({"ip_address": False})
-        self.with_ip = self.new_service("active", ip_address="100.64.0.10")
-        self.restricted = self.new_service("restricted", ip_address="100.64.0.11")
-        self.new_service("active")  # no static address: LibreQoS cannot match it
+        self.with_ip = self.new_service(state="active", ip_address="100.64.0.10")
+        self.restricted = self.new_service(state="restricted", ip_address="100.64.0.11")
+        self.new_service(state="active")  # no static address: LibreQoS cannot match it
         self.portal_user = new_test_user(
             self.env, login="t_lqos_portal", groups="base.group_portal"
         )

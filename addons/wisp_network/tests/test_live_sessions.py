@@ -16,7 +16,7 @@ class TestLiveSessions(WispNetworkCase):
     """Online now on the service form: read from the router, never an error."""
 
     def online_service(self, **session):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         self.emu.connect_session(service.login, **session)
         return service
@@ -29,7 +29,7 @@ class TestLiveSessions(WispNetworkCase):
     def test_online_with_address_since_and_bytes(self):
         service = self.online_service(address="10.7.0.9", uptime=3600)
         self.emu.add_traffic(service.login, upload=2 * 10**6, download=3 * GB)
-        offline = self.new_service("active")
+        offline = self.new_service(state="active")
         self.run_jobs()
         live = self.live(service)
         self.assertEqual(live.live_state, "online")
@@ -119,7 +119,7 @@ class TestSessionHistory(WispNetworkCase):
 
     def test_poll_opens_updates_and_closes_sessions(self):
         demo_rows = self.env["wisp.service.session"].search([])  # the demo's own history
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         self.emu.connect_session(service.login, address="10.7.0.4", mac="02:00:00:00:00:aa")
         self.emu.insert("/ppp/secret", name="handmade")  # not a subscriber's
@@ -154,7 +154,7 @@ class TestSessionHistory(WispNetworkCase):
 
     def test_a_session_id_the_router_uses_again_is_a_new_session(self):
         # a rebooted router numbers its sessions from the start again
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         Session = self.env["wisp.service.session"]
         live = AdapterSession(login=service.network_login, session_id="0x81D00001", kind="pppoe")
         Session._record_poll(self.router, [live])
@@ -168,7 +168,7 @@ class TestSessionHistory(WispNetworkCase):
         self.assertEqual(service.session_ids, first | second, "the same session, updated")
 
     def test_history_is_bounded(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         Session = self.env["wisp.service.session"]
         now = fields.Datetime.now()
         values = {"service_id": service.id, "router_id": self.router.id, "login": service.login}
@@ -195,7 +195,7 @@ class TestSessionHistory(WispNetworkCase):
         self.assertTrue((recent | still_open).exists())
 
     def test_history_is_read_only_for_staff(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         self.emu.connect_session(service.login)
         self.poll()
@@ -261,7 +261,7 @@ class TestRouterHealth(WispNetworkCase):
         refusing_emu, refusing = start_emulated_router(self, self.site, "Refusing NAS")
         refusing_emu.set_refuse(True)
         _buggy_emu, buggy = start_emulated_router(self, self.site, "Buggy NAS")
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         self.emu.connect_session(service.login)
         Session = type(self.env["wisp.service.session"])
@@ -300,7 +300,7 @@ class TestRouterHealth(WispNetworkCase):
         # the demo data's own sessions are counted too: compare with before
         figures_before, sites_before = self.network_section()
         self.assertNotIn(self.site.name, sites_before)
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         self.emu.connect_session(service.login)
         self.poll()

@@ -25,7 +25,7 @@ class TestOnlineStatus(WispNetworkCase):
 
     def test_traffic_means_online_until_two_readings_without(self):
         self.assertEqual(self.online_state(), "unknown", "no running service")
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         self.emu.connect_session(service.login)
         self.emu.add_traffic(service.login, upload=10**6, download=10**6)
@@ -42,7 +42,7 @@ class TestOnlineStatus(WispNetworkCase):
         self.assertEqual(self.online_state(seen + timedelta(hours=3)), "offline")
 
     def test_an_open_session_at_the_last_poll_means_online(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         self.emu.connect_session(service.login)
         self.env["wisp.router"]._cron_poll(commit=False)
@@ -53,7 +53,7 @@ class TestOnlineStatus(WispNetworkCase):
         self.assertEqual(self.online_state(), "offline")
 
     def test_unknown_when_the_router_cannot_say(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.assertEqual(self.router.reachability, "unknown")
         self.assertEqual(self.online_state(), "unknown")
         self.router.sudo().write({"reachability": "reachable"})
@@ -65,7 +65,7 @@ class TestOnlineStatus(WispNetworkCase):
         self.assertEqual(self.online_state(), "unknown", "a cut-off service is not expected online")
 
     def test_staff_only_and_not_writable(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         portal = new_test_user(
             self.env,
             login="t_online_portal",

@@ -1,4 +1,5 @@
 from odoo import Command
+from odoo.addons.wisp_subscriber.tests.common import make_plan
 
 from ..models.wisp_service import plan_speed_profiles
 from .common import WispNetworkCase
@@ -8,7 +9,7 @@ class TestProvisioningRouterOS(WispNetworkCase):
     """Life-cycle changes reach the (emulated) RouterOS router through sync jobs."""
 
     def test_activation_queues_a_job_and_provisions_the_secret(self):
-        service = self.new_service("active", ip_address="10.9.0.5")
+        service = self.new_service(state="active", ip_address="10.9.0.5")
         job = self.jobs_of(service)
         self.assertEqual((job.kind, job.state, job.router_id), ("sync", "pending", self.router))
         self.assertTrue(
@@ -33,7 +34,7 @@ class TestProvisioningRouterOS(WispNetworkCase):
         self.assertTrue(self.router.last_sync_date)
 
     def test_suspend_restricts_and_reactivate_restores(self):
-        service = self.new_service("active", ip_address="10.9.0.6")
+        service = self.new_service(state="active", ip_address="10.9.0.6")
         self.run_jobs()
         self.emu.connect_session(service.login)
 
@@ -53,7 +54,7 @@ class TestProvisioningRouterOS(WispNetworkCase):
         )
 
     def test_pause_restricts_terminate_removes(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         service.with_user(self.billing).action_pause()
         self.run_jobs()
@@ -63,24 +64,16 @@ class TestProvisioningRouterOS(WispNetworkCase):
         self.assertIsNone(self.secret(service), "a terminated service leaves nothing behind")
 
     def test_services_before_activation_are_not_queued(self):
-        service = self.new_service("confirmed")
+        service = self.new_service(state="confirmed")
         self.assertFalse(self.jobs_of(service))
         service.action_terminate()
         self.assertFalse(self.jobs_of(service))
 
     def test_plan_change_switches_profile_and_kicks_session(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         self.emu.connect_session(service.login)
-        faster = self.env["product.product"].create(
-            {
-                "name": "Test Home 50",
-                "type": "service",
-                "is_wisp_plan": True,
-                "download_kbps": 50000,
-                "upload_kbps": 4000,
-            }
-        )
+        faster = make_plan(self.env, "Test Home 50", 50.0, download_kbps=50000, upload_kbps=4000)
         service.plan_id = faster
         self.assertTrue(self.jobs_of(service).filtered(lambda j: j.state == "pending").kick_session)
         self.run_jobs()
@@ -88,14 +81,14 @@ class TestProvisioningRouterOS(WispNetworkCase):
         self.assertEqual(self.emu.sessions(), [])
 
     def test_prepaid_plan_is_a_hotspot_user(self):
-        service = self.new_service("active", plan=self.plan_prepaid)
+        service = self.new_service(state="active", plan=self.plan_prepaid)
         self.run_jobs()
         self.assertIsNone(self.secret(service))
         user = self.emu.row("/ip/hotspot/user", service.login)
         self.assertEqual(user["password"], service.sudo().network_password)
 
     def test_pending_changes_coalesce_into_one_sync(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         service.with_user(self.billing).action_suspend()
         service.with_user(self.billing).action_reactivate()
         service.ip_address = "10.9.0.7"
@@ -111,7 +104,7 @@ class TestProvisioningRouterOS(WispNetworkCase):
         self.assertEqual(self.secret(service)["remote-address"], "10.9.0.7")
 
     def test_repeated_sync_writes_nothing(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         self.emu.reset_stats()
         service.action_sync_network()
@@ -120,7 +113,7 @@ class TestProvisioningRouterOS(WispNetworkCase):
         self.assertEqual(self.jobs_of(service)[0].result, "in sync, nothing written")
 
     def test_login_change_removes_the_old_login(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         old_login = service.login
         service.login = "renamed.user"
@@ -129,7 +122,7 @@ class TestProvisioningRouterOS(WispNetworkCase):
         self.assertTrue(self.emu.row("/ppp/secret", "renamed.user"))
 
     def test_moving_to_another_router_removes_it_from_the_first(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         other = self.router.copy({"name": "Other NAS", "password": "x"})
         self.Job.search([("kind", "=", "reconcile")]).unlink()
@@ -173,7 +166,7 @@ class TestSpeedAddOn(WispNetworkCase):
         )
 
     def test_boost_raises_the_speed_and_its_removal_restores_the_plan(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         plan_profile = self.secret(service)["profile"]
         self.emu.connect_session(service.login)
@@ -191,7 +184,7 @@ class TestSpeedAddOn(WispNetworkCase):
         self.assertEqual(self.emu.sessions(), [])
 
     def test_an_add_on_without_speed_neither_changes_nor_kicks(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         profile = self.secret(service)["profile"]
         self.emu.connect_session(service.login)
@@ -204,7 +197,7 @@ class TestSpeedAddOn(WispNetworkCase):
         self.assertEqual(len(self.emu.sessions()), 1, "the session stays up")
 
     def test_fair_use_still_applies_past_the_cap(self):
-        service = self.new_service("active", plan=self.plan_capped)
+        service = self.new_service(state="active", plan=self.plan_capped)
         service.addon_ids = [Command.link(self.boost.id)]
         service.sudo().cap_exceeded = True
         _normal, fup = plan_speed_profiles(self.plan_capped)

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
+from odoo.addons.wisp_subscriber.tests.common import make_prepaid_plan
 
 from .common import WispNetworkCase, radius_schema, radius_sql
 from .emulators import radius_harness
@@ -50,7 +51,9 @@ class TestProvisioningRadius(WispNetworkCase):
         return sorted(row[0] for row in rows)
 
     def test_status_changes_reach_the_radius_tables(self):
-        service = self.new_service("active", site_id=self.radius_site.id, ip_address="10.30.0.4")
+        service = self.new_service(
+            state="active", site_id=self.radius_site.id, ip_address="10.30.0.4"
+        )
         self.assertEqual(service.router_id, self.radius_router)
         self.run_jobs()
         self.assertEqual(
@@ -97,20 +100,8 @@ class TestProvisioningRadius(WispNetworkCase):
     def test_time_pass_limit_reaches_radius(self):
         """A 2-hour pass: its total online time as Max-All-Session (the counter's check
         item) and Session-Timeout; a second code adds up; suspended: no limit rows."""
-        hour_pass = self.env["product.product"].create(
-            {
-                "name": "Radius 2 Hours",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "internet",
-                "download_kbps": 5000,
-                "upload_kbps": 1000,
-                "is_prepaid": True,
-                "prepaid_duration": 2,
-                "prepaid_duration_unit": "hours",
-            }
-        )
-        service = self.new_service("active", plan=hour_pass, site_id=self.radius_site.id)
+        hour_pass = make_prepaid_plan(self.env, "Radius 2 Hours", duration=2, unit="hours")
+        service = self.new_service(state="active", plan=hour_pass, site_id=self.radius_site.id)
         self.run_jobs()
         check = "SELECT attribute, value FROM radcheck WHERE username = %s ORDER BY attribute"
         self.assertIn(("Max-All-Session", "7200"), self.sql(check, [service.login]))
@@ -134,7 +125,7 @@ class TestProvisioningRadius(WispNetworkCase):
         self.assertFalse(self.sql(reply, [service.login]))
 
     def test_nas_not_answering_the_kick_retries_the_disconnect_only(self):
-        service = self.new_service("active", site_id=self.radius_site.id)
+        service = self.new_service(state="active", site_id=self.radius_site.id)
         self.run_jobs()
         self.sql(
             "INSERT INTO radacct (acctsessionid, acctuniqueid, username, nasipaddress, "
@@ -165,7 +156,7 @@ class TestProvisioningRadius(WispNetworkCase):
         self.assertEqual(self.radius_router.reachability, "error")
 
     def test_live_session_history_and_disconnect_from_radacct(self):
-        service = self.new_service("active", site_id=self.radius_site.id)
+        service = self.new_service(state="active", site_id=self.radius_site.id)
         self.run_jobs()
         self.sql(
             "INSERT INTO radacct (acctsessionid, acctuniqueid, username, nasipaddress, "
@@ -215,7 +206,7 @@ class TestProvisioningRadius(WispNetworkCase):
 
     def test_dhcp_service_is_known_by_its_mac(self):
         service = self.new_service(
-            "active",
+            state="active",
             site_id=self.radius_site.id,
             access_method="dhcp",
             mac_address="aa:bb:cc:00:00:31",

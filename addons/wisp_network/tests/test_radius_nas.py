@@ -61,7 +61,7 @@ class RadiusNasCase(WispNetworkCase):
         return radius_sql(self.dsn, self.schema, query, params)
 
     def service_on(self, index):
-        service = self.new_service("active", site_id=self.sites[index].id)
+        service = self.new_service(state="active", site_id=self.sites[index].id)
         self.assertEqual(service.router_id, self.routers[index])
         return service
 

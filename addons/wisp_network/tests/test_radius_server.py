@@ -64,8 +64,8 @@ class TestRadiusServer(WispNetworkCase):
         self.run_jobs()
 
     def test_two_routers_share_one_radius_database(self):
-        anna = self.new_service("active", site_id=self.site_a.id)
-        bert = self.new_service("active", site_id=self.site_b.id)
+        anna = self.new_service(state="active", site_id=self.site_a.id)
+        bert = self.new_service(state="active", site_id=self.site_b.id)
         self.assertEqual((anna.router_id, bert.router_id), (self.router_a, self.router_b))
         self.reconcile(self.router_a, self.router_b)
         self.assertEqual(self.scope_of(anna), ["127.0.0.2"])
@@ -115,7 +115,7 @@ class TestRadiusServer(WispNetworkCase):
         lone = self.env["wisp.router"].create(
             {"name": "Lone NAS", "site_id": lone_site.id, "backend": "radius", "host": "10.8.0.1"}
         )
-        service = self.new_service("active", site_id=lone_site.id)
+        service = self.new_service(state="active", site_id=lone_site.id)
         self.run_jobs()
         job = self.jobs_of(service).sorted("id")[-1:]
         self.assertEqual(job.state, "failed")
@@ -170,7 +170,7 @@ class TestRadiusServer(WispNetworkCase):
             }
         )
         self.router_a.radius_server_id = server
-        service = self.new_service("active", site_id=self.site_a.id)
+        service = self.new_service(state="active", site_id=self.site_a.id)
         self.run_jobs()
         error = self.jobs_of(service).sorted("id")[-1].last_error
         self.assertIn("RADIUS database connect failed", error)

@@ -5,7 +5,7 @@ class TestReconcile(WispNetworkCase):
     """The periodic reconcile reads the router in bulk and repairs drift."""
 
     def test_manual_drift_is_repaired_and_reported(self):
-        deleted, edited, kept = (self.new_service("active") for _i in range(3))
+        deleted, edited, kept = (self.new_service(state="active") for _i in range(3))
         self.run_jobs()
         # By hand on the router: a secret deleted, a speed edited, a leftover of
         # a service the suite no longer knows, and a hand-made secret.
@@ -38,8 +38,8 @@ class TestReconcile(WispNetworkCase):
 
     def test_reconcile_of_an_unchanged_router_writes_nothing(self):
         for _i in range(3):
-            self.new_service("active")
-        self.new_service("suspended")
+            self.new_service(state="active")
+        self.new_service(state="suspended")
         self.run_jobs()
         messages = len(self.router.message_ids)
         self.emu.reset_stats()
@@ -51,14 +51,14 @@ class TestReconcile(WispNetworkCase):
 
     def test_router_created_for_a_site_adopts_its_services(self):
         site = self.env["wisp.site"].create({"name": "New Tower", "code": "NEW"})
-        service = self.new_service("active", site_id=site.id)
+        service = self.new_service(state="active", site_id=site.id)
         self.assertFalse(service.router_id)
         router = self.router.copy({"name": "New NAS", "site_id": site.id, "password": "x"})
         self.assertEqual(service.router_id, router)
         self.assertEqual(self.Job.search([("router_id", "=", router.id)]).kind, "reconcile")
 
     def test_disconnect_claimed_with_a_reconcile_still_drops_the_session(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         self.emu.connect_session(service.login)
         disconnect = self.Job.create(

@@ -73,9 +73,9 @@ class TestRouterSetupScript(WispNetworkCase):
         return commands
 
     def test_routeros_script_uses_only_emulator_menus_and_fields(self):
-        active = self.new_service("active")
-        self.new_service("active", plan=self.plan_prepaid)
-        self.new_service("active", plan=self.plan_capped)
+        active = self.new_service(state="active")
+        self.new_service(state="active", plan=self.plan_prepaid)
+        self.new_service(state="active", plan=self.plan_capped)
         script = self.router.with_user(self.network)._setup_script()
         commands = self.assert_known_to_emulator(script)
         adds = {(menu, fields.get("name")) for menu, verb, fields in commands if verb == "add"}

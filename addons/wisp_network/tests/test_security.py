@@ -30,7 +30,7 @@ class TestSecurity(WispNetworkCase):
         self.assertEqual(self.router.with_user(self.network).password, ROUTER_PASSWORD)
 
     def test_support_cannot_read_credentials_through_the_service(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         with self.assertRaises(AccessError):
             service.with_user(self.support).router_id.password  # noqa: B018
 
@@ -43,7 +43,7 @@ class TestSecurity(WispNetworkCase):
         for logger in loggers:
             logger.setLevel(logging.DEBUG)
         try:
-            service = self.new_service("active", ip_address="10.9.0.9")
+            service = self.new_service(state="active", ip_address="10.9.0.9")
             self.run_jobs()  # every API word logged at DEBUG, login included
             self.router.with_user(self.network).action_check_connection()
             self.emu.set_refuse(True)
@@ -85,7 +85,7 @@ class TestNetworkRoles(WispNetworkCase):
         )
 
     def test_only_network_engineers_queue_syncs_and_reconciles(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         missing = service.browse(10**9)
         for user in (self.portal_user, self.installer, self.support, self.billing):
@@ -107,7 +107,7 @@ class TestNetworkRoles(WispNetworkCase):
 
     def test_only_network_engineers_retry_jobs(self):
         self.router.password = "wrong"  # noqa: S105 - test data
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         job = self.jobs_of(service)
         self.assertEqual(job.state, "failed")
@@ -121,7 +121,7 @@ class TestNetworkRoles(WispNetworkCase):
         self.assertEqual(job.state, "pending")
 
     def test_circuit_tests_run_by_support_and_network_only_never_forged(self):
-        service = self.new_service("active", ip_address="10.9.0.8")
+        service = self.new_service(state="active", ip_address="10.9.0.8")
         self.emu.set_host("10.9.0.8")
         for user in (self.portal_user, self.installer, self.billing):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
@@ -145,7 +145,7 @@ class TestNetworkRoles(WispNetworkCase):
                     )
 
     def test_usage_state_and_router_are_not_for_support(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         for vals in (
             {"cap_exceeded": False},
             {"cap_exceeded_date": False},
@@ -158,7 +158,7 @@ class TestNetworkRoles(WispNetworkCase):
             service.with_user(self.network).write({"cap_exceeded": False})
 
     def test_forged_context_does_not_skip_the_router_sync(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         service.with_user(self.network).with_context(wisp_network_no_sync=True).write(
             {"ip_address": "10.9.0.10"}
@@ -170,7 +170,7 @@ class TestNetworkRoles(WispNetworkCase):
     def test_forged_context_does_not_skip_the_sync_of_a_superuser_step(self):
         """A method that raises rights keeps its caller's context: the flag an RPC can
         carry is not the one our own code sets."""
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         service.sudo().with_context(wisp_network_no_sync=True).write({"ip_address": "10.9.0.11"})
         self.assertEqual(
@@ -178,7 +178,7 @@ class TestNetworkRoles(WispNetworkCase):
         )
 
     def test_portal_reads_no_network_internals(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         Service = service.with_user(self.portal_user)
         for field in ("usage_counter_download", "usage_counter_upload", "network_job_failed"):
             with self.subTest(field=field), self.assertRaises(AccessError):

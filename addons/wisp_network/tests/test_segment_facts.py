@@ -20,7 +20,7 @@ class TestCapUsageFact(WispSubscriberCase):
 
     def capped_account(self, activated_days_ago, in_cycle_mb, before_cycle_mb=500.0):
         partner = self.env["res.partner"].create({"name": f"Capped {activated_days_ago}"})
-        service = self.new_service("active", partner=partner, plan=self.plan_capped)
+        service = self.new_service(state="active", partner=partner, plan=self.plan_capped)
         service.activation_date = self.today - timedelta(days=activated_days_ago)
         start = service._cycle_start(self.today)
         Usage = self.env["wisp.service.usage"]
@@ -54,7 +54,7 @@ class TestCapUsageFact(WispSubscriberCase):
         stopped = self.capped_account(10, in_cycle_mb=990.0)
         stopped.service_ids.action_suspend()
         uncapped = self.env["res.partner"].create({"name": "Uncapped"})
-        self.new_service("active", partner=uncapped)
+        self.new_service(state="active", partner=uncapped)
         accounts = near | stopped | uncapped
         self.assertEqual(near.wisp_cap_usage_percent, 120)
         self.assertEqual(uncapped.wisp_cap_usage_percent, 0)

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
+from odoo.addons.wisp_subscriber.tests.common import make_prepaid_plan
 from odoo.tools import mute_logger
 
 from .common import WispNetworkCase
@@ -13,25 +14,13 @@ class TestTimePasses(WispNetworkCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.hour_pass = cls.env["product.product"].create(
-            {
-                "name": "Test 2 Hours",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "internet",
-                "download_kbps": 5000,
-                "upload_kbps": 1000,
-                "is_prepaid": True,
-                "prepaid_duration": 2,
-                "prepaid_duration_unit": "hours",
-            }
-        )
+        cls.hour_pass = make_prepaid_plan(cls.env, "Test 2 Hours", duration=2, unit="hours")
 
     def start_passes(self):
         self.env["wisp.service"]._cron_start_prepaid_passes(commit=False)
 
     def test_limit_uptime_and_first_login(self):
-        service = self.new_service("active", plan=self.hour_pass)
+        service = self.new_service(state="active", plan=self.hour_pass)
         self.run_jobs()
         user = self.emu.row("/ip/hotspot/user", service.login)
         self.assertEqual(user["limit-uptime"], "2h")
@@ -61,7 +50,7 @@ class TestTimePasses(WispNetworkCase):
         self.emu.connect_session(service.login)
 
     def test_unreachable_router_leaves_the_pass_waiting(self):
-        service = self.new_service("active", plan=self.hour_pass)
+        service = self.new_service(state="active", plan=self.hour_pass)
         self.run_jobs()
         self.emu.connect_session(service.login)
         self.emu.set_refuse(True)
@@ -74,9 +63,9 @@ class TestTimePasses(WispNetworkCase):
         self.assertTrue(service.expiry_datetime, "started on the next run")
 
     def test_router_fields_of_the_pass(self):
-        service = self.new_service("active", plan=self.hour_pass)
+        service = self.new_service(state="active", plan=self.hour_pass)
         self.assertEqual(service.sudo()._network_states()[service].uptime_limit_s, 7200)
-        monthly = self.new_service("active")
+        monthly = self.new_service(state="active")
         self.assertEqual(monthly.sudo()._network_states()[monthly].uptime_limit_s, 0)
         service.action_suspend()
         self.assertEqual(service.sudo()._network_states()[service].uptime_limit_s, 0)

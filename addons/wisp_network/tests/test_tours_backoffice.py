@@ -12,7 +12,7 @@ class TestNetworkTour(WispNetworkCase, HttpCase):
     def test_router_failed_job_retry(self):
         self.env["ir.config_parameter"].set_param("wisp_network.job_max_attempts", "1")
         self.emu.set_refuse(True)
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.time_passes()
         self.run_jobs()
         job = self.jobs_of(service)

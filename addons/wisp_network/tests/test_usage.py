@@ -20,7 +20,7 @@ class TestUsage(WispNetworkCase):
         self.assertEqual(counter_delta(30, 100), 30, "counter restarted from zero")
 
     def test_daily_rows_store_deltas(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         self.emu.connect_session(service.login)
         self.emu.add_traffic(service.login, upload=2 * 10**6, download=10 * 10**6)
@@ -41,7 +41,7 @@ class TestUsage(WispNetworkCase):
     def test_an_idle_service_is_not_written(self):
         """Readings repeat every few minutes: a service whose counters did not
         move is not written."""
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         self.run_jobs()
         self.emu.connect_session(service.login)
         self.emu.add_traffic(service.login, upload=10**6, download=10**6)
@@ -57,8 +57,8 @@ class TestUsage(WispNetworkCase):
     def test_one_routers_bad_reading_leaves_the_others_recorded(self):
         site_2 = self.env["wisp.site"].create({"name": "Second Tower", "code": "T2"})
         emu_2, router_2 = start_emulated_router(self, site_2, "Second NAS")
-        here = self.new_service("active")
-        there = self.new_service("active", site_id=site_2.id)
+        here = self.new_service(state="active")
+        there = self.new_service(state="active", site_id=site_2.id)
         self.assertEqual(there.router_id, router_2)
         self.run_jobs()
         for emu, service in ((self.emu, here), (emu_2, there)):
@@ -79,7 +79,7 @@ class TestUsage(WispNetworkCase):
         self.assertEqual(self.router.activity_ids.summary, "Usage not recorded")
 
     def test_cap_crossing_switches_to_fair_use_and_new_cycle_restores(self):
-        service = self.new_service("active", plan=self.plan_capped)
+        service = self.new_service(state="active", plan=self.plan_capped)
         self.run_jobs()
         self.emu.connect_session(service.login)
         plan_rate = self.profile_of(service)["rate-limit"]
@@ -105,7 +105,7 @@ class TestUsage(WispNetworkCase):
         self.assertEqual(self.profile_of(service)["rate-limit"], plan_rate)
 
     def test_cycle_starts_on_the_activation_day(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         service.activation_date = "2030-01-31"
         self.assertEqual(str(service._cycle_start(fields.Date.to_date("2030-03-15"))), "2030-02-28")
         self.assertEqual(str(service._cycle_start(fields.Date.to_date("2030-03-31"))), "2030-03-31")
@@ -115,9 +115,9 @@ class TestUsage(WispNetworkCase):
         every run, under the data cap, and none added to a service that has readings."""
         today = fields.Date.context_today(self.env.user)
         Usage = self.env["wisp.service.usage"]
-        capped = self.new_service("active", plan=self.plan_capped)
+        capped = self.new_service(state="active", plan=self.plan_capped)
         self.plan_capped.data_cap_gb = 100
-        recent = self.new_service("active")
+        recent = self.new_service(state="active")
         capped.activation_date = today - relativedelta(months=3)
         recent.activation_date = today - relativedelta(days=4)
         rows = Usage._wisp_demo_usage()
@@ -149,7 +149,7 @@ class TestUsage(WispNetworkCase):
         return service._check_data_caps(day)
 
     def test_cap_messages_at_80_and_100_percent_once_per_cycle(self):
-        service = self.new_service("active", plan=self.plan_capped)
+        service = self.new_service(state="active", plan=self.plan_capped)
         cap_mb = self.plan_capped.data_cap_gb * 1000
         today = fields.Date.context_today(service)
         start = service._cycle_start(today)
@@ -181,7 +181,7 @@ class TestUsage(WispNetworkCase):
     def test_cap_messages_switched_off(self):
         for code in ("data_cap_80", "data_cap_100"):
             self.env.ref(f"wisp_network.message_event_{code}").enabled = False
-        service = self.new_service("active", plan=self.plan_capped)
+        service = self.new_service(state="active", plan=self.plan_capped)
         start = service._cycle_start(fields.Date.context_today(service))
         self.use(service, start, self.plan_capped.data_cap_gb * 1000 * 0.85)
         self.use(service, start + relativedelta(days=1), self.plan_capped.data_cap_gb * 1000)

@@ -40,7 +40,7 @@ class TestUsageCharges(WispNetworkCase):
         )
 
     def test_readings_fill_the_current_cycle(self):
-        service = self.new_service("active", plan=self.flex)
+        service = self.new_service(state="active", plan=self.flex)
         today = fields.Date.context_today(service)
         start = service._cycle_start(today)
         self.use(service, start, 40_000.0)
@@ -64,13 +64,13 @@ class TestUsageCharges(WispNetworkCase):
         self.assertEqual((period.used_mb, period.over_mb), (100_000.5, 0.5))
 
     def test_a_throttled_plan_keeps_no_ledger(self):
-        service = self.new_service("active", plan=self.plan_capped)
+        service = self.new_service(state="active", plan=self.plan_capped)
         self.use(service, service._cycle_start(fields.Date.context_today(service)), 2000.0)
         self.assertTrue(service.cap_exceeded)
         self.assertFalse(self.periods(service))
 
     def test_overage_keeps_the_speed_and_tells_of_the_charge(self):
-        service = self.new_service("active", plan=self.flex)
+        service = self.new_service(state="active", plan=self.flex)
         start = service._cycle_start(fields.Date.context_today(service))
         self.use(service, start, 85_000.0)
         self.assertEqual(len(self.messages(service, "data_cap_80")), 1)
@@ -89,7 +89,7 @@ class TestUsageCharges(WispNetworkCase):
         self.flex.product_tmpl_id.write(
             {"data_cap_policy": "overage_then_throttle", "overage_max_gb": 5}
         )
-        service = self.new_service("active", plan=self.flex)
+        service = self.new_service(state="active", plan=self.flex)
         start = service._cycle_start(fields.Date.context_today(service))
         self.use(service, start, 104_999.0)
         self.assertFalse(service.cap_exceeded, "still within the GB charged")
@@ -102,7 +102,7 @@ class TestUsageCharges(WispNetworkCase):
         self.assertEqual(self.periods(service).overage_amount, 10.0, "5 GB at most")
 
     def test_cycle_end_closes_the_period_with_its_final_usage(self):
-        service = self.new_service("active", plan=self.flex)
+        service = self.new_service(state="active", plan=self.flex)
         start = service._cycle_start(fields.Date.context_today(service))
         self.use(service, start, 100_500.0)
         period = self.periods(service)
@@ -123,7 +123,7 @@ class TestUsageCharges(WispNetworkCase):
 
     def test_router_readings_reach_the_ledger(self):
         """The usage cron's own path: router counters -> daily rows -> ledger."""
-        service = self.new_service("active", plan=self.flex)
+        service = self.new_service(state="active", plan=self.flex)
         self.flex.data_cap_gb = 1
         self.run_jobs()
         self.emu.connect_session(service.login)

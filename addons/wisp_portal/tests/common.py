@@ -53,7 +53,9 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
         cls.plan_50 = make_plan(
             cls.env, "Home 50", 60.0, download_kbps=50000, upload_kbps=10000, **plan_vals
         )
-        cls.plan_prepaid = make_prepaid_plan(cls.env, "Hotspot Day", days=1, price=2.0, **plan_vals)
+        cls.plan_prepaid = make_prepaid_plan(
+            cls.env, "Hotspot Day", duration=1, price=2.0, **plan_vals
+        )
         cls.site = cls.env["wisp.site"].create({"name": "Portal Tower", "code": "PT"})
         cls.emu, cls.router = start_emulated_router(cls, cls.site, "Portal NAS")
         cls.router.wisp_hotspot_hosts = "10.5.50.1"
@@ -87,10 +89,11 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
         )
         return user
 
-    def new_service(self, partner, plan=None, state="active", **vals):
-        """A service of ``partner`` brought to ``state`` through the real transitions."""
+    def new_service(self, partner=None, plan=None, state="active", **vals):
+        """A service of ``partner`` (Alice) on ``plan`` (Home 20) at the site, brought to
+        ``state`` through the real transitions."""
         vals = {"site_id": self.site.id, **vals}
-        return make_service(self, partner, plan or self.plan_20, state, **vals)
+        return make_service(self, partner or self.alice, plan or self.plan_20, state, **vals)
 
     def overdue_invoice(self, service, amount=30.0):
         """A posted recurring invoice of ``service``, 20 days past due."""

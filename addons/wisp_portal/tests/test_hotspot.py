@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 from odoo import fields
+from odoo.addons.wisp_subscriber.tests.common import make_prepaid_plan
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -323,18 +324,7 @@ class TestMyAccessCodes(HotspotCase):
 
     def test_errors_keep_the_form(self):
         self.authenticate("alice", "alice")
-        other_plan = self.env["product.product"].create(
-            {
-                "name": "Hotspot Week",
-                "type": "service",
-                "is_wisp_plan": True,
-                "is_prepaid": True,
-                "prepaid_duration": 7,
-                "list_price": 10.0,
-                "download_kbps": 5000,
-                "upload_kbps": 1000,
-            }
-        )
+        other_plan = make_prepaid_plan(self.env, "Hotspot Week", duration=7, price=10.0)
         week = self.env["wisp.voucher.batch"].create(
             {"name": "Week", "plan_id": other_plan.id, "quantity": 1}
         )

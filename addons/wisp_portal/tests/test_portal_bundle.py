@@ -1,6 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import Command, fields
+from odoo.addons.wisp_subscriber.tests.common import make_plan
 from odoo.tests import tagged
 
 from .common import WispPortalCase
@@ -18,16 +19,8 @@ class TestPortalBundle(WispPortalCase):
 
     def setUp(self):
         super().setUp()
-        plan_tv = self.env["product.product"].create(
-            {
-                "name": "Portal TV",
-                "type": "service",
-                "is_wisp_plan": True,
-                "taxes_id": [],
-                "company_id": False,
-                "service_type": "iptv",
-                "list_price": 10.0,
-            }
+        plan_tv = make_plan(
+            self.env, "Portal TV", 10.0, taxes_id=[], company_id=False, service_type="iptv"
         )
         # 30 + 10 alone, 32 together: shares 24 and 8
         bundle = self.env["wisp.bundle"].create(

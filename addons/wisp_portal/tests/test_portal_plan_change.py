@@ -3,6 +3,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields, http
+from odoo.addons.wisp_subscriber.tests.common import make_plan
 from odoo.tests import tagged
 
 from .common import WispPortalCase
@@ -121,15 +122,7 @@ class TestPortalPlanChange(WispPortalCase):
         self.assertFalse(self.service.billing_adjustment_ids)
 
     def test_bad_input_is_refused_with_a_clear_error(self):
-        iptv = self.env["product.product"].create(
-            {
-                "name": "TV Basic",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "iptv",
-                "list_price": 10.0,
-            }
-        )
+        iptv = make_plan(self.env, "TV Basic", 10.0, service_type="iptv")
         cases = [
             ({"plan_id": "fifty", "when": "now"}, "Choose one of the plans listed."),
             ({"when": "now"}, "Choose one of the plans listed."),

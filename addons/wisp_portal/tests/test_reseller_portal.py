@@ -1,6 +1,7 @@
 import re
 
 from odoo import fields
+from odoo.addons.wisp_subscriber.tests.common import make_prepaid_plan
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -44,20 +45,8 @@ class TestResellerPortal(WispPortalCase):
         )
         cls.user_a = cls._reseller_user("reseller_a", cls.shop_a)
         cls.user_b = cls._reseller_user("reseller_b", cls.shop_b)
-        cls.plan_week = cls.env["product.product"].create(
-            {
-                "name": "Hotspot Week",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "internet",
-                "taxes_id": [],
-                "company_id": False,
-                "list_price": 10.0,
-                "download_kbps": 5000,
-                "upload_kbps": 1000,
-                "is_prepaid": True,
-                "prepaid_duration": 7,
-            }
+        cls.plan_week = make_prepaid_plan(
+            cls.env, "Hotspot Week", duration=7, price=10.0, taxes_id=[], company_id=False
         )
         cls.cards_a = cls._assigned_cards(cls.shop_a, cls.plan_prepaid, 3)
         cls.week_a = cls._assigned_cards(cls.shop_a, cls.plan_week, 2)

@@ -45,6 +45,8 @@ from odoo.service.model import get_public_method
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
 
+from .common import make_plan
+
 # role -> groups (xmlids) of its user; roles whose groups are not installed are left out
 ROLE_GROUPS = {
     "portal": ["base.group_portal"],
@@ -218,15 +220,7 @@ class AccessMatrixCase(TransactionCase):
         cls.foreign_partner = other = cls.env["res.partner"].create(
             {"name": "Matrix Foreign Subscriber"}
         )
-        cls.matrix_plan = plan = cls.env["product.product"].create(
-            {
-                "name": "Matrix Plan",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "iptv",
-                "list_price": 20,
-            }
-        )
+        cls.matrix_plan = plan = make_plan(cls.env, "Matrix Plan", 20.0, service_type="iptv")
         cls.matrix_site = site = cls.env["wisp.site"].create({"name": "Matrix Site", "code": "MXS"})
         cls.foreign_service = service = cls.env["wisp.service"].create(
             {

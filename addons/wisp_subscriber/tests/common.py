@@ -41,16 +41,17 @@ def make_plan(env, name, price, **vals):
     )
 
 
-def make_prepaid_plan(env, name="Hotspot 1 day", days=1, price=5.0, **vals):
-    """A prepaid internet plan at 5/1 Mbit/s that lasts ``days`` days."""
+def make_prepaid_plan(env, name="Hotspot 1 day", duration=1, price=5.0, unit="days", **vals):
+    """A prepaid internet plan at 5/1 Mbit/s (unless ``vals`` say otherwise) that lasts
+    ``duration`` ``unit`` (minutes, hours or days)."""
+    vals = {"download_kbps": 5000, "upload_kbps": 1000, **vals}
     return make_plan(
         env,
         name,
         price,
-        download_kbps=5000,
-        upload_kbps=1000,
         is_prepaid=True,
-        prepaid_duration=days,
+        prepaid_duration=duration,
+        prepaid_duration_unit=unit,
         **vals,
     )
 
@@ -83,25 +84,19 @@ def make_service(case, partner, plan, state="draft", **vals):
     return service
 
 
-def overage_plan(env, name="Test Flex 50", **vals):
+def overage_plan(env, name="Test Flex 50", price=40.0, **vals):
     """A 50/10 Mbit/s plan with a 100 GB cap, each started GB past it at 2.00."""
-    return env["product.product"].create(
-        {
-            "name": name,
-            "type": "service",
-            "is_wisp_plan": True,
-            "service_type": "internet",
-            "list_price": 40.0,
-            "download_kbps": 50000,
-            "upload_kbps": 10000,
-            "data_cap_gb": 100,
-            "fup_download_kbps": 2000,
-            "fup_upload_kbps": 500,
-            "data_cap_policy": "overage",
-            "overage_price_per_gb": 2.0,
-            **vals,
-        }
-    )
+    vals = {
+        "download_kbps": 50000,
+        "upload_kbps": 10000,
+        "data_cap_gb": 100,
+        "fup_download_kbps": 2000,
+        "fup_upload_kbps": 500,
+        "data_cap_policy": "overage",
+        "overage_price_per_gb": 2.0,
+        **vals,
+    }
+    return make_plan(env, name, price, **vals)
 
 
 class WispSubscriberCase(TransactionCase):
@@ -113,7 +108,7 @@ class WispSubscriberCase(TransactionCase):
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
         cls.plan = make_plan(cls.env, "Test Home 20", 30.0, download_kbps=20000, upload_kbps=4000)
         cls.plan_iptv = make_plan(cls.env, "Test TV", 10.0, service_type="iptv")
-        cls.plan_prepaid = make_prepaid_plan(cls.env, "Test Prepaid 7d", days=7, price=5.0)
+        cls.plan_prepaid = make_prepaid_plan(cls.env, "Test Prepaid 7d", duration=7, price=5.0)
         cls.site = cls.env["wisp.site"].create({"name": "Test Tower", "code": "TT"})
         cls.subscriber = cls.env["res.partner"].create(
             {
@@ -147,7 +142,8 @@ class WispSubscriberCase(TransactionCase):
             }
         )
 
-    def new_service(self, state="draft", partner=None, plan=None, **vals):
-        """A service brought to ``state`` through the real transitions."""
+    def new_service(self, partner=None, plan=None, state="draft", **vals):
+        """A service of ``partner`` (the subscriber) on ``plan`` (Test Home 20) at the site,
+        brought to ``state`` through the real transitions."""
         vals = {"site_id": self.site.id, **vals}
         return make_service(self, partner or self.subscriber, plan or self.plan, state, **vals)

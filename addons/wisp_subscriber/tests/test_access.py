@@ -13,8 +13,8 @@ class TestAccess(WispSubscriberCase):
         )
 
     def test_installer_sees_only_own_orders(self):
-        mine = self.new_service("confirmed").installation_order_ids
-        theirs = self.new_service("confirmed").installation_order_ids
+        mine = self.new_service(state="confirmed").installation_order_ids
+        theirs = self.new_service(state="confirmed").installation_order_ids
         mine.installer_id = self.installer
         theirs.installer_id = self.installer2
         Order = self.env["wisp.installation.order"].with_user(self.installer)
@@ -25,7 +25,7 @@ class TestAccess(WispSubscriberCase):
             theirs.with_user(self.installer).write({"report": "not mine"})
 
     def test_installer_completes_own_order(self):
-        service = self.new_service("installation")
+        service = self.new_service(state="installation")
         order = service.installation_order_ids.with_user(self.installer)
         order.write({"report": "Aligned at -55 dBm"})
         self.mount_device(service)
@@ -44,7 +44,7 @@ class TestAccess(WispSubscriberCase):
         self.assertEqual(self.plan.list_price, 32.0)
 
     def test_support_cannot_cut_off_a_customer(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         for method in ("action_suspend", "action_restrict", "action_terminate", "action_pause"):
             with self.subTest(method=method), self.assertRaises(AccessError):
                 getattr(service.with_user(self.support), method)()
@@ -68,7 +68,7 @@ class TestAccess(WispSubscriberCase):
         self.assertEqual(service.state, "confirmed")
 
     def test_network_password_hidden_from_support_and_billing(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         service.installation_order_ids.installer_id = self.installer
         for user in (self.support, self.billing):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
@@ -79,11 +79,11 @@ class TestAccess(WispSubscriberCase):
         self.assertNotIn("network_password", fields_seen)
 
     def test_portal_user_sees_only_own_services(self):
-        own = self.new_service("active")
+        own = self.new_service(state="active")
         device = self.env["wisp.cpe.device"].create(
             {"service_id": own.id, "name": "Radio", "mac_address": "00:11:22:33:44:55"}
         )
-        other = self.new_service("active", partner=self.other_subscriber)
+        other = self.new_service(state="active", partner=self.other_subscriber)
         other_device = self.env["wisp.cpe.device"].create(
             {"service_id": other.id, "name": "Radio", "mac_address": "00:11:22:33:44:56"}
         )
@@ -100,7 +100,7 @@ class TestAccess(WispSubscriberCase):
             own.with_user(self.portal_user).read(["network_password"])
 
     def test_billing_manages_installments_support_only_reads(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         values = {"service_id": service.id, "name": "Router", "amount": 5.0, "installment_count": 6}
         plan = self.env["wisp.service.installment"].with_user(self.billing).create(values)
         self.assertEqual(plan.with_user(self.support).amount, 5.0)
@@ -110,9 +110,9 @@ class TestAccess(WispSubscriberCase):
             self.env["wisp.service.installment"].with_user(self.installer).search([])
 
     def test_installer_reads_only_the_passwords_of_own_open_orders(self):
-        mine = self.new_service("confirmed")
-        theirs = self.new_service("confirmed")
-        unassigned = self.new_service("active")
+        mine = self.new_service(state="confirmed")
+        theirs = self.new_service(state="confirmed")
+        unassigned = self.new_service(state="active")
         mine.installation_order_ids.installer_id = self.installer
         theirs.installation_order_ids.installer_id = self.installer2
         services = mine | theirs | unassigned
@@ -144,9 +144,9 @@ class TestAccess(WispSubscriberCase):
         self.assertFalse(mine.with_user(self.installer).network_password)
 
     def test_installer_cannot_point_an_order_to_another_service(self):
-        order = self.new_service("confirmed").installation_order_ids
+        order = self.new_service(state="confirmed").installation_order_ids
         order.installer_id = self.installer
-        other = self.new_service("confirmed")
+        other = self.new_service(state="confirmed")
         for vals in (
             {"service_id": other.id},
             {"installer_id": self.installer2.id},
@@ -159,7 +159,7 @@ class TestAccess(WispSubscriberCase):
         self.assertEqual(order.report, "Mast mounted, -58 dBm")
 
     def test_portal_cannot_read_staff_notes(self):
-        service = self.new_service("active", note="<p>Owner is rude, call the tenant</p>")
+        service = self.new_service(state="active", note="<p>Owner is rude, call the tenant</p>")
         device = self.env["wisp.cpe.device"].create(
             {"service_id": service.id, "name": "Radio", "note": "Spare key under the mat"}
         )
@@ -199,7 +199,7 @@ class TestRoleScope(WispSubscriberCase):
         )
 
     def test_portal_calls_no_action(self):
-        service = self.new_service("confirmed")
+        service = self.new_service(state="confirmed")
         order = service.installation_order_ids
         calls = [
             (service, "action_confirm"),
@@ -221,8 +221,8 @@ class TestRoleScope(WispSubscriberCase):
         self.assertEqual((service.state, order.state), ("confirmed", "draft"))
 
     def test_installer_completes_only_its_own_orders_and_cancels_none(self):
-        mine = self.new_service("installation").installation_order_ids  # self.installer's
-        theirs = self.new_service("installation").installation_order_ids
+        mine = self.new_service(state="installation").installation_order_ids  # self.installer's
+        theirs = self.new_service(state="installation").installation_order_ids
         theirs.installer_id = self.installer2
         with self.assertRaises(AccessError):
             theirs.with_user(self.installer).action_done()
@@ -235,7 +235,7 @@ class TestRoleScope(WispSubscriberCase):
         self.assertEqual(mine.service_id.state, "active")
 
     def test_state_and_dates_only_through_the_life_cycle(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         forged = {"wisp_transition": "activate", "wisp_network_no_sync": True}
         for user in (self.support, self.billing, self.network):
             Service = service.with_user(user).with_context(**forged)
@@ -256,8 +256,8 @@ class TestRoleScope(WispSubscriberCase):
         self.assertFalse(service.expiry_date)
 
     def test_plan_of_a_running_service_is_billing_business(self):
-        order = self.new_service("confirmed")
-        running = self.new_service("active")
+        order = self.new_service(state="confirmed")
+        running = self.new_service(state="active")
         order.with_user(self.support).write({"plan_id": self.plan_prepaid.id})
         for user in (self.support, self.network):
             for vals in (
@@ -272,7 +272,7 @@ class TestRoleScope(WispSubscriberCase):
         self.assertEqual(running.plan_id, self.plan_prepaid)
 
     def test_network_settings_of_a_running_service_are_network_business(self):
-        running = self.new_service("active")
+        running = self.new_service(state="active")
         for vals in ({"login": "hijacked"}, {"ip_address": "10.1.1.1"}):
             with self.subTest(vals=vals), self.assertRaises(AccessError):
                 running.with_user(self.support).write(vals)
@@ -280,7 +280,7 @@ class TestRoleScope(WispSubscriberCase):
         self.assertEqual(running.ip_address, "10.1.1.1")
 
     def test_order_and_life_cycle_roles(self):
-        service = self.new_service("draft")
+        service = self.new_service(state="draft")
         for user in (self.billing, self.network, self.installer):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 service.with_user(user).action_confirm()
@@ -302,8 +302,8 @@ class TestRoleScope(WispSubscriberCase):
         self.assertEqual((service.state, order.state), ("terminated", "cancelled"))
 
     def test_installers_register_devices_of_their_own_orders_only(self):
-        mine = self.new_service("installation")  # installation order of self.installer
-        theirs = self.new_service("active")
+        mine = self.new_service(state="installation")  # installation order of self.installer
+        theirs = self.new_service(state="active")
         Device = self.env["wisp.cpe.device"].with_user(self.installer)
         Device.create(
             {"service_id": mine.id, "name": "LiteBeam", "mac_address": "00:11:22:33:44:01"}

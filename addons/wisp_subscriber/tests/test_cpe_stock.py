@@ -22,7 +22,7 @@ class TestCpeStock(CpeStockMixin, WispSubscriberCase):
 
     # ------------------------------------------------------------------ delivery
     def test_scheduling_reserves_the_device_in_the_installers_van(self):
-        service = self.new_service("confirmed")
+        service = self.new_service(state="confirmed")
         # the office schedules without any stock right
         order = self.schedule_cpe(service.with_user(self.support)).sudo()
         picking = order.picking_id
@@ -35,13 +35,13 @@ class TestCpeStock(CpeStockMixin, WispSubscriberCase):
         self.assertEqual(service.state, "installation")
 
     def test_installer_without_a_van_delivers_from_the_warehouse(self):
-        order = self.schedule_cpe(self.new_service("confirmed"), installer=self.installer)
+        order = self.schedule_cpe(self.new_service(state="confirmed"), installer=self.installer)
         self.assertEqual(order.picking_id.location_id, self.warehouse.lot_stock_id)
         self.assertEqual(order.picking_id.move_line_ids.lot_id, self.lot_wh)
 
     def test_completion_delivers_the_serial_mounted(self):
         """The installer took another serial than the one reserved: that one is delivered."""
-        service = self.new_service("confirmed")
+        service = self.new_service(state="confirmed")
         order = self.schedule_cpe(service)
         device = self.complete_cpe(order, "SN-WH-1")
         picking = order.picking_id
@@ -58,14 +58,14 @@ class TestCpeStock(CpeStockMixin, WispSubscriberCase):
         self.assertFalse(service.installment_ids)
 
     def test_a_serial_not_in_stock_is_refused(self):
-        service = self.new_service("confirmed")
+        service = self.new_service(state="confirmed")
         order = self.schedule_cpe(service)
         with self.assertRaisesRegex(UserError, "not a Test hAP ax2 in stock"):
             self.complete_cpe(order, "SN-NOWHERE")
         self.assertEqual((order.state, order.picking_id.state), ("scheduled", "assigned"))
 
     def test_a_sold_device_is_paid_in_installments(self):
-        service = self.new_service("confirmed")
+        service = self.new_service(state="confirmed")
         device = self.complete_cpe(self.schedule_cpe(service, ownership="sold"), "SN-VAN-1")
         self.assertEqual(device.ownership, "sold")
         installment = service.installment_ids
@@ -79,13 +79,13 @@ class TestCpeStock(CpeStockMixin, WispSubscriberCase):
         self.assertEqual(device.stock_state, "installed")
 
     def test_cancelling_the_order_cancels_the_delivery(self):
-        order = self.schedule_cpe(self.new_service("confirmed"))
+        order = self.schedule_cpe(self.new_service(state="confirmed"))
         order.with_user(self.support).action_cancel()
         self.assertEqual(order.picking_id.state, "cancel")
         self.assertEqual(self.location_of(self.lot_van), self.van)
 
     def test_another_installer_delivers_from_their_own_stock(self):
-        order = self.schedule_cpe(self.new_service("confirmed"))
+        order = self.schedule_cpe(self.new_service(state="confirmed"))
         first = order.picking_id
         order.with_user(self.support).installer_id = self.installer
         self.assertEqual(first.state, "cancel")
@@ -93,7 +93,7 @@ class TestCpeStock(CpeStockMixin, WispSubscriberCase):
         self.assertEqual(order.picking_id.state, "assigned")
 
     def test_an_order_without_a_cpe_model_moves_no_stock(self):
-        service = self.new_service("installation")
+        service = self.new_service(state="installation")
         self.mount_device(service)
         service.installation_order_ids.with_user(self.installer).action_done()
         self.assertEqual(service.state, "active")
@@ -102,7 +102,7 @@ class TestCpeStock(CpeStockMixin, WispSubscriberCase):
 
     # ------------------------------------------------------------------ return
     def test_termination_returns_the_device_and_validation_puts_it_back(self):
-        service = self.new_service("confirmed")
+        service = self.new_service(state="confirmed")
         device = self.complete_cpe(self.schedule_cpe(service), "SN-VAN-1")
         service.with_user(self.billing).action_terminate()
         back = device.return_picking_id
@@ -118,18 +118,20 @@ class TestCpeStock(CpeStockMixin, WispSubscriberCase):
         self.assertNotIn(self.rental_fee, service.addon_ids)
 
     def test_a_device_never_returned_stays_to_return(self):
-        service = self.new_service("confirmed")
+        service = self.new_service(state="confirmed")
         device = self.complete_cpe(self.schedule_cpe(service), "SN-VAN-1")
         service.with_user(self.network).action_terminate()
         self.assertEqual(device.stock_state, "to_return")
         self.assertEqual(self.location_of(self.lot_van), self.customers)
         # it is not in the van any more: the next delivery from the van waits for stock
-        other = self.new_service("confirmed", partner=self.other_subscriber)
+        other = self.new_service(state="confirmed", partner=self.other_subscriber)
         self.assertEqual(self.schedule_cpe(other).picking_id.state, "confirmed")
 
     # ------------------------------------------------------------------ rules and rights
     def test_the_serial_number_is_the_lots(self):
-        device = self.complete_cpe(self.schedule_cpe(self.new_service("confirmed")), "SN-VAN-1")
+        device = self.complete_cpe(
+            self.schedule_cpe(self.new_service(state="confirmed")), "SN-VAN-1"
+        )
         with self.assertRaisesRegex(ValidationError, "came out of stock as serial SN-VAN-1"):
             device.with_user(self.network).serial_number = "SN-OTHER"
         for field, value in (
@@ -141,7 +143,7 @@ class TestCpeStock(CpeStockMixin, WispSubscriberCase):
                 device.with_user(self.network).write({field: value})
 
     def test_installers_reach_stock_only_through_their_orders(self):
-        order = self.schedule_cpe(self.new_service("confirmed"))
+        order = self.schedule_cpe(self.new_service(state="confirmed"))
         picking = order.picking_id
         # no stock group: stock's own methods are refused by RPC
         with self.assertRaises(AccessError):
@@ -154,7 +156,7 @@ class TestCpeStock(CpeStockMixin, WispSubscriberCase):
         self.assertEqual(picking.state, "assigned")
 
     def test_portal_sees_its_device_not_stock(self):
-        service = self.new_service("confirmed")
+        service = self.new_service(state="confirmed")
         device = self.complete_cpe(self.schedule_cpe(service), "SN-VAN-1")
         portal = new_test_user(
             self.env,
@@ -175,7 +177,7 @@ class TestCpeStock(CpeStockMixin, WispSubscriberCase):
             )
 
     def test_completion_proposes_the_reserved_serial(self):
-        order = self.schedule_cpe(self.new_service("confirmed"))
+        order = self.schedule_cpe(self.new_service(state="confirmed"))
         values = (
             self.env["wisp.installation.complete"]
             .with_user(self.van_installer)
@@ -187,5 +189,5 @@ class TestCpeStock(CpeStockMixin, WispSubscriberCase):
         )
 
     def test_a_customer_owned_device_leaves_no_stock(self):
-        order = self.schedule_cpe(self.new_service("confirmed"), ownership="customer_owned")
+        order = self.schedule_cpe(self.new_service(state="confirmed"), ownership="customer_owned")
         self.assertFalse(order.picking_id)

@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import WispSubscriberCase
+from .common import WispSubscriberCase, make_plan
 
 
 def figures(data, section):
@@ -45,40 +45,29 @@ class TestDashboard(WispSubscriberCase):
     def test_subscriber_figures(self):
         site_north = self.env["wisp.site"].create({"name": "Dash North", "code": "DN"})
         site_south = self.env["wisp.site"].create({"name": "Dash South", "code": "DS"})
-        Product = self.env["product.product"]
-        plan = Product.create(
-            {
-                "name": "Dash Plan",
-                "type": "service",
-                "is_wisp_plan": True,
-                "download_kbps": 1000,
-                "upload_kbps": 1000,
-            }
-        )
-        tv = Product.create(
-            {"name": "Dash TV", "type": "service", "is_wisp_plan": True, "service_type": "iptv"}
-        )
+        plan = make_plan(self.env, "Dash Plan", 20.0, download_kbps=1000, upload_kbps=1000)
+        tv = make_plan(self.env, "Dash TV", 10.0, service_type="iptv")
         with freeze_time("2026-03-15"):
             before = self.dashboard()
         with freeze_time("2026-01-10"):
-            old = self.new_service("active", self.account("old"), plan, site_id=site_north.id)
+            old = self.new_service(self.account("old"), plan, "active", site_id=site_north.id)
             suspended = self.new_service(
-                "suspended", self.account("suspended"), plan, site_id=site_north.id
+                self.account("suspended"), plan, "suspended", site_id=site_north.id
             )
-            self.new_service("restricted", self.account("restricted"), plan, site_id=site_north.id)
-            self.new_service("paused", self.account("paused"), plan, site_id=site_south.id)
+            self.new_service(self.account("restricted"), plan, "restricted", site_id=site_north.id)
+            self.new_service(self.account("paused"), plan, "paused", site_id=site_south.id)
             churned = self.new_service(
-                "active", self.account("churned"), plan, site_id=site_south.id
+                self.account("churned"), plan, "active", site_id=site_south.id
             )
-            left_before = self.new_service("active", self.account("left"), plan)
+            left_before = self.new_service(self.account("left"), plan, "active")
             two = self.account("two services")
-            self.new_service("active", two, plan, site_id=site_south.id)
+            self.new_service(two, plan, "active", site_id=site_south.id)
         with freeze_time("2026-02-20"):
             left_before.action_terminate()
         with freeze_time("2026-03-05"):
-            new = self.new_service("active", self.account("new"), plan, site_id=site_north.id)
-            self.new_service("active", two, tv, site_id=site_south.id, service_type="iptv")
-            self.new_service("confirmed", self.account("ordered"), plan)
+            new = self.new_service(self.account("new"), plan, "active", site_id=site_north.id)
+            self.new_service(two, tv, "active", site_id=site_south.id, service_type="iptv")
+            self.new_service(self.account("ordered"), plan, "confirmed")
         with freeze_time("2026-03-10"):
             churned.action_terminate()
         with freeze_time("2026-03-15"):

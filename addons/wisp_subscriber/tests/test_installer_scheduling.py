@@ -31,7 +31,7 @@ class TestInstallerScheduling(WispSubscriberCase):
         )
 
     def order_for(self, partner=None, **vals):
-        service = self.new_service("confirmed", partner=partner)
+        service = self.new_service(state="confirmed", partner=partner)
         order = service.installation_order_ids
         if vals:
             order.write(vals)

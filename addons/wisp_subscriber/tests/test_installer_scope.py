@@ -25,8 +25,8 @@ class InstallerScopeMixin:
                 "street": "9 Far Away",
             }
         )
-        self.mine = self.new_service("installation")
-        self.theirs = self.new_service("confirmed", partner=self.stranger)
+        self.mine = self.new_service(state="installation")
+        self.theirs = self.new_service(state="confirmed", partner=self.stranger)
         order = self.theirs.installation_order_ids
         order.write({"installer_id": self.installer2.id, "scheduled_date": "2030-01-16 09:00:00"})
         order.action_schedule()

@@ -23,8 +23,8 @@ class TestMapPoints(WispSubscriberCase):
         return found[0] if found else None
 
     def test_sites_and_addresses_with_their_most_pressing_status(self):
-        self.new_service("active")
-        self.new_service("suspended", service_type="iptv", plan=self.plan_iptv)
+        self.new_service(state="active")
+        self.new_service(state="suspended", service_type="iptv", plan=self.plan_iptv)
         points = self.points(self.support)
         site = next(p for p in points["sites"] if p["id"] == self.site.id)
         self.assertEqual(
@@ -54,16 +54,16 @@ class TestMapPoints(WispSubscriberCase):
                 "partner_longitude": -89.66,
             }
         )
-        self.new_service("active", address_id=branch.id)
+        self.new_service(state="active", address_id=branch.id)
         point = self.subscriber_point(self.points(self.billing), branch)
         self.assertEqual(point["subscriber_id"], self.subscriber.id)
         self.assertEqual(point["state"], "active")
         self.assertEqual(point["street"], "2 Branch Rd")
 
     def test_left_out_terminated_and_unplaced(self):
-        self.new_service("terminated")
+        self.new_service(state="terminated")
         unplaced = self.env["res.partner"].create({"name": "Nowhere"})
-        self.new_service("active", partner=unplaced)
+        self.new_service(state="active", partner=unplaced)
         site_nowhere = self.env["wisp.site"].create({"name": "Unplaced", "code": "UNP"})
         points = self.points(self.network)
         self.assertIsNone(self.subscriber_point(points, self.subscriber), "terminated only")
@@ -71,7 +71,7 @@ class TestMapPoints(WispSubscriberCase):
         self.assertNotIn(site_nowhere.id, [site["id"] for site in points["sites"]])
 
     def test_read_with_the_callers_rights(self):
-        self.new_service("active")
+        self.new_service(state="active")
         other_company = self.env["res.company"].create({"name": "Other WISP"})
         other_site = self.env["wisp.site"].create(
             {

@@ -2,6 +2,8 @@ from pathlib import Path
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import make_plan
+
 FAKE_LEAFLET = Path(__file__).parent / "fixtures" / "fake_leaflet.js"
 
 
@@ -36,16 +38,7 @@ class TestMapTour(HttpCase):
                 "partner_longitude": -89.65,
             }
         )
-        plan = self.env["product.product"].create(
-            {
-                "name": "Tour Plan",
-                "type": "service",
-                "is_wisp_plan": True,
-                "list_price": 0.0,
-                "download_kbps": 10000,
-                "upload_kbps": 2000,
-            }
-        )
+        plan = make_plan(self.env, "Tour Plan", 0.0, download_kbps=10000, upload_kbps=2000)
         services = self.env["wisp.service"].create(
             [
                 {"partner_id": subscriber.id, "plan_id": plan.id, "site_id": site.id}
@@ -110,16 +103,7 @@ class TestInstallerProposalTour(HttpCase):
         subscriber = self.env["res.partner"].create(
             {"name": "Tour Home", "partner_latitude": 39.80, "partner_longitude": -89.65}
         )
-        plan = self.env["product.product"].create(
-            {
-                "name": "Tour Plan",
-                "type": "service",
-                "is_wisp_plan": True,
-                "list_price": 0.0,
-                "download_kbps": 10000,
-                "upload_kbps": 2000,
-            }
-        )
+        plan = make_plan(self.env, "Tour Plan", 0.0, download_kbps=10000, upload_kbps=2000)
         service = self.env["wisp.service"].create({"partner_id": subscriber.id, "plan_id": plan.id})
         service.action_confirm()
         order = service.installation_order_ids

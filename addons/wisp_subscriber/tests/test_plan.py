@@ -1,20 +1,12 @@
 from odoo.exceptions import ValidationError
 
-from .common import WispSubscriberCase
+from .common import WispSubscriberCase, make_plan
 
 
 class TestPlan(WispSubscriberCase):
     def _plan(self, **vals):
-        return self.env["product.product"].create(
-            {
-                "name": "Plan",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "internet",
-                "download_kbps": 10000,
-                "upload_kbps": 2000,
-                **vals,
-            }
+        return make_plan(
+            self.env, "Plan", 30.0, **{"download_kbps": 10000, "upload_kbps": 2000, **vals}
         )
 
     def test_valid_plan_is_a_service_product(self):

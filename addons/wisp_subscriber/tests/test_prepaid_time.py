@@ -5,27 +5,14 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, ValidationError
 
 from ..tools.durations import duration_label
-from .common import WispSubscriberCase
+from .common import WispSubscriberCase, make_prepaid_plan
 
 
 class TestPrepaidTime(WispSubscriberCase):
     """Passes of minutes, hours or days, counted from the first login."""
 
     def _pass(self, duration, unit, **vals):
-        return self.env["product.product"].create(
-            {
-                "name": f"Pass {duration} {unit}",
-                "type": "service",
-                "is_wisp_plan": True,
-                "service_type": "internet",
-                "download_kbps": 5000,
-                "upload_kbps": 1000,
-                "is_prepaid": True,
-                "prepaid_duration": duration,
-                "prepaid_duration_unit": unit,
-                **vals,
-            }
-        )
+        return make_prepaid_plan(self.env, f"Pass {duration} {unit}", duration, unit=unit, **vals)
 
     def test_durations_in_minutes_hours_and_days(self):
         cases = [
@@ -61,7 +48,7 @@ class TestPrepaidTime(WispSubscriberCase):
     def test_day_pass_lasts_24_hours_from_first_login(self):
         day_pass = self._pass(1, "days")
         with freeze_time("2026-03-10 10:00"):
-            service = self.new_service("active", plan=day_pass)
+            service = self.new_service(state="active", plan=day_pass)
         # redeemed or activated: nothing runs until the subscriber connects
         self.assertFalse(service.expiry_datetime)
         self.assertFalse(service.expiry_date)
@@ -86,13 +73,13 @@ class TestPrepaidTime(WispSubscriberCase):
     def test_hour_pass_and_the_first_login_bounds(self):
         hour_pass = self._pass(2, "hours")
         with freeze_time("2026-03-10 10:00"):
-            service = self.new_service("active", plan=hour_pass)
+            service = self.new_service(state="active", plan=hour_pass)
         with freeze_time("2026-03-10 10:20"):
             # a session older than the pass counts from the pass; a start read
             # from a router clock ahead of ours counts from now
             service._wisp_start_pass(datetime(2026, 3, 10, 9, 0))
             self.assertEqual(service.expiry_datetime, datetime(2026, 3, 10, 12, 0))
-        other = self.new_service("active", plan=hour_pass)
+        other = self.new_service(state="active", plan=hour_pass)
         with freeze_time("2026-03-10 10:20"):
             other._wisp_start_pass(datetime(2026, 3, 10, 11, 0))
             self.assertEqual(other.expiry_datetime, datetime(2026, 3, 10, 12, 20))
@@ -103,7 +90,7 @@ class TestPrepaidTime(WispSubscriberCase):
     def test_time_added_waits_or_extends(self):
         hour_pass = self._pass(1, "hours")
         with freeze_time("2026-03-10 10:00"):
-            service = self.new_service("active", plan=hour_pass)
+            service = self.new_service(state="active", plan=hour_pass)
             service._wisp_add_prepaid_time(3600)  # a second pass before the first login
             self.assertEqual((service.prepaid_pending_s, service.uptime_limit_s), (7200, 7200))
             service._wisp_start_pass(datetime(2026, 3, 10, 10, 0))
@@ -122,13 +109,13 @@ class TestPrepaidTime(WispSubscriberCase):
     def test_pass_starting_at_activation(self):
         hour_pass = self._pass(90, "minutes", prepaid_start="activation")
         with freeze_time("2026-03-10 10:00"):
-            service = self.new_service("active", plan=hour_pass)
+            service = self.new_service(state="active", plan=hour_pass)
         self.assertEqual(service.expiry_datetime, datetime(2026, 3, 10, 11, 30))
         self.assertEqual(service.pass_started, datetime(2026, 3, 10, 10, 0))
         self.assertFalse(service.prepaid_pending_s)
 
     def test_end_typed_as_a_date_runs_through_that_day(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         service.with_user(self.manager).expiry_date = date(2026, 4, 30)
         self.assertEqual(service.expiry_datetime, datetime(2026, 4, 30, 23, 59, 59))
         self.assertEqual(service.expiry_date, date(2026, 4, 30))
@@ -140,7 +127,7 @@ class TestPrepaidTime(WispSubscriberCase):
             self.assertEqual(service.state, "suspended")
 
     def test_prepaid_clock_is_the_suites_own(self):
-        service = self.new_service("active", plan=self._pass(1, "hours"))
+        service = self.new_service(state="active", plan=self._pass(1, "hours"))
         for user in (self.support, self.billing, self.network, self.manager):
             for field, value in (
                 ("uptime_limit_s", 10**6),

@@ -44,7 +44,7 @@ def field_spec(arch_node, model_fields, models):
 class TestRoleMenus(WispSubscriberCase):
     def test_every_menu_of_every_role_opens(self):
         # a record for each role to open, the installer's own order included
-        order = self.new_service("installation").installation_order_ids
+        order = self.new_service(state="installation").installation_order_ids
         self.assertEqual(order.installer_id, self.installer)
         self.mount_device(order.service_id)
         findings = []

@@ -25,14 +25,14 @@ class TestSegmentFacts(WispSubscriberCase):
         return self.Partner.search([*domain, ("id", "in", mine.ids)])
 
     def prepaid(self, partner, ends_in):
-        service = self.new_service("active", partner=partner, plan=self.plan_prepaid)
+        service = self.new_service(state="active", partner=partner, plan=self.plan_prepaid)
         service.expiry_datetime = fields.Datetime.now() + ends_in
         return service
 
     def test_plan_of_live_services(self):
-        self.new_service("active")
+        self.new_service(state="active")
         self.new_service(
-            "active", partner=self.other_subscriber, plan=self.plan_iptv, service_type="iptv"
+            state="active", partner=self.other_subscriber, plan=self.plan_iptv, service_type="iptv"
         )
         self.assertEqual(self.found([("wisp_plan_ids", "in", self.plan.ids)]), self.subscriber)
         self.assertEqual(self.subscriber.wisp_plan_ids, self.plan)
@@ -46,13 +46,13 @@ class TestSegmentFacts(WispSubscriberCase):
         )
 
     def test_terminated_service_is_no_plan_of_the_account(self):
-        self.new_service("terminated")
+        self.new_service(state="terminated")
         self.assertFalse(self.found([("wisp_plan_ids", "in", self.plan.ids)]))
         self.assertFalse(self.subscriber.wisp_plan_ids)
 
     def test_site(self):
-        self.new_service("active")
-        self.new_service("active", partner=self.other_subscriber, site_id=self.other_site.id)
+        self.new_service(state="active")
+        self.new_service(state="active", partner=self.other_subscriber, site_id=self.other_site.id)
         self.assertEqual(self.found([("wisp_site_ids", "in", self.site.ids)]), self.subscriber)
         self.assertEqual(
             self.found([("wisp_site_ids", "in", self.other_site.ids)]), self.other_subscriber
@@ -60,8 +60,8 @@ class TestSegmentFacts(WispSubscriberCase):
         self.assertEqual(self.other_subscriber.wisp_site_ids, self.other_site)
 
     def test_status(self):
-        self.new_service("active")
-        self.new_service("suspended", partner=self.other_subscriber)
+        self.new_service(state="active")
+        self.new_service(state="suspended", partner=self.other_subscriber)
         self.assertEqual(
             self.found([("subscriber_state", "=", "suspended")]), self.other_subscriber
         )
@@ -70,7 +70,7 @@ class TestSegmentFacts(WispSubscriberCase):
     def test_prepaid_expiring_within_days(self):
         self.prepaid(self.prepaid_soon, timedelta(days=2, hours=3))
         self.prepaid(self.prepaid_later, timedelta(days=20))
-        self.new_service("active")  # a monthly plan has no prepaid end
+        self.new_service(state="active")  # a monthly plan has no prepaid end
         self.assertEqual(self.prepaid_soon.wisp_prepaid_expiry_days, 3, "a day begun counts")
         self.assertEqual(self.subscriber.wisp_prepaid_expiry_days, 0)
         self.assertEqual(self.found([("wisp_prepaid_expiry_days", "<=", 7)]), self.prepaid_soon)

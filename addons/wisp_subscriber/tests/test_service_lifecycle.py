@@ -16,7 +16,7 @@ class TestServiceLifecycle(WispSubscriberCase):
         for transition, (allowed_from, target) in TRANSITIONS.items():
             for state, _label in SERVICE_STATES:
                 with self.subTest(transition=transition, state=state):
-                    service = self.new_service(state)
+                    service = self.new_service(state=state)
                     method = getattr(service, f"action_{transition}")
                     if transition == "schedule_installation" and state == "confirmed":
                         order = service.installation_order_ids
@@ -37,7 +37,7 @@ class TestServiceLifecycle(WispSubscriberCase):
                         self.assertEqual(service.state, state)
 
     def test_state_cannot_be_written_directly(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         with self.assertRaisesRegex(UserError, "life-cycle actions"):
             service.write({"state": "suspended"})
 
@@ -52,7 +52,7 @@ class TestServiceLifecycle(WispSubscriberCase):
     def test_activation_dates_and_prepaid_expiry(self):
         # a plan whose time starts at activation: exactly 7 x 24 hours from then
         self.plan_prepaid.prepaid_start = "activation"
-        service = self.new_service("active", plan=self.plan_prepaid)
+        service = self.new_service(state="active", plan=self.plan_prepaid)
         self.assertEqual(service.activation_date, date(2026, 3, 10))
         self.assertEqual(service.expiry_datetime, datetime(2026, 3, 17))
         self.assertEqual(service.expiry_date, date(2026, 3, 17))
@@ -65,8 +65,10 @@ class TestServiceLifecycle(WispSubscriberCase):
     @mute_logger("odoo.addons.wisp_subscriber.tools.each_alone")
     def test_one_failing_expiry_does_not_stop_the_others(self):
         self.plan_prepaid.prepaid_start = "activation"  # both run out on 2026-03-17
-        bad = self.new_service("active", plan=self.plan_prepaid)
-        good = self.new_service("active", plan=self.plan_prepaid, partner=self.other_subscriber)
+        bad = self.new_service(state="active", plan=self.plan_prepaid)
+        good = self.new_service(
+            state="active", plan=self.plan_prepaid, partner=self.other_subscriber
+        )
         Service = type(self.env["wisp.service"])
         on_state_change = Service._on_state_change
 
@@ -86,7 +88,7 @@ class TestServiceLifecycle(WispSubscriberCase):
 
     @freeze_time("2026-07-01")
     def test_pause_until_date_resumes(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         with self.assertRaisesRegex(UserError, "future"):
             service.action_pause(until=date(2026, 6, 30))
         service.action_pause(until=date(2026, 7, 15), reason="Summer abroad")
@@ -100,19 +102,19 @@ class TestServiceLifecycle(WispSubscriberCase):
         self.assertFalse(service.pause_until)
 
     def test_confirm_creates_one_installation_order(self):
-        service = self.new_service("confirmed")
+        service = self.new_service(state="confirmed")
         self.assertEqual(len(service.installation_order_ids), 1)
         self.assertEqual(service.installation_order_ids.state, "draft")
 
     def test_terminate_cancels_open_orders_and_records_date(self):
-        service = self.new_service("confirmed")
+        service = self.new_service(state="confirmed")
         service.action_terminate(reason="Changed his mind")
         self.assertEqual(service.installation_order_ids.state, "cancelled")
         self.assertTrue(service.termination_date)
         self.assertEqual(service.state_reason, "Changed his mind")
 
     def test_status_change_tracked_in_chatter(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         # mail skips tracking of records created in the same transaction
         self.env.flush_all()
         self.cr.flush()
@@ -132,7 +134,7 @@ class TestServiceLifecycle(WispSubscriberCase):
         )
 
     def test_extension_point_called_once_per_transition(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         Service = type(self.env["wisp.service"])
         with patch.object(Service, "_on_state_change", autospec=True) as hook:
             service.action_restrict(reason="Reminder")
@@ -148,8 +150,8 @@ class TestServiceLifecycle(WispSubscriberCase):
         )
 
     def test_batch_transition_is_all_or_nothing(self):
-        good = self.new_service("active")
-        bad = self.new_service("draft")
+        good = self.new_service(state="active")
+        bad = self.new_service(state="draft")
         with self.assertRaisesRegex(UserError, bad.name):
             (good | bad).action_suspend()
         self.assertEqual((good.state, bad.state), ("active", "draft"))

@@ -41,7 +41,7 @@ class TestServiceValidation(WispSubscriberCase):
         self.assertEqual(self.new_service(ip_address="10.0.0.30").ip_address, "10.0.0.30")
 
     def test_device_mac_normalised_and_unique(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         Device = self.env["wisp.cpe.device"]
         device = Device.create(
             {
@@ -61,7 +61,7 @@ class TestServiceValidation(WispSubscriberCase):
                 Device.create({"service_id": service.id, "name": "Bad", "mac_address": bad})
 
     def test_installment_progress_and_bounds(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         plan = self.env["wisp.service.installment"].create(
             {
                 "service_id": service.id,

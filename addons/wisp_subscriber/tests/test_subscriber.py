@@ -11,9 +11,9 @@ class TestSubscriber(WispSubscriberCase):
         self.assertEqual(self.subscriber.subscriber_code, code)
 
     def test_status_rollup_takes_the_most_pressing_state(self):
-        first = self.new_service("active")
+        first = self.new_service(state="active")
         self.assertEqual(self.subscriber.subscriber_state, "active")
-        second = self.new_service("active")
+        second = self.new_service(state="active")
         second.action_suspend()
         self.assertEqual(self.subscriber.subscriber_state, "suspended")
         second.action_terminate()
@@ -61,6 +61,6 @@ class TestSubscriber(WispSubscriberCase):
         self.assertEqual(service.address_id, self.other_subscriber)
 
     def test_site_counts_live_services(self):
-        self.new_service("active")
-        self.new_service("terminated")
+        self.new_service(state="active")
+        self.new_service(state="terminated")
         self.assertEqual(self.site.service_count, 1)

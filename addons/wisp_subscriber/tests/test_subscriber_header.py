@@ -26,10 +26,10 @@ class TestSubscriberHeader(WispSubscriberCase):
         return form.save()
 
     def test_status_roll_up(self):
-        self.new_service("active")
-        self.new_service("active", service_type="iptv", plan=self.plan_iptv)
-        self.new_service("suspended")
-        self.new_service("terminated")
+        self.new_service(state="active")
+        self.new_service(state="active", service_type="iptv", plan=self.plan_iptv)
+        self.new_service(state="suspended")
+        self.new_service(state="terminated")
         partner = self.subscriber.with_user(self.support)
         self.assertEqual(partner.subscriber_state, "suspended")
         self.assertEqual(partner.wisp_service_summary, "1 Suspended · 2 Active · 1 Terminated")
@@ -42,9 +42,9 @@ class TestSubscriberHeader(WispSubscriberCase):
         self.assertEqual(branch.wisp_service_summary, partner.wisp_service_summary)
 
     def test_suspend_with_a_reason_from_the_header(self):
-        active = self.new_service("active")
-        tv = self.new_service("active", service_type="iptv", plan=self.plan_iptv)
-        self.new_service("paused")
+        active = self.new_service(state="active")
+        tv = self.new_service(state="active", service_type="iptv", plan=self.plan_iptv)
+        self.new_service(state="paused")
         wizard = self.wizard(self.billing, "suspend", partner=self.subscriber, reason="Fraud check")
         self.assertEqual(wizard.service_ids, active | tv, "the services it applies to")
         wizard.action_apply()
@@ -52,7 +52,7 @@ class TestSubscriberHeader(WispSubscriberCase):
         self.assertEqual(active.state_reason, "Fraud check")
 
     def test_reactivate_keeps_the_reason_in_the_chatter(self):
-        service = self.new_service("suspended")
+        service = self.new_service(state="suspended")
         self.wizard(
             self.network, "reactivate", services=service, reason="Paid at the counter"
         ).action_apply()
@@ -62,7 +62,7 @@ class TestSubscriberHeader(WispSubscriberCase):
 
     def test_pause_with_an_end_date_resumes_by_itself(self):
         with freeze_time("2030-03-01"):
-            service = self.new_service("active")
+            service = self.new_service(state="active")
             self.wizard(
                 self.billing,
                 "pause",
@@ -83,7 +83,7 @@ class TestSubscriberHeader(WispSubscriberCase):
             self.assertFalse(service.pause_until)
 
     def test_reason_and_end_date_are_required(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         Wizard = self.env["wisp.service.state.change"].with_user(self.billing)
         no_reason = Wizard.create(
             {"transition": "suspend", "service_ids": [Command.set(service.ids)]}
@@ -98,7 +98,7 @@ class TestSubscriberHeader(WispSubscriberCase):
         self.assertEqual(service.state, "active")
 
     def test_refusals(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         for user in (self.support, self.installer):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.env["wisp.service.state.change"].with_user(user).create(

@@ -37,9 +37,9 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
     def test_suspension_is_told_once_by_email_and_logged_in_the_chatter(self):
         # a staff member following the subscriber is not sent the subscriber's messages
         self.subscriber.message_subscribe(partner_ids=self.support.partner_id.ids)
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         service.action_suspend()
-        self.new_service("suspended")  # a second service cut off the same day
+        self.new_service(state="suspended")  # a second service cut off the same day
         queued = self.messages("services_suspended")
         self.assertEqual(len(queued), 1, "one message per account and day")
         self.assertEqual((queued.channel, queued.state), ("email", "queued"))
@@ -64,7 +64,7 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
         self.assertEqual(self.messages("services_suspended"), queued)
 
     def test_restored_access_is_its_own_event(self):
-        service = self.new_service("suspended")
+        service = self.new_service(state="suspended")
         service.action_reactivate()
         self.assertEqual(len(self.messages("access_restored")), 1)
 
@@ -72,7 +72,7 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
         event = self.env.ref("wisp_subscriber.message_event_services_suspended")
         event.with_user(self.manager).enabled = False
         self.assertIn(self.env.company, event.disabled_company_ids)
-        self.new_service("suspended")
+        self.new_service(state="suspended")
         self.assertFalse(self.messages("services_suspended"))
         # another company still gets it
         other = self.env["res.company"].create({"name": "Other WISP"})
@@ -80,7 +80,7 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
 
     def test_switching_an_event_off_cancels_what_it_queued(self):
         event = self.env.ref("wisp_subscriber.message_event_services_suspended")
-        self.new_service("suspended")
+        self.new_service(state="suspended")
         queued = self.messages("services_suspended")
         self.assertEqual(queued.state, "queued")
         # a queued message of another company is not this switch's
@@ -102,7 +102,7 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
             }
         )
         self.assertEqual(self.subscriber.wisp_sms_number, SMS_NUMBER)
-        self.new_service("suspended")
+        self.new_service(state="suspended")
         queued = self.messages("services_suspended")
         self.assertEqual(queued.channel, "sms")
         self.send_queued()
@@ -115,7 +115,7 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
 
     def test_both_channels(self):
         self.subscriber.write({"phone": SMS_NUMBER, "wisp_message_channel": "both"})
-        self.new_service("suspended")
+        self.new_service(state="suspended")
         self.assertEqual(
             sorted(self.messages("services_suspended").mapped("channel")), ["email", "sms"]
         )
@@ -128,14 +128,14 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
 
     def test_unreachable_subscriber_is_visible_not_silent(self):
         self.subscriber.email = False
-        self.new_service("suspended")
+        self.new_service(state="suspended")
         message = self.messages("services_suspended")
         self.assertEqual(message.state, "cancel")
         self.assertIn("no e-mail address or mobile number", message.last_error)
 
     def test_retried_without_an_address_is_not_marked_sent(self):
         self.subscriber.email = False
-        self.new_service("suspended")
+        self.new_service(state="suspended")
         message = self.messages("services_suspended")
         message.with_user(self.manager).action_retry()
         # due for the cron, whose clock is this test's transaction start
@@ -146,9 +146,9 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
         self.assertFalse(message.mail_message_id)
 
     def test_failed_send_is_retried_and_does_not_stop_the_others(self):
-        self.new_service("suspended")
+        self.new_service(state="suspended")
         self.other_subscriber.email = "other@example.com"
-        self.new_service("suspended", partner=self.other_subscriber)
+        self.new_service(state="suspended", partner=self.other_subscriber)
         failing, ok = (
             self.messages("services_suspended"),
             self.messages("services_suspended", self.other_subscriber),
@@ -172,7 +172,7 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
         self.assertEqual((failing.state, failing.attempts), ("sent", 2))
 
     def test_installation_scheduled_and_rescheduled_and_done(self):
-        service = self.new_service("confirmed")
+        service = self.new_service(state="confirmed")
         order = service.installation_order_ids
         order.write({"installer_id": self.installer.id, "scheduled_date": "2030-01-15 09:00:00"})
         order.action_schedule()
@@ -190,7 +190,7 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
 
     def test_who_may_see_and_resend_messages(self):
         self.subscriber.email = False
-        self.new_service("suspended")
+        self.new_service(state="suspended")
         message = self.messages("services_suspended")
         self.assertEqual(message.with_user(self.support).state, "cancel")
         with self.assertRaises(AccessError):
@@ -217,7 +217,7 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
     # ------------------------------------------------------------ prepaid passes
 
     def prepaid_service(self, ends_in, started_ago):
-        service = self.new_service("active", plan=self.plan_prepaid)
+        service = self.new_service(state="active", plan=self.plan_prepaid)
         now = fields.Datetime.now()
         service.sudo().write({"pass_started": now - started_ago, "expiry_datetime": now + ends_in})
         return service
@@ -289,7 +289,7 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
         self.subscriber.write({"phone": SMS_NUMBER, "wisp_message_channel": "both"})
         self.env["mail.blacklist"].sudo()._add(self.subscriber.email)
         self.env["phone.blacklist"].sudo().add(SMS_NUMBER)
-        self.new_service("suspended")
+        self.new_service(state="suspended")
         queued = self.messages("services_suspended")
         self.assertEqual(sorted(queued.mapped("channel")), ["email", "sms"])
         self.send_queued()
@@ -313,7 +313,7 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
             {"name": "Their Subscriber", "email": "their@example.com", "company_id": other.id}
         )
         self.Message._queue("services_suspended", theirs, theirs, key="b")
-        self.new_service("suspended")
+        self.new_service(state="suspended")
         mine = self.messages("services_suspended")
         their_message = self.messages("services_suspended", theirs)
         self.assertEqual(their_message.company_id, other)
@@ -333,7 +333,7 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
         event = self.env.ref("wisp_subscriber.message_event_services_suspended")
         event.sudo().confidential = True
         self.subscriber.write({"phone": SMS_NUMBER, "wisp_message_channel": "sms"})
-        self.new_service("suspended")
+        self.new_service(state="suspended")
         queued = self.messages("services_suspended")
         self.assertEqual(queued.channel, "sms")
         with self.mock_sms_twilio_gateway(error_type="wrong_number_format"):
@@ -348,7 +348,7 @@ class TestSubscriberMessages(MockSmsTwilio, WispSubscriberCase):
         event = self.env.ref("wisp_subscriber.message_event_services_suspended")
         event.sudo().confidential = True
         self.subscriber.write({"phone": SMS_NUMBER, "wisp_message_channel": "both"})
-        self.new_service("suspended")
+        self.new_service(state="suspended")
         queued = self.messages("services_suspended")
         self.send_queued()
         self.assertEqual(queued.mapped("state"), ["sent", "sent"], queued.mapped("last_error"))

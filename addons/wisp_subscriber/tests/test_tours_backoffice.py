@@ -23,7 +23,7 @@ class TestInstallerTour(WispSubscriberCase, HttpCase):
                 "city": "Testville",
             }
         )
-        order = self.new_service("confirmed", address_id=address.id).installation_order_ids
+        order = self.new_service(state="confirmed", address_id=address.id).installation_order_ids
         order.write({"installer_id": self.installer.id, "scheduled_date": when})
         order.action_schedule()
         return order

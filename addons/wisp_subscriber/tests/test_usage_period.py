@@ -72,7 +72,7 @@ class TestUsagePeriod(WispSubscriberCase):
 
     def test_next_tier_charges_the_price_difference_once(self):
         bigger = overage_plan(
-            self.env, "Test Flex 100", list_price=55.0, data_cap_gb=300, data_cap_policy="throttle"
+            self.env, "Test Flex 100", price=55.0, data_cap_gb=300, data_cap_policy="throttle"
         )
         self.flex.product_tmpl_id.write(
             {"data_cap_policy": "next_tier", "overage_next_plan_id": bigger.product_tmpl_id.id}
@@ -97,7 +97,7 @@ class TestUsagePeriod(WispSubscriberCase):
             overage_plan(self.env, "No max", data_cap_policy="overage_then_throttle")
         with self.assertRaises(ValidationError):
             overage_plan(self.env, "No tier", data_cap_policy="next_tier")
-        cheaper = overage_plan(self.env, "Cheaper", list_price=10.0, data_cap_gb=500)
+        cheaper = overage_plan(self.env, "Cheaper", price=10.0, data_cap_gb=500)
         with self.assertRaises(ValidationError):
             overage_plan(
                 self.env,

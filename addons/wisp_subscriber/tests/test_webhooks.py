@@ -117,7 +117,7 @@ class TestWebhookDelivery(LoopbackTimeouts, WispSubscriberCase):
         self.Delivery._cron_deliver(commit=False)
 
     def test_status_change_is_delivered_signed_after_commit(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         with WebhookReceiver() as receiver:
             webhook = self.new_webhook(receiver.url)
             service.action_suspend()
@@ -162,7 +162,7 @@ class TestWebhookDelivery(LoopbackTimeouts, WispSubscriberCase):
         self.assertNotIn("street", body.decode(), "no address leaves")
 
     def test_queued_whoever_changes_the_status(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         webhook = self.new_webhook("https://crm.example.com/hook")
         service.with_user(self.billing).action_suspend()
         service.with_user(self.network).action_reactivate()
@@ -176,17 +176,17 @@ class TestWebhookDelivery(LoopbackTimeouts, WispSubscriberCase):
 
     def test_nothing_queued_without_subscription(self):
         self.new_webhook("https://crm.example.com/hook", active=False)
-        self.new_service("active").action_suspend()
+        self.new_service(state="active").action_suspend()
         self.assertFalse(self.Delivery.search([]))
 
     def test_other_company_subscription_not_told(self):
         other = self.env["res.company"].create({"name": "Other WISP"})
         self.new_webhook("https://crm.example.com/hook", company_id=other.id)
-        self.new_service("active").action_suspend()
+        self.new_service(state="active").action_suspend()
         self.assertFalse(self.Delivery.search([]))
 
     def test_failing_receiver_is_retried_with_backoff_then_given_up(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         with WebhookReceiver(status=503) as receiver:
             webhook = self.new_webhook(receiver.url)
             service.action_suspend()
@@ -221,7 +221,7 @@ class TestWebhookDelivery(LoopbackTimeouts, WispSubscriberCase):
 
     @mute_logger(wisp_webhook_delivery.__name__)
     def test_slow_receiver_does_not_hold_up_the_others(self):
-        services = self.new_service("active") | self.new_service("active")
+        services = self.new_service(state="active") | self.new_service(state="active")
         with WebhookReceiver(delay=3) as slow, WebhookReceiver() as fast:
             slow_hook = self.new_webhook(slow.url, timeout=1)
             fast_hook = self.new_webhook(fast.url, name="Fast")
@@ -238,7 +238,7 @@ class TestWebhookDelivery(LoopbackTimeouts, WispSubscriberCase):
         self.assertEqual((first.state, second.state), ("queued", "queued"), "both retried later")
 
     def test_each_delivery_is_committed_before_the_next_is_sent(self):
-        services = self.new_service("active") | self.new_service("active")
+        services = self.new_service(state="active") | self.new_service(state="active")
         with WebhookReceiver() as receiver:
             self.new_webhook(receiver.url)
             services.action_suspend()
@@ -267,7 +267,7 @@ class TestWebhookDelivery(LoopbackTimeouts, WispSubscriberCase):
         self.assertEqual(len(receiver.requests), 2)
 
     def test_unexpected_error_stays_on_its_row(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         with WebhookReceiver() as receiver:
             broken = self.new_webhook(receiver.url + "/broken", name="Broken")
             fine = self.new_webhook(receiver.url, name="Fine")
@@ -296,7 +296,7 @@ class TestWebhookDelivery(LoopbackTimeouts, WispSubscriberCase):
         self.assertTrue(self.new_webhook("https://crm.example.com/hook"))
 
     def test_roles_other_than_manager_are_refused(self):
-        service = self.new_service("active")
+        service = self.new_service(state="active")
         webhook = self.new_webhook("https://crm.example.com/hook")
         service.action_suspend()
         delivery = webhook.delivery_ids
