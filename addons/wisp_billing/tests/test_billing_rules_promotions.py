@@ -1,6 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.addons.wisp_subscriber.tests.common import make_portal_user
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -64,6 +65,17 @@ class TestBillingRulesPromotions(WispBillingCase):
             and line.price_subtotal < 0
             and not line.wisp_adjustment_id
         ]
+
+    def temporary_addon(self, service, start, end, product=None):
+        """``product`` (the speed boost by default) on ``service`` from ``start`` to ``end``."""
+        return self.env["wisp.temporary.addon"].create(
+            {
+                "service_id": service.id,
+                "product_id": (product or self.boost).id,
+                "date_start": start,
+                "date_end": end,
+            }
+        )
 
     def test_percent_for_three_cycles(self):
         service = self.ordered_with(self.half, "2026-04-01")
@@ -232,14 +244,7 @@ class TestBillingRulesPromotions(WispBillingCase):
         with freeze_time("2026-04-01"):
             service = self.new_service()
         with freeze_time("2026-04-10"):
-            boost = self.env["wisp.temporary.addon"].create(
-                {
-                    "service_id": service.id,
-                    "product_id": self.boost.id,
-                    "date_start": D(2026, 4, 20),
-                    "date_end": D(2026, 4, 25),
-                }
-            )
+            boost = self.temporary_addon(service, D(2026, 4, 20), D(2026, 4, 25))
         self.assertEqual(boost.state, "scheduled")
         with freeze_time("2026-04-20"):
             self.env["wisp.temporary.addon"]._cron_apply()
@@ -263,14 +268,7 @@ class TestBillingRulesPromotions(WispBillingCase):
         with freeze_time("2026-04-01"):
             service = self.new_service()
         with freeze_time("2026-04-16"):
-            boost = self.env["wisp.temporary.addon"].create(
-                {
-                    "service_id": service.id,
-                    "product_id": self.boost.id,
-                    "date_start": D(2026, 4, 16),
-                    "date_end": D(2026, 4, 30),
-                }
-            )
+            boost = self.temporary_addon(service, D(2026, 4, 16), D(2026, 4, 30))
             self.assertEqual(boost.state, "running", "no need to wait for the cron")
             self.assertIn(self.boost, service.addon_ids)
         with freeze_time("2026-04-21"):
@@ -282,14 +280,7 @@ class TestBillingRulesPromotions(WispBillingCase):
         with freeze_time("2026-04-01"):
             service = self.new_service()
         with freeze_time("2026-04-16"):
-            boost = self.env["wisp.temporary.addon"].create(
-                {
-                    "service_id": service.id,
-                    "product_id": self.boost.id,
-                    "date_start": D(2026, 4, 16),
-                    "date_end": D(2026, 4, 30),
-                }
-            )
+            boost = self.temporary_addon(service, D(2026, 4, 16), D(2026, 4, 30))
         as_billing = boost.with_user(self.billing_user)
         # its state is the cron's and Cancel's, over RPC too
         with self.assertRaises(AccessError):
@@ -300,20 +291,13 @@ class TestBillingRulesPromotions(WispBillingCase):
         as_billing.write({"date_end": D(2026, 4, 28)})
         self.assertEqual((boost.state, boost.date_end), ("running", D(2026, 4, 28)))
         with self.assertRaises(ValidationError):
-            self.env["wisp.temporary.addon"].create(
-                {
-                    "service_id": service.id,
-                    "product_id": self.plan_62.id,
-                    "date_start": D(2026, 5, 1),
-                    "date_end": D(2026, 5, 2),
-                }
-            )
+            self.temporary_addon(service, D(2026, 5, 1), D(2026, 5, 2), product=self.plan_62)
 
     def test_refusals(self):
         support = new_test_user(
             self.env, login="t_promo_support", groups="wisp_subscriber.group_wisp_support"
         )
-        portal = new_test_user(self.env, login="t_promo_portal", groups="base.group_portal")
+        portal = make_portal_user(self.env, "t_promo_portal")
         service = self.ordered_with(self.half, "2026-04-01")
         application = service.wisp_promotion_ids
         # billing staff apply promotions, only managers define them

@@ -1,6 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.addons.wisp_subscriber.tests.common import make_portal_user
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
@@ -26,12 +27,7 @@ class TestSecurityServiceBilling(WispBillingCase):
         cls.network_user = new_test_user(
             cls.env, login="t_sec_svc_network", groups="wisp_subscriber.group_wisp_network"
         )
-        cls.portal_user = new_test_user(
-            cls.env,
-            login="t_sec_svc_portal",
-            groups="base.group_portal",
-            partner_id=cls.subscriber.id,
-        )
+        cls.portal_user = make_portal_user(cls.env, "t_sec_svc_portal", cls.subscriber)
         cls.protected_values = dict(PROTECTED_VALUES, next_plan_id=cls.plan_62.id)
 
     @freeze_time("2026-03-10")

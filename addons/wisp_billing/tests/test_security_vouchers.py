@@ -1,6 +1,7 @@
 from psycopg2 import IntegrityError
 
 from odoo import Command, fields
+from odoo.addons.wisp_subscriber.tests.common import make_portal_user
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
@@ -18,9 +19,7 @@ class WispVoucherSecurityCommon(WispBillingCase):
         super().setUpClass()
         cls.hotspot = make_prepaid_plan(cls.env, "Secure Day", duration=1, price=5.0)
         make_resellers(cls, "t_sec_reseller")
-        cls.portal_user = new_test_user(
-            cls.env, login="t_sec_portal", groups="base.group_portal", partner_id=cls.subscriber.id
-        )
+        cls.portal_user = make_portal_user(cls.env, "t_sec_portal", cls.subscriber)
         cls.support_user = new_test_user(
             cls.env, login="t_sec_support", groups="wisp_subscriber.group_wisp_support"
         )

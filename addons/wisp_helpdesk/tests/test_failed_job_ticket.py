@@ -1,8 +1,8 @@
 import psycopg2.extensions
 
+from odoo.addons.wisp_subscriber.tests.common import make_portal_user
 from odoo.exceptions import AccessError
 from odoo.sql_db import connection_info_for
-from odoo.tests import new_test_user
 
 from .common import WispHelpdeskCase
 
@@ -94,12 +94,7 @@ class TestFailedJobTicket(WispHelpdeskCase):
 
     def test_ticket_is_internal_work_not_the_subscribers(self):
         self.env["ir.config_parameter"].set_param("wisp_network.job_max_attempts", "1")
-        portal_user = new_test_user(
-            self.env,
-            login="t_job_portal",
-            groups="base.group_portal",
-            partner_id=self.subscriber.id,
-        )
+        portal_user = make_portal_user(self.env, "t_job_portal", self.subscriber)
         service = self.new_service(state="active")
         self.emu.set_refuse(True)
         self.run_jobs()

@@ -3,7 +3,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from odoo import fields, http
-from odoo.addons.wisp_subscriber.tests.common import make_plan
+from odoo.addons.wisp_subscriber.tests.common import make_plan, make_portal_user
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -23,13 +23,7 @@ class TestPortalSubmission(HttpCase):
         Service = cls.env["wisp.service"]
         cls.service = Service.create({"partner_id": cls.subscriber.id, "plan_id": plan.id})
         cls.foreign_service = Service.create({"partner_id": cls.stranger.id, "plan_id": plan.id})
-        cls.user = new_test_user(
-            cls.env,
-            login="wisp_portal_sub",
-            password="wisp_portal_sub",  # noqa: S106 - test data
-            groups="base.group_portal",
-            partner_id=cls.subscriber.id,
-        )
+        cls.user = make_portal_user(cls.env, "wisp_portal_sub", cls.subscriber)
         cls.category = cls.env.ref("wisp_helpdesk.category_no_internet")
 
     def submit(self, **values):
@@ -96,13 +90,7 @@ class TestPortalTicketRoutes(HttpCase):
             ("t_close_colleague", cls.colleague),
             ("t_close_stranger", cls.stranger),
         ):
-            new_test_user(
-                cls.env,
-                login=login,
-                password=login,
-                groups="base.group_portal",
-                partner_id=partner.id,
-            )
+            make_portal_user(cls.env, login, partner)
         cls.agent = new_test_user(
             cls.env,
             login="t_close_agent",
@@ -241,13 +229,7 @@ class TestPortalTicketSla(HttpCase):
         cls.owner = Partner.create({"name": "Sla Owner", "email": "sla.owner@example.com"})
         cls.stranger = Partner.create({"name": "Sla Stranger"})
         for login, partner in (("t_sla_owner", cls.owner), ("t_sla_stranger", cls.stranger)):
-            new_test_user(
-                cls.env,
-                login=login,
-                password=login,
-                groups="base.group_portal",
-                partner_id=partner.id,
-            )
+            make_portal_user(cls.env, login, partner)
 
     def setUp(self):
         super().setUp()

@@ -1,6 +1,6 @@
 from odoo.addons.wisp_network.tests.common import ROUTER_PASSWORD
+from odoo.addons.wisp_subscriber.tests.common import make_portal_user
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user
 
 from .common import WispHelpdeskCase
 
@@ -43,16 +43,11 @@ class TestTicketLiveSession(WispHelpdeskCase):
 
     def test_disconnect_refused_outside_support_and_network(self):
         self.emu.connect_session(self.service.login)
-        portal_user = new_test_user(self.env, login="t_tk_live_portal", groups="base.group_portal")
+        portal_user = make_portal_user(self.env, "t_tk_live_portal")
         for user in (portal_user, self.installer, self.billing):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.ticket.with_user(user).action_wisp_disconnect_session()
         self.assertIn(self.service.login, self.emu.sessions())
-        portal_reader = new_test_user(
-            self.env,
-            login="t_tk_live_portal2",
-            groups="base.group_portal",
-            partner_id=self.subscriber.id,
-        )
+        portal_reader = make_portal_user(self.env, "t_tk_live_portal2", self.subscriber)
         with self.assertRaises(AccessError):
             self.ticket.with_user(portal_reader).read(["wisp_live_state"])

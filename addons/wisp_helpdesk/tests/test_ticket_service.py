@@ -1,3 +1,4 @@
+from odoo.addons.wisp_subscriber.tests.common import make_portal_user
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user
 
@@ -100,9 +101,7 @@ class TestTicketService(WispHelpdeskCase):
         self.assertTrue(other.wisp_first_response_date)
 
     def test_portal_reads_no_agent_field_of_its_ticket(self):
-        portal_user = new_test_user(
-            self.env, login="t_tk_portal", groups="base.group_portal", partner_id=self.subscriber.id
-        )
+        portal_user = make_portal_user(self.env, "t_tk_portal", self.subscriber)
         ticket = self.new_ticket(
             category_id=self.cat_no_internet.id, wisp_service_id=self.service.id
         )
@@ -126,12 +125,7 @@ class TestTicketService(WispHelpdeskCase):
         ticket = self.new_ticket(
             category_id=self.cat_no_internet.id, wisp_service_id=self.service.id
         )
-        portal_user = new_test_user(
-            self.env,
-            login="t_tk_portal2",
-            groups="base.group_portal",
-            partner_id=self.subscriber.id,
-        )
+        portal_user = make_portal_user(self.env, "t_tk_portal2", self.subscriber)
         calls = (
             (ticket, "action_wisp_circuit_test", (portal_user, self.installer, self.billing)),
             (ticket, "action_wisp_view_service", (portal_user, self.installer, self.billing)),

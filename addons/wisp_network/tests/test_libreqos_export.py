@@ -3,8 +3,9 @@ import io
 import json
 import zipfile
 
+from odoo.addons.wisp_subscriber.tests.common import make_portal_user
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from ..models.wisp_service import NO_SYNC
 from .common import WispNetworkCase
@@ -34,9 +35,7 @@ class LibreQoSData:
         self.with_ip = self.new_service(state="active", ip_address="100.64.0.10")
         self.restricted = self.new_service(state="restricted", ip_address="100.64.0.11")
         self.new_service(state="active")  # no static address: LibreQoS cannot match it
-        self.portal_user = new_test_user(
-            self.env, login="t_lqos_portal", groups="base.group_portal"
-        )
+        self.portal_user = make_portal_user(self.env, "t_lqos_portal")
 
 
 @tagged("post_install", "-at_install")

@@ -3,8 +3,8 @@ from datetime import timedelta
 from unittest.mock import PropertyMock, patch
 
 from odoo import fields
+from odoo.addons.wisp_subscriber.tests.common import make_portal_user
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user
 
 from ..adapters.base import Session as AdapterSession
 from .common import ROUTER_PASSWORD, WispNetworkCase, start_emulated_router
@@ -90,7 +90,7 @@ class TestLiveSessions(WispNetworkCase):
 
     def test_disconnect_refused_for_other_roles(self):
         service = self.online_service()
-        portal = new_test_user(self.env, login="t_live_portal", groups="base.group_portal")
+        portal = make_portal_user(self.env, "t_live_portal")
         for user in (self.billing, self.installer, portal):
             with self.assertRaises(AccessError, msg=user.login):
                 service.with_user(user).action_disconnect_session()
@@ -106,7 +106,7 @@ class TestLiveSessions(WispNetworkCase):
 
     def test_live_fields_are_staff_only(self):
         service = self.online_service()
-        portal = new_test_user(self.env, login="t_live_portal2", groups="base.group_portal")
+        portal = make_portal_user(self.env, "t_live_portal2")
         with self.assertRaises(AccessError):
             service.with_user(portal).read(["live_state"])
 

@@ -3,8 +3,8 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields
+from odoo.addons.wisp_subscriber.tests.common import make_portal_user
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user
 
 from .common import WispNetworkCase
 
@@ -66,12 +66,7 @@ class TestOnlineStatus(WispNetworkCase):
 
     def test_staff_only_and_not_writable(self):
         service = self.new_service(state="active")
-        portal = new_test_user(
-            self.env,
-            login="t_online_portal",
-            groups="base.group_portal",
-            partner_id=self.subscriber.id,
-        )
+        portal = make_portal_user(self.env, "t_online_portal", self.subscriber)
         with self.assertRaises(AccessError):
             self.subscriber.with_user(portal).read(["wisp_online_state"])
         with self.assertRaises(AccessError):

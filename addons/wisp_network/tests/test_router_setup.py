@@ -1,7 +1,8 @@
 import shlex
 
+from odoo.addons.wisp_subscriber.tests.common import make_portal_user
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from ..models.wisp_service import profile_slug
 from .common import ROUTER_PASSWORD, WispNetworkCase
@@ -122,7 +123,7 @@ class TestRouterSetupScript(WispNetworkCase):
         self.assertEqual(radius[0]["address"], "<RADIUS address>")
 
     def test_only_network_staff_get_the_script(self):
-        portal = new_test_user(self.env, login="t_rsc_portal", groups="base.group_portal")
+        portal = make_portal_user(self.env, "t_rsc_portal")
         for user in (self.installer, self.support, self.billing, portal):
             router = self.router.with_user(user)
             with self.assertRaises(AccessError):
@@ -136,7 +137,7 @@ class TestRouterSetupScript(WispNetworkCase):
 @tagged("post_install", "-at_install")
 class TestRouterSetupScriptByUrl(WispNetworkCase, HttpCase):
     def test_download_by_url_for_network_staff_only(self):
-        new_test_user(self.env, login="t_rsc_portal2", groups="base.group_portal")
+        make_portal_user(self.env, "t_rsc_portal2")
         url = f"/wisp_network/router/{self.router.id}/setup.rsc"
         for login in ("t_installer", "t_support", "t_billing", "t_rsc_portal2"):
             self.authenticate(login, login)

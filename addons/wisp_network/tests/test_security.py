@@ -1,7 +1,7 @@
 import logging
 
+from odoo.addons.wisp_subscriber.tests.common import make_portal_user
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user
 
 from .common import ROUTER_PASSWORD, WispNetworkCase
 
@@ -80,9 +80,7 @@ class TestNetworkRoles(WispNetworkCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.portal_user = new_test_user(
-            cls.env, login="t_net_portal", groups="base.group_portal", partner_id=cls.subscriber.id
-        )
+        cls.portal_user = make_portal_user(cls.env, "t_net_portal", cls.subscriber)
 
     def test_only_network_engineers_queue_syncs_and_reconciles(self):
         service = self.new_service(state="active")

@@ -156,6 +156,26 @@ class WispPortalCase(WispPaymentCommon, HttpCase):
             allow_redirects=False,
         )
 
+    def pay_by_form(self, route, access_token, landing_route, amount, headers=None, **params):
+        """What Odoo's payment form posts to ``route`` to create a transaction: the demo
+        provider, direct flow, no saved card; ``params`` change any of it."""
+        return self.make_jsonrpc_request(
+            route,
+            {
+                "access_token": access_token,
+                "provider_id": self.provider.id,
+                "payment_method_id": self.payment_method_id,
+                "token_id": None,
+                "amount": amount,
+                "flow": "direct",
+                "tokenization_requested": False,
+                "landing_route": landing_route,
+                "is_validation": False,
+                **params,
+            },
+            headers=headers,
+        )
+
     def run_jobs(self):
         return self.env["wisp.network.job"]._cron_process_jobs(commit=False)
 

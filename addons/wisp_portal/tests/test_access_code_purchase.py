@@ -30,19 +30,11 @@ class TestAccessCodePurchase(WispPortalCase):
 
     def pay(self, purchase, access_token=None):
         """What the payment form does: create the transaction through the purchase's route."""
-        return self.make_jsonrpc_request(
+        return self.pay_by_form(
             f"/hotspot/purchase/{purchase.id}/transaction",
-            {
-                "access_token": access_token or purchase.access_token,
-                "provider_id": self.provider.id,
-                "payment_method_id": self.payment_method_id,
-                "token_id": None,
-                "amount": 0.01,  # ignored: the invoice sets the amount
-                "flow": "direct",
-                "tokenization_requested": False,
-                "landing_route": "/somewhere-else",
-                "is_validation": False,
-            },
+            access_token or purchase.access_token,
+            "/somewhere-else",
+            0.01,  # ignored: the invoice sets the amount
         )
 
     def simulate(self, reference, state):

@@ -123,18 +123,8 @@ class TestCaptive(WispPortalCase):
         self.assertIn('http-equiv="refresh"', self.captive(landing))
 
         # what the payment form does: create the transaction, pay, poll
-        processing = self.make_jsonrpc_request(
-            f"/captive/transaction/{invoice.id}",
-            {
-                "access_token": access_token,
-                "provider_id": self.provider.id,
-                "payment_method_id": self.payment_method_id,
-                "token_id": None,
-                "amount": invoice.amount_residual,
-                "flow": "direct",
-                "tokenization_requested": False,
-                "landing_route": landing,
-            },
+        processing = self.pay_by_form(
+            f"/captive/transaction/{invoice.id}", access_token, landing, invoice.amount_residual
         )
         self._provider_answers(self._get_tx(processing["reference"]), "done")
         self.make_jsonrpc_request("/payment/status/poll")

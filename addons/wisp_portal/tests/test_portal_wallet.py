@@ -52,19 +52,8 @@ class TestPortalWallet(WispPortalCase):
         body = response.text
         self.assertIn('data-transaction-route="/my/wallet/transaction"', body)
         access_token = re.search(r'data-access-token="([^"]+)"', body).group(1)
-        values = self.make_jsonrpc_request(
-            "/my/wallet/transaction",
-            {
-                "provider_id": self.provider.id,
-                "payment_method_id": self.payment_method_id,
-                "token_id": None,
-                "amount": 25,
-                "flow": "direct",
-                "tokenization_requested": False,
-                "landing_route": "https://evil.example.com",
-                "is_validation": False,
-                "access_token": access_token,
-            },
+        values = self.pay_by_form(
+            "/my/wallet/transaction", access_token, "https://evil.example.com", 25
         )
         tx = self.topup_txs()
         self.assertEqual(len(tx), 1)
@@ -91,22 +80,12 @@ class TestPortalWallet(WispPortalCase):
     def test_transaction_route_checks_amount_and_token(self):
         body = self.url_open("/my/wallet/topup?amount=25").text
         access_token = re.search(r'data-access-token="([^"]+)"', body).group(1)
-        params = {
-            "provider_id": self.provider.id,
-            "payment_method_id": self.payment_method_id,
-            "token_id": None,
-            "flow": "direct",
-            "tokenization_requested": False,
-            "landing_route": "/my/wallet",
-            "is_validation": False,
-            "access_token": access_token,
-        }
         for amount in (2500, -25, 0, "x"):
             with self.subTest(amount=amount), self.assertRaises(JsonRpcException):
-                self.make_jsonrpc_request("/my/wallet/transaction", {**params, "amount": amount})
+                self.pay_by_form("/my/wallet/transaction", access_token, "/my/wallet", amount)
         with self.assertRaises(JsonRpcException):
-            self.make_jsonrpc_request(
-                "/my/wallet/transaction", {**params, "amount": 25, "invoice_ids": [1]}
+            self.pay_by_form(
+                "/my/wallet/transaction", access_token, "/my/wallet", 25, invoice_ids=[1]
             )
         self.assertFalse(self.topup_txs())
 

@@ -46,21 +46,13 @@ class TestCaptiveSecurity(WispPortalCase):
 
     def pay(self, invoice, access_token, headers=None, **params):
         """What the payment form does: create the transaction on its transaction route."""
-        return self.make_jsonrpc_request(
+        params = {"amount": 0.01, **params}
+        return self.pay_by_form(
             f"/captive/transaction/{invoice.id}",
-            {
-                "access_token": access_token,
-                "provider_id": self.provider.id,
-                "payment_method_id": self.payment_method_id,
-                "token_id": None,
-                "amount": 0.01,
-                "flow": "direct",
-                "tokenization_requested": False,
-                "landing_route": "/somewhere-else",
-                "is_validation": False,
-                **params,
-            },
+            access_token,
+            "/somewhere-else",
             headers=headers,
+            **params,
         )
 
     def transactions(self, invoice=None):
@@ -135,19 +127,7 @@ class TestCaptiveSecurity(WispPortalCase):
         )
         self.assertNotIn("application/pdf", pdf.headers.get("Content-Type", ""))
         with self.assertRaises(JsonRpcException):
-            self.make_jsonrpc_request(
-                f"/invoice/transaction/{self.invoice.id}",
-                {
-                    "access_token": captive,
-                    "provider_id": self.provider.id,
-                    "payment_method_id": self.payment_method_id,
-                    "token_id": None,
-                    "amount": 1.0,
-                    "flow": "direct",
-                    "tokenization_requested": False,
-                    "landing_route": "/",
-                },
-            )
+            self.pay_by_form(f"/invoice/transaction/{self.invoice.id}", captive, "/", 1.0)
         # nor another invoice
         other = self.overdue_invoice(self.new_service(self.bob, ip_address="10.99.0.2"))
         with self.assertRaises(JsonRpcException):

@@ -106,19 +106,8 @@ class TestAnonymousDisclosure(HotspotCase):
         captive_token = ACCESS_TOKEN_RE.search(page).group(1)
         self.get(landing, "captive status, unpaid")
 
-        processing = self.make_jsonrpc_request(
-            f"/captive/transaction/{invoice.id}",
-            {
-                "access_token": captive_token,
-                "provider_id": self.provider.id,
-                "payment_method_id": self.payment_method_id,
-                "token_id": None,
-                "amount": 30.0,
-                "flow": "direct",
-                "tokenization_requested": False,
-                "landing_route": landing,
-                "is_validation": False,
-            },
+        processing = self.pay_by_form(
+            f"/captive/transaction/{invoice.id}", captive_token, landing, 30.0
         )
         self.assert_discloses_nothing(json.dumps(processing), "captive transaction")
         self._provider_answers(self._get_tx(processing["reference"]), "done")
@@ -215,19 +204,8 @@ class TestAnonymousDisclosure(HotspotCase):
         page = self.get(landing, "purchase page, to pay")
         self.assertIn('id="o_payment_form"', page)
         self.assertNotIn('data-payment-option-type="token"', page)
-        processing = self.make_jsonrpc_request(
-            f"/hotspot/purchase/{purchase.id}/transaction",
-            {
-                "access_token": purchase.access_token,
-                "provider_id": self.provider.id,
-                "payment_method_id": self.payment_method_id,
-                "token_id": None,
-                "amount": 2.0,
-                "flow": "direct",
-                "tokenization_requested": False,
-                "landing_route": landing,
-                "is_validation": False,
-            },
+        processing = self.pay_by_form(
+            f"/hotspot/purchase/{purchase.id}/transaction", purchase.access_token, landing, 2.0
         )
         self.assert_discloses_nothing(json.dumps(processing), "purchase transaction")
         self._provider_answers(self._get_tx(processing["reference"]), "done")
@@ -242,19 +220,14 @@ class TestAnonymousDisclosure(HotspotCase):
             with self.subTest(login=login):
                 self.authenticate(login, login)
                 with self.assertRaises(JsonRpcException):
-                    self.make_jsonrpc_request(
+                    self.pay_by_form(
                         f"/hotspot/purchase/{purchase.id}/transaction",
-                        {
-                            "access_token": purchase.access_token,
-                            "provider_id": self.provider.id,
-                            "payment_method_id": None,
-                            "token_id": self.card.id,
-                            "amount": 2.0,
-                            "flow": "token",
-                            "tokenization_requested": False,
-                            "landing_route": "/",
-                            "is_validation": False,
-                        },
+                        purchase.access_token,
+                        "/",
+                        2.0,
+                        flow="token",
+                        token_id=self.card.id,
+                        payment_method_id=None,
                     )
         self.assertFalse(purchase.transaction_ids)
 

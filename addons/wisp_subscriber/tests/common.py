@@ -56,6 +56,12 @@ def make_prepaid_plan(env, name="Hotspot 1 day", duration=1, price=5.0, unit="da
     )
 
 
+def make_portal_user(env, login, partner=None):
+    """A portal login: ``partner``'s (a subscriber's own), else a stranger's."""
+    vals = {"partner_id": partner.id} if partner else {}
+    return new_test_user(env, login=login, groups="base.group_portal", **vals)
+
+
 def make_service(case, partner, plan, state="draft", **vals):
     """A service of ``partner`` on ``plan`` (of the plan's type unless ``vals`` say
     otherwise) brought to ``state`` through the real transitions; ``installation``

@@ -1,16 +1,13 @@
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user
 
-from .common import WispSubscriberCase
+from .common import WispSubscriberCase, make_portal_user
 
 
 class TestAccess(WispSubscriberCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.portal_user = new_test_user(
-            cls.env, login="t_portal", groups="base.group_portal", partner_id=cls.subscriber.id
-        )
+        cls.portal_user = make_portal_user(cls.env, "t_portal", cls.subscriber)
 
     def test_installer_sees_only_own_orders(self):
         mine = self.new_service(state="confirmed").installation_order_ids
@@ -191,12 +188,7 @@ class TestRoleScope(WispSubscriberCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.portal_user = new_test_user(
-            cls.env,
-            login="t_scope_portal",
-            groups="base.group_portal",
-            partner_id=cls.subscriber.id,
-        )
+        cls.portal_user = make_portal_user(cls.env, "t_scope_portal", cls.subscriber)
 
     def test_portal_calls_no_action(self):
         service = self.new_service(state="confirmed")

@@ -1,7 +1,6 @@
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user
 
-from .common import WispSubscriberCase
+from .common import WispSubscriberCase, make_portal_user
 
 
 class TestConnectionRequest(WispSubscriberCase):
@@ -83,7 +82,7 @@ class TestConnectionRequest(WispSubscriberCase):
             with self.subTest(email=email):
                 self.assertFalse(self._request(email=email).matching_partner_id)
         # the suggestion is staff's to see, not the reseller's (a portal user) who typed it
-        reseller = new_test_user(self.env, login="t_req_portal", groups="base.group_portal")
+        reseller = make_portal_user(self.env, "t_req_portal")
         self.assertNotIn("matching_partner_id", exact.with_user(reseller).fields_get())
 
     def test_request_of_a_logged_in_subscriber_joins_its_account(self):

@@ -1,7 +1,6 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user
 
-from .common import WispSubscriberCase
+from .common import WispSubscriberCase, make_portal_user
 from .cpe_stock import CpeStockMixin
 
 
@@ -158,12 +157,7 @@ class TestCpeStock(CpeStockMixin, WispSubscriberCase):
     def test_portal_sees_its_device_not_stock(self):
         service = self.new_service(state="confirmed")
         device = self.complete_cpe(self.schedule_cpe(service), "SN-VAN-1")
-        portal = new_test_user(
-            self.env,
-            login="t_cpe_portal",
-            groups="base.group_portal",
-            partner_id=self.subscriber.id,
-        )
+        portal = make_portal_user(self.env, "t_cpe_portal", self.subscriber)
         self.assertEqual(device.with_user(portal).serial_number, "SN-VAN-1")
         with self.assertRaises(AccessError):
             device.with_user(portal).read(["delivery_picking_id"])

@@ -3,9 +3,9 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
-from .common import WispSubscriberCase, make_plan
+from .common import WispSubscriberCase, make_plan, make_portal_user
 
 
 def figures(data, section):
@@ -139,7 +139,7 @@ class TestDashboard(WispSubscriberCase):
         for user in (self.support, self.billing, self.network, self.manager):
             data = self.dashboard(user)
             self.assertEqual(data["sections"][0]["key"], "subscribers", user.login)
-        portal = new_test_user(self.env, login="t_dash_portal", groups="base.group_portal")
+        portal = make_portal_user(self.env, "t_dash_portal")
         for user in (self.installer, portal):
             with self.assertRaises(AccessError, msg=user.login):
                 self.dashboard(user)

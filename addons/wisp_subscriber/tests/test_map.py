@@ -1,7 +1,7 @@
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from .common import WispSubscriberCase
+from .common import WispSubscriberCase, make_portal_user
 
 
 @tagged("post_install", "-at_install")
@@ -87,12 +87,7 @@ class TestMapPoints(WispSubscriberCase):
         self.assertIn(other_site.id, [site["id"] for site in self.points()["sites"]])
 
     def test_refused_to_installers_and_portal(self):
-        portal = new_test_user(
-            self.env,
-            login="t_map_portal",
-            groups="base.group_portal",
-            partner_id=self.subscriber.id,
-        )
+        portal = make_portal_user(self.env, "t_map_portal", self.subscriber)
         for user in (self.installer, portal):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.points(user)

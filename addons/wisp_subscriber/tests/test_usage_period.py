@@ -1,8 +1,7 @@
 from odoo.exceptions import AccessError, ValidationError
 from odoo.service.model import call_kw
-from odoo.tests import new_test_user
 
-from .common import WispSubscriberCase, overage_plan
+from .common import WispSubscriberCase, make_portal_user, overage_plan
 
 
 class TestUsagePeriod(WispSubscriberCase):
@@ -15,12 +14,7 @@ class TestUsagePeriod(WispSubscriberCase):
         cls.service = cls.env["wisp.service"].create(
             {"partner_id": cls.subscriber.id, "plan_id": cls.flex.id, "site_id": cls.site.id}
         )
-        cls.portal_user = new_test_user(
-            cls.env,
-            login="t_usage_portal",
-            groups="base.group_portal",
-            partner_id=cls.subscriber.id,
-        )
+        cls.portal_user = make_portal_user(cls.env, "t_usage_portal", cls.subscriber)
 
     def period(self, used_mb, plan=None, service=None, **vals):
         return (
