@@ -194,26 +194,30 @@ class WispService(models.Model):
             if currency.is_zero(amount):
                 continue
             label = self.env._("Credit: %(name)s", name=product.name) if sign < 0 else product.name
-            lines.append(
-                {
-                    "product_id": product.id,
-                    "name": self.env._(
-                        "%(label)s - %(service)s, %(start)s to %(end)s",
-                        label=label,
-                        service=self.name,
-                        start=fields.Date.to_string(start),
-                        end=fields.Date.to_string(end),
-                    ),
-                    "quantity": 1,
-                    "price_unit": amount,
-                    "wisp_service_id": self.id,
-                    "wisp_period_start": start,
-                    "wisp_period_end": end,
-                }
-            )
+            lines.append(self._wisp_period_line(product, label, start, end, amount))
             # its promotions ride with the plan's charge (or credit): own lines, same days
             lines += self.wisp_promotion_ids._wisp_discount_lines(product, start, end, sign)
         return lines
+
+    def _wisp_period_line(self, product, label, start, end, amount):
+        """Invoice line values: ``amount`` for ``product`` (``label``) on this service's
+        days ``start``..``end``, named so the subscriber reads what and when."""
+        self.ensure_one()
+        return {
+            "product_id": product.id,
+            "name": self.env._(
+                "%(label)s - %(service)s, %(start)s to %(end)s",
+                label=label,
+                service=self.name,
+                start=fields.Date.to_string(start),
+                end=fields.Date.to_string(end),
+            ),
+            "quantity": 1,
+            "price_unit": amount,
+            "wisp_service_id": self.id,
+            "wisp_period_start": start,
+            "wisp_period_end": end,
+        }
 
     def _wisp_billed_until_by_product(self):
         """{product: last day charged} of the plan and each add-on: an add-on

@@ -137,21 +137,5 @@ class WispServicePromotion(models.Model):
             label = promotion.name
             if sign < 0:
                 label = self.env._("Reversed: %(name)s", name=label)
-            lines.append(
-                {
-                    "product_id": product.id,
-                    "name": self.env._(
-                        "%(label)s - %(service)s, %(start)s to %(end)s",
-                        label=label,
-                        service=service.name,
-                        start=fields.Date.to_string(first),
-                        end=fields.Date.to_string(last),
-                    ),
-                    "quantity": 1,
-                    "price_unit": -sign * amount,
-                    "wisp_service_id": service.id,
-                    "wisp_period_start": first,
-                    "wisp_period_end": last,
-                }
-            )
+            lines.append(service._wisp_period_line(product, label, first, last, -sign * amount))
         return lines
