@@ -822,9 +822,12 @@ class WispService(models.Model):
             .sudo()
             .search([("is_closed", "=", False), ("date_end", "<", today)])
         )
+        by_service = ended.grouped("service_id")
         batch_then_each_alone(
             ended.service_id,
-            lambda services: ended.filtered(lambda p: p.service_id in services)._wisp_close(),
+            lambda services: ended.browse(
+                period.id for service in services for period in by_service[service]
+            )._wisp_close(),
             self.env._("Closing the usage period failed"),
         )
         return ended.filtered("is_closed")
