@@ -26,9 +26,11 @@ class WispService(models.Model):
             self,
             (SUPPORT, NETWORK),
             "helpdesk_mgmt.helpdesk_ticket_action",
-            [("wisp_service_id", "=", self.id)],
-            {
-                "default_wisp_service_id": self.id,
-                "default_partner_id": self.partner_id.id,
-            },
+            lambda record: (
+                [("wisp_service_id", "=", record.id)],
+                {
+                    "default_wisp_service_id": record.id,
+                    "default_partner_id": record.partner_id.id,
+                },
+            ),
         )

@@ -130,6 +130,8 @@ class TestTicketService(WispHelpdeskCase):
             (ticket, "action_wisp_circuit_test", (portal_user, self.installer, self.billing)),
             (ticket, "action_wisp_view_service", (portal_user, self.installer, self.billing)),
             (self.service, "action_view_helpdesk_tickets", (portal_user, self.installer)),
+            # an id that does not exist: the same refusal, not "missing"
+            (self.service.browse(10**9), "action_view_helpdesk_tickets", (portal_user,)),
         )
         for records, method, users in calls:
             for user in users:

@@ -568,8 +568,7 @@ class WispIpPool(models.Model):
             self,
             (SUPPORT, BILLING, NETWORK),
             "wisp_network.wisp_ip_address_action",
-            [("pool_id", "=", self.id)],
-            {"search_default_taken": 1},
+            lambda record: ([("pool_id", "=", record.id)], {"search_default_taken": 1}),
         )
 
     @api.model

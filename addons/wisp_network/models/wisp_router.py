@@ -776,8 +776,10 @@ class WispRouter(models.Model):
             self,
             (SUPPORT, BILLING, NETWORK),
             "wisp_subscriber.wisp_service_action",
-            [("router_id", "=", self.id)],
-            {"default_router_id": self.id, "search_default_not_terminated": 1},
+            lambda record: (
+                [("router_id", "=", record.id)],
+                {"default_router_id": record.id, "search_default_not_terminated": 1},
+            ),
         )
 
     def action_view_failed_jobs(self):
@@ -785,6 +787,5 @@ class WispRouter(models.Model):
             self,
             (SUPPORT, NETWORK),
             "wisp_network.wisp_network_job_action",
-            [("router_id", "=", self.id)],
-            {"search_default_failed": 1},
+            lambda record: ([("router_id", "=", record.id)], {"search_default_failed": 1}),
         )

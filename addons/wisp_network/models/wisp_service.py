@@ -957,8 +957,7 @@ class WispService(models.Model):
             self,
             (SUPPORT, BILLING, NETWORK),
             "wisp_network.wisp_service_usage_action",
-            [("service_id", "=", self.id)],
-            {"default_service_id": self.id},
+            lambda record: ([("service_id", "=", record.id)], {"default_service_id": record.id}),
         )
 
     def action_disconnect_session(self):

@@ -56,8 +56,7 @@ class WispSite(models.Model):
             self,
             (SUPPORT, BILLING, NETWORK),
             "wisp_network.wisp_ip_pool_action",
-            [("site_id", "=", self.id)],
-            {"default_site_id": self.id},
+            lambda record: ([("site_id", "=", record.id)], {"default_site_id": record.id}),
         )
 
     @api.model

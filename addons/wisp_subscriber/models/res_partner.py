@@ -189,11 +189,13 @@ class ResPartner(models.Model):
             self,
             STAFF,
             "wisp_subscriber.wisp_service_action",
-            [("commercial_partner_id", "=", self.commercial_partner_id.id)],
-            {
-                "default_partner_id": self.id,
-                "search_default_group_address": 1,
-            },
+            lambda record: (
+                [("commercial_partner_id", "=", record.commercial_partner_id.id)],
+                {
+                    "default_partner_id": record.id,
+                    "search_default_group_address": 1,
+                },
+            ),
         )
 
     # -------------------------------------------------------------------------

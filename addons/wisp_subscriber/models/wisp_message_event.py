@@ -90,5 +90,8 @@ class WispMessageEvent(models.Model):
 
     def action_view_messages(self):
         return related_action(
-            self, (MANAGER,), "wisp_subscriber.action_wisp_message", [("event_id", "=", self.id)]
+            self,
+            (MANAGER,),
+            "wisp_subscriber.action_wisp_message",
+            lambda record: ([("event_id", "=", record.id)], None),
         )

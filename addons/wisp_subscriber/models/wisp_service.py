@@ -868,8 +868,7 @@ class WispService(models.Model):
             self,
             STAFF,
             "wisp_subscriber.wisp_cpe_device_action",
-            [("service_id", "=", self.id)],
-            {"default_service_id": self.id},
+            lambda record: ([("service_id", "=", record.id)], {"default_service_id": record.id}),
         )
 
     def action_view_installation_orders(self):
@@ -877,6 +876,5 @@ class WispService(models.Model):
             self,
             STAFF,
             "wisp_subscriber.wisp_installation_order_action",
-            [("service_id", "=", self.id)],
-            {"default_service_id": self.id},
+            lambda record: ([("service_id", "=", record.id)], {"default_service_id": record.id}),
         )

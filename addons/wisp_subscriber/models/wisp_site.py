@@ -61,8 +61,7 @@ class WispSite(models.Model):
             self,
             STAFF,
             "wisp_subscriber.wisp_service_action",
-            [("site_id", "=", self.id)],
-            {"default_site_id": self.id},
+            lambda record: ([("site_id", "=", record.id)], {"default_site_id": record.id}),
         )
 
     def _nearest(self, latitude, longitude):

@@ -205,8 +205,11 @@ class TestRoleScope(WispSubscriberCase):
             (order, "action_done"),
             (order, "action_cancel"),
         ]
+        # an id that does not exist is refused like another's record, not "missing"
         missing = service.browse(10**9)
         calls.append((missing, "action_view_devices"))
+        calls.append((self.subscriber.browse(10**9), "action_view_services"))
+        calls.append((self.site.browse(10**9), "action_view_services"))
         for records, method in calls:
             with self.subTest(model=records._name, method=method), self.assertRaises(AccessError):
                 getattr(records.with_user(self.portal_user), method)()

@@ -37,14 +37,16 @@ def field_write_error(env, field):
     )
 
 
-def related_action(record, groups, xmlid, domain, context=None):
-    """The window action ``xmlid`` narrowed to ``domain``: what a smart button of
-    ``record`` opens, for a user with one of ``groups`` who may read the record."""
+def related_action(record, groups, xmlid, narrow):
+    """The window action ``xmlid`` that a smart button of ``record`` opens, for a user
+    with one of ``groups`` who may read the record. ``narrow(record)`` gives its domain
+    and context (or None: the action's own); it runs after the checks, so that the
+    refusal is the same for the records of others and for ids that do not exist."""
     check_groups(record.env, groups)
     record.check_access("read")
     record.ensure_one()
     action = record.env["ir.actions.act_window"]._for_xml_id(xmlid)
-    action["domain"] = domain
+    action["domain"], context = narrow(record)
     if context is not None:
         action["context"] = context
     return action
